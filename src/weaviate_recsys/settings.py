@@ -8,7 +8,7 @@ Nothing else in the package reads ``os.environ``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     write_batch_size: int = Field(default=500, ge=1)
     max_text_length: int = Field(default=20_000, ge=1, description="Longer text fields are rejected.")
     extra_kinds: list[str] = Field(default_factory=list, description="Interaction kinds beyond the built-in ones.")
+    domain_level: int = Field(
+        default=1, ge=1, description="Category level that gives an item's domain when the record has none (1 = root)."
+    )
 
     # --- interest model ---------------------------------------------------------------------------
     kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
@@ -88,6 +91,11 @@ class Settings(BaseSettings):
     diversity: float = Field(default=0.0, ge=0, le=1, description="MMR trade-off; 0 = pure relevance.")
     exclude_kinds: list[str] | None = Field(
         default=None, description="Interaction kinds whose items are not recommended again; None: all kinds."
+    )
+    fusion: Literal["weighted_score", "reciprocal_rank"] = Field(
+        default="weighted_score",
+        description="How scores of different domain queries are made comparable: domain weight x hybrid score, "
+        "or domain weight / (60 + rank).",
     )
 
     @field_validator("url")

@@ -1,0 +1,141 @@
+"""Latency of `Recommender.recommend(k=10)` on the lite server with amazon-office loaded and profiles built.
+
+Target (issue 5): p50 <= 30 ms and p99 <= 80 ms for users with up to 5 domains.
+
+Steps: load amazon-office items (second category level as domain) and interactions with the project loaders,
+train the interest model, build every profile, then time ``recommend(user, k=10)`` end to end through the real
+weaviate-client (profile read, seen-items read, one hybrid query per domain, fusion, reasons) for a seeded
+sample of users. ``--cache DIR`` keeps the loaded server data so later runs skip the set-up.
+
+Usage: python benchmarks/bench_recommend.py [--users 300] [--embedder minilm|hashing] [--cache DIR] [--out FILE]
+Prints one JSON object (also written to --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "datasets" / "amazon-office"
+PREFIX = "BenchRec"
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    arr = np.asarray(samples) * 1000.0
+    return {
+        "p50_ms": round(float(np.percentile(arr, 50)), 2),
+        "p90_ms": round(float(np.percentile(arr, 90)), 2),
+        "p99_ms": round(float(np.percentile(arr, 99)), 2),
+        "mean_ms": round(float(arr.mean()), 2),
+        "max_ms": round(float(arr.max()), 2),
+    }
+
+
+def _setup(client, settings, data: Path, embedder) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    from weaviate_recsys.loaders import load_interactions, load_items
+    from weaviate_recsys.plugin import build_profiles, train_domains
+    from weaviate_recsys.schema import register_schema
+
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    register_schema(client, prefix=settings.prefix)
+    res = load_items(client, [data / "items.jsonl"], settings, embedder)
+    times["load_items_s"] = round(time.perf_counter() - t, 1)
+    if res.rejected:
+        print(f"{res.rejected} items rejected", file=sys.stderr)
+    t = time.perf_counter()
+    res = load_interactions(client, [data / "interactions.jsonl"], settings, embedder)
+    times["load_interactions_s"] = round(time.perf_counter() - t, 1)
+    if res.rejected:
+        print(f"{res.rejected} interactions rejected", file=sys.stderr)
+    t = time.perf_counter()
+    train_domains(client, settings)
+    times["train_domains_s"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
+    build_profiles(client, settings=settings, embedder=embedder)
+    times["build_profiles_s"] = round(time.perf_counter() - t, 1)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="amazon-office directory")
+    parser.add_argument("--users", type=int, default=300, help="users to time (seeded sample)")
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--embedder", choices=["minilm", "hashing"], default="minilm")
+    parser.add_argument("--cache", type=Path, default=None, help="lite data dir kept between runs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--diversity", type=float, default=0.0)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    from weaviate_recsys import lite
+    from weaviate_recsys.loaders import HashingEmbedder, get_embedder
+    from weaviate_recsys.plugin import Recommender, get_profile
+    from weaviate_recsys.settings import Settings
+
+    data_dir = args.cache or Path(tempfile.mkdtemp(prefix="bench-recommend-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings(prefix=PREFIX + args.embedder.capitalize(), domain_level=2, data_dir=data_dir)
+    embedder = HashingEmbedder(dim=384) if args.embedder == "hashing" else get_embedder(settings)
+    marker = data_dir / f"{settings.prefix}.ready"
+    result: dict[str, object] = {"dataset": str(args.data), "embedder": args.embedder, "k": args.k}
+
+    client = lite.connect(data_dir=data_dir)
+    try:
+        if marker.exists():
+            result["setup"] = "reused " + str(data_dir)
+        else:
+            result["setup"] = _setup(client, settings, args.data, embedder)
+            marker.write_text("ok")
+        user_ids = sorted({json.loads(line)["user_id"] for line in (args.data / "interactions.jsonl").open()})
+        rng = np.random.default_rng(args.seed)
+        sample = [str(u) for u in rng.choice(user_ids, size=min(args.users + args.warmup, len(user_ids)), replace=False)]
+        rec = Recommender(client, settings, embedder=embedder)
+
+        domain_counts: Counter[int] = Counter()
+        for u in sample[: args.warmup]:
+            rec.recommend(u, args.k, diversity=args.diversity)
+        total: list[float] = []
+        profile_read: list[float] = []
+        lengths: list[int] = []
+        for u in sample[args.warmup:]:
+            t = time.perf_counter()
+            out = rec.recommend(u, args.k, diversity=args.diversity)
+            total.append(time.perf_counter() - t)
+            lengths.append(len(out))
+            t = time.perf_counter()
+            profile = get_profile(client, u, settings)
+            profile_read.append(time.perf_counter() - t)
+            domain_counts[len(profile.domains)] += 1
+        lat = _percentiles(total)
+        result.update({
+            "users_timed": len(total),
+            "recommend": lat,
+            "get_profile_alone": _percentiles(profile_read),
+            "users_by_domain_count": {str(k): v for k, v in sorted(domain_counts.items())},
+            "max_domains": max(domain_counts) if domain_counts else 0,
+            "mean_list_length": round(float(np.mean(lengths)), 2) if lengths else 0,
+            "target": {"p50_ms": 30, "p99_ms": 80},
+            "meets_target": bool(lat["p50_ms"] <= 30 and lat["p99_ms"] <= 80),
+        })
+    finally:
+        client.close()
+    text = json.dumps(result, indent=2)
+    if args.out:
+        args.out.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,223 @@
+"""The methods an evaluation can run, by name, and how each is built for a split.
+
+A `MethodSpec` says what a method needs (content vectors, a Weaviate client) and whether it is usable
+in this installation; `build` turns it into a `Method` for one split. Other components plug their
+recommenders in with `register_method` (the multi-granularity recommender and its ablations register
+themselves once the plugin provides them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigurationError
+from ..settings import Settings
+from .data import EvalData
+from .harness import tune_on_validation
+from .methods import (
+    EASE,
+    ContentVector,
+    ContentVectorConfig,
+    EASEConfig,
+    ItemKNN,
+    ItemKNNConfig,
+    Method,
+    MostPopular,
+)
+from .split import Split, validation_split
+
+__all__ = [
+    "MethodContext",
+    "MethodSpec",
+    "METHODS",
+    "CONTRACT_METHODS",
+    "register_method",
+    "available_methods",
+    "resolve_methods",
+    "EASE_L2_GRID",
+    "RECENCY_DECAY_GRID",
+]
+
+#: The method names of the issue's report contract, in report order.
+CONTRACT_METHODS = (
+    "most-popular",
+    "item-knn",
+    "ease",
+    "vector",
+    "bm25",
+    "single-hybrid",
+    "multi-granularity",
+    "multi-granularity-no-macro",
+    "multi-granularity-no-micro",
+    "multi-granularity-no-vector",
+)
+
+EASE_L2_GRID = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
+RECENCY_DECAY_GRID = (0.95, 0.9, 0.8, 0.7, 0.6, 0.5)
+
+
+@dataclass
+class MethodContext:
+    """What building a method may use: the split (training part only), the catalog, vectors, a client.
+
+    ``validation`` is carved from the training part on first use; ``tuning`` collects what was tuned.
+    """
+
+    data: EvalData
+    split: Split
+    settings: Settings
+    item_vectors: np.ndarray | None = None
+    client: Any = None
+    catalog: Any = None
+    tuning: dict[str, Any] = field(default_factory=dict)
+    _validation: Split | None = None
+
+    @property
+    def validation(self) -> Split:
+        if self._validation is None:
+            self._validation = validation_split(self.split)
+        return self._validation
+
+    def vectors(self) -> np.ndarray:
+        if self.item_vectors is None:
+            raise ConfigurationError("This method needs item content vectors; the evaluation did not compute them.")
+        return self.item_vectors
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A named method: its factory, what it needs, and why it is unavailable (None when usable)."""
+
+    name: str
+    build: Callable[[MethodContext], Method]
+    description: str
+    needs_vectors: bool = False
+    needs_weaviate: bool = False
+    needs_interactions: bool = False
+    unavailable: Callable[[], str | None] = lambda: None
+
+
+METHODS: dict[str, MethodSpec] = {}
+
+
+def register_method(spec: MethodSpec) -> None:
+    """Add or replace a method (e.g. the project's recommender once it exists)."""
+    METHODS[spec.name] = spec
+
+
+def _ease(ctx: MethodContext) -> Method:
+    best, scores = tune_on_validation(
+        ctx.split, lambda l2: EASE(EASEConfig(l2=l2)), EASE_L2_GRID, validation=ctx.validation
+    )
+    ctx.tuning["ease"] = {"l2": best, "validation_ndcg@10": scores}
+    return EASE(EASEConfig(l2=best))
+
+
+def _content(ctx: MethodContext) -> Method:
+    return ContentVector(ctx.vectors(), ContentVectorConfig(decay=1.0), name="content-vector")
+
+
+def _content_recency(ctx: MethodContext) -> Method:
+    vectors = ctx.vectors()
+    best, scores = tune_on_validation(
+        ctx.split,
+        lambda d: ContentVector(vectors, ContentVectorConfig(decay=d)),
+        RECENCY_DECAY_GRID,
+        validation=ctx.validation,
+    )
+    ctx.tuning["content-vector-recency"] = {"decay": best, "validation_ndcg@10": scores}
+    return ContentVector(vectors, ContentVectorConfig(decay=best), name="content-vector-recency")
+
+
+def _not_yet(what: str) -> Callable[[], str | None]:
+    def check() -> str | None:
+        return f"{what} is not part of this installation yet"
+
+    return check
+
+
+def _multi_granularity_missing(ctx: MethodContext) -> Method:
+    raise ConfigurationError("The multi-granularity recommender is not available yet.")
+
+
+for _spec in (
+    MethodSpec("most-popular", lambda ctx: MostPopular(), "items by training popularity"),
+    MethodSpec("item-knn", lambda ctx: ItemKNN(ItemKNNConfig()), "item-kNN, cosine on co-occurrence, all neighbours"),
+    MethodSpec("ease", _ease, "EASE, lambda tuned on the validation split"),
+    MethodSpec("content-vector", _content, "user mean content vector, in memory", needs_vectors=True),
+    MethodSpec(
+        "content-vector-recency", _content_recency,
+        "recency-weighted user mean content vector (decay tuned on validation), in memory", needs_vectors=True,
+    ),
+):
+    register_method(_spec)
+
+def _weaviate_missing() -> str | None:
+    try:
+        from .. import lite, schema  # noqa: F401
+    except ImportError as e:
+        return f"Weaviate-backed methods need the lite server and the schema package ({e})"
+    return None
+
+
+def _weaviate_method(cls_name: str) -> Callable[[MethodContext], Method]:
+    def build(ctx: MethodContext) -> Method:
+        from . import weaviate_methods
+
+        cls = getattr(weaviate_methods, cls_name)
+        return cls(ctx.client, ctx.catalog, ctx.vectors(), ctx.settings)  # type: ignore[no-any-return]
+
+    return build
+
+
+for _spec in (
+    MethodSpec("vector", _weaviate_method("VectorSearch"), "near_vector with the user's mean content vector",
+               needs_vectors=True, needs_weaviate=True, unavailable=_weaviate_missing),
+    MethodSpec("bm25", _weaviate_method("KeywordSearch"), "BM25 with the user's top TF-IDF keywords",
+               needs_weaviate=True, unavailable=_weaviate_missing),
+    MethodSpec("single-hybrid", _weaviate_method("SingleHybrid"), "one hybrid query: user keywords + mean vector",
+               needs_vectors=True, needs_weaviate=True, unavailable=_weaviate_missing),
+):
+    register_method(_spec)
+
+for _name in CONTRACT_METHODS[6:]:
+    register_method(
+        MethodSpec(
+            _name, _multi_granularity_missing, "the project's multi-granularity recommender (or an ablation)",
+            needs_vectors=True, needs_weaviate=True, needs_interactions=True,
+            unavailable=_not_yet("the multi-granularity recommender (weaviate_recsys.plugin)"),
+        )
+    )
+
+
+def available_methods() -> list[str]:
+    """Names of the methods usable in this installation, in report order."""
+    return [name for name, spec in METHODS.items() if spec.unavailable() is None]
+
+
+def resolve_methods(names: Sequence[str] | None) -> list[MethodSpec]:
+    """The specs for ``names`` (None or empty: every available method).
+
+    Raises:
+        ConfigurationError: an unknown name, or a method that is not available here.
+    """
+    if not names:
+        return [METHODS[name] for name in available_methods()]
+    specs = []
+    for name in dict.fromkeys(names):
+        spec = METHODS.get(name)
+        if spec is None:
+            raise ConfigurationError(
+                f"Unknown method {name!r}; choose from: {', '.join(available_methods())}."
+            )
+        reason = spec.unavailable()
+        if reason is not None:
+            raise ConfigurationError(
+                f"Method {name!r} cannot run: {reason}. Available now: {', '.join(available_methods())}."
+            )
+        specs.append(spec)
+    return specs

@@ -1,0 +1,346 @@
+"""The lite server's state: the durable store plus every collection in memory, behind one lock.
+
+Every write is validated first, persisted second (one SQLite transaction), and applied to the
+in-memory structures last, so bad input never alters what is stored and a crash never leaves a
+half-written batch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid as uuid_mod
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from weaviate_recsys.lite.api_errors import ApiError, NotFound, Unprocessable
+from weaviate_recsys.lite.collection import Collection, Record, same_vectors
+from weaviate_recsys.lite.schema import (
+    ClassSpec,
+    capitalize_class_name,
+    merge_class_update,
+    normalize_class,
+    normalize_property,
+)
+from weaviate_recsys.lite.storage import ObjectWrite, Store
+from weaviate_recsys.lite.values import canonical_uuid, check_vector, coerce_properties
+
+__all__ = ["Database", "IncomingObject", "BatchResult"]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class IncomingObject:
+    """An object as decoded from REST or gRPC, before validation."""
+
+    collection: str
+    uuid: Any
+    properties: dict[str, Any] | None
+    vectors: dict[str, Any] = field(default_factory=dict)  # name ("" = unnamed) -> values
+    tenant: str = ""
+
+
+@dataclass
+class BatchResult:
+    errors: dict[int, str]
+
+
+class Database:
+    """All collections of one data directory.
+
+    Args:
+        store: the durable store; everything in it is loaded on construction.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.lock = threading.RLock()
+        self.collections: dict[str, Collection] = {}
+        self._load()
+
+    # --- start-up ------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        for class_json in self.store.load_classes():
+            spec = ClassSpec.from_json(class_json)
+            coll = Collection(spec)
+            stored = self.store.load_objects(spec.name)
+            seq_to_doc = {}
+            recs = []
+            for doc, so in enumerate(stored):
+                seq_to_doc[so.seq] = doc
+                recs.append(Record(so.uuid, doc, so.seq, so.props, {}, so.created, so.updated))
+            for name in spec.vectors:
+                seqs, matrix = self.store.load_vectors(spec.name, name)
+                if matrix is None or name not in coll.vector_indexes:
+                    continue
+                for s, row in zip(seqs, matrix):
+                    recs[seq_to_doc[s]].vectors[name] = row
+            coll.bulk_load(recs)
+            self.collections[spec.name] = coll
+
+    def close(self) -> None:
+        with self.lock:
+            self.store.close()
+
+    # --- schema --------------------------------------------------------------------------
+
+    def collection(self, name: str) -> Collection:
+        coll = self.collections.get(capitalize_class_name(name))
+        if coll is None:
+            raise NotFound(f"could not find class {name} in schema")
+        return coll
+
+    def find(self, name: str) -> Collection | None:
+        return self.collections.get(capitalize_class_name(name))
+
+    def create_class(self, body: Any) -> dict[str, Any]:
+        class_json = normalize_class(body)
+        with self.lock:
+            name = class_json["class"]
+            if any(n.lower() == name.lower() for n in self.collections):
+                raise Unprocessable(f"class name {name} already exists")
+            spec = ClassSpec.from_json(class_json)
+            self.store.put_class(class_json)
+            self.collections[name] = Collection(spec)
+            return class_json
+
+    def list_classes(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [c.spec.json for c in self.collections.values()]
+
+    def get_class(self, name: str) -> dict[str, Any]:
+        with self.lock:
+            coll = self.find(name)
+            if coll is None:
+                raise NotFound()
+            return coll.spec.json
+
+    def delete_class(self, name: str) -> None:
+        with self.lock:
+            coll = self.find(name)
+            if coll is None:
+                return  # real Weaviate answers 200 for an absent class (§2.2)
+            self.store.delete_class(coll.name)
+            del self.collections[coll.name]
+
+    def add_property(self, name: str, body: Any) -> dict[str, Any]:
+        with self.lock:
+            coll = self.find(name)
+            if coll is None:
+                raise NotFound()
+            prop = normalize_property(body, coll.name)
+            if any(p["name"].lower() == prop["name"].lower() for p in coll.spec.json["properties"]):
+                raise Unprocessable(f"property '{prop['name']}' already exists in class '{coll.name}'")
+            new_json = {**coll.spec.json, "properties": [*coll.spec.json["properties"], prop]}
+            self.store.put_class(new_json)
+            coll.apply_spec(ClassSpec.from_json(new_json))
+            return prop
+
+    def update_class(self, name: str, body: Any) -> dict[str, Any]:
+        with self.lock:
+            coll = self.find(name)
+            if coll is None:
+                raise NotFound()
+            if isinstance(body, dict) and body.get("class") and capitalize_class_name(str(body["class"])) != coll.name:
+                raise Unprocessable("the class name in the body must match the one in the path")
+            new_json = merge_class_update(coll.spec.json, body)
+            self.store.put_class(new_json)
+            coll.apply_spec(ClassSpec.from_json(new_json))
+            return new_json
+
+    # --- object validation ---------------------------------------------------------------
+
+    def _prepare(
+        self,
+        coll: Collection,
+        obj: IncomingObject,
+        *,
+        via_grpc: bool,
+        pending_dims: dict[str, int],
+        base: Record | None = None,
+        merge: bool = False,
+    ) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
+        """Validate one object; returns (uuid, properties, vectors) ready to store."""
+        if obj.tenant:
+            raise Unprocessable(
+                f"class {coll.name} does not have multi-tenancy enabled, but request was with tenant"
+            )
+        try:
+            uid = canonical_uuid(obj.uuid if obj.uuid else str(uuid_mod.uuid4()))
+        except (ValueError, AttributeError, TypeError):
+            raise Unprocessable(f"invalid UUID '{obj.uuid}': use the canonical 8-4-4-4-12 form") from None
+        props = coerce_properties(coll.spec, obj.properties, via_grpc, allow_null=merge)
+        if merge and base is not None:
+            merged = dict(base.props)
+            for k, v in props.items():
+                if v is None:
+                    merged.pop(k, None)
+                else:
+                    merged[k] = v
+            props = merged
+        vectors: dict[str, np.ndarray] = dict(base.vectors) if (merge and base is not None) else {}
+        for name, values in obj.vectors.items():
+            target = self._vector_target(coll, name)
+            expected = coll.vector_dim(target) or pending_dims.get(target)
+            arr = check_vector(values, target=target, uuid=uid, expected_dim=expected)
+            if arr.size:
+                vectors[target] = arr
+                pending_dims.setdefault(target, int(arr.size))
+            else:
+                vectors.pop(target, None)
+        return uid, props, vectors
+
+    @staticmethod
+    def _vector_target(coll: Collection, name: str) -> str:
+        specs = coll.spec.vectors
+        if name in ("", None):
+            if coll.spec.legacy_vector:
+                return "default"
+            if len(specs) == 1:
+                return next(iter(specs))
+            if not specs:
+                raise Unprocessable(f"collection {coll.name} has no vector index configured")
+            raise Unprocessable(f"collection {coll.name} configuration does not have single vector index")
+        if coll.spec.legacy_vector and name == "default":
+            return "default"
+        if name not in specs or coll.spec.legacy_vector:
+            raise Unprocessable(f"collection {coll.name} does not have configuration for vector {name}")
+        return name
+
+    def _commit(self, items: list[tuple[Collection, str, dict[str, Any], dict[str, np.ndarray], Record | None, bool]]) -> list[Record]:
+        """Persist then apply upserts: (collection, uuid, props, vectors, old record, keep created)."""
+        ts = now_ms()
+        seqs = self.store.next_seqs(len(items))
+        writes: list[tuple[str, ObjectWrite]] = []
+        records: list[tuple[Collection, Record]] = []
+        next_docs: dict[str, int] = {}
+        for (coll, uid, props, vectors, old, keep_created), seq in zip(items, seqs):
+            if old is not None and same_vectors(old.vectors, vectors):
+                doc, seq = old.doc, old.seq
+            else:
+                doc = next_docs.get(coll.name, coll.next_doc())
+                next_docs[coll.name] = doc + 1
+            created = old.created if (old is not None and keep_created) else ts
+            rec = Record(uid, doc, seq, props, vectors, created, ts)
+            writes.append(
+                (coll.name, ObjectWrite(seq, old.seq if old is not None else None, uid, props, created, ts, vectors))
+            )
+            records.append((coll, rec))
+        self.store.write_batch(writes)
+        by_coll: dict[str, tuple[Collection, list[Record]]] = {}
+        for coll, rec in records:
+            by_coll.setdefault(coll.name, (coll, []))[1].append(rec)
+        for coll, recs in by_coll.values():
+            coll.put_many(recs)
+        return [r for _, r in records]
+
+    # --- REST object calls ---------------------------------------------------------------
+
+    def insert_object(self, obj: IncomingObject) -> Record:
+        with self.lock:
+            coll = self.find(obj.collection) if obj.collection else None
+            if coll is None:
+                raise Unprocessable(f"invalid object: class \"{obj.collection}\" not found in schema")
+            uid, props, vectors = self._wrap(lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}))
+            if uid in coll.records:
+                raise Unprocessable(f"id '{uid}' already exists")
+            return self._commit([(coll, uid, props, vectors, None, False)])[0]
+
+    def replace_object(self, obj: IncomingObject) -> Record:
+        with self.lock:
+            coll = self.collection(obj.collection)
+            old = coll.get(canonical_uuid(obj.uuid))
+            if old is None:
+                raise NotFound()
+            uid, props, vectors = self._wrap(lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}))
+            return self._commit([(coll, uid, props, vectors, old, True)])[0]
+
+    def merge_object(self, obj: IncomingObject) -> Record:
+        with self.lock:
+            coll = self.collection(obj.collection)
+            old = coll.get(canonical_uuid(obj.uuid))
+            if old is None:
+                raise NotFound()
+            uid, props, vectors = self._wrap(
+                lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}, base=old, merge=True)
+            )
+            return self._commit([(coll, uid, props, vectors, old, True)])[0]
+
+    @staticmethod
+    def _wrap(fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except ApiError as e:
+            if e.status == 422 and not e.message.startswith(("invalid object", "id '")):
+                if e.message.startswith("Validate vector index"):
+                    raise ApiError(
+                        "put object: import into index: put local object: store object in LSM store: "
+                        + e.message,
+                        500,
+                    ) from None
+                raise Unprocessable("invalid object: " + e.message) from None
+            raise
+
+    def get_object(self, collection: str, uid: str) -> tuple[Collection, Record]:
+        with self.lock:
+            coll = self.collection(collection)
+            rec = coll.get(canonical_uuid(uid))
+            if rec is None:
+                raise NotFound()
+            return coll, rec
+
+    def delete_object(self, collection: str, uid: str) -> None:
+        with self.lock:
+            coll = self.collection(collection)
+            rec = coll.get(canonical_uuid(uid))
+            if rec is None:
+                raise NotFound()
+            self.store.delete_objects(coll.name, [rec.seq])
+            coll.delete(rec.uuid)
+
+    # --- gRPC batch calls ----------------------------------------------------------------
+
+    def batch_put(self, objects: list[IncomingObject]) -> dict[int, str]:
+        """Upsert a batch (§2.4): per-object errors by index, the valid rest in one transaction."""
+        errors: dict[int, str] = {}
+        with self.lock:
+            prepared: dict[tuple[str, str], tuple[Collection, str, dict, dict, Record | None, bool]] = {}
+            dims: dict[str, dict[str, int]] = {}
+            for i, obj in enumerate(objects):
+                coll = self.find(obj.collection)
+                if coll is None:
+                    errors[i] = f"class '{obj.collection}' not present in schema"
+                    continue
+                try:
+                    uid, props, vectors = self._prepare(
+                        coll, obj, via_grpc=True, pending_dims=dims.setdefault(coll.name, {})
+                    )
+                except ApiError as e:
+                    errors[i] = e.message
+                    continue
+                key = (coll.name, uid)
+                prepared.pop(key, None)  # a uuid twice in one batch: the last one wins
+                prepared[key] = (coll, uid, props, vectors, coll.get(uid), True)
+            if prepared:
+                self._commit(list(prepared.values()))
+        return errors
+
+    def batch_delete(self, collection: str, mask_fn: Callable[[Collection], np.ndarray],
+                     dry_run: bool, limit: int = 10000) -> tuple[Collection, list[str]]:
+        with self.lock:
+            coll = self.collection(collection)
+            mask = mask_fn(coll)
+            docs = np.flatnonzero(mask)[:limit]
+            uuids = [coll.by_doc[d].uuid for d in docs.tolist() if coll.by_doc[d] is not None]  # type: ignore[union-attr]
+            if not dry_run and uuids:
+                seqs = [coll.records[u].seq for u in uuids]
+                self.store.delete_objects(coll.name, seqs)
+                for u in uuids:
+                    coll.delete(u)
+            return coll, uuids

@@ -1,0 +1,72 @@
+"""Bulk loading of items, users and interactions: readers, record models, embedding and batch writing."""
+
+from .embedding import (
+    DEFAULT_MODEL_NAME,
+    Embedder,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+    default_model_path,
+    get_embedder,
+    item_text,
+)
+from .loading import (
+    LoadResult,
+    ProgressCallback,
+    RowErrorInfo,
+    default_rejects_path,
+    load_interactions,
+    load_items,
+    load_records,
+    load_users,
+)
+from .readers import InputFormat, RawRow, RowResult, detect_format, parse_assignments, read_records, read_rows
+from .records import (
+    BUILTIN_KINDS,
+    InteractionRecord,
+    ItemRecord,
+    RecordKind,
+    UserRecord,
+    allowed_kinds,
+    parse_timestamp,
+    record_context,
+    split_labels,
+)
+from .writer import ObjectWriter, PreparedObject, WriteFailure, content_hash
+
+__all__ = [
+    "BUILTIN_KINDS",
+    "DEFAULT_MODEL_NAME",
+    "Embedder",
+    "HashingEmbedder",
+    "SentenceTransformerEmbedder",
+    "default_model_path",
+    "get_embedder",
+    "item_text",
+    "LoadResult",
+    "ProgressCallback",
+    "RowErrorInfo",
+    "default_rejects_path",
+    "load_items",
+    "load_users",
+    "load_interactions",
+    "load_records",
+    "InputFormat",
+    "RawRow",
+    "RowResult",
+    "detect_format",
+    "parse_assignments",
+    "read_records",
+    "read_rows",
+    "ItemRecord",
+    "UserRecord",
+    "InteractionRecord",
+    "RecordKind",
+    "allowed_kinds",
+    "parse_timestamp",
+    "record_context",
+    "split_labels",
+    "ObjectWriter",
+    "PreparedObject",
+    "WriteFailure",
+    "content_hash",
+]

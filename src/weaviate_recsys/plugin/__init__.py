@@ -1,0 +1,93 @@
+"""Interest modelling: macro domains, micro keywords and semantic interest vectors for every user.
+
+The public API: `train_domains` (domain classifier + keyword vocabulary, stored in Weaviate),
+`build_profiles` (all or some users), `record` (one interaction, one user's profile updated) and
+`get_profile`. The building blocks (text processing, TF-IDF keywords, the classifier, the macro blend
+and vector maths) are usable on their own, on in-memory data.
+"""
+
+from .domains import (
+    ESTIMATORS,
+    ClassifierMetrics,
+    DiscoveredDomains,
+    DomainClassifier,
+    DomainClassifierConfig,
+    discover_domains,
+)
+from .keywords import Keyword, KeywordExtractor, KeywordExtractorConfig
+from .macro import DomainWeight, blend_distributions, event_weights, top_domains
+from .profile_model import InterestProfile, ProfileCounts, compute_profiles
+from .profiles import BuildReport, Shard, build_profiles, get_profile, parse_shard, record
+from .semantic import interest_vectors
+from .storage import load_model, stored_model_version
+from .text_processing import TextAnalyzer, find_phrases, load_stopwords
+from .training import DomainModelReport, DomainSummary, train_domains
+
+# Recommendations (recommender helper): recommend.py, query_plan.py, reasons.py, reranking.py, allocation.py
+from .allocation import allocate_slots, plan_slots
+from .query_plan import (
+    DomainInterest,
+    HybridQueryPlan,
+    PopularityQueryPlan,
+    RecommendationPlan,
+    fetch_kwargs,
+    filter_from_data,
+    filter_to_data,
+    hybrid_kwargs,
+)
+from .reasons import Reasons, ScoreParts, parse_explain_score
+from .recommend import AudienceMember, Recommendation, Recommender
+from .reranking import RankedCandidate, select_with_quotas
+
+__all__ = [
+    "ESTIMATORS",
+    "BuildReport",
+    "ClassifierMetrics",
+    "DiscoveredDomains",
+    "DomainClassifier",
+    "DomainClassifierConfig",
+    "DomainModelReport",
+    "DomainSummary",
+    "DomainWeight",
+    "InterestProfile",
+    "Keyword",
+    "KeywordExtractor",
+    "KeywordExtractorConfig",
+    "ProfileCounts",
+    "Shard",
+    "TextAnalyzer",
+    "blend_distributions",
+    "build_profiles",
+    "compute_profiles",
+    "discover_domains",
+    "event_weights",
+    "find_phrases",
+    "get_profile",
+    "interest_vectors",
+    "load_model",
+    "load_stopwords",
+    "parse_shard",
+    "record",
+    "stored_model_version",
+    "top_domains",
+    "train_domains",
+    # recommendations
+    "AudienceMember",
+    "DomainInterest",
+    "HybridQueryPlan",
+    "PopularityQueryPlan",
+    "RankedCandidate",
+    "Reasons",
+    "Recommendation",
+    "RecommendationPlan",
+    "Recommender",
+    "ScoreParts",
+    "allocate_slots",
+    "fetch_kwargs",
+    "filter_from_data",
+    "filter_to_data",
+    "hybrid_kwargs",
+    "parse_explain_score",
+    "plan_slots",
+    "select_with_quotas",
+]

@@ -1,0 +1,565 @@
+"""Building, reading and incrementally updating users' interest profiles in Weaviate.
+
+``build_profiles`` reads everything it needs once in bulk (the stored model, items with their vectors, the
+interactions and users in scope), computes all profiles together (`compute_profiles`) and writes them in
+batches: the ``User`` object (``domains``, ``domain_weights``, ``keywords``, ``keyword_weights``,
+``event_count``, ``profile_updated_at`` and the ``interest`` vector) and one ``UserInterest`` object per top
+domain. ``record`` stores one interaction and rebuilds only that user's profile, reading only that user's
+events and items (the model comes from a per-process cache, checked against the stored version).
+``get_profile`` reads a stored profile back (or computes one on the fly when none is stored yet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import weaviate
+from pydantic import BaseModel, Field
+
+from ..errors import ConfigurationError, ConnectionFailed, RecsysError, UnknownUser
+from ..schema.identity import interaction_uuid, item_uuid, user_uuid
+from ..settings import Settings
+from .profile_model import CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, UserEvidence, compute_profiles
+from .storage import (
+    Names,
+    delete_ids,
+    fetch_by_ids,
+    fetch_where,
+    iterate,
+    load_model,
+    require_collections,
+    to_unix,
+    user_interest_uuid,
+    vector_of,
+    write_objects,
+)
+from .training import item_keyword_text
+
+__all__ = ["BuildReport", "Shard", "parse_shard", "build_profiles", "get_profile", "record", "DEFAULT_EXTRA_KIND_WEIGHT"]
+
+#: Weight of a declared extra interaction kind that ``Settings.kind_weights`` does not list.
+DEFAULT_EXTRA_KIND_WEIGHT = 0.5
+
+Progress = Callable[[int, int | None], None]
+
+_USER_VECTOR = "interest"
+_ITEM_VECTOR = "content"
+_TEXT_VECTOR = "text"
+_ITEM_PROPS = ["item_id", "domain", "title", "description", "tags", "brand"]
+_EVENT_PROPS = ["user_id", "item_id", "kind", "rating", "text", "timestamp", "seq"]
+
+
+class Shard(BaseModel):
+    """Shard ``index`` of ``count``: the users whose stable hash falls in it (``profiles build --shard 0/4``)."""
+
+    index: int = Field(ge=0)
+    count: int = Field(ge=1)
+
+    def owns(self, user_id: str) -> bool:
+        return zlib.crc32(user_id.encode("utf-8")) % self.count == self.index
+
+
+def parse_shard(text: str) -> Shard:
+    """``"i/n"`` -> `Shard` (0 <= i < n).
+
+    Raises:
+        ConfigurationError: not of the form i/n.
+    """
+    try:
+        i, n = (int(p) for p in text.split("/"))
+    except ValueError as e:
+        raise ConfigurationError(f"--shard must look like i/n (e.g. 0/4), got {text!r}") from e
+    if n < 1 or not 0 <= i < n:
+        raise ConfigurationError(f"--shard {text}: need 0 <= i < n (e.g. 0/4 ... 3/4)")
+    return Shard(index=i, count=n)
+
+
+class BuildReport(BaseModel):
+    """What a `build_profiles` run did."""
+
+    users: int = Field(description="Users in scope.")
+    built: int = Field(description="Profiles written.")
+    complete: int
+    partial: int
+    empty: int = Field(description="Users with no usable evidence (their profile says why).")
+    empty_examples: dict[str, str] = Field(default_factory=dict, description="A few empty users and the reason.")
+    unknown_users: list[str] = Field(default_factory=list, description="Requested users with no User object and no events.")
+    events: int
+    unknown_item_events: int
+    user_interest_objects: int
+    stale_user_interest_deleted: int
+    write_failures: int
+    failure_examples: list[str] = Field(default_factory=list)
+    model_version: str
+    seconds: float
+    users_per_s: float
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+# --- per-process caches (item term vectors and stated-interest vectors) -----------------------------
+
+_cache_lock = threading.Lock()
+_term_cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+_stated_cache: dict[tuple[str, str], np.ndarray] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _item_terms(model: InterestModel, keys: list[str], texts: list[str]) -> sp.csr_matrix:
+    """Normalised term vectors of item texts, cached per model version and text (a record call re-reads
+    only the user's items, and analysing their text again is the costly part)."""
+    V = len(model.extractor.terms_)
+    rows: list[tuple[np.ndarray, np.ndarray] | None] = []
+    missing: list[int] = []
+    hashes = [hashlib.blake2b(t.encode("utf-8"), digest_size=12).hexdigest() for t in texts]
+    with _cache_lock:
+        for i, h in enumerate(hashes):
+            r = _term_cache.get((model.version, h))
+            rows.append(r)
+            if r is None:
+                missing.append(i)
+    if missing:
+        m = model.extractor.term_matrix([texts[i] for i in missing])
+        with _cache_lock:
+            if len(_term_cache) + len(missing) > _CACHE_LIMIT:
+                _term_cache.clear()
+            for j, i in enumerate(missing):
+                lo, hi = m.indptr[j], m.indptr[j + 1]
+                r = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
+                rows[i] = r
+                _term_cache[(model.version, hashes[i])] = r
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        indptr[i + 1] = indptr[i] + len(r[0])  # type: ignore[index]
+    indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, dtype=np.int64)  # type: ignore[index]
+    data = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)  # type: ignore[index]
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), V))
+
+
+def _embed_stated(texts: list[str], dim: int, settings: Settings, embedder: Any) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Vectors of stated-interest texts (cached per embedder and text); a note when they cannot be made."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    ok = np.zeros(len(texts), dtype=bool)
+    if not texts or not dim:
+        return out, ok, None
+    try:
+        if embedder is None:
+            from ..loaders import get_embedder
+
+            embedder = get_embedder(settings)
+        if embedder.dim != dim:
+            return out, ok, (
+                f"Stated interests were not embedded: the embedder has {embedder.dim} dimensions, the items {dim}; "
+                "use the model the items were loaded with (--model)."
+            )
+        todo = []
+        with _cache_lock:
+            for i, t in enumerate(texts):
+                v = _stated_cache.get((embedder.name, t))
+                if v is None:
+                    todo.append(i)
+                else:
+                    out[i], ok[i] = v, True
+        if todo:
+            vecs = embedder.embed_batch([texts[i] for i in todo])
+            with _cache_lock:
+                if len(_stated_cache) > _CACHE_LIMIT:
+                    _stated_cache.clear()
+                for j, i in enumerate(todo):
+                    out[i], ok[i] = vecs[j], True
+                    _stated_cache[(embedder.name, texts[i])] = vecs[j]
+    except RecsysError as e:
+        return out, ok, f"Stated interests were not embedded ({e})."
+    return out, ok, None
+
+
+# --- reading evidence -------------------------------------------------------------------------------
+
+
+def _catalog(model: InterestModel, item_objs: list[Any]) -> CatalogView:
+    pos = {d: i for i, d in enumerate(model.domain_names)}
+    ids, dom, texts, vecs = [], [], [], []
+    for o in item_objs:
+        p = o.properties
+        ids.append(str(p.get("item_id")))
+        dom.append(pos.get(p.get("domain") or "", -1))
+        texts.append(item_keyword_text(p))
+        vecs.append(vector_of(o, _ITEM_VECTOR))
+    dims = {len(v) for v in vecs if v}
+    dim = max(dims) if dims else (model.classifier.dim if model.classifier is not None else 0)
+    vectors = np.zeros((len(ids), dim), dtype=np.float32)
+    has = np.zeros(len(ids), dtype=bool)
+    for i, v in enumerate(vecs):
+        if v and len(v) == dim:
+            vectors[i], has[i] = v, True
+    return CatalogView(
+        item_ids=ids, domain_index=np.asarray(dom, dtype=np.int64), vectors=vectors, has_vector=has,
+        terms=_item_terms(model, ids, texts),
+    )
+
+
+def _evidence(
+    user_ids: list[str], events: list[Any], catalog: CatalogView, stated: dict[str, str | None],
+    settings: Settings, embedder: Any,
+) -> tuple[UserEvidence, list[str]]:
+    upos = {u: i for i, u in enumerate(user_ids)}
+    dim = catalog.vectors.shape[1]
+    n = len(events)
+    user = np.zeros(n, dtype=np.int64)
+    item = np.full(n, -1, dtype=np.int64)
+    unknown = np.zeros(n, dtype=bool)
+    kind_w = np.zeros(n)
+    rating = np.full(n, np.nan)
+    ts = np.full(n, np.nan)
+    seq = np.full(n, np.nan)
+    text: list[str | None] = [None] * n
+    tvec = np.zeros((n, dim), dtype=np.float32)
+    has_t = np.zeros(n, dtype=bool)
+    kw = settings.kind_weights
+    for j, o in enumerate(events):
+        p = o.properties
+        user[j] = upos[p["user_id"]]
+        iid = p.get("item_id")
+        if iid:
+            k = catalog.index.get(iid)
+            if k is None:
+                unknown[j] = True
+            else:
+                item[j] = k
+        kind_w[j] = kw.get(str(p.get("kind") or ""), DEFAULT_EXTRA_KIND_WEIGHT)
+        r = p.get("rating")
+        if r is not None:
+            rating[j] = float(r)
+        ts[j] = to_unix(p.get("timestamp"))
+        s = p.get("seq")
+        if s is not None:
+            seq[j] = float(s)
+        t = p.get("text")
+        if t:
+            text[j] = t
+            v = vector_of(o, _TEXT_VECTOR)
+            if v is not None and len(v) == dim:
+                tvec[j], has_t[j] = v, True
+    stated_list = [stated.get(u) for u in user_ids]
+    idx = [i for i, s in enumerate(stated_list) if s]
+    svec = np.zeros((len(user_ids), dim), dtype=np.float32)
+    shas = np.zeros(len(user_ids), dtype=bool)
+    notes: list[str] = []
+    if idx:
+        vecs, ok, note = _embed_stated([stated_list[i] for i in idx], dim, settings, embedder)  # type: ignore[misc]
+        svec[idx], shas[idx] = vecs, ok
+        if note:
+            notes.append(note)
+    ev = UserEvidence(
+        user_ids=user_ids, user=user, item=item, unknown=unknown, kind_weight=kind_w, rating=rating, timestamp=ts,
+        seq=seq, text=text, text_vectors=tvec, has_text_vector=has_t, stated=stated_list, stated_vectors=svec,
+        has_stated_vector=shas,
+    )
+    return ev, notes
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def _user_objects(batch: ProfileBatch, existing: dict[str, Any], now: datetime) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    out = []
+    for i, uid in enumerate(batch.user_ids):
+        old = existing.get(uid)
+        props: dict[str, Any] = {}
+        vecs: dict[str, Any] = {}
+        if old is not None:
+            props = {k: v for k, v in dict(old.properties).items() if v is not None and v != []}
+            if isinstance(old.vector, dict):
+                vecs = {k: v for k, v in old.vector.items() if v and k != _USER_VECTOR}
+        props["user_id"] = uid
+        for key in ("domains", "domain_weights", "keywords", "keyword_weights"):
+            props.pop(key, None)
+        if batch.domains[i]:
+            props["domains"] = [d for d, _ in batch.domains[i]]
+            props["domain_weights"] = [w for _, w in batch.domains[i]]
+        if batch.keywords[i]:
+            props["keywords"] = [k for k, _ in batch.keywords[i]]
+            props["keyword_weights"] = [w for _, w in batch.keywords[i]]
+        props["event_count"] = batch.counts[i].events
+        props["profile_updated_at"] = now
+        if batch.has_interest[i]:
+            vecs[_USER_VECTOR] = batch.interest[i].tolist()
+        out.append((user_uuid(uid), props, vecs or None))
+    return out
+
+
+def _interest_objects(batch: ProfileBatch, now: datetime) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    out = []
+    for i, uid in enumerate(batch.user_ids):
+        for rank, (dom, weight) in enumerate(batch.domains[i]):
+            kws = batch.domain_keywords[i].get(dom, [])
+            props: dict[str, Any] = {
+                "user_id": uid, "domain": dom, "weight": weight, "rank": rank,
+                "event_count": batch.domain_events[i].get(dom, 0), "updated_at": now,
+            }
+            if kws:
+                props["keywords"] = [k for k, _ in kws]
+                props["keyword_weights"] = [w for _, w in kws]
+            v = batch.domain_vectors[i].get(dom)
+            out.append((user_interest_uuid(uid, dom), props, {_USER_VECTOR: v.tolist()} if v is not None else None))
+    return out
+
+
+# --- the API ----------------------------------------------------------------------------------------
+
+
+def _build(
+    client: weaviate.WeaviateClient, settings: Settings, users: Sequence[str] | None, shard: Shard | None,
+    embedder: Any, progress: Progress | None, write: bool,
+) -> tuple[ProfileBatch, BuildReport, InterestModel]:
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    names = Names.of(settings)
+    require_collections(client, [names.item, names.user, names.interaction, names.domain, names.user_interest])
+
+    def lap(name: str, t0: float) -> float:
+        t1 = time.perf_counter()
+        timings[name] = round(t1 - t0, 3)
+        return t1
+
+    t = time.perf_counter()
+    model = load_model(client, settings)
+    t = lap("model", t)
+    explicit = users is not None
+    if explicit:
+        wanted = list(dict.fromkeys(str(u) for u in users))  # type: ignore[union-attr]
+        events = fetch_where(client, names.interaction, "user_id", wanted, _EVENT_PROPS, include_vector=True)
+        user_objs = fetch_by_ids(client, names.user, [user_uuid(u) for u in wanted], include_vector=True)
+    else:
+        events = list(iterate(client, names.interaction, _EVENT_PROPS, include_vector=True, cache_size=5000))
+        user_objs = list(iterate(client, names.user, None, include_vector=True))
+    t = lap("read_events_users", t)
+    existing = {str(o.properties.get("user_id")): o for o in user_objs if o.properties.get("user_id")}
+    if explicit:
+        scope = list(wanted)
+    else:
+        scope = sorted(set(existing) | {str(o.properties.get("user_id")) for o in events if o.properties.get("user_id")})
+    if shard is not None:
+        scope = [u for u in scope if shard.owns(u)]
+    in_scope = set(scope)
+    events = [o for o in events if o.properties.get("user_id") in in_scope]
+    with_events = {o.properties["user_id"] for o in events}
+    unknown_users = [u for u in scope if u not in existing and u not in with_events]
+    scope = [u for u in scope if u not in set(unknown_users)]
+
+    item_ids = {str(o.properties["item_id"]) for o in events if o.properties.get("item_id")}
+    if explicit:
+        item_objs = fetch_by_ids(client, names.item, [item_uuid(i) for i in item_ids], _ITEM_PROPS, include_vector=True)
+    else:
+        item_objs = list(iterate(client, names.item, _ITEM_PROPS, include_vector=True))
+    t = lap("read_items", t)
+    catalog = _catalog(model, item_objs)
+    t = lap("item_terms", t)
+    stated = {u: existing[u].properties.get("stated_interests") for u in scope if u in existing}
+    ev, build_notes = _evidence(scope, events, catalog, stated, settings, embedder)
+    t = lap("evidence", t)
+    batch = compute_profiles(model, catalog, ev, settings)
+    for n in batch.notes:
+        n.extend(build_notes)
+    t = lap("compute", t)
+
+    failures = []
+    n_interest = stale_deleted = 0
+    if write and scope:
+        now = datetime.now(timezone.utc)
+        if explicit:
+            old = fetch_where(client, names.user_interest, "user_id", scope, ["user_id", "domain"])
+        else:
+            old = [o for o in iterate(client, names.user_interest, ["user_id"], cache_size=5000)
+                   if o.properties.get("user_id") in in_scope]
+        interest_objs = _interest_objects(batch, now)
+        keep = {u for u, _, _ in interest_objs}
+        stale = [str(o.uuid) for o in old if str(o.uuid) not in keep]
+        done = [0]
+        total = len(scope)
+
+        def tick(k: int) -> None:
+            done[0] += k
+            if progress is not None:
+                progress(min(done[0], total), total)
+
+        failures = write_objects(client, names.user, _user_objects(batch, existing, now),
+                                 batch_size=settings.write_batch_size, progress=tick)
+        failures += write_objects(client, names.user_interest, interest_objs, batch_size=settings.write_batch_size)
+        n_interest = len(interest_objs)
+        if stale:
+            stale_deleted = delete_ids(client, names.user_interest, stale)
+        lap("write", t)
+    statuses = [batch.status(i) for i in range(len(scope))]
+    empty_examples = {}
+    for i, s in enumerate(statuses):
+        if s == "empty" and len(empty_examples) < 5:
+            empty_examples[scope[i]] = batch.notes[i][0] if batch.notes[i] else "no evidence"
+    seconds = time.perf_counter() - started
+    report = BuildReport(
+        users=len(scope) + len(unknown_users), built=len(scope) - len({f.uuid for f in failures} & {user_uuid(u) for u in scope}),
+        complete=statuses.count("complete"), partial=statuses.count("partial"), empty=statuses.count("empty"),
+        empty_examples=empty_examples, unknown_users=unknown_users, events=len(events),
+        unknown_item_events=int(ev.unknown.sum()), user_interest_objects=n_interest,
+        stale_user_interest_deleted=stale_deleted, write_failures=len(failures),
+        failure_examples=[f"{f.uuid}: {f.reason}" for f in failures[:5]], model_version=model.version,
+        seconds=round(seconds, 3), users_per_s=round(len(scope) / seconds, 1) if seconds > 0 else 0.0, timings=timings,
+    )
+    return batch, report, model
+
+
+def build_profiles(
+    client: weaviate.WeaviateClient,
+    users: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    embedder: Any = None,
+    shard: Shard | str | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build and store the interest profiles of ``users`` (default: every user with a User object or events).
+
+    Args:
+        client: a connected client.
+        users: user ids to build (others are untouched); None for all.
+        settings: interest-model settings; defaults from the environment.
+        embedder: embeds stated interests (default: `weaviate_recsys.loaders.get_embedder`, loaded only if a
+            user in scope has stated interests).
+        shard: build only shard ``i`` of ``n`` (a `Shard` or ``"i/n"``), so processes can split the users.
+        progress: ``(done, total)`` callback over users written.
+
+    Raises:
+        ModelNotTrained: no interest model is stored (run ``weaviate-recsys domains train``).
+        SchemaMissing: the collections do not exist.
+    """
+    settings = settings or Settings()
+    if isinstance(shard, str):
+        shard = parse_shard(shard)
+    _, report, _ = _build(client, settings, users, shard, embedder, progress, write=True)
+    return report
+
+
+def record(
+    client: weaviate.WeaviateClient,
+    interaction: Any,
+    settings: Settings | None = None,
+    embedder: Any = None,
+) -> InterestProfile:
+    """Store one interaction and update that user's profile (only theirs), returning the new profile.
+
+    Reads only this user's events and items; the model comes from the per-process cache (one small request
+    checks that it is still the stored version), so the cost grows with the user's history, not the catalog.
+
+    Args:
+        interaction: an `InteractionRecord` or a mapping with its fields (``user_id``, ``item_id``, ``kind``,
+            ``rating``, ``text``, ``timestamp``, ``seq``).
+        embedder: embeds the interaction's text (and stated interests); default `get_embedder(settings)`,
+            loaded only when there is text.
+
+    Raises:
+        ConfigurationError: the interaction is invalid (the message names the field).
+        ModelNotTrained: no interest model is stored.
+    """
+    from pydantic import ValidationError
+
+    from ..loaders import InteractionRecord, content_hash, record_context
+
+    settings = settings or Settings()
+    names = Names.of(settings)
+    require_collections(client, [names.interaction])
+    if isinstance(interaction, InteractionRecord):
+        rec = interaction
+    else:
+        try:
+            rec = InteractionRecord.model_validate(dict(interaction) if isinstance(interaction, Mapping) else interaction,
+                                                   context=record_context(settings))
+        except ValidationError as e:
+            msgs = "; ".join(f"{'.'.join(str(x) for x in err['loc']) or 'interaction'}: {err['msg']}" for err in e.errors())
+            raise ConfigurationError(f"Invalid interaction: {msgs}") from e
+    props = rec.properties()
+    vectors = None
+    model_name = None
+    if rec.text:
+        if embedder is None:
+            from ..loaders import get_embedder
+
+            embedder = get_embedder(settings)
+        model_name = embedder.name
+        vectors = {_TEXT_VECTOR: embedder.embed_batch([rec.text])[0].tolist()}
+    props["content_hash"] = content_hash(dict(props), model_name)
+    uid = interaction_uuid(rec.user_id, rec.item_id, rec.kind, rec.timestamp, rec.seq, rec.text)
+    failures = write_objects(client, names.interaction, [(uid, props, vectors)])
+    if failures:
+        raise ConnectionFailed(f"Weaviate rejected the interaction: {failures[0].reason}")
+    batch, report, _ = _build(client, settings, [rec.user_id], None, embedder, None, write=True)
+    if report.write_failures:
+        raise ConnectionFailed(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
+                               f"Run `weaviate-recsys profiles build --user {rec.user_id}`.")
+    profile = batch.profile(0, updated_at=datetime.now(timezone.utc))
+    profile.stored = True
+    return profile
+
+
+def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None) -> InterestProfile:
+    """The stored profile of one user (User object plus its UserInterest objects).
+
+    When no profile was built for the user yet, it is computed on the fly (not stored; ``stored=False``).
+
+    Raises:
+        UnknownUser: the user has no User object and no interactions.
+        ModelNotTrained: a profile must be computed but no model is stored.
+    """
+    settings = settings or Settings()
+    names = Names.of(settings)
+    require_collections(client, [names.user, names.user_interest])
+    objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
+    user = objs[0] if objs else None
+    if user is None or not user.properties.get("profile_updated_at"):
+        batch, report, _ = _build(client, settings, [user_id], None, None, None, write=False)
+        if report.unknown_users:
+            raise UnknownUser(
+                f"No user {user_id!r}: it has no User object and no interactions. Load it with "
+                "`weaviate-recsys load users` or record an interaction first."
+            )
+        return batch.profile(0)
+    p = user.properties
+    rows = sorted(fetch_where(client, names.user_interest, "user_id", [user_id], include_vector=True),
+                  key=lambda o: (o.properties.get("rank") or 0))
+    domains = list(zip(p.get("domains") or [], [float(x) for x in p.get("domain_weights") or []]))
+    keywords = list(zip(p.get("keywords") or [], [float(x) for x in p.get("keyword_weights") or []]))
+    domain_keywords = {}
+    domain_vectors = {}
+    by_domain = {}
+    for o in rows:
+        q = o.properties
+        d = str(q.get("domain"))
+        domain_keywords[d] = list(zip(q.get("keywords") or [], [float(x) for x in q.get("keyword_weights") or []]))
+        by_domain[d] = int(q.get("event_count") or 0)
+        v = vector_of(o, _USER_VECTOR)
+        if v is not None:
+            domain_vectors[d] = v
+    interest = vector_of(user, _USER_VECTOR)
+    events = int(p.get("event_count") or 0)
+    notes = []
+    has_any = bool(domains or keywords or interest)
+    if not has_any:
+        notes.append(
+            "No interactions and no stated interests were usable when the profile was built: recommend popular "
+            "items, or load this user's interactions and rebuild." if events == 0 else
+            f"{events} interactions but no usable evidence (unknown items, no domains or no text): run "
+            f"`weaviate-recsys profiles build --user {user_id} --format json` to see why."
+        )
+    status = "empty" if not has_any else ("complete" if (domains and keywords and interest) else "partial")
+    updated = p.get("profile_updated_at")
+    return InterestProfile(
+        user_id=user_id, domains=domains, keywords=keywords, domain_keywords=domain_keywords,
+        interest_vector=interest, domain_vectors=domain_vectors, behavior_vector=vector_of(user, "behavior"),
+        event_count=events, counts=ProfileCounts(events=events, by_domain=by_domain), status=status, notes=notes,
+        updated_at=updated if isinstance(updated, datetime) else None, stored=True,
+    )

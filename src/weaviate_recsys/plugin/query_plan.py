@@ -1,0 +1,572 @@
+"""The Weaviate queries behind a recommendation list, as plain data.
+
+`plan` turns a user's interests into one hybrid query per interest domain (macro: a ``domain ==`` filter;
+micro: BM25 over the domain's keywords with per-property boosts; semantic: the domain's interest vector
+against the ``content`` named vector), plus optional exploration and popularity queries. The result is a
+`RecommendationPlan` of pydantic models that dump to JSON, so an application can inspect it, store it, or
+run it itself::
+
+    for q in recommendation_plan.queries:
+        collection = client.collections.get(q.collection)
+        if q.kind == "hybrid":
+            response = collection.query.hybrid(**hybrid_kwargs(q))
+        else:
+            response = collection.query.fetch_objects(**fetch_kwargs(q))
+
+`Recommender.recommend` runs exactly these calls. Filters are kept in Weaviate's REST ``where`` shape
+(``{"path": [...], "operator": "Equal", "valueText": ...}``, ``{"operator": "And", "operands": [...]}``),
+which every Weaviate user can read; `filter_to_data` / `filter_from_data` convert to and from
+weaviate-client `Filter` objects without changing what goes over the wire.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid as _uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+from weaviate.classes.query import Filter, HybridFusion, MetadataQuery, Sort, TargetVectors
+from weaviate.collections.classes.filters import (
+    _FilterAnd,
+    _FilterNot,
+    _FilterOr,
+    _Filters,
+    _FilterValue,
+    _GeoCoordinateFilter,
+)
+
+from ..errors import ConfigurationError
+from .allocation import EXPLORATION, plan_slots
+
+__all__ = [
+    "DomainInterest",
+    "HybridQueryPlan",
+    "PopularityQueryPlan",
+    "QueryPlan",
+    "RecommendationPlan",
+    "plan",
+    "hybrid_kwargs",
+    "fetch_kwargs",
+    "filter_to_data",
+    "filter_from_data",
+    "all_of",
+    "CONTENT_VECTOR",
+    "ITEM_RETURN_PROPERTIES",
+]
+
+#: The Item named vector the semantic leg searches (issue 7 adds ``behavior`` beside it).
+CONTENT_VECTOR = "content"
+#: Properties every recommendation query returns (what a `Recommendation` and its reasons need).
+ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "keywords", "popularity"]
+
+Source = Literal["interest", "exploration", "text", "popular", "similar"]
+Fusion = Literal["weighted_score", "reciprocal_rank"]
+
+# --- filters as plain data ------------------------------------------------------------------------
+
+_METHOD_BY_OPERATOR = {
+    "Equal": "equal",
+    "NotEqual": "not_equal",
+    "LessThan": "less_than",
+    "LessThanEqual": "less_or_equal",
+    "GreaterThan": "greater_than",
+    "GreaterThanEqual": "greater_or_equal",
+    "Like": "like",
+    "IsNull": "is_none",
+    "ContainsAny": "contains_any",
+    "ContainsAll": "contains_all",
+    "ContainsNone": "contains_none",
+}
+_VALUE_KEYS = (
+    "valueText", "valueInt", "valueNumber", "valueBoolean", "valueDate",
+    "valueTextArray", "valueIntArray", "valueNumberArray", "valueBooleanArray", "valueDateArray",
+    "valueGeoRange",
+)
+
+
+def _scalar_value(value: Any) -> tuple[str, Any]:
+    if isinstance(value, bool):
+        return "Boolean", value
+    if isinstance(value, int):
+        return "Int", value
+    if isinstance(value, float):
+        return "Number", value
+    if isinstance(value, _dt.datetime):
+        from weaviate.util import _datetime_to_string
+
+        return "Date", _datetime_to_string(value)
+    if isinstance(value, _uuid.UUID):
+        return "Text", str(value)
+    if isinstance(value, str):
+        return "Text", value
+    raise ConfigurationError(f"Cannot express the filter value {value!r} as plain data; use str, int, float, "
+                             "bool, datetime or UUID values.")
+
+
+def filter_to_data(f: _Filters | None) -> dict[str, Any] | None:
+    """A weaviate-client filter as Weaviate's REST ``where`` JSON (None stays None).
+
+    Raises:
+        ConfigurationError: the filter uses a cross-reference path or a reference count, which plans do
+            not carry; filter on the Item's own properties instead.
+    """
+    if f is None:
+        return None
+    if isinstance(f, (_FilterAnd, _FilterOr, _FilterNot)):
+        op = {_FilterAnd: "And", _FilterOr: "Or", _FilterNot: "Not"}[type(f)]
+        return {"operator": op, "operands": [filter_to_data(x) for x in f.filters]}
+    if not isinstance(f, _FilterValue):
+        raise ConfigurationError(f"Unsupported filter object {f!r}; build filters with weaviate.classes.query.Filter.")
+    if not isinstance(f.target, str):
+        raise ConfigurationError("Recommendation filters must be on the Item's own properties (no reference "
+                                 f"paths or counts); got {f.target!r}.")
+    op = f.operator.value
+    out: dict[str, Any] = {"path": [f.target], "operator": op}
+    value = f.value
+    if op == "WithinGeoRange":
+        assert isinstance(value, _GeoCoordinateFilter)
+        out["valueGeoRange"] = {
+            "geoCoordinates": {"latitude": value.latitude, "longitude": value.longitude},
+            "distance": {"max": value.distance},
+        }
+    elif isinstance(value, (list, tuple)):
+        kinds = {_scalar_value(v)[0] for v in value}
+        kind = kinds.pop() if len(kinds) == 1 else "Text"
+        out[f"value{kind}Array"] = [_scalar_value(v)[1] for v in value]
+    else:
+        kind, plain = _scalar_value(value)
+        out[f"value{kind}"] = plain
+    return out
+
+
+def _parse_date(s: str) -> _dt.datetime:
+    return _dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def filter_from_data(data: Mapping[str, Any] | None) -> _Filters | None:
+    """Rebuild a weaviate-client filter from `filter_to_data`'s JSON (the same request on the wire).
+
+    Raises:
+        ConfigurationError: the JSON is not a filter this module writes.
+    """
+    if data is None:
+        return None
+    op = data.get("operator")
+    if op in ("And", "Or", "Not"):
+        operands = [filter_from_data(x) for x in data.get("operands", [])]
+        if op == "Not":
+            if len(operands) != 1:
+                raise ConfigurationError(f"A Not filter needs exactly one operand (got {len(operands)}).")
+            return Filter.not_(operands[0])  # type: ignore[arg-type]
+        if not operands:
+            raise ConfigurationError(f"An {op} filter needs at least one operand.")
+        return (Filter.all_of if op == "And" else Filter.any_of)(operands)  # type: ignore[arg-type]
+    path = data.get("path")
+    if not isinstance(path, list) or len(path) != 1 or not isinstance(path[0], str):
+        raise ConfigurationError(f"Filter path must be a one-element list of a property name (got {path!r}).")
+    target = path[0]
+    keys = [k for k in _VALUE_KEYS if k in data]
+    if len(keys) != 1:
+        raise ConfigurationError(f"Filter {dict(data)!r} must have exactly one value field ({', '.join(_VALUE_KEYS)}).")
+    key = keys[0]
+    value = data[key]
+    if key == "valueDate":
+        value = _parse_date(value)
+    elif key == "valueDateArray":
+        value = [_parse_date(v) for v in value]
+    if target == "_id":
+        base: Any = Filter.by_id()
+    elif target == "_creationTimeUnix":
+        base = Filter.by_creation_time()
+    elif target == "_lastUpdateTimeUnix":
+        base = Filter.by_update_time()
+    elif target.startswith("len(") and target.endswith(")"):
+        base = Filter.by_property(target[4:-1], length=True)
+    else:
+        base = Filter.by_property(target)
+    if op == "WithinGeoRange":
+        from weaviate.classes.data import GeoCoordinate
+
+        geo = value["geoCoordinates"]
+        return base.within_geo_range(  # type: ignore[no-any-return]
+            GeoCoordinate(latitude=geo["latitude"], longitude=geo["longitude"]), value["distance"]["max"]
+        )
+    method = _METHOD_BY_OPERATOR.get(str(op))
+    if method is None or not hasattr(base, method):
+        raise ConfigurationError(f"Unsupported filter operator {op!r} on {target!r}.")
+    return getattr(base, method)(value)  # type: ignore[no-any-return]
+
+
+def all_of(*parts: dict[str, Any] | None) -> dict[str, Any] | None:
+    """AND the given plain filters together, skipping None; one part is returned as is."""
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    return {"operator": "And", "operands": present}
+
+
+def _equal_text(prop: str, value: str) -> dict[str, Any]:
+    return {"path": [prop], "operator": "Equal", "valueText": value}
+
+
+def _contains_none_text(prop: str, values: Sequence[str]) -> dict[str, Any] | None:
+    values = list(dict.fromkeys(values))
+    if not values:
+        return None
+    return {"path": [prop], "operator": "ContainsNone", "valueTextArray": values}
+
+
+# --- the plan models ------------------------------------------------------------------------------
+
+
+class HybridQueryPlan(BaseModel):
+    """One ``collection.query.hybrid(...)`` call and what the recommender does with its results.
+
+    Attributes:
+        name: a label, e.g. ``interest:Office Supplies``.
+        source: what the query serves (an interest, exploration, free text).
+        collection: the Item collection's name (with the settings prefix).
+        domain: the macro interest the query is filtered to (None: not bound to one domain).
+        weight: the interest's weight, used to make scores comparable across queries (see `fusion`).
+        slots: how many of the k results this query is entitled to (largest remainder over weights).
+        limit: how many results to ask for (>= slots, so there is room for de-duplication, refills and MMR).
+        query: the BM25 query text (the domain's keywords); None when there are none (vector only).
+        keywords: the keywords in ``query``, best first, for reasons.
+        query_properties: BM25 properties with boosts (``title^2``).
+        alpha: weight of the vector leg (0: keyword only, 1: vector only).
+        vectors: target vector name -> query vector. One entry: a single-target search.
+        target_weights: for several targets, the manual weight of each (multi-target search, §9).
+        fusion_type: Weaviate's hybrid fusion.
+        filters: the ``where`` filter as REST JSON (domain, application filter, exclusions).
+        return_properties: Item properties to return.
+        include_vectors: named vectors to return (the content vector when MMR needs it).
+    """
+
+    kind: Literal["hybrid"] = "hybrid"
+    name: str
+    source: Source
+    collection: str
+    domain: str | None = None
+    weight: float
+    slots: int
+    limit: int
+    query: str | None
+    keywords: list[str] = Field(default_factory=list)
+    query_properties: list[str]
+    alpha: float
+    vectors: dict[str, list[float]] = Field(default_factory=dict)
+    target_weights: dict[str, float] | None = None
+    fusion_type: Literal["relative_score", "ranked"] = "relative_score"
+    filters: dict[str, Any] | None = None
+    return_properties: list[str] = Field(default_factory=lambda: list(ITEM_RETURN_PROPERTIES))
+    include_vectors: list[str] = Field(default_factory=list)
+
+
+class PopularityQueryPlan(BaseModel):
+    """One ``collection.query.fetch_objects(...)`` sorted by ``popularity`` (cold start and backfill).
+
+    Attributes:
+        only_if_short: run only when the queries before it returned fewer than k distinct items
+            (a backfill), so a normal list costs no extra request.
+        (others as in `HybridQueryPlan`)
+    """
+
+    kind: Literal["popular"] = "popular"
+    name: str
+    source: Source = "popular"
+    collection: str
+    domain: str | None = None
+    weight: float
+    slots: int
+    limit: int
+    filters: dict[str, Any] | None = None
+    sort_property: str = "popularity"
+    only_if_short: bool = False
+    return_properties: list[str] = Field(default_factory=lambda: list(ITEM_RETURN_PROPERTIES))
+    include_vectors: list[str] = Field(default_factory=list)
+
+
+QueryPlan = Annotated[HybridQueryPlan | PopularityQueryPlan, Field(discriminator="kind")]
+
+
+class RecommendationPlan(BaseModel):
+    """Every query behind one recommendation list, and how their results are combined.
+
+    Attributes:
+        user_id: whose list (None for anonymous text).
+        k: list length asked for.
+        basis: what the plan was built from: the stored ``profile``, the user's ``stated_interests``
+            (cold start), free ``text`` (anonymous session) or ``popular`` items (nothing known).
+        fusion: how scores from different queries are made comparable: ``weighted_score`` (interest
+            weight x the query's hybrid score) or ``reciprocal_rank`` (interest weight / (60 + rank)).
+        diversity: MMR trade-off applied to the fused candidates.
+        quotas: slots per query name (largest remainder over interest weights).
+        excluded_items: how many already-interacted or explicitly excluded item ids the filters remove.
+        queries: the queries, in execution order.
+    """
+
+    user_id: str | None
+    k: int
+    basis: Literal["profile", "stated_interests", "text", "popular"]
+    fusion: Fusion
+    diversity: float
+    quotas: dict[str, int]
+    excluded_items: int = 0
+    queries: list[QueryPlan]
+
+
+@dataclass
+class DomainInterest:
+    """The plan's input for one interest: what `plan` needs from a profile, nothing more.
+
+    Attributes:
+        domain: the macro domain (None: not bound to a domain, e.g. free text without a classifier).
+        weight: the interest's weight (any positive scale; slots are proportional to it).
+        keywords: micro interests, best first.
+        vector: the semantic interest in the ``content`` space (None: keyword only).
+        extra_vectors: further named vectors (issue 7: ``behavior``) with their query vectors.
+    """
+
+    domain: str | None
+    weight: float
+    keywords: list[str] = field(default_factory=list)
+    vector: Sequence[float] | None = None
+    extra_vectors: dict[str, Sequence[float]] = field(default_factory=dict)
+
+
+def _floats(v: Sequence[float]) -> list[float]:
+    # The client's fast path wants Python floats (numpy scalars would take the slow, typed path).
+    return [float(x) for x in v]
+
+
+def _query_properties(boosts: Mapping[str, float]) -> list[str]:
+    out = []
+    for prop, boost in boosts.items():
+        if boost <= 0:
+            continue
+        out.append(prop if boost == 1 else f"{prop}^{boost:g}")
+    return out
+
+
+def _hybrid_for(
+    interest: DomainInterest,
+    *,
+    name: str,
+    source: Source,
+    collection: str,
+    slots: int,
+    limit: int,
+    weight: float,
+    alpha: float,
+    query_keywords: int,
+    boosts: Mapping[str, float],
+    target_weights: Mapping[str, float] | None,
+    fusion_type: Literal["relative_score", "ranked"],
+    filters: dict[str, Any] | None,
+    include_vectors: list[str],
+) -> HybridQueryPlan | PopularityQueryPlan:
+    keywords = [kw for kw in interest.keywords if kw and kw.strip()][:query_keywords]
+    vectors: dict[str, list[float]] = {}
+    if interest.vector is not None and len(interest.vector) and any(x != 0 for x in interest.vector):
+        vectors[CONTENT_VECTOR] = _floats(interest.vector)
+    for target, vec in interest.extra_vectors.items():
+        if vec is not None and len(vec) and (target_weights or {}).get(target, 0) > 0:
+            vectors[target] = _floats(vec)
+    weights = None
+    if len(vectors) > 1 and target_weights:
+        weights = {t: float(target_weights.get(t, 1.0 if t == CONTENT_VECTOR else 0.0)) for t in vectors}
+    query = " ".join(keywords) if keywords else None
+    if not vectors and query is None:
+        # Nothing to search with: the best this interest can do is its domain's popular items.
+        return PopularityQueryPlan(
+            name=name, source=source, collection=collection, domain=interest.domain, weight=weight,
+            slots=slots, limit=limit, filters=filters, include_vectors=include_vectors,
+        )
+    # The client forces alpha=1 for query=None and a keyword-only search needs alpha=0; the plan says so.
+    effective_alpha = 1.0 if query is None else (0.0 if not vectors else alpha)
+    return HybridQueryPlan(
+        name=name, source=source, collection=collection, domain=interest.domain, weight=weight, slots=slots,
+        limit=limit, query=query, keywords=keywords, query_properties=_query_properties(boosts),
+        alpha=effective_alpha, vectors=vectors, target_weights=weights, fusion_type=fusion_type,
+        filters=filters, include_vectors=include_vectors,
+    )
+
+
+def plan(
+    interests: Sequence[DomainInterest],
+    k: int,
+    *,
+    collection: str,
+    user_id: str | None = None,
+    basis: Literal["profile", "stated_interests", "text", "popular"] = "profile",
+    source: Source = "interest",
+    alpha: float = 0.7,
+    query_keywords: int = 8,
+    boosts: Mapping[str, float] | None = None,
+    exploration: float = 0.0,
+    exploration_interest: DomainInterest | None = None,
+    diversity: float = 0.0,
+    fusion: Fusion = "weighted_score",
+    fusion_type: Literal["relative_score", "ranked"] = "relative_score",
+    exclude_items: Sequence[str] = (),
+    filters: dict[str, Any] | None = None,
+    popular_domains: Sequence[str] | None = None,
+    backfill: bool = True,
+    target_weights: Mapping[str, float] | None = None,
+) -> RecommendationPlan:
+    """Plan the Weaviate queries for one list of ``k`` recommendations (pure: no request is made).
+
+    Args:
+        interests: the user's interests, best first (one hybrid query each). Empty: popular items.
+        k: list length.
+        collection: the Item collection name.
+        user_id: for the record.
+        basis: what ``interests`` came from (see `RecommendationPlan`).
+        source: the reason source of the interest queries (``interest`` or ``text``).
+        alpha: hybrid alpha (vector leg weight).
+        query_keywords: keywords per domain in the BM25 query.
+        boosts: BM25 property -> boost.
+        exploration: share of slots for domains outside the profile, served by one hybrid query with
+            ``exploration_interest`` (the user's overall interest) filtered to the other domains.
+        exploration_interest: the overall interest used for exploration; None disables exploration.
+        diversity: MMR trade-off; > 0 fetches more candidates and the content vectors.
+        fusion: how scores are made comparable across queries.
+        fusion_type: Weaviate's hybrid fusion for each query.
+        exclude_items: item ids never to return (already interacted, or the caller's ``exclude``).
+        filters: the application's extra filter (REST JSON), ANDed into every query.
+        popular_domains: the domains the application named: with no interests, popular items in each of them
+            (one query each); with interests, the backfill stays within them too.
+        backfill: add a popularity query that runs only when the others return fewer than k items.
+        target_weights: multi-target weights by named vector (issue 7); None: the content vector only.
+
+    Returns:
+        The plan; ``recommend`` runs exactly its queries.
+    """
+    if k < 0:
+        raise ConfigurationError(f"k must be >= 0 (got {k}).")
+    if not 0.0 <= alpha <= 1.0:
+        raise ConfigurationError(f"alpha must be between 0 and 1 (got {alpha}).")
+    if not 0.0 <= diversity <= 1.0:
+        raise ConfigurationError(f"diversity must be between 0 and 1 (got {diversity}).")
+    if not 0.0 <= exploration <= 1.0:
+        raise ConfigurationError(f"exploration must be between 0 and 1 (got {exploration}).")
+    boosts = dict(boosts) if boosts is not None else {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
+    exclusion = _contains_none_text("item_id", exclude_items)
+    include_vectors = [CONTENT_VECTOR] if diversity > 0 else []
+    # MMR needs a pool to choose from; without it, k per query is enough to refill any short domain.
+    pool = k if diversity == 0 else min(max(3 * k, k + 10), max(100, k))
+    queries: list[HybridQueryPlan | PopularityQueryPlan] = []
+    quotas: dict[str, int] = {}
+
+    positive = [i for i in interests if i.weight > 0]
+    interests = positive or list(interests)  # all weights zero: keep them all, equally weighted
+    if interests:
+        weights: dict[str, float] = {}
+        by_name: dict[str, DomainInterest] = {}
+        for i, interest in enumerate(interests):
+            name = f"{source}:{interest.domain}" if interest.domain is not None else f"{source}:{i}"
+            weights[name] = max(float(interest.weight), 0.0)
+            by_name[name] = interest
+        if sum(weights.values()) <= 0:
+            weights = {name: 1.0 for name in weights}
+        total = sum(weights.values())
+        explore = exploration if exploration_interest is not None else 0.0
+        slots = plan_slots(weights, k, explore)
+        for name, interest in by_name.items():
+            quotas[name] = slots[name]
+            if slots[name] == 0 and k > 0 and len(by_name) > 1:
+                continue  # below one slot: its items would only compete for refills the others can serve
+            domain_filter = _equal_text("domain", interest.domain) if interest.domain is not None else None
+            queries.append(_hybrid_for(
+                interest, name=name, source=source, collection=collection, slots=slots[name],
+                limit=max(slots[name], pool), weight=weights[name] / total, alpha=alpha,
+                query_keywords=query_keywords, boosts=boosts, target_weights=target_weights,
+                fusion_type=fusion_type, filters=all_of(domain_filter, filters, exclusion),
+                include_vectors=include_vectors,
+            ))
+        n_explore = slots.get(EXPLORATION, 0)
+        if n_explore > 0 and exploration_interest is not None:
+            name = "exploration"
+            quotas[name] = n_explore
+            known = [i.domain for i in interests if i.domain is not None]
+            queries.append(_hybrid_for(
+                exploration_interest, name=name, source="exploration", collection=collection, slots=n_explore,
+                limit=max(n_explore, min(pool, 3 * n_explore + 2)), weight=explore, alpha=alpha,
+                query_keywords=query_keywords, boosts=boosts, target_weights=target_weights,
+                fusion_type=fusion_type,
+                filters=all_of(_contains_none_text("domain", known), filters, exclusion),
+                include_vectors=include_vectors,
+            ))
+    else:
+        basis = "popular"
+        domains = list(dict.fromkeys(popular_domains or []))
+        targets: list[str | None] = domains if domains else [None]
+        slots = plan_slots({str(d): 1.0 for d in targets}, k) if domains else {"popular": k}
+        for d in targets:
+            name = f"popular:{d}" if d is not None else "popular"
+            n = slots[str(d)] if d is not None else k
+            quotas[name] = n
+            queries.append(PopularityQueryPlan(
+                name=name, collection=collection, domain=d, weight=1.0 / len(targets), slots=n,
+                limit=max(n, pool), filters=all_of(_equal_text("domain", d) if d else None, filters, exclusion),
+                include_vectors=include_vectors,
+            ))
+        backfill = backfill and bool(domains)
+    if backfill and k > 0:
+        named = list(dict.fromkeys(popular_domains or []))
+        within = {"path": ["domain"], "operator": "ContainsAny", "valueTextArray": named} if named else None
+        queries.append(PopularityQueryPlan(
+            name="backfill", collection=collection, weight=0.0, slots=0, limit=2 * k,
+            filters=all_of(within, filters, exclusion), only_if_short=True, include_vectors=include_vectors,
+        ))
+    return RecommendationPlan(
+        user_id=user_id, k=k, basis=basis, fusion=fusion, diversity=diversity, quotas=quotas,
+        excluded_items=len(set(exclude_items)), queries=queries,
+    )
+
+
+# --- turning plans into client calls --------------------------------------------------------------
+
+
+def hybrid_kwargs(q: HybridQueryPlan, *, explain: bool = True) -> dict[str, Any]:
+    """Keyword arguments for ``collection.query.hybrid(**...)`` that run ``q`` exactly."""
+    vector: Any = None
+    target: Any = None
+    if len(q.vectors) == 1:
+        ((target, vec),) = q.vectors.items()
+        vector = vec
+    elif len(q.vectors) > 1:
+        vector = dict(q.vectors)
+        target = TargetVectors.manual_weights(dict(q.target_weights or {t: 1.0 for t in q.vectors}))
+    else:
+        # Several named vectors on Item: the server wants a target even for keyword-only hybrid (§9.7 b).
+        target = CONTENT_VECTOR
+    return {
+        "query": q.query,
+        "alpha": q.alpha,
+        "vector": vector,
+        "target_vector": target,
+        "query_properties": list(q.query_properties),
+        "fusion_type": HybridFusion.RANKED if q.fusion_type == "ranked" else HybridFusion.RELATIVE_SCORE,
+        "limit": q.limit,
+        "filters": filter_from_data(q.filters),
+        "return_properties": list(q.return_properties),
+        "include_vector": list(q.include_vectors) if q.include_vectors else False,
+        "return_metadata": MetadataQuery(score=True, explain_score=explain),
+    }
+
+
+def fetch_kwargs(q: PopularityQueryPlan) -> dict[str, Any]:
+    """Keyword arguments for ``collection.query.fetch_objects(**...)`` that run ``q`` exactly."""
+    return {
+        "limit": q.limit,
+        "filters": filter_from_data(q.filters),
+        "sort": Sort.by_property(q.sort_property, ascending=False),
+        "return_properties": list(q.return_properties),
+        "include_vector": list(q.include_vectors) if q.include_vectors else False,
+    }

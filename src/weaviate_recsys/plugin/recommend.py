@@ -1,0 +1,665 @@
+"""Recommendations from multi-granularity interest profiles, as Weaviate hybrid queries.
+
+For each of a user's top domains the `Recommender` runs one hybrid query on ``Item``: the domain as a
+filter (macro), the domain's keywords as BM25 text over title, keywords, tags and description (micro), and
+the domain's interest vector against the ``content`` vector (semantic). Slots per domain follow the domain
+weights (largest remainder); the results are fused into one ranking, optionally diversified with MMR, and
+each result says why it is there.
+
+Fusion across domains. Each query's hybrid score is Weaviate's relativeScore fusion, normalised to 0..1
+within that query's candidate pool (WEAVIATE_SEMANTICS.md §4.5), so scores from different domains are on
+the same scale but say nothing about how much the user cares about the domain. The default fused score is
+therefore ``domain weight x hybrid score`` (``fusion="weighted_score"``); ``reciprocal_rank`` (weight /
+(60 + rank)) is the alternative. The slot quotas already fix how many items each domain gets, so the fused
+score only orders the list and decides refills when a domain runs short. The default is a documented
+choice until the evaluation harness reports validation numbers for both (issue 5: defaults come from
+validation, not guesses).
+
+Everything the recommender sends to Weaviate is in a `RecommendationPlan` (`Recommender.plan`), and
+`recommend` runs exactly that plan, so applications can inspect or run the same queries themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+from weaviate import WeaviateClient
+from weaviate.classes.query import Filter, MetadataQuery
+from weaviate.collections.classes.filters import _Filters
+from weaviate.exceptions import WeaviateBaseError
+
+from ..errors import ConfigurationError, RecsysError, SchemaMissing, UnknownItem, UnknownUser
+from ..schema.contracts import collection_name
+from ..schema.identity import item_uuid, user_uuid
+from ..settings import Settings
+from .profiles import get_profile
+from .query_plan import (
+    CONTENT_VECTOR,
+    ITEM_RETURN_PROPERTIES,
+    DomainInterest,
+    HybridQueryPlan,
+    PopularityQueryPlan,
+    RecommendationPlan,
+    fetch_kwargs,
+    filter_to_data,
+    hybrid_kwargs,
+)
+from .query_plan import plan as build_plan
+from .reasons import Reasons, ScoreParts, matched_keywords, parse_explain_score
+from .reranking import RankedCandidate, select_with_quotas
+
+__all__ = ["Recommender", "Recommendation", "AudienceMember", "RRF_K"]
+
+#: The reciprocal-rank constant (the same 60 as Weaviate's rankedFusion, §4.5).
+RRF_K = 60
+#: Most interactions read to exclude already-seen items (Weaviate's default QUERY_MAXIMUM_RESULTS).
+_MAX_SEEN = 10_000
+
+
+class Recommendation(BaseModel):
+    """One recommended item.
+
+    Attributes:
+        item_id: the application's item id.
+        title: the item's title.
+        score: the fused score the list is ordered by (comparable within one list; see the module doc).
+        domain: the item's domain.
+        reasons: why it is recommended; always set (``parts`` only when asked to explain).
+    """
+
+    item_id: str
+    title: str | None = None
+    score: float
+    domain: str | None = None
+    reasons: Reasons
+
+
+class AudienceMember(BaseModel):
+    """A user interested in an item (see `Recommender.audience`).
+
+    Attributes:
+        user_id: the user.
+        score: interest weight in the item's domain x similarity of their interest vector to the item.
+        domain: the interest that matched (the item's domain), None when matched on the overall interest.
+        weight: the user's weight for that domain (1 for the overall interest).
+        similarity: cosine similarity of the interest vector and the item's content vector.
+    """
+
+    user_id: str
+    score: float
+    domain: str | None = None
+    weight: float
+    similarity: float
+
+
+@dataclass
+class _UserContext:
+    """What a plan needs about a user, read from Weaviate."""
+
+    user_id: str | None
+    basis: str
+    interests: list[DomainInterest]
+    overall: DomainInterest | None
+    seen: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+
+def _pairs(value: Any) -> list[tuple[str, float]]:
+    """Accept [(name, weight)], [{"name"/"keyword"/"domain": .., "weight": ..}] or {name: weight}."""
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [(str(k), float(v)) for k, v in value.items()]
+    out: list[tuple[str, float]] = []
+    for entry in value:
+        if isinstance(entry, (tuple, list)) and len(entry) == 2:
+            out.append((str(entry[0]), float(entry[1])))
+        elif isinstance(entry, Mapping):
+            name = entry.get("name", entry.get("keyword", entry.get("domain")))
+            out.append((str(name), float(entry.get("weight", 1.0))))
+        elif hasattr(entry, "weight"):
+            name = getattr(entry, "name", None) or getattr(entry, "keyword", None) or getattr(entry, "domain", None)
+            out.append((str(name), float(entry.weight)))
+        else:
+            out.append((str(entry), 1.0))
+    return out
+
+
+def _vector(value: Any) -> list[float] | None:
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=np.float64).reshape(-1)
+    if arr.size == 0 or not np.any(arr):
+        return None
+    return [float(x) for x in arr]
+
+
+def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -> tuple[
+    list[DomainInterest], DomainInterest | None, list[str]
+]:
+    """The plan inputs from an `InterestProfile`: one interest per top domain, the overall interest, keywords.
+
+    Args:
+        profile: the profiles helper's `InterestProfile` (domains, keywords, domain_keywords, interest vector,
+            domain vectors).
+        domains: restrict to these domains (the application's choice). A named domain the profile lacks is
+            searched with the overall interest (vector and keywords), weighted like the average profile domain.
+
+    Returns:
+        (interests best first, the overall interest or None, the overall keywords).
+    """
+    domain_weights = _pairs(getattr(profile, "domains", None))
+    overall_keywords = [kw for kw, _ in _pairs(getattr(profile, "keywords", None))]
+    per_domain_kw = {d: [kw for kw, _ in _pairs(v)] for d, v in (getattr(profile, "domain_keywords", None) or {}).items()}
+    interest_vec = _vector(getattr(profile, "interest_vector", None))
+    behavior = _vector(getattr(profile, "behavior_vector", None))
+    extra = {"behavior": behavior} if behavior is not None else {}
+    dvecs = getattr(profile, "domain_vectors", None) or {}
+    interests = []
+    for d, w in domain_weights:
+        if domains is not None and d not in domains:
+            continue
+        interests.append(DomainInterest(domain=d, weight=w, keywords=per_domain_kw.get(d) or overall_keywords,
+                                        vector=_vector(dvecs.get(d)) or interest_vec, extra_vectors=dict(extra)))
+    if domains is not None:
+        present = {i.domain for i in interests}
+        fill = (sum(i.weight for i in interests) / len(interests)) if interests else 1.0
+        for d in domains:
+            if d not in present:
+                interests.append(DomainInterest(domain=d, weight=fill, keywords=overall_keywords, vector=interest_vec,
+                                                extra_vectors=dict(extra)))
+    overall = None
+    if interest_vec is not None or overall_keywords:
+        overall = DomainInterest(domain=None, weight=1.0, keywords=overall_keywords, vector=interest_vec,
+                                 extra_vectors=dict(extra))
+    return interests, overall, overall_keywords
+
+
+class Recommender:
+    """Recommendations, similar items and audiences from the interest profiles stored in Weaviate.
+
+    Stateless apart from the client and settings: any process connected to the same Weaviate gives the same
+    answers. Use one per client::
+
+        rec = Recommender(client)
+        for r in rec.recommend("u42", k=10):
+            print(r.item_id, r.title, r.reasons.domain, r.reasons.matched_keywords)
+
+    Args:
+        client: a connected weaviate-client v4 client.
+        settings: the package settings (alpha, boosts, keyword counts, exploration, diversity, fusion,
+            which interaction kinds exclude an item, collection prefix). Default: from the environment.
+        embedder: the embedding model for free text (cold start, `recommend_for_text`); default: the one
+            the loaders use (`get_embedder(settings)`), loaded on first use.
+        max_workers: threads for running one list's independent queries concurrently (1: one after the
+            other). The pool is created on first use; `close` (or ``with Recommender(...)``) stops it.
+    """
+
+    def __init__(self, client: WeaviateClient, settings: Settings | None = None, *, embedder: Any = None,
+                 max_workers: int = 8) -> None:
+        self.client = client
+        self._max_workers = max_workers
+        self._pool: ThreadPoolExecutor | None = None
+        self.settings = settings if settings is not None else Settings()
+        self._embedder = embedder
+        prefix = self.settings.prefix
+        self.item_collection = collection_name("Item", prefix)
+        self.user_collection = collection_name("User", prefix)
+        self.interaction_collection = collection_name("Interaction", prefix)
+        self.user_interest_collection = collection_name("UserInterest", prefix)
+        self._known_collections: dict[str, bool] = {}
+
+    # --- public API ------------------------------------------------------------------------------
+
+    def recommend(
+        self,
+        user_id: str,
+        k: int = 10,
+        *,
+        domains: Sequence[str] | None = None,
+        alpha: float | None = None,
+        diversity: float | None = None,
+        exploration: float | None = None,
+        exclude: Sequence[str] = (),
+        filters: _Filters | None = None,
+        explain: bool = True,
+        cold_start: bool = False,
+    ) -> list[Recommendation]:
+        """The top ``k`` items for a user, each with its reasons.
+
+        Args:
+            user_id: the user.
+            k: how many items (fewer when the catalog, after exclusions and filters, has fewer).
+            domains: only these domains (profile domains among them keep their weights; others are served
+                with the user's overall interest). For a user with no profile: popular items in them.
+            alpha: hybrid alpha (vector weight); default ``settings.alpha``.
+            diversity: MMR trade-off 0..1; default ``settings.diversity``.
+            exploration: share of slots for domains outside the profile; default ``settings.exploration``.
+            exclude: item ids never to return (besides the ones the user interacted with).
+            filters: an extra weaviate-client filter on Item (in stock, price range, ...), ANDed in.
+            explain: also return the keyword/vector parts of each score (Weaviate's explain_score).
+            cold_start: serve an unknown user as a new user (popular items) instead of raising.
+
+        Returns:
+            Up to ``k`` recommendations, best first; an empty list when nothing matches.
+
+        Raises:
+            UnknownUser: the user is unknown and ``cold_start`` is False.
+            ConfigurationError: an argument is out of range or a filter cannot be expressed as data.
+            SchemaMissing: the Item collection does not exist.
+        """
+        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start)
+        p = self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
+                           exclude=exclude, filters=filters)
+        return self.execute(p, explain=explain, user_keywords=ctx.keywords)
+
+    def plan(
+        self,
+        user_id: str,
+        k: int = 10,
+        *,
+        domains: Sequence[str] | None = None,
+        alpha: float | None = None,
+        diversity: float | None = None,
+        exploration: float | None = None,
+        exclude: Sequence[str] = (),
+        filters: _Filters | None = None,
+        cold_start: bool = False,
+    ) -> RecommendationPlan:
+        """The Weaviate queries `recommend` would run for these arguments, as plain data.
+
+        ``plan(...).model_dump(mode="json")`` is JSON; `query_plan.hybrid_kwargs` / `fetch_kwargs` turn each
+        query back into weaviate-client arguments. Same arguments and errors as `recommend`.
+        """
+        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start)
+        return self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
+                              exclude=exclude, filters=filters)
+
+    def recommend_for_text(
+        self,
+        text: str,
+        k: int = 10,
+        *,
+        domains: Sequence[str] | None = None,
+        alpha: float | None = None,
+        diversity: float | None = None,
+        exclude: Sequence[str] = (),
+        filters: _Filters | None = None,
+        explain: bool = True,
+    ) -> list[Recommendation]:
+        """Recommendations for free text (an anonymous session, a search box, a new user's self-description).
+
+        The text is classified, keyword-extracted and embedded like user content, and served exactly like a
+        profile; empty text gives popular items (in ``domains`` when given).
+        """
+        ctx = self._text_context(text, domains=domains, user_id=None)
+        p = self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=0.0,
+                           exclude=exclude, filters=filters)
+        return self.execute(p, explain=explain, user_keywords=ctx.keywords)
+
+    def plan_for_text(self, text: str, k: int = 10, *, domains: Sequence[str] | None = None,
+                      alpha: float | None = None, diversity: float | None = None, exclude: Sequence[str] = (),
+                      filters: _Filters | None = None) -> RecommendationPlan:
+        """The queries `recommend_for_text` runs, as plain data."""
+        ctx = self._text_context(text, domains=domains, user_id=None)
+        return self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=0.0,
+                              exclude=exclude, filters=filters)
+
+    def execute(self, plan: RecommendationPlan, *, explain: bool = True,
+                user_keywords: Sequence[str] = ()) -> list[Recommendation]:
+        """Run a plan's queries, fuse, de-duplicate, apply quotas and MMR, and attach reasons.
+
+        Args:
+            plan: from `plan` / `plan_for_text` (possibly edited by the application).
+            explain: ask Weaviate for explain_score and report the keyword/vector parts.
+            user_keywords: the user's overall keywords, matched against items besides each query's keywords.
+        """
+        items = self._items()
+        candidates: dict[str, tuple[RankedCandidate, Recommendation]] = {}
+        # The unconditional queries are independent: run them concurrently, consume them in plan order.
+        eager = [q for q in plan.queries if not (isinstance(q, PopularityQueryPlan) and q.only_if_short)]
+        futures = {id(q): self._submit(self._run, items, q, explain) for q in eager}
+        for q in plan.queries:
+            if id(q) in futures:
+                objects = futures[id(q)].result()
+            elif len(candidates) >= plan.k:
+                continue
+            else:
+                objects = self._run(items, q, explain)
+            top_pop = max((float(o.properties.get("popularity") or 0.0) for o in objects), default=0.0)
+            for rank, obj in enumerate(objects):
+                props = obj.properties
+                item_id = str(props.get("item_id") or obj.uuid)
+                if isinstance(q, HybridQueryPlan):
+                    hybrid = float(obj.metadata.score or 0.0)
+                    fused = (q.weight * hybrid if plan.fusion == "weighted_score" else q.weight / (RRF_K + rank))
+                    parts = parse_explain_score(obj.metadata.explain_score) if explain else None
+                    reasons = Reasons(
+                        source=q.source, domain=q.domain if q.domain is not None else _text(props.get("domain")),
+                        domain_weight=q.weight, hybrid_score=hybrid, parts=parts,
+                        matched_keywords=matched_keywords(
+                            list(dict.fromkeys([*q.keywords, *user_keywords])),
+                            _strings(props.get("keywords")), _text(props.get("title")),
+                        ),
+                    )
+                else:
+                    popularity = float(props.get("popularity") or 0.0)
+                    relative = popularity / top_pop if top_pop > 0 else 1.0 / (1 + rank)
+                    fused = (q.weight * relative if plan.fusion == "weighted_score" else q.weight / (RRF_K + rank))
+                    reasons = Reasons(
+                        source=q.source, domain=q.domain if q.domain is not None else _text(props.get("domain")),
+                        domain_weight=q.weight if q.weight > 0 else None, popularity=popularity,
+                        matched_keywords=matched_keywords(user_keywords, _strings(props.get("keywords")),
+                                                          _text(props.get("title"))),
+                    )
+                vec = _content_vector(obj)
+                rec = Recommendation(item_id=item_id, title=_text(props.get("title")), score=fused,
+                                     domain=_text(props.get("domain")), reasons=reasons)
+                cand = RankedCandidate(key=item_id, group=q.name, relevance=fused, vector=vec)
+                previous = candidates.get(item_id)
+                if previous is None or previous[0].relevance < fused:
+                    candidates[item_id] = (cand, rec)
+        pool = [c for c, _ in candidates.values()]
+        chosen = select_with_quotas(pool, plan.k, plan.quotas, plan.diversity)
+        return [candidates[str(c.key)][1] for c in chosen]
+
+    def similar_items(self, item_id: str, k: int = 10, *, filters: _Filters | None = None,
+                      diversity: float = 0.0) -> list[Recommendation]:
+        """Items whose content vectors are nearest to this item's (itself excluded).
+
+        Raises:
+            UnknownItem: no Item with this id.
+        """
+        items = self._items()
+        source = self._item(items, item_id)
+        vec = _content_vector(source)
+        src_keywords = _strings(source.properties.get("keywords"))
+        title = _text(source.properties.get("title"))
+        own = Filter.by_property("item_id").not_equal(item_id)
+        where = own & filters if filters is not None else own
+        fetch = k if diversity == 0 else min(max(3 * k, k + 10), 100)
+        try:
+            if vec is not None:
+                res = items.query.near_vector(
+                    [float(x) for x in vec], target_vector=CONTENT_VECTOR, limit=fetch, filters=where,
+                    return_properties=ITEM_RETURN_PROPERTIES, return_metadata=MetadataQuery(distance=True),
+                    include_vector=[CONTENT_VECTOR] if diversity > 0 else False,
+                )
+            elif title:
+                res = items.query.bm25(title, limit=fetch, filters=where, return_properties=ITEM_RETURN_PROPERTIES,
+                                       return_metadata=MetadataQuery(score=True))
+            else:
+                return []
+        except WeaviateBaseError as e:
+            raise RecsysError(f"Similar-items query for {item_id!r} failed: {e}. Check the application filter.") from e
+        cands: list[tuple[RankedCandidate, Recommendation]] = []
+        for obj in res.objects:
+            props = obj.properties
+            if obj.metadata.distance is not None:
+                sim = 1.0 - float(obj.metadata.distance)
+                parts = ScoreParts(keyword=0.0, vector=sim, similarity=sim)
+            else:
+                sim = float(obj.metadata.score or 0.0)
+                parts = ScoreParts(keyword=sim, vector=0.0, bm25=sim)
+            rec = Recommendation(
+                item_id=str(props.get("item_id")), title=_text(props.get("title")), score=sim,
+                domain=_text(props.get("domain")),
+                reasons=Reasons(source="similar", domain=_text(props.get("domain")), parts=parts,
+                                matched_keywords=matched_keywords(src_keywords, _strings(props.get("keywords")),
+                                                                  _text(props.get("title")))),
+            )
+            cands.append((RankedCandidate(key=rec.item_id, group=0, relevance=sim, vector=_content_vector(obj)), rec))
+        chosen = select_with_quotas([c for c, _ in cands], k, None, diversity)
+        by_key = {c.key: r for c, r in cands}
+        return [by_key[c.key] for c in chosen]
+
+    def audience(self, item_id: str, k: int = 10) -> list[AudienceMember]:
+        """The users most interested in an item: their interest in its domain x their vector's similarity.
+
+        Searches the per-domain interest vectors (``UserInterest``) within the item's domain; when the item has
+        no domain or there are no per-domain interests, the users' overall ``interest`` vectors.
+
+        Raises:
+            UnknownItem: no Item with this id.
+        """
+        items = self._items()
+        source = self._item(items, item_id)
+        vec = _content_vector(source)
+        if vec is None or k <= 0:
+            return []
+        query = [float(x) for x in vec]
+        domain = _text(source.properties.get("domain"))
+        members: dict[str, AudienceMember] = {}
+        fetch = max(3 * k, k + 10)
+        if domain and self._exists(self.user_interest_collection):
+            coll = self.client.collections.get(self.user_interest_collection)
+            target = _vector_name("UserInterest")
+            res = coll.query.near_vector(
+                query, target_vector=target, limit=fetch, filters=Filter.by_property("domain").equal(domain),
+                return_properties=["user_id", "domain", "weight"], return_metadata=MetadataQuery(distance=True),
+            )
+            for obj in res.objects:
+                sim = 1.0 - float(obj.metadata.distance or 0.0)
+                weight = float(obj.properties.get("weight") or 0.0)
+                uid = str(obj.properties.get("user_id"))
+                m = AudienceMember(user_id=uid, score=weight * sim, domain=domain, weight=weight, similarity=sim)
+                if uid not in members or members[uid].score < m.score:
+                    members[uid] = m
+        if not members:
+            users = self.client.collections.get(self.user_collection)
+            where = Filter.by_property("domains").contains_any([domain]) if domain else None
+            res = users.query.near_vector(
+                query, target_vector="interest", limit=fetch, filters=where,
+                return_properties=["user_id", "domains", "domain_weights"],
+                return_metadata=MetadataQuery(distance=True),
+            )
+            for obj in res.objects:
+                sim = 1.0 - float(obj.metadata.distance or 0.0)
+                doms = _strings(obj.properties.get("domains"))
+                ws = list(obj.properties.get("domain_weights") or [])
+                weight = float(ws[doms.index(domain)]) if domain in doms and doms.index(domain) < len(ws) else 1.0
+                uid = str(obj.properties.get("user_id"))
+                members[uid] = AudienceMember(user_id=uid, score=weight * sim, domain=domain if domain in doms else None,
+                                              weight=weight, similarity=sim)
+        return sorted(members.values(), key=lambda m: (-m.score, m.user_id))[:k]
+
+    # --- building blocks -------------------------------------------------------------------------
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run ``fn`` on the query pool (or inline when ``max_workers`` <= 1)."""
+        if self._max_workers <= 1:
+            done: Future[Any] = Future()
+            try:
+                done.set_result(fn(*args))
+            except BaseException as e:  # re-raised by .result(), as from a pool
+                done.set_exception(e)
+            return done
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="recsys-query")
+        return self._pool.submit(fn, *args)
+
+    def close(self) -> None:
+        """Stop the query threads (the client stays open: it belongs to the caller)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> Recommender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _exists(self, name: str) -> bool:
+        """Whether a collection exists, asked once per Recommender (a REST round trip per query adds up)."""
+        if self._known_collections.get(name):
+            return True
+        exists = bool(self.client.collections.exists(name))
+        if exists:  # only "exists" is remembered: a missing collection may be created later
+            self._known_collections[name] = True
+        return exists
+
+    def _items(self) -> Any:
+        if not self._exists(self.item_collection):
+            raise SchemaMissing(f"The {self.item_collection} collection does not exist. Run `weaviate-recsys schema "
+                                "create` and load items first.")
+        return self.client.collections.get(self.item_collection)
+
+    def _item(self, items: Any, item_id: str) -> Any:
+        obj = items.query.fetch_object_by_id(item_uuid(item_id), include_vector=[CONTENT_VECTOR],
+                                             return_properties=ITEM_RETURN_PROPERTIES)
+        if obj is None:
+            raise UnknownItem(f"No item with id {item_id!r} in {self.item_collection}. Check the id, or load the "
+                              "item first (`weaviate-recsys load items`).")
+        return obj
+
+    def _run(self, items: Any, q: HybridQueryPlan | PopularityQueryPlan, explain: bool) -> list[Any]:
+        if q.limit <= 0:
+            return []
+        try:
+            if isinstance(q, HybridQueryPlan):
+                return list(items.query.hybrid(**hybrid_kwargs(q, explain=explain)).objects)
+            return list(items.query.fetch_objects(**fetch_kwargs(q)).objects)
+        except WeaviateBaseError as e:
+            raise RecsysError(f"The recommendation query {q.name!r} failed: {e}. If you passed filters, check that "
+                              f"they name existing {self.item_collection} properties.") from e
+
+    def _plan_for(self, ctx: _UserContext, k: int, *, domains: Sequence[str] | None, alpha: float | None,
+                  diversity: float | None, exploration: float | None, exclude: Sequence[str],
+                  filters: _Filters | None) -> RecommendationPlan:
+        s = self.settings
+        return build_plan(
+            ctx.interests, k, collection=self.item_collection, user_id=ctx.user_id, basis=ctx.basis,  # type: ignore[arg-type]
+            source="text" if ctx.basis in ("text", "stated_interests") else "interest",
+            alpha=s.alpha if alpha is None else alpha, query_keywords=s.query_keywords, boosts=s.boosts,
+            exploration=s.exploration if exploration is None else exploration,
+            exploration_interest=ctx.overall if domains is None else None,
+            diversity=s.diversity if diversity is None else diversity,
+            fusion=s.fusion,
+            exclude_items=[*ctx.seen, *[str(x) for x in exclude]],
+            filters=filter_to_data(filters), popular_domains=domains,
+        )
+
+    def _user_context(self, user_id: str, *, domains: Sequence[str] | None, cold_start: bool) -> _UserContext:
+        seen_future = self._submit(self._seen_items, user_id)  # independent of the profile read
+        try:
+            profile = get_profile(self.client, user_id, self.settings)
+        except UnknownUser as e:
+            if not cold_start:
+                raise UnknownUser(f"Unknown user {user_id!r}: no User object and no interactions. Load the user "
+                                  "(`weaviate-recsys load users`), or serve them as a new user with popular items "
+                                  "(`cold_start=True`, `--cold-start`).") from e
+            return _UserContext(user_id, "popular", [], None, [], [])
+        seen = seen_future.result()
+        interests, overall, keywords = interests_from_profile(profile, domains)
+        if any(i.vector is not None or i.keywords for i in interests):
+            # No events: the profile came from what the user wrote about themselves (cold start).
+            basis = "profile" if profile.event_count > 0 else "stated_interests"
+            return _UserContext(user_id, basis, interests, overall, seen, keywords)
+        stated = self._stated_interests(user_id) if profile.event_count == 0 else ""
+        if stated:
+            ctx = self._text_context(stated, domains=domains, user_id=user_id)
+            ctx.basis = "stated_interests" if ctx.interests else "popular"
+            ctx.seen = seen
+            return ctx
+        return _UserContext(user_id, "popular", [], None, seen, [])
+
+    def _text_context(self, text: str, *, domains: Sequence[str] | None, user_id: str | None) -> _UserContext:
+        text = (text or "").strip()
+        if not text:
+            return _UserContext(user_id, "popular", [], None)
+        from . import profiles
+
+        # Classified, keyword-extracted and embedded like user content, when the profiles side offers it.
+        profile_from_text = getattr(profiles, "profile_from_text", None)
+        if profile_from_text is not None:
+            profile = profile_from_text(self.client, text, settings=self.settings, embedder=self._get_embedder(),
+                                        user_id=user_id)
+            interests, overall, keywords = interests_from_profile(profile, domains)
+        else:
+            interests, overall, keywords = self._plain_text_interest(text, domains)
+        basis = "text" if interests else "popular"
+        return _UserContext(user_id, basis, interests, overall, [], keywords)
+
+    def _plain_text_interest(self, text: str, domains: Sequence[str] | None) -> tuple[
+        list[DomainInterest], DomainInterest | None, list[str]
+    ]:
+        """Fallback when the profiles side offers no text profiler: the embedded text and its words."""
+        import re
+
+        words = list(dict.fromkeys(w for w in re.findall(r"[^\W_]{3,}", text.lower())))
+        vec = _vector(self._get_embedder().embed_batch([text])[0])
+        overall = DomainInterest(domain=None, weight=1.0, keywords=words, vector=vec)
+        if domains:
+            return [DomainInterest(domain=d, weight=1.0, keywords=words, vector=vec) for d in domains], overall, words
+        return [overall], overall, words
+
+    def _get_embedder(self) -> Any:
+        if self._embedder is None:
+            from ..loaders import get_embedder
+
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    def _seen_items(self, user_id: str) -> list[str]:
+        """Item ids of the user's interactions whose kind excludes re-recommending (settings.exclude_kinds)."""
+        if not self._exists(self.interaction_collection):
+            return []
+        where = Filter.by_property("user_id").equal(user_id)
+        kinds = self.settings.exclude_kinds
+        if kinds is not None:
+            if not kinds:
+                return []
+            where = where & Filter.by_property("kind").contains_any(list(kinds))
+        coll = self.client.collections.get(self.interaction_collection)
+        res = coll.query.fetch_objects(filters=where, limit=_MAX_SEEN, return_properties=["item_id"])
+        return list(dict.fromkeys(str(o.properties["item_id"]) for o in res.objects if o.properties.get("item_id")))
+
+    def _stated_interests(self, user_id: str) -> str:
+        if not self._exists(self.user_collection):
+            return ""
+        obj = self.client.collections.get(self.user_collection).query.fetch_object_by_id(
+            user_uuid(user_id), return_properties=["stated_interests"]
+        )
+        if obj is None:
+            return ""
+        return _text(obj.properties.get("stated_interests")) or ""
+
+
+def _vector_name(stem: str) -> str:
+    from ..schema.contracts import contract_for
+
+    try:
+        contract = contract_for(stem)
+    except KeyError as e:
+        raise ConfigurationError(f"No {stem} collection contract is registered; build profiles first.") from e
+    return contract.vectors[0].name if contract.vectors else "default"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _strings(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _content_vector(obj: Any) -> np.ndarray | None:
+    vectors = getattr(obj, "vector", None) or {}
+    if isinstance(vectors, Mapping):
+        v = vectors.get(CONTENT_VECTOR)
+    else:
+        v = vectors
+    if v is None or (hasattr(v, "__len__") and len(v) == 0):
+        return None
+    return np.asarray(v, dtype=np.float32)
+

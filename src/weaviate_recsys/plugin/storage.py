@@ -1,0 +1,390 @@
+"""Reading and writing the interest model's data in Weaviate (through weaviate-client only).
+
+Bulk reads use ``collection.iterator`` (cursor paging, no offset limit); per-user reads use
+``fetch_objects`` with filters. Writes use ``collection.batch.fixed_size`` and collect failures instead of
+raising, as the client does. A batch write replaces a whole object, so when the interest model rewrites a
+``User`` or ``Item`` it first reads the object and keeps every property and named vector it does not own.
+
+The trained model lives in the ``Domain`` collection: one object per domain (``kind="domain"``, with a
+``centroid`` vector) and two model objects (``kind="model"``): ``classifier`` and ``keywords``, whose JSON
+parameters are split into chunks in ``parameters``. Both carry the same ``version``, which processes compare
+with their cached copy (`load_model`) so a retrain is picked up without reloading the model on every call.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid as uuidlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import weaviate
+from weaviate.classes.query import Filter
+from weaviate.exceptions import WeaviateBaseError
+from weaviate.util import generate_uuid5
+
+from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing
+from ..schema.contracts import collection_name
+from ..settings import Settings
+from .domains import DomainClassifier
+from .keywords import KeywordExtractor
+from .profile_model import InterestModel
+
+__all__ = [
+    "Names",
+    "domain_uuid",
+    "model_uuid",
+    "user_interest_uuid",
+    "require_collections",
+    "iterate",
+    "fetch_where",
+    "fetch_by_ids",
+    "write_objects",
+    "delete_ids",
+    "save_model",
+    "load_model",
+    "stored_model_version",
+    "clear_model_cache",
+    "to_unix",
+    "vector_of",
+    "WriteFailure",
+]
+
+_CHUNK = 60_000  # characters per parameters chunk (one field-tokenized term each)
+_PAGE = 10_000  # Weaviate's default QUERY_MAXIMUM_RESULTS: offset + limit may not exceed it
+_ID_CHUNK = 500  # ids per `_id contains_any` request
+
+
+@dataclass(frozen=True)
+class Names:
+    """The collection names for a settings' prefix."""
+
+    item: str
+    user: str
+    interaction: str
+    domain: str
+    user_interest: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Names:
+        p = settings.prefix
+        return cls(
+            item=collection_name("Item", p), user=collection_name("User", p),
+            interaction=collection_name("Interaction", p), domain=collection_name("Domain", p),
+            user_interest=collection_name("UserInterest", p),
+        )
+
+
+@dataclass
+class WriteFailure:
+    """One object Weaviate rejected."""
+
+    uuid: str
+    reason: str
+
+
+def domain_uuid(name: str) -> str:
+    return generate_uuid5(json.dumps(["domain", name]), "Domain")
+
+
+def model_uuid(name: str) -> str:
+    return generate_uuid5(json.dumps(["model", name]), "Domain")
+
+
+def user_interest_uuid(user_id: str, domain: str) -> str:
+    return generate_uuid5(json.dumps([user_id, domain]), "UserInterest")
+
+
+def require_collections(client: weaviate.WeaviateClient, names: Iterable[str]) -> None:
+    """Raise `SchemaMissing` naming the first collection that does not exist."""
+    try:
+        for name in names:
+            if not client.collections.exists(name):
+                raise SchemaMissing(
+                    f"The collection {name!r} does not exist: run `weaviate-recsys schema create` (and load data) first."
+                )
+    except WeaviateBaseError as e:
+        raise ConnectionFailed(f"Could not read the schema from Weaviate: {e}. Check that Weaviate is running.") from e
+
+
+def _collection(client: weaviate.WeaviateClient, name: str) -> Any:
+    return client.collections.use(name) if hasattr(client.collections, "use") else client.collections.get(name)
+
+
+def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed]:
+    def make(e: WeaviateBaseError) -> ConnectionFailed:
+        return ConnectionFailed(f"{action} failed: {e}. Check that Weaviate is running, then try again.")
+
+    return make
+
+
+def iterate(
+    client: weaviate.WeaviateClient, name: str, properties: Sequence[str] | None = None,
+    include_vector: bool = False, cache_size: int = 2000,
+) -> Iterator[Any]:
+    """Every object of a collection (cursor paging), with the given properties (None: all)."""
+    coll = _collection(client, name)
+    try:
+        yield from coll.iterator(
+            include_vector=include_vector, return_properties=list(properties) if properties is not None else None,
+            cache_size=cache_size,
+        )
+    except WeaviateBaseError as e:
+        raise _wrap(f"Reading {name}")(e) from e
+
+
+def fetch_where(
+    client: weaviate.WeaviateClient, name: str, prop: str, values: Sequence[str],
+    properties: Sequence[str] | None = None, include_vector: bool = False,
+) -> list[Any]:
+    """Objects whose ``prop`` is one of ``values`` (read in a few filtered requests).
+
+    A filtered read cannot use the cursor, and offset paging stops at Weaviate's ``QUERY_MAXIMUM_RESULTS``
+    (10,000): when a request fills a whole page, the rest is read with the cursor over the collection and
+    filtered here (correct, only slower, and only for very large groups such as a user with 10,000+ events).
+    """
+    coll = _collection(client, name)
+    out: list[Any] = []
+    vals = list(dict.fromkeys(values))
+    try:
+        for start in range(0, len(vals), 100):
+            chunk = vals[start:start + 100]
+            flt = Filter.by_property(prop).equal(chunk[0]) if len(chunk) == 1 else Filter.by_property(prop).contains_any(chunk)
+            res = coll.query.fetch_objects(
+                filters=flt, limit=_PAGE, include_vector=include_vector,
+                return_properties=list(properties) if properties is not None else None,
+            )
+            if len(res.objects) < _PAGE:
+                out.extend(res.objects)
+                continue
+            wanted = set(chunk)
+            props = None if properties is None else sorted(set(properties) | {prop})
+            for obj in coll.iterator(include_vector=include_vector, return_properties=props, cache_size=2000):
+                if obj.properties.get(prop) in wanted:
+                    out.append(obj)
+    except WeaviateBaseError as e:
+        raise _wrap(f"Reading {name}")(e) from e
+    return out
+
+
+def fetch_by_ids(
+    client: weaviate.WeaviateClient, name: str, uuids: Sequence[str], properties: Sequence[str] | None = None,
+    include_vector: bool = False,
+) -> list[Any]:
+    """Objects with these UUIDs (missing ones are simply absent)."""
+    coll = _collection(client, name)
+    out: list[Any] = []
+    ids = list(dict.fromkeys(str(u) for u in uuids))
+    try:
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start:start + _ID_CHUNK]
+            res = coll.query.fetch_objects(
+                filters=Filter.by_id().contains_any(chunk), limit=len(chunk), include_vector=include_vector,
+                return_properties=list(properties) if properties is not None else None,
+            )
+            out.extend(res.objects)
+    except WeaviateBaseError as e:
+        raise _wrap(f"Reading {name}")(e) from e
+    return out
+
+
+def write_objects(
+    client: weaviate.WeaviateClient, name: str, objects: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]],
+    batch_size: int = 500, progress: Callable[[int], None] | None = None,
+) -> list[WriteFailure]:
+    """Upsert ``(uuid, properties, vectors)`` in batches; returns the objects Weaviate rejected.
+
+    Objects that fail are retried once (a transient error should not leave a user without a profile).
+    """
+    coll = _collection(client, name)
+    pending = list(objects)
+    failures: list[WriteFailure] = []
+    for attempt in range(2):
+        if not pending:
+            break
+        by_uuid = {u: (u, p, v) for u, p, v in pending}
+        try:
+            with coll.batch.fixed_size(batch_size=batch_size, concurrent_requests=2) as batch:
+                for n, (u, props, vecs) in enumerate(pending, 1):
+                    batch.add_object(properties=props, uuid=u, vector=vecs or None)
+                    if progress is not None and attempt == 0 and n % batch_size == 0:
+                        progress(batch_size)
+        except WeaviateBaseError as e:
+            raise _wrap(f"Writing to {name}")(e) from e
+        if progress is not None and attempt == 0 and len(pending) % batch_size:
+            progress(len(pending) % batch_size)
+        failed = coll.batch.failed_objects
+        failures = [WriteFailure(str(f.original_uuid or f.object_.uuid), str(f.message)) for f in failed]
+        pending = [by_uuid[f.uuid] for f in failures if f.uuid in by_uuid]
+    return failures
+
+
+def delete_ids(client: weaviate.WeaviateClient, name: str, uuids: Sequence[str]) -> int:
+    """Delete objects by UUID; returns how many Weaviate reports deleted."""
+    coll = _collection(client, name)
+    deleted = 0
+    ids = list(dict.fromkeys(uuids))
+    try:
+        for start in range(0, len(ids), _ID_CHUNK):
+            res = coll.data.delete_many(where=Filter.by_id().contains_any(ids[start:start + _ID_CHUNK]))
+            deleted += int(getattr(res, "successful", 0) or 0)
+    except WeaviateBaseError as e:
+        raise _wrap(f"Deleting from {name}")(e) from e
+    return deleted
+
+
+def to_unix(value: Any) -> float:
+    """A date property as Unix seconds (NaN when absent)."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return float("nan")
+
+
+def vector_of(obj: Any, name: str) -> list[float] | None:
+    """A named vector of a returned object, or None."""
+    vec = getattr(obj, "vector", None)
+    if isinstance(vec, dict):
+        v = vec.get(name)
+        return list(v) if v else None
+    return None
+
+
+# --- the model -------------------------------------------------------------------------------------
+
+
+def _chunks(text: str) -> list[str]:
+    return [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
+
+
+def save_model(
+    client: weaviate.WeaviateClient,
+    settings: Settings,
+    classifier: DomainClassifier,
+    extractor: KeywordExtractor,
+    domains: Sequence[dict[str, Any]],
+) -> str:
+    """Store the classifier, the keyword extractor and the domains; delete domains that no longer exist.
+
+    Args:
+        domains: one dict per domain: ``name``, ``item_count``, ``predicted_count``, ``keywords``,
+            ``keyword_weights``, ``centroid`` (a vector or None).
+
+    Returns:
+        The new model version.
+    """
+    names = Names.of(settings)
+    version = uuidlib.uuid4().hex
+    now = datetime.now(timezone.utc)
+    objs: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+    for model_name, payload in (("classifier", classifier.to_params()), ("keywords", extractor.to_dict())):
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        objs.append((model_uuid(model_name), {
+            "name": model_name, "kind": "model", "parameters": _chunks(text), "version": version, "trained_at": now,
+        }, None))
+    keep = set()
+    for d in domains:
+        u = domain_uuid(d["name"])
+        keep.add(u)
+        centroid = d.get("centroid")
+        objs.append((u, {
+            "name": d["name"], "kind": "domain", "item_count": int(d.get("item_count", 0)),
+            "predicted_count": int(d.get("predicted_count", 0)), "keywords": list(d.get("keywords", [])),
+            "keyword_weights": [float(x) for x in d.get("keyword_weights", [])], "version": version, "trained_at": now,
+        }, {"centroid": [float(x) for x in centroid]} if centroid is not None else None))
+    # The model objects go last, so a reader never sees a new version whose domains are not written yet.
+    objs = objs[2:] + objs[:2]
+    failures = write_objects(client, names.domain, objs, batch_size=settings.write_batch_size)
+    if failures:
+        raise ConnectionFailed(
+            f"Weaviate rejected {len(failures)} objects of the domain model (first: {failures[0].reason}); "
+            "run `weaviate-recsys domains train` again."
+        )
+    stale = [str(o.uuid) for o in iterate(client, names.domain, ["kind"]) if o.properties.get("kind") == "domain" and str(o.uuid) not in keep]
+    if stale:
+        delete_ids(client, names.domain, stale)
+    clear_model_cache()
+    return version
+
+
+_cache_lock = threading.Lock()
+_model_cache: dict[tuple[str, str], InterestModel] = {}
+
+
+def clear_model_cache() -> None:
+    """Forget cached models (the next `load_model` reads Weaviate)."""
+    with _cache_lock:
+        _model_cache.clear()
+
+
+def stored_model_version(client: weaviate.WeaviateClient, settings: Settings) -> str | None:
+    """The version of the stored model (one small request), or None when none is stored."""
+    names = Names.of(settings)
+    if not client.collections.exists(names.domain):
+        return None
+    try:
+        obj = _collection(client, names.domain).query.fetch_object_by_id(model_uuid("classifier"), return_properties=["version"])
+    except WeaviateBaseError as e:
+        raise _wrap(f"Reading {names.domain}")(e) from e
+    return None if obj is None else str(obj.properties.get("version") or "")
+
+
+def load_model(client: weaviate.WeaviateClient, settings: Settings) -> InterestModel:
+    """The stored model, from this process's cache when its version is still the stored one.
+
+    Raises:
+        ModelNotTrained: nothing is stored yet (run ``weaviate-recsys domains train``).
+    """
+    names = Names.of(settings)
+    version = stored_model_version(client, settings)
+    if not version:
+        raise ModelNotTrained(
+            f"No trained interest model in {names.domain}: run `weaviate-recsys domains train` first "
+            "(it trains the domain classifier and the keyword vocabulary)."
+        )
+    key = (names.domain, version)
+    with _cache_lock:
+        cached = _model_cache.get(key)
+    if cached is not None:
+        return cached
+    objs = fetch_by_ids(client, names.domain, [model_uuid("classifier"), model_uuid("keywords")])
+    by_name = {o.properties.get("name"): o for o in objs}
+    if {"classifier", "keywords"} - set(by_name):
+        raise ModelNotTrained(f"The model in {names.domain} is incomplete: run `weaviate-recsys domains train` again.")
+    clf_params = json.loads("".join(by_name["classifier"].properties.get("parameters") or []))
+    kw_params = json.loads("".join(by_name["keywords"].properties.get("parameters") or []))
+    classifier = DomainClassifier.from_params(clf_params)
+    extractor = KeywordExtractor.from_dict(kw_params)
+    centroids: dict[str, np.ndarray] = {}
+    domain_names: list[str] = []
+    for o in iterate(client, names.domain, ["name", "kind"], include_vector=True):
+        if o.properties.get("kind") != "domain":
+            continue
+        domain_names.append(str(o.properties["name"]))
+        v = vector_of(o, "centroid")
+        if v is not None:
+            centroids[str(o.properties["name"])] = np.asarray(v, dtype=np.float32)
+    for c in classifier.classes_:
+        if c not in domain_names:
+            domain_names.append(c)
+    model = InterestModel(
+        extractor=extractor, classifier=classifier if classifier.fitted else None,
+        domain_names=sorted(domain_names), version=version, domain_centroids=centroids,
+    )
+    with _cache_lock:
+        for k in [k for k in _model_cache if k[0] == names.domain]:
+            del _model_cache[k]
+        _model_cache[key] = model
+    return model

@@ -1,0 +1,201 @@
+"""compute_profiles on in-memory data: macro, micro, semantic, per domain, and the edge cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaviate_recsys.plugin.domains import DomainClassifier
+from weaviate_recsys.plugin.keywords import KeywordExtractor
+from weaviate_recsys.plugin.profile_model import CatalogView, InterestModel, UserEvidence, compute_profiles
+from weaviate_recsys.settings import Settings
+
+DIM = 4
+ITEMS = {  # id: (domain, text, vector axis or None)
+    "pen1": ("Writing", "blue gel pens smooth", 0),
+    "pen2": ("Writing", "black gel pens fine point", 0),
+    "pen3": ("Writing", "fountain pen ink", 0),
+    "prn1": ("Printers", "laser printer monochrome", 1),
+    "prn2": ("Printers", "color laser printer", 1),
+    "pap1": ("Paper", "spiral notebook paper", 2),
+    "bare": ("Paper", "", None),  # an item without text or vector
+}
+NAMES = ["Paper", "Printers", "Writing"]
+
+
+def _vec(axis: int | None) -> np.ndarray:
+    v = np.zeros(DIM, dtype=np.float32)
+    if axis is not None:
+        v[axis] = 1.0
+    return v
+
+
+@pytest.fixture(scope="module")
+def model_and_catalog() -> tuple[InterestModel, CatalogView]:
+    texts = [t for _, t, _ in ITEMS.values()]
+    ex = KeywordExtractor().fit(texts + ["gel pens", "laser printer"])
+    X = np.array([_vec(a) for _, _, a in ITEMS.values() if a is not None])
+    y = [d for d, _, a in ITEMS.values() if a is not None]
+    clf = DomainClassifier().fit(X, y, evaluate=False)
+    model = InterestModel(extractor=ex, classifier=clf, domain_names=NAMES, version="t")
+    ids = list(ITEMS)
+    cat = CatalogView(
+        item_ids=ids,
+        domain_index=np.array([NAMES.index(ITEMS[i][0]) for i in ids]),
+        vectors=np.array([_vec(ITEMS[i][2]) for i in ids]),
+        has_vector=np.array([ITEMS[i][2] is not None for i in ids]),
+        terms=ex.term_matrix([ITEMS[i][1] for i in ids]),
+    )
+    return model, cat
+
+
+def _evidence(cat: CatalogView, users: list[str], events: list[dict], stated: dict[str, str] | None = None,
+              settings: Settings | None = None) -> UserEvidence:
+    settings = settings or Settings()
+    n = len(events)
+    tv = np.zeros((n, DIM), dtype=np.float32)
+    has_tv = np.zeros(n, dtype=bool)
+    for j, e in enumerate(events):
+        if e.get("text_axis") is not None:
+            tv[j] = _vec(e["text_axis"])
+            has_tv[j] = True
+    stated = stated or {}
+    st = [stated.get(u) for u in users]
+    sv = np.zeros((len(users), DIM), dtype=np.float32)
+    for i, u in enumerate(users):
+        if u in stated:
+            sv[i] = _vec(1)
+    return UserEvidence(
+        user_ids=users,
+        user=np.array([users.index(e["user"]) for e in events], dtype=np.int64),
+        item=np.array([cat.index.get(e.get("item"), -1) if e.get("item") else -1 for e in events], dtype=np.int64),
+        unknown=np.array([bool(e.get("item")) and e["item"] not in cat.index for e in events], dtype=bool),
+        kind_weight=np.array([settings.kind_weights[e.get("kind", "purchase")] for e in events]),
+        rating=np.array([e.get("rating", np.nan) for e in events], dtype=float),
+        timestamp=np.array([e.get("ts", np.nan) for e in events], dtype=float),
+        seq=np.array([e.get("seq", np.nan) for e in events], dtype=float),
+        text=[e.get("text") for e in events],
+        text_vectors=tv, has_text_vector=has_tv,
+        stated=st, stated_vectors=sv, has_stated_vector=np.array([u in stated for u in users]),
+    )
+
+
+def test_a_pen_buyer_gets_writing_first_with_pen_keywords_and_a_pen_vector(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    ev = _evidence(cat, ["u"], [
+        {"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "pen2", "seq": 1},
+        {"user": "u", "item": "prn1", "kind": "view", "seq": 2},
+    ])
+    b = compute_profiles(model, cat, ev, Settings())
+    assert b.domains[0][0][0] == "Writing"
+    assert [d for d, _ in b.domains[0]] == ["Writing", "Printers"]
+    assert "gel pens" in dict(b.keywords[0])
+    assert "laser printer" not in dict(b.domain_keywords[0]["Writing"])
+    assert np.argmax(b.interest[0]) == 0 and b.has_interest[0]
+    assert np.argmax(b.domain_vectors[0]["Printers"]) == 1
+    assert b.counts[0].by_domain == {"Writing": 2, "Printers": 1}
+    assert b.status(0) == "complete" and b.notes[0] == []
+
+
+def test_recency_makes_the_latest_domain_win(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    events = [{"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "pen2", "seq": 1}] + [
+        {"user": "u", "item": "prn1", "seq": 30}]
+    b = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings(half_life_steps=2))
+    assert b.domains[0][0][0] == "Printers"
+    b2 = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings(half_life_steps=1000))
+    assert b2.domains[0][0][0] == "Writing"
+
+
+def test_dislikes_and_low_ratings_count_against_a_domain(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    ev = _evidence(cat, ["u", "r"], [
+        {"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "prn1", "kind": "dislike", "seq": 1},
+        {"user": "r", "item": "pen1", "kind": "rating", "rating": 5, "seq": 0},
+        {"user": "r", "item": "pen2", "kind": "rating", "rating": 5, "seq": 1},
+        {"user": "r", "item": "prn1", "kind": "rating", "rating": 1, "seq": 2},
+    ])
+    b = compute_profiles(model, cat, ev, Settings())
+    assert [d for d, _ in b.domains[0]] == ["Writing"]
+    assert [d for d, _ in b.domains[1]] == ["Writing"]
+    assert b.counts[0].negative_events == 1
+
+
+def test_own_text_is_classified_and_blended_with_settings_weights(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    ev = _evidence(cat, ["u"], [
+        {"user": "u", "item": "pen1", "seq": 0},
+        {"user": "u", "kind": "comment", "text": "want a laser printer", "text_axis": 1, "seq": 1},
+    ])
+    heavy_text = compute_profiles(model, cat, ev, Settings(macro_behavior_weight=0.2, macro_text_weight=0.8))
+    heavy_beh = compute_profiles(model, cat, ev, Settings(macro_behavior_weight=0.9, macro_text_weight=0.1))
+    assert heavy_text.domains[0][0][0] == "Printers"
+    assert heavy_beh.domains[0][0][0] == "Writing"
+    assert "laser printer" in dict(heavy_text.keywords[0])
+
+
+def test_stated_interests_alone_give_a_profile(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    ev = _evidence(cat, ["new"], [], stated={"new": "I print a lot: laser printer please"})
+    b = compute_profiles(model, cat, ev, Settings())
+    assert b.domains[0][0][0] == "Printers"
+    assert "laser printer" in dict(b.keywords[0])
+    assert b.has_interest[0] and b.counts[0].events == 0 and b.counts[0].stated_interests
+
+
+def test_a_user_with_nothing_gets_an_empty_profile_that_says_why(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    b = compute_profiles(model, cat, _evidence(cat, ["ghost"], []), Settings())
+    assert b.status(0) == "empty"
+    assert "No interactions and no stated interests" in b.notes[0][0]
+
+
+def test_unknown_items_are_counted_and_explained_not_fatal(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    ev = _evidence(cat, ["u", "v"], [
+        {"user": "u", "item": "nope", "seq": 0}, {"user": "v", "item": "nope", "seq": 0},
+        {"user": "v", "item": "pen3", "seq": 1},
+    ])
+    b = compute_profiles(model, cat, ev, Settings())
+    assert b.status(0) == "empty" and "not in the catalog" in b.notes[0][0]
+    assert b.counts[1].unknown_item_events == 1 and b.domains[1][0][0] == "Writing"
+
+
+def test_items_without_text_or_vector_still_give_domains(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    b = compute_profiles(model, cat, _evidence(cat, ["u"], [{"user": "u", "item": "bare", "seq": 0}]), Settings())
+    assert b.domains[0] == [("Paper", 1.0)]
+    assert b.status(0) == "partial"
+    assert any("No keywords" in n for n in b.notes[0]) and any("No interest vector" in n for n in b.notes[0])
+
+
+def test_ten_thousand_interactions_for_one_user(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    ids = list(ITEMS)
+    events = [{"user": "big", "item": ids[i % len(ids)], "seq": i} for i in range(10_000)]
+    b = compute_profiles(model, cat, _evidence(cat, ["big"], events), Settings())
+    assert b.counts[0].events == 10_000
+    assert b.domains[0] and b.keywords[0] and b.has_interest[0]
+
+
+def test_non_english_text_gives_keywords_without_failing(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    ex = KeywordExtractor().fit(["très bon stylo", "stylo plume encre", "打印机 墨盒", "打印机 纸"])
+    m2 = InterestModel(extractor=ex, classifier=model.classifier, domain_names=NAMES, version="fr")
+    cat2 = CatalogView(item_ids=cat.item_ids, domain_index=cat.domain_index, vectors=cat.vectors,
+                       has_vector=cat.has_vector, terms=ex.term_matrix([""] * len(cat.item_ids)))
+    ev = _evidence(cat2, ["fr"], [{"user": "fr", "kind": "comment", "text": "un très bon stylo plume", "text_axis": 0, "seq": 0}])
+    b = compute_profiles(m2, cat2, ev, Settings())
+    assert "stylo" in dict(b.keywords[0]) and b.domains[0][0][0] == "Writing"
+
+
+def test_one_domain_catalog(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    clf = DomainClassifier().fit(cat.vectors[cat.has_vector], ["Office"] * int(cat.has_vector.sum()))
+    m1 = InterestModel(extractor=model.extractor, classifier=clf, domain_names=["Office"], version="one")
+    cat1 = CatalogView(item_ids=cat.item_ids, domain_index=np.zeros(len(cat.item_ids), dtype=np.int64),
+                       vectors=cat.vectors, has_vector=cat.has_vector, terms=cat.terms)
+    ev = _evidence(cat1, ["u"], [{"user": "u", "item": "pen1", "seq": 0},
+                                 {"user": "u", "kind": "comment", "text": "gel pens", "text_axis": 0, "seq": 1}])
+    b = compute_profiles(m1, cat1, ev, Settings())
+    assert b.domains[0] == [("Office", 1.0)]

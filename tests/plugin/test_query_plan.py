@@ -1,0 +1,167 @@
+"""Plan building (pure) and the plain-data filter round trip."""
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from weaviate.classes.query import Filter, HybridFusion
+
+from weaviate_recsys.errors import ConfigurationError
+from weaviate_recsys.plugin.query_plan import (
+    DomainInterest,
+    HybridQueryPlan,
+    PopularityQueryPlan,
+    RecommendationPlan,
+    fetch_kwargs,
+    filter_from_data,
+    filter_to_data,
+    hybrid_kwargs,
+    plan,
+)
+
+
+def _interests() -> list[DomainInterest]:
+    return [
+        DomainInterest("Writing", 0.6, ["gel pens", "ink", "pen"], [0.1, 0.2, 0.3]),
+        DomainInterest("Paper", 0.4, ["notebook", "paper"], [0.3, 0.2, 0.1]),
+    ]
+
+
+def test_one_hybrid_query_per_domain_with_slots_keywords_boosts_and_filters() -> None:
+    p = plan(_interests(), 10, collection="Item", user_id="u1", alpha=0.6, exclude_items=["i1", "i2"])
+    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == ["interest:Writing", "interest:Paper"]
+    writing = p.queries[0]
+    assert isinstance(writing, HybridQueryPlan)
+    assert writing.slots == 6 and p.queries[1].slots == 4
+    assert writing.limit >= writing.slots
+    assert writing.query == "gel pens ink pen"
+    assert writing.alpha == 0.6
+    assert writing.vectors == {"content": [0.1, 0.2, 0.3]}
+    assert writing.query_properties == ["title^2", "keywords^2", "tags^1.5", "description"]
+    assert writing.filters == {
+        "operator": "And",
+        "operands": [
+            {"path": ["domain"], "operator": "Equal", "valueText": "Writing"},
+            {"path": ["item_id"], "operator": "ContainsNone", "valueTextArray": ["i1", "i2"]},
+        ],
+    }
+    assert p.quotas == {"interest:Writing": 6, "interest:Paper": 4}
+    assert p.excluded_items == 2
+
+
+def test_plan_is_json_and_round_trips() -> None:
+    p = plan(_interests(), 5, collection="Item", filters=filter_to_data(Filter.by_property("popularity").greater_than(1.5)))
+    text = json.dumps(p.model_dump(mode="json"))
+    again = RecommendationPlan.model_validate_json(text)
+    assert again == p
+
+
+def test_query_keywords_are_capped_and_a_keywordless_interest_is_vector_only() -> None:
+    p = plan([DomainInterest("A", 1.0, ["k1", "k2", "k3"], [1.0, 0.0])], 3, collection="Item", query_keywords=2)
+    assert p.queries[0].query == "k1 k2"
+    p = plan([DomainInterest("A", 1.0, [], [1.0, 0.0])], 3, collection="Item", alpha=0.3)
+    q = p.queries[0]
+    assert isinstance(q, HybridQueryPlan) and q.query is None and q.alpha == 1.0
+
+
+def test_a_vectorless_interest_is_keyword_only_and_an_empty_one_is_popular_in_its_domain() -> None:
+    q = plan([DomainInterest("A", 1.0, ["pen"], None)], 3, collection="Item").queries[0]
+    assert isinstance(q, HybridQueryPlan) and q.alpha == 0.0 and q.vectors == {}
+    q = plan([DomainInterest("A", 1.0, [], None)], 3, collection="Item").queries[0]
+    assert isinstance(q, PopularityQueryPlan) and q.domain == "A"
+
+
+def test_exploration_queries_outside_the_profile_domains() -> None:
+    overall = DomainInterest(None, 1.0, ["pen"], [0.5, 0.5, 0.0])
+    p = plan(_interests(), 10, collection="Item", exploration=0.2, exploration_interest=overall)
+    explore = [q for q in p.queries if q.name == "exploration"][0]
+    assert explore.slots == 2 and explore.source == "exploration"
+    assert explore.filters == {"path": ["domain"], "operator": "ContainsNone", "valueTextArray": ["Writing", "Paper"]}
+    assert sum(p.quotas.values()) == 10
+
+
+def test_no_interests_means_popular_items_overall_or_in_named_domains() -> None:
+    p = plan([], 4, collection="Item")
+    assert p.basis == "popular"
+    assert [type(q) for q in p.queries] == [PopularityQueryPlan]
+    p = plan([], 4, collection="Item", popular_domains=["A", "B"])
+    names = [q.name for q in p.queries]
+    assert names == ["popular:A", "popular:B", "backfill"]
+    assert p.queries[0].filters == {"path": ["domain"], "operator": "Equal", "valueText": "A"}
+
+
+def test_a_domain_with_no_slot_is_not_queried() -> None:
+    p = plan([DomainInterest("A", 0.9, ["x"], None), DomainInterest("B", 0.1, ["y"], None)], 2, collection="Item")
+    assert p.quotas == {"interest:A": 2, "interest:B": 0}
+    assert [q.name for q in p.queries] == ["interest:A", "backfill"]
+
+
+def test_diversity_asks_for_more_candidates_and_the_content_vectors() -> None:
+    q = plan(_interests(), 10, collection="Item", diversity=0.5).queries[0]
+    assert q.limit >= 20 and q.include_vectors == ["content"]
+
+
+def test_bad_arguments_are_configuration_errors() -> None:
+    with pytest.raises(ConfigurationError):
+        plan(_interests(), 10, collection="Item", alpha=1.5)
+    with pytest.raises(ConfigurationError):
+        plan(_interests(), -1, collection="Item")
+
+
+def test_hybrid_kwargs_match_the_plan() -> None:
+    q = plan(_interests(), 10, collection="Item").queries[0]
+    kw = hybrid_kwargs(q)
+    assert kw["query"] == q.query and kw["alpha"] == q.alpha and kw["limit"] == q.limit
+    assert kw["vector"] == [0.1, 0.2, 0.3] and kw["target_vector"] == "content"
+    assert kw["fusion_type"] == HybridFusion.RELATIVE_SCORE
+    assert filter_to_data(kw["filters"]) == q.filters
+
+
+def test_multi_target_plan_uses_manual_weights() -> None:
+    interest = DomainInterest("A", 1.0, ["x"], [1.0, 0.0], extra_vectors={"behavior": [0.0, 1.0]})
+    q = plan([interest], 3, collection="Item", target_weights={"content": 0.6, "behavior": 0.4}).queries[0]
+    assert isinstance(q, HybridQueryPlan)
+    assert q.vectors == {"content": [1.0, 0.0], "behavior": [0.0, 1.0]}
+    assert q.target_weights == {"content": 0.6, "behavior": 0.4}
+    kw = hybrid_kwargs(q)
+    assert kw["vector"] == q.vectors
+    assert kw["target_vector"].weights == {"content": 0.6, "behavior": 0.4}
+
+
+def test_fetch_kwargs_sort_by_popularity_descending() -> None:
+    q = plan([], 3, collection="Item").queries[0]
+    assert isinstance(q, PopularityQueryPlan)
+    kw = fetch_kwargs(q)
+    assert kw["limit"] == 3 and kw["filters"] is None
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        Filter.by_property("brand").equal("Acme"),
+        Filter.by_property("popularity").greater_or_equal(2.5),
+        Filter.by_property("in_stock").equal(True),
+        Filter.by_property("count").less_than(3),
+        Filter.by_property("tags").contains_any(["red", "blue"]),
+        Filter.by_property("created_at").greater_than(dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)),
+        Filter.by_id().equal(uuid.UUID("12345678-1234-5678-1234-567812345678")),
+        Filter.by_property("title", length=True).greater_than(3),
+        Filter.by_property("price").less_than(10.0) & (Filter.by_property("brand").equal("A") | Filter.by_property("brand").equal("B")),
+        Filter.not_(Filter.by_property("brand").like("Ac*")),
+        Filter.by_property("description").is_none(True),
+    ],
+)
+def test_filters_round_trip_to_the_same_wire_request(f) -> None:  # type: ignore[no-untyped-def]
+    from weaviate.collections.filters import _FilterToGRPC
+
+    data = filter_to_data(f)
+    json.dumps(data)
+    back = filter_from_data(data)
+    assert _FilterToGRPC.convert(back) == _FilterToGRPC.convert(f)
+
+
+def test_reference_filters_are_refused_with_a_hint() -> None:
+    f = Filter.by_ref("owner").by_property("name").equal("x")
+    with pytest.raises(ConfigurationError, match="own properties"):
+        filter_to_data(f)

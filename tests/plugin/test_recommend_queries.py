@@ -1,0 +1,145 @@
+"""Running recommendation plans against the lite server (no profiles needed: interests given directly)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from weaviate.classes.query import Filter
+
+from weaviate_recsys import lite
+from weaviate_recsys.errors import UnknownItem
+from weaviate_recsys.loaders import HashingEmbedder
+from weaviate_recsys.schema import item_uuid
+from weaviate_recsys.plugin.query_plan import DomainInterest, filter_to_data, plan
+from weaviate_recsys.plugin.recommend import Recommender
+
+from _recommend_fixtures import ITEMS, load_catalog
+
+EMB = HashingEmbedder(dim=64)
+
+
+@pytest.fixture(scope="module")
+def rec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recommender]:
+    client = lite.connect()
+    try:
+        settings = load_catalog(client, tmp_path_factory.mktemp("catalog"), "RecQ", EMB, with_users=False)
+        yield Recommender(client, settings, embedder=EMB)
+    finally:
+        client.close()
+
+
+def _vec(text: str) -> list[float]:
+    return [float(x) for x in EMB.embed_batch([text])[0]]
+
+
+def _interests() -> list[DomainInterest]:
+    return [
+        DomainInterest("Writing", 0.6, ["gel pen", "ink"], _vec("Gel pen black 12-pack")),
+        DomainInterest("Paper", 0.4, ["notebook"], _vec("Spiral notebook college ruled")),
+    ]
+
+
+def _plan(rec: Recommender, k: int, **kw):  # type: ignore[no-untyped-def]
+    return plan(_interests(), k, collection=rec.item_collection, **kw)
+
+
+def test_each_domain_gets_its_slots_and_results_carry_reasons(rec: Recommender) -> None:
+    out = rec.execute(_plan(rec, 5), user_keywords=["gel pen", "ink", "notebook"])
+    assert len(out) == 5
+    domains = [r.domain for r in out]
+    assert domains.count("Writing") == 3 and domains.count("Paper") == 2
+    top = out[0]
+    assert top.item_id == "w1"  # nearest vector and best keyword match in the heaviest domain
+    assert top.reasons.source == "interest" and top.reasons.domain == "Writing" and top.reasons.domain_weight == 0.6
+    assert "gel pen" in top.reasons.matched_keywords
+    parts = top.reasons.parts
+    assert parts is not None and parts.keyword is not None and parts.vector is not None
+    assert parts.keyword > 0 and parts.vector > 0
+    assert abs(parts.keyword + parts.vector - top.reasons.hybrid_score) < 1e-5
+    assert abs(top.score - 0.6 * top.reasons.hybrid_score) < 1e-9
+    assert [r.score for r in out] == sorted((r.score for r in out), reverse=True)
+
+
+def test_exclusions_and_application_filters_are_honoured(rec: Recommender) -> None:
+    f = filter_to_data(Filter.by_property("popularity").greater_than(20.0))
+    out = rec.execute(_plan(rec, 10, exclude_items=["w1", "p1"], filters=f))
+    ids = {r.item_id for r in out}
+    assert ids.isdisjoint({"w1", "p1"})
+    pop = {i["item_id"]: i["popularity"] for i in ITEMS}
+    assert ids and all(pop[i] > 20 for i in ids)
+
+
+def test_a_filter_matching_nothing_gives_an_empty_list(rec: Recommender) -> None:
+    f = filter_to_data(Filter.by_property("popularity").greater_than(10_000.0))
+    assert rec.execute(_plan(rec, 10, filters=f)) == []
+
+
+def test_k_larger_than_the_catalog_returns_every_eligible_item_once(rec: Recommender) -> None:
+    out = rec.execute(_plan(rec, 100))
+    ids = [r.item_id for r in out]
+    assert len(ids) == len(set(ids)) == len(ITEMS)  # backfill adds the items of other domains
+
+
+def test_a_domain_with_one_item_and_a_seen_domain_refill_from_elsewhere(rec: Recommender) -> None:
+    interests = [DomainInterest("Tech", 0.5, ["label"], _vec("Label maker")), *_interests()]
+    out = rec.execute(plan(interests, 6, collection=rec.item_collection, exclude_items=["t1"]))
+    assert len(out) == 6 and "t1" not in {r.item_id for r in out}
+    out = rec.execute(plan(interests, 6, collection=rec.item_collection))
+    assert "t1" in {r.item_id for r in out}
+
+
+def test_exploration_serves_domains_outside_the_profile(rec: Recommender) -> None:
+    overall = DomainInterest(None, 1.0, ["stapler"], _vec("Heavy duty stapler"))
+    p = _plan(rec, 10, exploration=0.2, exploration_interest=overall)
+    out = rec.execute(p)
+    explore = [r for r in out if r.reasons.source == "exploration"]
+    assert len(explore) == 2
+    assert all(r.domain not in ("Writing", "Paper") for r in explore)
+    assert explore[0].item_id == "d1"
+
+
+def test_diversity_reorders_with_vectors(rec: Recommender) -> None:
+    plain = rec.execute(_plan(rec, 6))
+    diverse = rec.execute(_plan(rec, 6, diversity=0.9))
+    assert len(diverse) == 6
+    assert {r.domain for r in diverse} == {r.domain for r in plain}
+    assert [r.item_id for r in diverse] != [r.item_id for r in plain]
+
+
+def test_reciprocal_rank_fusion(rec: Recommender) -> None:
+    out = rec.execute(_plan(rec, 4, fusion="reciprocal_rank"))
+    assert abs(out[0].score - 0.6 / 60) < 1e-9
+
+
+def test_popular_items_overall_and_within_domains(rec: Recommender) -> None:
+    out = rec.execute(plan([], 3, collection=rec.item_collection))
+    assert [r.item_id for r in out] == ["w4", "p3", "p4"]
+    assert all(r.reasons.source == "popular" for r in out)
+    out = rec.execute(plan([], 2, collection=rec.item_collection, popular_domains=["Desk"]))
+    assert [r.item_id for r in out] == ["d1", "d2"]
+
+
+def test_similar_items_exclude_the_item_itself(rec: Recommender) -> None:
+    out = rec.similar_items("w1", 3)
+    assert len(out) == 3 and "w1" not in {r.item_id for r in out}
+    assert out[0].reasons.source == "similar"
+    sims = [r.score for r in out]
+    assert sims == sorted(sims, reverse=True)
+    items = rec.client.collections.get(rec.item_collection)
+
+    def stored(item_id: str) -> np.ndarray:
+        obj = items.query.fetch_object_by_id(item_uuid(item_id), include_vector=["content"])
+        return np.array(obj.vector["content"])
+
+    assert abs(sims[0] - float(stored("w1") @ stored(out[0].item_id))) < 1e-4
+    with pytest.raises(UnknownItem):
+        rec.similar_items("nope", 3)
+
+
+def test_recommend_for_text_without_a_profile_helper_still_matches(rec: Recommender) -> None:
+    out = rec.recommend_for_text("gel pen", 3)
+    assert out and out[0].item_id in {"w1", "w2"}
+    assert rec.recommend_for_text("", 2)[0].reasons.source == "popular"

@@ -1,0 +1,62 @@
+"""Quota-constrained selection and MMR diversity."""
+
+import numpy as np
+import pytest
+
+from weaviate_recsys.plugin.reranking import RankedCandidate, mmr, select_with_quotas
+
+
+def _c(key: str, group: str, rel: float, vec: list[float] | None = None) -> RankedCandidate:
+    return RankedCandidate(key=key, group=group, relevance=rel, vector=None if vec is None else np.array(vec))
+
+
+def test_quotas_decide_membership_and_score_decides_order() -> None:
+    cands = [_c("a1", "A", 0.9), _c("a2", "A", 0.8), _c("a3", "A", 0.7), _c("b1", "B", 0.3)]
+    picked = select_with_quotas(cands, 3, {"A": 2, "B": 1})
+    assert [c.key for c in picked] == ["a1", "a2", "b1"]  # a3 outscores b1 but A's quota is full
+
+
+def test_free_slots_are_refilled_from_any_group_when_a_group_runs_out() -> None:
+    cands = [_c("a1", "A", 0.9), _c("a2", "A", 0.8), _c("a3", "A", 0.7)]
+    picked = select_with_quotas(cands, 3, {"A": 1, "B": 2})  # B found nothing (seen everything)
+    assert [c.key for c in picked] == ["a1", "a2", "a3"]
+
+
+def test_fewer_candidates_than_k_returns_them_all() -> None:
+    assert len(select_with_quotas([_c("a", "A", 1.0)], 10, {"A": 10})) == 1
+    assert select_with_quotas([], 10, {"A": 10}) == []
+    assert select_with_quotas([_c("a", "A", 1.0)], 0) == []
+
+
+def test_diversity_zero_is_relevance_order_without_quotas() -> None:
+    cands = [_c("x", "G", 0.2), _c("y", "G", 0.9), _c("z", "G", 0.5)]
+    assert [c.key for c in select_with_quotas(cands, 3)] == ["y", "z", "x"]
+
+
+def test_diversity_skips_a_near_duplicate() -> None:
+    cands = [
+        _c("red pen", "G", 1.0, [1.0, 0.0]),
+        _c("red pen 2", "G", 0.95, [0.99, 0.01]),
+        _c("stapler", "G", 0.6, [0.0, 1.0]),
+    ]
+    plain = [c.key for c in select_with_quotas(cands, 2, diversity=0.0)]
+    diverse = [c.key for c in select_with_quotas(cands, 2, diversity=0.5)]
+    assert plain == ["red pen", "red pen 2"]
+    assert diverse == ["red pen", "stapler"]
+
+
+def test_full_diversity_still_starts_from_a_candidate_and_candidates_without_vectors_are_never_redundant() -> None:
+    cands = [_c("a", "G", 1.0, [1.0, 0.0]), _c("b", "G", 0.1, [1.0, 0.0]), _c("c", "G", 0.05)]
+    keys = [c.key for c in select_with_quotas(cands, 3, diversity=1.0)]
+    # all start at 0 (nothing selected yet): the earliest wins; then b is identical to a, c has no vector
+    assert keys == ["a", "c", "b"]
+
+
+def test_mmr_helper_returns_indices_in_selection_order() -> None:
+    vecs = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert mmr([1.0, 0.9, 0.5], vecs, 2, 0.7) == [0, 2]
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError):
+        select_with_quotas([_c("a", "A", 1.0)], 1, diversity=2.0)
