@@ -6,7 +6,13 @@ text), then client-side latency p50/p99 of a filtered hybrid query, near_vector 
 For the largest N it also restarts the server on the stored data in a fresh process and reports
 the start-up time and that process's peak memory.
 
-Usage: python benchmarks/bench_lite.py [--sizes 10000 100000] [--queries 200] [--out FILE]
+``--server process`` (default) runs the server as ``weaviate-recsys lite serve`` in its own process,
+as a deployment would; ``--server inprocess`` uses ``weaviate_recsys.lite.start`` in the benchmark
+process, so the client and the server share one interpreter (GIL). Both report the client's and
+(in process mode) the server's CPU seconds per imported object, which says where the time goes.
+
+Usage: python benchmarks/bench_lite.py [--sizes 10000 100000] [--queries 200] [--server process|inprocess]
+       [--out FILE]
 Prints one JSON object (also written to --out).
 """
 
@@ -61,7 +67,45 @@ def _texts(rng: np.random.Generator, vocab: list[str], n: int, length: tuple[int
     return out
 
 
-def run(sizes: list[int], n_queries: int) -> dict[str, object]:
+class _ServerProcess:
+    """``weaviate-recsys lite serve`` in a child process (what ``connect_to_local`` users run)."""
+
+    def __init__(self, data_dir: str) -> None:
+        import socket
+
+        ports = []
+        for _ in range(2):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                ports.append(int(s.getsockname()[1]))
+        self.host, self.http_port, self.grpc_port = "127.0.0.1", ports[0], ports[1]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from weaviate_recsys.cli import main; main()", "lite", "serve",
+             "--data-dir", data_dir, "--port", str(ports[0]), "--grpc-port", str(ports[1])],
+            stderr=subprocess.DEVNULL,
+        )
+        import httpx
+
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{ports[0]}/v1/.well-known/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError("the lite server process did not become ready")
+
+    def cpu_seconds(self) -> float:
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def run(sizes: list[int], n_queries: int, server_mode: str = "process") -> dict[str, object]:
     import weaviate
     from weaviate.classes.config import Configure, DataType, Property, Tokenization
     from weaviate.classes.query import Filter
@@ -70,10 +114,11 @@ def run(sizes: list[int], n_queries: int) -> dict[str, object]:
 
     rng = np.random.default_rng(7)
     vocab = _vocabulary(rng)
-    result: dict[str, object] = {"dim": DIM, "queries_per_kind": n_queries, "sizes": {}}
+    result: dict[str, object] = {"dim": DIM, "queries_per_kind": n_queries, "server": server_mode,
+                                 "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(), "sizes": {}}
     for n in sizes:
         data_dir = tempfile.mkdtemp(prefix="bench-lite-")
-        server = lite.start(data_dir)
+        server = _ServerProcess(data_dir) if server_mode == "process" else lite.start(data_dir)
         client = weaviate.connect_to_custom(
             http_host=server.host, http_port=server.http_port, http_secure=False,
             grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
@@ -102,11 +147,14 @@ def run(sizes: list[int], n_queries: int) -> dict[str, object]:
                 for i in range(n)
             ]
             ids = [str(uuid.UUID(int=i + 1)) for i in range(n)]
-            start = time.perf_counter()
+            server_cpu0 = server.cpu_seconds() if server_mode == "process" else 0.0
+            start, cpu0 = time.perf_counter(), time.process_time()
             with coll.batch.fixed_size(batch_size=1000, concurrent_requests=2) as batch:
                 for i in range(n):
                     batch.add_object(objects[i], uuid=ids[i], vector={"content": vectors[i]})
             import_s = time.perf_counter() - start
+            client_cpu = time.process_time() - cpu0
+            server_cpu = (server.cpu_seconds() - server_cpu0) if server_mode == "process" else None
             failed = len(coll.batch.failed_objects)
             count = coll.aggregate.over_all(total_count=True).total_count
 
@@ -139,6 +187,10 @@ def run(sizes: list[int], n_queries: int) -> dict[str, object]:
             entry: dict[str, object] = {
                 "import_objects_per_s": round(n / import_s, 1),
                 "import_seconds": round(import_s, 2),
+                "import_cpu_us_per_object": {
+                    "client_process": round(client_cpu / n * 1e6, 1),
+                    "server_process": None if server_cpu is None else round(server_cpu / n * 1e6, 1),
+                },
                 "imported": count,
                 "failed": failed,
                 "latency": latencies,
@@ -163,9 +215,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--server", choices=["process", "inprocess"], default="process")
     parser.add_argument("--out", default=None, help="also write the JSON here")
     args = parser.parse_args()
-    result = run(args.sizes, args.queries)
+    result = run(args.sizes, args.queries, args.server)
     text = json.dumps(result, indent=2)
     if args.out:
         with open(args.out, "w") as f:

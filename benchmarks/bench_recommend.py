@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -106,12 +107,14 @@ def main() -> int:
         for u in sample[: args.warmup]:
             rec.recommend(u, args.k, diversity=args.diversity)
         total: list[float] = []
+        cpu: list[float] = []
         profile_read: list[float] = []
         lengths: list[int] = []
         for u in sample[args.warmup:]:
-            t = time.perf_counter()
+            c, t = time.process_time(), time.perf_counter()
             out = rec.recommend(u, args.k, diversity=args.diversity)
             total.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
             lengths.append(len(out))
             t = time.perf_counter()
             profile = get_profile(client, u, settings)
@@ -121,6 +124,11 @@ def main() -> int:
         result.update({
             "users_timed": len(total),
             "recommend": lat,
+            # CPU seconds of this process (client and the in-process lite server together) per call: what a
+            # call costs regardless of other load on the machine; wall-clock latency is >= this on one core.
+            "recommend_cpu": _percentiles(cpu),
+            "load_average_1min": round(os.getloadavg()[0], 2),
+            "cpu_count": os.cpu_count(),
             "get_profile_alone": _percentiles(profile_read),
             "users_by_domain_count": {str(k): v for k, v in sorted(domain_counts.items())},
             "max_domains": max(domain_counts) if domain_counts else 0,

@@ -153,13 +153,15 @@ def lite() -> None:
 
 @lite.command("serve")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Where to persist collections.  [default: a temporary directory, deleted on exit]")
+              help="Where to persist collections.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="REST port.")
 @click.option("--grpc-port", type=click.IntRange(0, 65535), default=50051, show_default=True, help="gRPC port.")
 def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int) -> None:
     """Serve Weaviate's REST + gRPC API until interrupted, so weaviate.connect_to_local() works."""
     from .lite import serve
+
+    settings = get_settings(data_dir=data_dir)  # the same store the other commands use
 
     def ready(server: Any) -> None:
         click.echo(
@@ -168,7 +170,7 @@ def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int) -> No
             err=True,
         )
 
-    serve(data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready)
+    serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready)
 
 
 # === commands are added below this line (one section per command group) ===========================
@@ -372,7 +374,9 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
                  output_format: str, quiet: bool) -> None:
     """Offline evaluation: split each user's history in time order, train every method on the training
     part, rank the catalog minus each user's training items, and report accuracy, coverage, diversity and
-    novelty overall, for cold users and for cold items.
+    novelty overall, for cold users and for cold items. Weaviate-backed methods run against a fresh
+    embedded lite server in a temporary directory (or --url, in collections named with the prefix
+    plus "Eval", which are dropped and re-created).
 
     \b
     Example (MovieLens, raw CSVs):

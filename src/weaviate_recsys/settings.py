@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(default=64, ge=1)
     write_batch_size: int = Field(default=500, ge=1)
-    max_text_length: int = Field(default=20_000, ge=1, description="Longer text fields are rejected.")
+    max_text_length: int = Field(default=100_000, ge=1, description="Longer text fields are rejected (real catalogs have 40k-character descriptions).")
     extra_kinds: list[str] = Field(default_factory=list, description="Interaction kinds beyond the built-in ones.")
     domain_level: int = Field(
         default=1, ge=1, description="Category level that gives an item's domain when the record has none (1 = root)."

@@ -69,7 +69,7 @@ def test_unknown_method_is_a_usage_error_that_lists_the_choices(files) -> None:
 def test_a_method_that_is_not_available_says_why(files) -> None:
     items, ratings, _ = files
     result = CliRunner().invoke(main, ["eval", "--items", str(items), "--interactions", str(ratings),
-                                       "--methods", "multi-granularity"])
+                                       "--methods", "multi-granularity-no-macro"])
     assert result.exit_code == 2
     assert "cannot run" in result.output
 

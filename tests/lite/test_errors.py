@@ -144,7 +144,6 @@ def test_query_errors(client, coll) -> None:
     with pytest.raises(WeaviateQueryError, match="cannot be set with after"):
         coll.query.fetch_objects(after=uuid.UUID(int=1), offset=1)
     with pytest.raises(WeaviateQueryError, match="cannot provide distance and certainty"):
-        _raw = search_get_pb2  # noqa: F841
         coll.query.near_vector([1.0, 0.0], distance=0.1, certainty=0.5)
 
 

@@ -202,3 +202,15 @@ def test_legacy_unnamed_vector(client: weaviate.WeaviateClient, name: str) -> No
     uid = coll.data.insert({}, vector=[1.0, 0.0])
     obj = coll.query.near_vector([1.0, 0.0], include_vector=True, return_metadata=MetadataQuery(distance=True)).objects[0]
     assert obj.uuid == uid and obj.vector == {"default": [1.0, 0.0]} and obj.metadata.distance == 0.0
+
+
+def test_client_level_dynamic_batch(client: weaviate.WeaviateClient, name: str) -> None:
+    coll = client.collections.create(name, properties=[Property(name="t", data_type=DataType.TEXT)])
+    with client.batch.dynamic() as batch:
+        for i in range(30):
+            batch.add_object(collection=name, properties={"t": f"doc {i}"})
+        batch.add_object(collection="NoSuchCollection", properties={"t": "lost"})
+    failed = client.batch.failed_objects
+    # alone in its request chunk, the client reports repr(WeaviateInsertManyAllFailedError) instead (§2.4)
+    assert len(failed) == 1 and "class 'NoSuchCollection' not present in schema" in failed[0].message
+    assert coll.aggregate.over_all(total_count=True).total_count == 30

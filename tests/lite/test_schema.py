@@ -127,3 +127,17 @@ def test_invalid_class_bodies_are_422(client: weaviate.WeaviateClient, body, mes
     r = httpx.post(f"{client.lite_server.url}/v1/schema", json=body)  # type: ignore[attr-defined]
     assert r.status_code == 422
     assert message in r.json()["error"][0]["message"]
+
+
+def test_filter_on_property_added_after_many_objects(client: weaviate.WeaviateClient, name: str) -> None:
+    from weaviate.classes.query import Filter
+
+    coll = client.collections.create(
+        name, properties=[Property(name="a", data_type=DataType.INT)],
+        inverted_index_config=Configure.inverted_index(index_null_state=True),
+    )
+    coll.data.insert_many([{"a": i} for i in range(1500)])
+    coll.config.add_property(Property(name="b", data_type=DataType.INT))
+    coll.data.insert({"a": -1, "b": 7})
+    assert [o.properties["a"] for o in coll.query.fetch_objects(filters=Filter.by_property("b").equal(7)).objects] == [-1]
+    assert coll.aggregate.over_all(total_count=True, filters=Filter.by_property("b").is_none(True)).total_count == 1500

@@ -320,3 +320,19 @@ def test_multi_target_hybrid_with_keyword_leg(multi) -> None:
 
 def MT_IDS_REV(o) -> str:  # noqa: N802 - tiny helper
     return {v: k for k, v in MT_IDS.items()}[str(o.uuid)]
+
+
+def test_near_object(corpus) -> None:
+    res = corpus.query.near_object(IDS["A"], return_metadata=MetadataQuery(distance=True))
+    got = [(k, o.metadata.distance) for k, o in _by_key(res.objects)]
+    assert got[0] == ("A", 0.0) and [k for k, _ in got] == ["A", "B", "C"]
+    with pytest.raises(WeaviateQueryError, match="does not exist"):
+        corpus.query.near_object(uuid.UUID(int=12345))
+
+
+def test_unsupported_search_features_are_query_errors(corpus) -> None:
+    with pytest.raises(WeaviateQueryError, match="near_text needs a text2vec module"):
+        corpus.query.near_text("hello")
+    with pytest.raises(WeaviateQueryError, match="group_by is not supported"):
+        corpus.query.near_vector([1.0, 0.0], group_by=weaviate.classes.query.GroupBy(
+            prop="title", number_of_groups=2, objects_per_group=1))

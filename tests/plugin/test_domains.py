@@ -76,12 +76,19 @@ def test_a_single_domain_is_accepted_and_says_so() -> None:
     assert clf.metrics_.macro_f1 is None and "one domain" in (clf.metrics_.note or "")
 
 
-def test_tiny_classes_shrink_the_folds_instead_of_failing() -> None:
-    X, y = _blobs(n_per=3)
+def test_tiny_classes_are_trained_on_but_left_out_of_cv() -> None:
+    X, y = _blobs(n_per=10)
     y[-1] = "Lonely"
     clf = DomainClassifier().fit(X, y)
-    assert clf.metrics_.folds == 2
-    assert "single item" in (clf.metrics_.note or "")
+    assert clf.metrics_.folds == 5 and clf.metrics_.evaluated_items == len(y) - 1
+    assert "not evaluated" in (clf.metrics_.note or "")
+    assert "Lonely" in clf.classes_
+
+
+def test_folds_shrink_when_every_class_is_small() -> None:
+    X, y = _blobs(n_per=3)
+    clf = DomainClassifier().fit(X, y)
+    assert clf.metrics_.folds == 3 and clf.metrics_.macro_f1 is not None
 
 
 def test_wrong_dimension_and_untrained_use_give_clear_errors() -> None:

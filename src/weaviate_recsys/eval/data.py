@@ -133,6 +133,8 @@ def read_rows(path: str | Path, mapping: Mapping[str, str] | None = None) -> Ite
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".json", ".ndjson", ".csv", ".tsv"):
+        raise EvaluationError(f"{path}: unknown format {suffix!r}; use .jsonl, .csv or .tsv files.")
     try:
         with path.open(encoding="utf-8", newline="") as f:
             if suffix in (".jsonl", ".json", ".ndjson"):
@@ -144,12 +146,10 @@ def read_rows(path: str | Path, mapping: Mapping[str, str] | None = None) -> Ite
                     except json.JSONDecodeError as e:
                         raise EvaluationError(f"{path}:{line_no}: not valid JSON ({e.msg}); fix or remove the line.") from e
                     yield line_no, _rename(row, mapping)
-            elif suffix in (".csv", ".tsv"):
+            else:
                 reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
                 for row in reader:
                     yield reader.line_num, _rename(row, mapping)
-            else:
-                raise EvaluationError(f"{path}: unknown format {suffix!r}; use .jsonl, .csv or .tsv files.")
     except OSError as e:
         raise EvaluationError(f"Cannot read {path}: {e.strerror}. Check the path.") from e
 

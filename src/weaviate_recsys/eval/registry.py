@@ -57,7 +57,7 @@ CONTRACT_METHODS = (
 )
 
 EASE_L2_GRID = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
-RECENCY_DECAY_GRID = (0.95, 0.9, 0.8, 0.7, 0.6, 0.5)
+RECENCY_DECAY_GRID = (0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
 
 
 @dataclass
@@ -141,7 +141,7 @@ def _not_yet(what: str) -> Callable[[], str | None]:
 
 
 def _multi_granularity_missing(ctx: MethodContext) -> Method:
-    raise ConfigurationError("The multi-granularity recommender is not available yet.")
+    raise ConfigurationError("This ablation of the multi-granularity recommender is not available yet.")
 
 
 for _spec in (
@@ -184,12 +184,35 @@ for _spec in (
 ):
     register_method(_spec)
 
-for _name in CONTRACT_METHODS[6:]:
+def _recommender_missing() -> str | None:
+    reason = _weaviate_missing()
+    if reason:
+        return reason
+    try:
+        from ..plugin import Recommender, build_profiles, train_domains  # noqa: F401
+    except ImportError as e:
+        return f"the multi-granularity recommender (weaviate_recsys.plugin) cannot be imported ({e})"
+    return None
+
+
+def _multi_granularity(ctx: MethodContext) -> Method:
+    from .recommender_method import MultiGranularity
+
+    return MultiGranularity(ctx.client, ctx.catalog, ctx.settings)
+
+
+register_method(
+    MethodSpec(
+        "multi-granularity", _multi_granularity, "the project's recommender: domains, keywords, interest vectors",
+        needs_vectors=True, needs_weaviate=True, needs_interactions=True, unavailable=_recommender_missing,
+    )
+)
+for _name in CONTRACT_METHODS[7:]:
     register_method(
         MethodSpec(
-            _name, _multi_granularity_missing, "the project's multi-granularity recommender (or an ablation)",
+            _name, _multi_granularity_missing, "an ablation of the multi-granularity recommender",
             needs_vectors=True, needs_weaviate=True, needs_interactions=True,
-            unavailable=_not_yet("the multi-granularity recommender (weaviate_recsys.plugin)"),
+            unavailable=_not_yet("a switch in the recommender that turns this part off"),
         )
     )
 

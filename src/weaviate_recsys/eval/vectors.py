@@ -120,15 +120,17 @@ def embed_items(
         EvaluationError: the embedder returned the wrong number of vectors.
     """
     texts = [item_text(item) for item in items]
-    embedder = embedder or default_embedder()
     cache_path = None
     if cache_dir is not None:
-        digest = hashlib.sha256(embedder.name.encode())
+        # Keyed by the model's name without loading it, so a cache hit costs no model load.
+        model_name = embedder.name if embedder is not None else (Settings().model or "default")
+        digest = hashlib.sha256(model_name.encode())
         for text in texts:
             digest.update(b"\x00" + text.encode())
         cache_path = Path(cache_dir) / f"vectors-{digest.hexdigest()[:24]}.npy"
         if cache_path.exists():
             return np.load(cache_path)
+    embedder = embedder or default_embedder()
     chunks = []
     for start in range(0, len(texts), batch_size):
         chunks.append(np.asarray(embedder.embed_batch(texts[start : start + batch_size]), dtype=np.float32))

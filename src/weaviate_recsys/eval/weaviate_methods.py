@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -159,12 +160,14 @@ class WeaviateMethodConfig(BaseModel):
         decay: recency weight per step back for the user's vector and keywords (1.0: plain mean).
         keywords: how many TF-IDF keywords form the user's BM25 query.
         alpha: hybrid weight of the vector leg (None: ``settings.alpha``).
+        workers: queries in flight at once (the client is thread-safe; the server works meanwhile).
     """
 
     model_config = ConfigDict(extra="forbid")
     decay: float = Field(default=1.0, gt=0, le=1)
     keywords: int = Field(default=10, ge=1)
     alpha: float | None = Field(default=None, ge=0, le=1)
+    workers: int = Field(default=4, ge=1)
 
 
 def user_keywords(
@@ -240,8 +243,8 @@ class _WeaviateContent(Method):
         training = self.training
         if training is None:
             raise ModelNotTrained(f"{self.name}: call fit() on a training set before recommend().")
-        out = []
-        for user in users:
+
+        def one(user: str) -> list[str]:
             history = training.histories.get(user, [])
             seen = {training.item_ids[i] for i in history}
             row = training.user_row.get(user)
@@ -249,8 +252,12 @@ class _WeaviateContent(Method):
             keywords = " ".join(self._keywords.get(user, []))
             response = self._query(vector, keywords, k + len(seen))
             ids = [str(obj.properties["item_id"]) for obj in response.objects]
-            out.append([i for i in ids if i not in seen][:k])
-        return out
+            return [i for i in ids if i not in seen][:k]
+
+        if self.config.workers == 1:
+            return [one(user) for user in users]
+        with ThreadPoolExecutor(max_workers=self.config.workers) as pool:
+            return list(pool.map(one, users))
 
     def _query(self, vector: list[float] | None, keywords: str, limit: int) -> Any:
         raise NotImplementedError

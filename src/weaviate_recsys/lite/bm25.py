@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from weaviate_recsys.lite.fusion import go_float_str
-from weaviate_recsys.lite.text import Stopwords, tokenize, tokenize_many
+from weaviate_recsys.lite.text import _WORD_RE, Stopwords, go_lower, tokenize, tokenize_many
+
+try:  # the C helper behind collections.Counter: counts into a plain dict, no Counter overhead
+    from _collections import _count_elements
+except ImportError:  # pragma: no cover - other interpreters
+    def _count_elements(mapping: dict, iterable: Iterable) -> None:  # type: ignore[misc]
+        for elem in iterable:
+            mapping[elem] = mapping.get(elem, 0) + 1
+
+_WORD_FINDALL = _WORD_RE.findall
 
 __all__ = [
     "BM25Hit",
@@ -309,6 +318,70 @@ class InvertedIndex:
         self._docs[doc] = per_prop
         if doc >= self._size:
             self._size = doc + 1
+
+    def add_many(self, items: Iterable[tuple[int, dict[str, object]]]) -> None:
+        """`add` for many documents (batches, start-up): same statistics, far fewer Python calls.
+
+        Property by property, each value is tokenised once and counted with one C call, and the
+        postings are written in one tight loop; documents already indexed are removed first.
+        """
+        items = list(items)
+        if not items:
+            return
+        known = self._docs
+        seen: set[int] = set()
+        for doc, _ in items:
+            if doc in known:
+                self.remove(doc)
+            if doc in seen:  # the same doc twice: later versions replace earlier ones, one by one
+                for d, props in items:
+                    self.add(d, props)
+                return
+            seen.add(doc)
+        per_doc: list[dict[str, tuple[str, ...]]] = [{} for _ in items]
+        word_findall = _WORD_FINDALL
+        for name, prop in self._props.items():
+            tokenization = prop.tokenization
+            postings, lengths, cache = prop.postings, prop.lengths, prop.cache
+            length_sum = 0
+            for (doc, properties), per_prop in zip(items, per_doc):
+                value = properties.get(name)
+                if value is None:
+                    continue
+                if type(value) is str:
+                    if tokenization == "word":
+                        tokens = word_findall(value.lower() if value.isascii() else go_lower(value))
+                    else:
+                        tokens = tokenize(value, tokenization)
+                elif isinstance(value, (list, tuple)):
+                    tokens = tokenize_many(value, tokenization)
+                elif isinstance(value, str):
+                    tokens = tokenize(value, tokenization)
+                else:
+                    continue  # not text: ignored
+                if not tokens:
+                    continue  # no postings, no length entry (§3.4)
+                counts: dict[str, int] = {}
+                _count_elements(counts, tokens)
+                per_prop[name] = tuple(counts)
+                length = len(tokens)
+                lengths[doc] = length  # stopwords and duplicates included (§3.4)
+                length_sum += length
+                for term, tf in counts.items():
+                    plist = postings.get(term)
+                    if plist is None:
+                        postings[term] = {doc: tf}
+                    else:
+                        plist[doc] = tf
+                if cache:
+                    for term in cache.keys() & counts.keys():
+                        cache[term].append(doc, counts[term], length)
+            prop.length_sum += length_sum
+        for (doc, _), per_prop in zip(items, per_doc):
+            known[doc] = per_prop
+        top = max(doc for doc, _ in items)
+        if top >= self._size:
+            self._size = top + 1
 
     def remove(self, doc: int) -> None:
         """Forget a document; unknown docs are ignored."""

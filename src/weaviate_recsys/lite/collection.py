@@ -29,7 +29,7 @@ class Record:
     doc: int
     seq: int
     props: dict[str, Any]
-    vectors: dict[str, np.ndarray]
+    vectors: dict[str, np.ndarray]  # only until indexed: the vector indexes hold the one copy
     created: int
     updated: int
 
@@ -89,6 +89,25 @@ class Collection:
     def next_doc(self) -> int:
         return len(self.by_doc)
 
+    def vectors_of(self, rec: Record) -> dict[str, np.ndarray]:
+        """The stored vectors of an object, by name (read from the indexes, which own them)."""
+        out = {}
+        for name, idx in self.vector_indexes.items():
+            vec = idx.get(rec.doc)
+            if vec is not None:
+                out[name] = vec
+        return out
+
+    def load_vectors(self, name: str, docs: np.ndarray, matrix: np.ndarray) -> None:
+        """Start-up: add one chunk of stored vectors to an index."""
+        idx = self.vector_indexes[name]
+        add_many = getattr(idx, "add_many", None)
+        if add_many is not None:
+            add_many(docs, matrix)
+        else:
+            for d, row in zip(docs.tolist(), matrix):
+                idx.add(d, row)
+
     def vector_dim(self, name: str) -> int | None:
         idx = self.vector_indexes.get(name)
         return None if idx is None else idx.dim
@@ -112,6 +131,7 @@ class Collection:
             idx = self.vector_indexes.get(name)
             if idx is not None and vec.size:
                 idx.add(rec.doc, vec)
+        rec.vectors = {}
         self.filters.add(rec.doc, rec.uuid, rec.props, rec.created, rec.updated)
         if old is None:
             self._sorted_uuids = None
@@ -141,6 +161,8 @@ class Collection:
             for r in recs:
                 self.inverted.add(r.doc, r.props)
         self._add_vectors(recs)
+        for r in recs:
+            r.vectors = {}
         self.filters.add_many(recs)
         self._sorted_uuids = None
 

@@ -11,7 +11,7 @@ import threading
 import time
 import uuid as uuid_mod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from weaviate_recsys.lite.schema import (
 from weaviate_recsys.lite.storage import ObjectWrite, Store
 from weaviate_recsys.lite.values import canonical_uuid, check_vector, coerce_properties
 
-__all__ = ["Database", "IncomingObject", "BatchResult"]
+__all__ = ["Database", "IncomingObject"]
 
 
 def now_ms() -> int:
@@ -43,11 +43,6 @@ class IncomingObject:
     properties: dict[str, Any] | None
     vectors: dict[str, Any] = field(default_factory=dict)  # name ("" = unnamed) -> values
     tenant: str = ""
-
-
-@dataclass
-class BatchResult:
-    errors: dict[int, str]
 
 
 class Database:
@@ -75,13 +70,12 @@ class Database:
             for doc, so in enumerate(stored):
                 seq_to_doc[so.seq] = doc
                 recs.append(Record(so.uuid, doc, so.seq, so.props, {}, so.created, so.updated))
-            for name in spec.vectors:
-                seqs, matrix = self.store.load_vectors(spec.name, name)
-                if matrix is None or name not in coll.vector_indexes:
-                    continue
-                for s, row in zip(seqs, matrix):
-                    recs[seq_to_doc[s]].vectors[name] = row
             coll.bulk_load(recs)
+            for name in spec.vectors:
+                # chunked, so peak memory stays near one copy of the vectors
+                for seqs, matrix in self.store.iter_vectors(spec.name, name):
+                    docs = np.fromiter((seq_to_doc[s] for s in seqs), dtype=np.int64, count=len(seqs))
+                    coll.load_vectors(name, docs, matrix)
             self.collections[spec.name] = coll
 
     def close(self) -> None:
@@ -184,7 +178,7 @@ class Database:
                 else:
                     merged[k] = v
             props = merged
-        vectors: dict[str, np.ndarray] = dict(base.vectors) if (merge and base is not None) else {}
+        vectors: dict[str, np.ndarray] = coll.vectors_of(base) if (merge and base is not None) else {}
         for name, values in obj.vectors.items():
             target = self._vector_target(coll, name)
             expected = coll.vector_dim(target) or pending_dims.get(target)
@@ -221,7 +215,7 @@ class Database:
         records: list[tuple[Collection, Record]] = []
         next_docs: dict[str, int] = {}
         for (coll, uid, props, vectors, old, keep_created), seq in zip(items, seqs):
-            if old is not None and same_vectors(old.vectors, vectors):
+            if old is not None and same_vectors(coll.vectors_of(old), vectors):
                 doc, seq = old.doc, old.seq
             else:
                 doc = next_docs.get(coll.name, coll.next_doc())

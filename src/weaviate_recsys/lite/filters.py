@@ -197,6 +197,10 @@ class FilterIndex:
         self.props: dict[str, _PropIndex] = {
             name: props.get(name) or _PropIndex(p) for name, p in spec.properties.items()
         }
+        for idx in self.props.values():  # a property added later starts with no values
+            idx.length.ensure(self.n)
+            if idx.column is not None:
+                idx.column.ensure(self.n)
 
     # --- maintenance ---------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ from weaviate.proto.v1 import (
     batch_delete_pb2,
     batch_pb2,
     health_weaviate_pb2,
-    properties_pb2,
     search_get_pb2,
     weaviate_pb2_grpc,
 )
@@ -209,7 +208,7 @@ class _ReplyBuilder:
         rec = hit.rec
         m = out.metadata
         m.id = rec.uuid
-        m.id_as_bytes = uuid_mod.UUID(rec.uuid).bytes
+        m.id_as_bytes = bytes.fromhex(rec.uuid.replace("-", ""))
         md = self.md
         if md is not None:
             if md.creation_time_unix:
@@ -235,8 +234,9 @@ class _ReplyBuilder:
                 m.is_consistent = True
                 m.is_consistent_present = True
             if self.want_vectors:
+                stored = self.coll.vectors_of(rec)
                 for name in self.want_vectors:
-                    vec = rec.vectors.get(name)
+                    vec = stored.get(name)
                     if vec is None:
                         continue
                     data = np.asarray(vec, dtype="<f4").tobytes()

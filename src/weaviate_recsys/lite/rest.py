@@ -7,6 +7,7 @@ are ``{"error":[{"message":...}]}`` with Weaviate's status codes (§7).
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from weaviate_recsys.lite.api_errors import ApiError, NotFound, Unprocessable
 from weaviate_recsys.lite.collection import Collection, Record
 from weaviate_recsys.lite.database import Database, IncomingObject
 from weaviate_recsys.lite.grpc_api import MAX_MESSAGE_SIZE
+from weaviate_recsys.lite.values import canonical_uuid
 
 __all__ = ["build_http_server", "SERVER_VERSION", "MAX_BODY_BYTES"]
 
@@ -45,12 +47,13 @@ def _object_json(coll: Collection, rec: Record, with_vector: bool) -> dict[str, 
         "lastUpdateTimeUnix": rec.updated,
     }
     if with_vector:
+        stored = coll.vectors_of(rec)
         if coll.spec.legacy_vector:
-            vec = rec.vectors.get("default")
+            vec = stored.get("default")
             if vec is not None:
                 out["vector"] = np.asarray(vec, dtype=np.float32).tolist()
         else:
-            out["vectors"] = {k: np.asarray(v, dtype=np.float32).tolist() for k, v in rec.vectors.items()}
+            out["vectors"] = {k: np.asarray(v, dtype=np.float32).tolist() for k, v in stored.items()}
     return out
 
 
@@ -82,6 +85,9 @@ def _incoming(body: Any, collection: str | None = None, uid: str | None = None) 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle on, each reply waits for the client's delayed ACK
+    # (~40 ms per REST call).
+    disable_nagle_algorithm = True
     server_version = "weaviate-recsys-lite"
     db: Database  # set on the subclass by build_http_server
     meta: dict[str, Any]
@@ -257,14 +263,11 @@ class _Handler(BaseHTTPRequestHandler):
                     db._wrap(lambda: db._prepare(coll, inc, via_grpc=False, pending_dims={}))
                 return 200, None
             # deprecated class-less form /v1/objects/{id}
+            uid = _uuid_or_404(a)
             with db.lock:
                 for coll in db.collections.values():
-                    try:
-                        rec = coll.get(_uuid_or_404(a))
-                    except NotFound:
-                        raise
-                    if rec is not None:
-                        return self._object_call(method, coll.name, a, with_vector)
+                    if coll.get(uid) is not None:
+                        return self._object_call(method, coll.name, uid, with_vector)
             raise NotFound()
         return self._object_call(method, a, b, with_vector)
 
@@ -307,8 +310,6 @@ class _Handler(BaseHTTPRequestHandler):
             for coll in colls:
                 uuids = coll.sorted_uuids()
                 if after:
-                    import bisect
-
                     uuids = uuids[bisect.bisect_right(uuids, after.lower()) :]
                 for u in uuids:
                     out.append(_object_json(coll, coll.records[u], with_vector))
@@ -317,8 +318,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _uuid_or_404(value: str) -> str:
-    from weaviate_recsys.lite.values import canonical_uuid
-
     try:
         return canonical_uuid(value)
     except ValueError:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from weaviate_recsys.lite import fusion, vectors
-from weaviate_recsys.lite.api_errors import ApiError, Unprocessable
+from weaviate_recsys.lite.api_errors import ApiError
 from weaviate_recsys.lite.bm25 import parse_query_properties
 from weaviate_recsys.lite.collection import Collection, Record
 from weaviate_recsys.lite.values import canonical_uuid, parse_date
@@ -399,14 +399,15 @@ def _near(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offse
         if source is None:
             raise QueryError(f"nearObject: vector not found: object {no.id} does not exist")
         names = vq.targets or (["default"] if coll.spec.legacy_vector else list(coll.spec.vectors)[:1])
-        if len(set(names)) == 1 and names[0] in source.vectors:
-            vq.vector = source.vectors[names[0]]
+        stored = coll.vectors_of(source)
+        if len(set(names)) == 1 and names[0] in stored:
+            vq.vector = stored[names[0]]
         else:
             vq.for_targets = []
             for n in dict.fromkeys(names):
-                if n not in source.vectors:
+                if n not in stored:
                     raise QueryError(f"nearObject: object {no.id} has no vector for target {n}")
-                vq.for_targets.append((n, [source.vectors[n]]))
+                vq.for_targets.append((n, [stored[n]]))
         has_distance, has_certainty = no.HasField("distance"), no.HasField("certainty")
         distance, certainty = no.distance, no.certainty
         what = "nearObject"
@@ -508,6 +509,3 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
         for f in fused[offset : offset + limit]
     ]
 
-
-def ensure_unprocessable(e: Exception) -> Unprocessable:
-    return Unprocessable(str(e))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
@@ -10,6 +11,7 @@ import signal
 import tempfile
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 from weaviate_recsys.errors import ConfigurationError, ConnectionFailed
@@ -67,6 +69,7 @@ class LiteServer:
             target=self._http.serve_forever, kwargs={"poll_interval": 0.2}, name="lite-http", daemon=True
         )
         self._http_thread.start()
+        atexit.register(_stop_at_exit, weakref.ref(self))  # close the store cleanly if never stopped
         self.startup_seconds = time.perf_counter() - started
 
     @property
@@ -111,6 +114,12 @@ class LiteServer:
 
     def __repr__(self) -> str:
         return f"LiteServer(http={self.url}, grpc_port={self.grpc_port}, data_dir={self.data_dir!r})"
+
+
+def _stop_at_exit(ref: "weakref.ReferenceType[LiteServer]") -> None:
+    server = ref()
+    if server is not None:
+        server.stop()
 
 
 def _lock_data_dir(data_dir: str) -> Any:

@@ -158,26 +158,25 @@ class Store:
             for r, p in zip(rows, props)
         ]
 
-    def load_vectors(self, collection: str, name: str, dim_hint: int | None = None) -> tuple[list[int], np.ndarray | None]:
-        """All vectors of one named vector: (seqs, float32 matrix) in seq order."""
-        rows = self._conn.execute(
-            "SELECT seq, data FROM vectors WHERE collection=? AND name=? ORDER BY seq",
-            (collection, name),
-        ).fetchall()
-        if not rows:
-            return [], None
-        seqs = [r[0] for r in rows]
-        dim = len(rows[0][1]) // 4
-        if all(len(r[1]) == dim * 4 for r in rows):
-            matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), dim)
-            return seqs, matrix
-        raise RuntimeError(f"vectors of {collection}.{name} have mixed lengths in {self.path}")
-
-    def vector_names(self, collection: str) -> list[str]:
-        rows = self._conn.execute(
-            "SELECT DISTINCT name FROM vectors WHERE collection=?", (collection,)
-        ).fetchall()
-        return [r[0] for r in rows]
+    def iter_vectors(
+        self, collection: str, name: str, chunk: int = 8192
+    ) -> Iterator[tuple[list[int], np.ndarray]]:
+        """All vectors of one named vector in seq order, as (seqs, float32 matrix) chunks."""
+        cur = self._conn.execute(
+            "SELECT seq, data FROM vectors WHERE collection=? AND name=? ORDER BY seq", (collection, name)
+        )
+        while True:
+            rows = cur.fetchmany(chunk)
+            if not rows:
+                return
+            dims = {len(r[1]) for r in rows}
+            if len(dims) == 1:
+                dim = dims.pop() // 4
+                matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), dim)
+                yield [r[0] for r in rows], matrix
+            else:  # differing lengths cannot be stored by the server; load row by row anyway
+                for r in rows:
+                    yield [r[0]], np.frombuffer(r[1], dtype="<f4").reshape(1, -1)
 
     def write_batch(self, writes: Iterable[tuple[str, ObjectWrite]]) -> None:
         """Upsert objects of one or more collections in one transaction (all or nothing)."""
@@ -238,7 +237,3 @@ def store_path(data_dir: str) -> str:
     """Where the database lives inside a data directory."""
     return os.path.join(data_dir, "lite.sqlite3")
 
-
-def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -21,7 +21,6 @@ from weaviate_recsys.lite.schema import ClassSpec, PropertySpec
 __all__ = [
     "coerce_properties",
     "parse_date",
-    "format_date",
     "canonical_uuid",
     "check_vector",
     "go_type_name",
@@ -69,11 +68,6 @@ def parse_date(value: str) -> tuple[str, int]:
     if frac_out:
         text += "." + frac_out
     return text + zone_out, seconds * 1_000_000_000 + nanos
-
-
-def format_date(value: str) -> str:
-    """Stored dates are already in their returned form; kept as a seam for clarity."""
-    return value
 
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -57,6 +57,24 @@ def normalize(v: np.ndarray) -> np.ndarray:
     return out.astype(np.float32, copy=False)
 
 
+def _sequential_row_sums(squares: np.ndarray) -> np.ndarray:
+    """Per-row float32 sums accumulated left to right (Go's loop order, as `np.cumsum` per row),
+    column by column over cache-sized transposed blocks: same bits, ~10x faster than cumsum."""
+    n, dim = squares.shape
+    out = np.empty(n, dtype=np.float32)
+    if dim == 0:
+        out[:] = 0
+        return out
+    step = 1024
+    for lo in range(0, n, step):
+        cols = np.ascontiguousarray(squares[lo : lo + step].T)
+        acc = cols[0].copy()
+        for j in range(1, dim):
+            acc += cols[j]
+        out[lo : lo + len(acc)] = acc
+    return out
+
+
 def certainty_from_distance(distance: float) -> float:
     """Cosine certainty = 1 − distance/2, computed in float64 (§6)."""
     return 1.0 - float(distance) / 2.0
@@ -156,6 +174,59 @@ class VectorIndex:
             else:
                 np.divide(v32, norm, out=self._unit[row])
         self._sq[row] = squares.sum(dtype=np.float32)
+
+    def add_many(self, docs: Sequence[int] | np.ndarray, matrix: np.ndarray) -> None:
+        """`add` for many rows at once: one grow, one vectorised normalisation (batches, start-up).
+
+        Same results as calling `add(doc, row)` per row (a doc listed twice keeps its last row),
+        except that a bad row raises before anything is stored.
+
+        Raises:
+            ValueError: empty rows, NaN/inf components, or a length other than the index's.
+        """
+        docs = np.asarray(docs, dtype=np.int64).reshape(-1)
+        m = np.asarray(matrix, dtype=np.float32)
+        if m.ndim != 2 or len(m) != len(docs):
+            raise ValueError("add_many needs one matrix row per doc")
+        if not len(docs):
+            return
+        if m.shape[1] == 0:
+            raise ValueError("vector is empty; omit the vector instead of sending an empty one")
+        if not np.isfinite(m).all():
+            raise ValueError("vector contains NaN or infinite values; only finite numbers are allowed")
+        if self.dim is not None and m.shape[1] != self.dim:
+            raise ValueError(
+                f"new node has a vector with length {m.shape[1]}. Existing nodes have vectors with length "
+                f"{self.dim}: vector dimensions do not match the index dimensions"
+            )
+        doc_list = docs.tolist()
+        doc_row = self._doc_row
+        if len(set(doc_list)) != len(doc_list) or any(d in doc_row for d in doc_list):
+            for d, row in zip(doc_list, m):  # replacements or repeats: the per-row path
+                self.add(d, row)
+            return
+        if self.dim is None:
+            self.dim = int(m.shape[1])
+        start, count = self._n, len(doc_list)
+        self._grow(start + count)
+        end = start + count
+        self._raw[start:end] = m
+        self._row_doc[start:end] = docs
+        doc_row.update(zip(doc_list, range(start, end)))
+        self._n = end
+        step = 8192  # bounded temporaries
+        for lo in range(0, count, step):
+            block = m[lo : lo + step]
+            squares = block * block
+            if self._unit is not None:
+                # distancer.Normalize (§6): sequential float32 sum of squares per row, as in `add`
+                norm = np.sqrt(_sequential_row_sums(squares).astype(np.float64)).astype(np.float32)
+                unit = self._unit[start + lo : start + lo + len(block)]
+                zero = norm == 0
+                np.divide(block, np.where(zero, np.float32(1), norm)[:, None], out=unit)
+                if zero.any():
+                    unit[zero] = 0
+            self._sq[start + lo : start + lo + len(block)] = squares.sum(axis=1, dtype=np.float32)
 
     def remove(self, doc: int) -> None:
         """Drop the vector of `doc` (no-op if it has none)."""

@@ -12,7 +12,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -90,7 +90,6 @@ class RowResult:
     data: dict[str, Any] | None = None
     raw: str | None = None
     offset: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def detect_format(source: str | Path, explicit: str | None = None) -> InputFormat | None:

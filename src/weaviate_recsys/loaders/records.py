@@ -61,7 +61,7 @@ def _ctx(info: ValidationInfo, key: str, default: Any) -> Any:
 
 
 def _check_length(value: str, info: ValidationInfo) -> str:
-    limit = _ctx(info, "max_text_length", 20_000)
+    limit = _ctx(info, "max_text_length", 100_000)
     if len(value) > limit:
         raise ValueError(
             f"text is {len(value):,} characters, longer than the limit of {limit:,} "

@@ -89,7 +89,6 @@ class ObjectWriter:
         self.batch_size = batch_size
         self.concurrent_requests = concurrent_requests
         self.added = 0
-        self.updated = 0
         self.failures: list[WriteFailure] = []
         self._batcher = collection.batch
         self._context: Any = None
@@ -165,7 +164,6 @@ class ObjectWriter:
         for _attempt in range(2):
             try:
                 self.collection.data.update(uuid=obj.uuid, properties=properties, vector=vectors)
-                self.updated += 1
                 return None
             except WeaviateBaseError as e:
                 error = e

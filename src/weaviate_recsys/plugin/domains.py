@@ -171,13 +171,16 @@ class DomainClassifier:
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
         counts = Counter(labels)
-        # Stratified folds need every evaluated class in every fold: classes with fewer than 2 items are
-        # trained on but not evaluated, and the fold count shrinks to the smallest evaluated class.
-        keep = np.array([counts[c] >= 2 for c in labels])
-        evaluated = {c for c, n in counts.items() if n >= 2}
+        # Stratified folds need every evaluated class in every fold: classes with fewer items than folds are
+        # trained on but not evaluated; only when fewer than two classes are left do the folds shrink.
+        folds = self.config.cv_folds
+        evaluated = {c for c, n in counts.items() if n >= folds}
+        if len(evaluated) < 2:
+            folds = max(2, min(sorted(counts.values(), reverse=True)[:2]))
+            evaluated = {c for c, n in counts.items() if n >= folds}
         if len(evaluated) < 2:
             return ClassifierMetrics(note="Too few items per domain to cross-validate (need 2 domains with 2+ items).")
-        folds = min(self.config.cv_folds, min(counts[c] for c in evaluated))
+        keep = np.array([c in evaluated for c in labels])
         Xk = X[keep]
         yk = [c for c, k in zip(labels, keep) if k]
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
@@ -190,7 +193,8 @@ class DomainClassifier:
             accuracy=round(float(accuracy_score(yk, pred)), 4),
             macro_f1=round(float(f1_score(yk, pred, average="macro")), 4),
             evaluated_items=len(yk),
-            note=(f"{skipped} items of domains with a single item were not evaluated." if skipped else None),
+            note=(f"{skipped} items of {len(counts) - len(evaluated)} domains with fewer than {folds} items were "
+                  "not evaluated (trained on, though)." if skipped else None),
         )
 
     def decision_scores(self, X: np.ndarray) -> np.ndarray:

@@ -154,30 +154,32 @@ class KeywordExtractor:
         """Top-K keywords of each row of an (aggregated) term-frequency matrix.
 
         Rows are multiplied by IDF and L2-normalised over their positive part; negative entries (terms
-        that only come from disliked items) are never keywords.
+        that only come from disliked items) are never keywords. All rows are ranked at once (one sort).
         """
         k = top_k or self.config.top_k
-        tf = sp.csr_matrix(tf)
-        out: list[list[Keyword]] = []
-        idf = self.idf_
-        for r in range(tf.shape[0]):
-            lo, hi = tf.indptr[r], tf.indptr[r + 1]
-            if lo == hi:
-                out.append([])
-                continue
-            idx = tf.indices[lo:hi]
-            val = tf.data[lo:hi] * idf[idx]
-            pos = val > 0
-            if not pos.any():
-                out.append([])
-                continue
-            idx, val = idx[pos], val[pos]
-            val = val / np.linalg.norm(val)
-            if len(val) > k:
-                part = np.argpartition(-val, k - 1)[:k]
-                idx, val = idx[part], val[part]
-            order = np.lexsort((idx, -val))
-            out.append([(self.surfaces_[idx[o]], round(float(val[o]), 6)) for o in order])
+        m = sp.csr_matrix(tf, dtype=np.float64, copy=True)
+        n = m.shape[0]
+        if m.nnz == 0:
+            return [[] for _ in range(n)]
+        m.data *= self.idf_[m.indices]
+        m.data[m.data < 0] = 0.0
+        m.eliminate_zeros()
+        m.sort_indices()
+        rows = np.repeat(np.arange(n), np.diff(m.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=m.data * m.data, minlength=n))
+        vals = m.data / norms[rows]
+        # One stable float sort: the row number orders rows, (1 - value) < 1 orders within a row by weight,
+        # and stability keeps ties in term order (indices are sorted), so results are reproducible.
+        order = np.argsort(rows + (1.0 - vals) * 0.999, kind="stable")
+        rank = np.arange(len(order)) - m.indptr[rows[order]]
+        keep = order[rank < k]
+        surfaces = self.surfaces_
+        kept_rows = rows[keep].tolist()
+        kept_terms = m.indices[keep].tolist()
+        kept_vals = np.round(vals[keep], 6).tolist()
+        out: list[list[Keyword]] = [[] for _ in range(n)]
+        for r, j, v in zip(kept_rows, kept_terms, kept_vals):
+            out[r].append((surfaces[j], v))
         return out
 
     def transform(self, documents: str | Sequence[tuple[str | None, float]], top_k: int | None = None) -> list[Keyword]:

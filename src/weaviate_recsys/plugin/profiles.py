@@ -29,6 +29,7 @@ from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
 from .profile_model import CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, UserEvidence, compute_profiles
 from .storage import (
+    ensure_model_collections,
     Names,
     delete_ids,
     fetch_by_ids,
@@ -94,7 +95,8 @@ class BuildReport(BaseModel):
     unknown_users: list[str] = Field(default_factory=list, description="Requested users with no User object and no events.")
     events: int
     unknown_item_events: int
-    user_interest_objects: int
+    unchanged: int = Field(description="Users whose stored profile was already up to date (not rewritten).")
+    user_interest_objects: int = Field(description="UserInterest objects written (unchanged ones are skipped).")
     stale_user_interest_deleted: int
     write_failures: int
     failure_examples: list[str] = Field(default_factory=list)
@@ -268,8 +270,35 @@ def _evidence(
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def _user_objects(batch: ProfileBatch, existing: dict[str, Any], now: datetime) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+def _same_profile(old: Any, props: dict[str, Any], vec: np.ndarray | None) -> bool:
+    """Whether a stored User already holds this profile (so a rebuild need not rewrite it)."""
+    if old is None or not old.properties.get("profile_updated_at"):
+        return False
+    p = old.properties
+    for key in ("domains", "keywords"):
+        if list(p.get(key) or []) != list(props.get(key) or []):
+            return False
+    for key in ("domain_weights", "keyword_weights"):
+        a, b = list(p.get(key) or []), list(props.get(key) or [])
+        if len(a) != len(b) or any(abs(float(x) - float(y)) > 1e-6 for x, y in zip(a, b)):
+            return False
+    if int(p.get("event_count") or 0) != int(props.get("event_count") or 0):
+        return False
+    stored = vector_of(old, _USER_VECTOR)
+    if (stored is None) != (vec is None):
+        return False
+    if stored is None:
+        return True
+    return len(stored) == len(vec) and float(np.max(np.abs(np.asarray(stored, dtype=np.float32) - vec))) <= 1e-6  # type: ignore[arg-type]
+
+
+def _user_objects(
+    batch: ProfileBatch, existing: dict[str, Any], now: datetime,
+) -> tuple[list[tuple[str, dict[str, Any], dict[str, Any] | None]], int]:
+    """User objects to write (whole objects: other components' properties and vectors are kept), and how
+    many users were skipped because their stored profile is already this one."""
     out = []
+    unchanged = 0
     for i, uid in enumerate(batch.user_ids):
         old = existing.get(uid)
         props: dict[str, Any] = {}
@@ -288,28 +317,53 @@ def _user_objects(batch: ProfileBatch, existing: dict[str, Any], now: datetime) 
             props["keywords"] = [k for k, _ in batch.keywords[i]]
             props["keyword_weights"] = [w for _, w in batch.keywords[i]]
         props["event_count"] = batch.counts[i].events
+        vec = batch.interest[i] if batch.has_interest[i] else None
+        if _same_profile(old, props, vec):
+            unchanged += 1
+            continue
         props["profile_updated_at"] = now
-        if batch.has_interest[i]:
-            vecs[_USER_VECTOR] = batch.interest[i].tolist()
+        if vec is not None:
+            vecs[_USER_VECTOR] = vec.tolist()
         out.append((user_uuid(uid), props, vecs or None))
-    return out
+    return out, unchanged
 
 
-def _interest_objects(batch: ProfileBatch, now: datetime) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+def _profile_hash(props: dict[str, Any], vec: np.ndarray | None) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr(sorted(props.items())).encode("utf-8"))
+    if vec is not None:
+        h.update(np.asarray(vec, dtype=np.float32).tobytes())
+    return h.hexdigest()
+
+
+def _interest_objects(
+    batch: ProfileBatch, now: datetime, stored_hashes: dict[str, str],
+) -> tuple[list[tuple[str, dict[str, Any], dict[str, Any] | None]], set[str], int]:
+    """UserInterest objects to write, the UUIDs that should exist, and how many were unchanged."""
     out = []
+    keep: set[str] = set()
+    unchanged = 0
     for i, uid in enumerate(batch.user_ids):
         for rank, (dom, weight) in enumerate(batch.domains[i]):
             kws = batch.domain_keywords[i].get(dom, [])
             props: dict[str, Any] = {
                 "user_id": uid, "domain": dom, "weight": weight, "rank": rank,
-                "event_count": batch.domain_events[i].get(dom, 0), "updated_at": now,
+                "event_count": batch.domain_events[i].get(dom, 0),
             }
             if kws:
                 props["keywords"] = [k for k, _ in kws]
                 props["keyword_weights"] = [w for _, w in kws]
             v = batch.domain_vectors[i].get(dom)
-            out.append((user_interest_uuid(uid, dom), props, {_USER_VECTOR: v.tolist()} if v is not None else None))
-    return out
+            u = user_interest_uuid(uid, dom)
+            keep.add(u)
+            digest = _profile_hash(props, v)
+            if stored_hashes.get(u) == digest:
+                unchanged += 1
+                continue
+            props["updated_at"] = now
+            props["profile_hash"] = digest
+            out.append((u, props, {_USER_VECTOR: v.tolist()} if v is not None else None))
+    return out, keep, unchanged
 
 
 # --- the API ----------------------------------------------------------------------------------------
@@ -322,6 +376,8 @@ def _build(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     names = Names.of(settings)
+    if write:
+        ensure_model_collections(client, settings)
     require_collections(client, [names.item, names.user, names.interaction, names.domain, names.user_interest])
 
     def lap(name: str, t0: float) -> float:
@@ -371,27 +427,30 @@ def _build(
     t = lap("compute", t)
 
     failures = []
-    n_interest = stale_deleted = 0
+    n_interest = stale_deleted = unchanged = 0
     if write and scope:
         now = datetime.now(timezone.utc)
         if explicit:
-            old = fetch_where(client, names.user_interest, "user_id", scope, ["user_id", "domain"])
+            old = fetch_where(client, names.user_interest, "user_id", scope, ["user_id", "profile_hash"])
         else:
-            old = [o for o in iterate(client, names.user_interest, ["user_id"], cache_size=5000)
+            old = [o for o in iterate(client, names.user_interest, ["user_id", "profile_hash"], cache_size=5000)
                    if o.properties.get("user_id") in in_scope]
-        interest_objs = _interest_objects(batch, now)
-        keep = {u for u, _, _ in interest_objs}
-        stale = [str(o.uuid) for o in old if str(o.uuid) not in keep]
-        done = [0]
+        stored_hashes = {str(o.uuid): str(o.properties.get("profile_hash") or "") for o in old}
+        interest_objs, keep, unchanged_interest = _interest_objects(batch, now, stored_hashes)
+        user_objs, unchanged = _user_objects(batch, existing, now)
+        stale = [u for u in stored_hashes if u not in keep]
+        t = lap("prepare_writes", t)
+        done = [unchanged]
         total = len(scope)
+        if progress is not None:
+            progress(done[0], total)
 
         def tick(k: int) -> None:
             done[0] += k
             if progress is not None:
                 progress(min(done[0], total), total)
 
-        failures = write_objects(client, names.user, _user_objects(batch, existing, now),
-                                 batch_size=settings.write_batch_size, progress=tick)
+        failures = write_objects(client, names.user, user_objs, batch_size=settings.write_batch_size, progress=tick)
         failures += write_objects(client, names.user_interest, interest_objs, batch_size=settings.write_batch_size)
         n_interest = len(interest_objs)
         if stale:
@@ -407,7 +466,7 @@ def _build(
         users=len(scope) + len(unknown_users), built=len(scope) - len({f.uuid for f in failures} & {user_uuid(u) for u in scope}),
         complete=statuses.count("complete"), partial=statuses.count("partial"), empty=statuses.count("empty"),
         empty_examples=empty_examples, unknown_users=unknown_users, events=len(events),
-        unknown_item_events=int(ev.unknown.sum()), user_interest_objects=n_interest,
+        unknown_item_events=int(ev.unknown.sum()), unchanged=unchanged, user_interest_objects=n_interest,
         stale_user_interest_deleted=stale_deleted, write_failures=len(failures),
         failure_examples=[f"{f.uuid}: {f.reason}" for f in failures[:5]], model_version=model.version,
         seconds=round(seconds, 3), users_per_s=round(len(scope) / seconds, 1) if seconds > 0 else 0.0, timings=timings,

@@ -232,7 +232,8 @@ class HybridQueryPlan(BaseModel):
         source: what the query serves (an interest, exploration, free text).
         collection: the Item collection's name (with the settings prefix).
         domain: the macro interest the query is filtered to (None: not bound to one domain).
-        weight: the interest's weight, used to make scores comparable across queries (see `fusion`).
+        weight: the interest's weight as in the profile (for exploration: the exploration share); the fused
+            score multiplies by it so that results from different queries are comparable (see `fusion`).
         slots: how many of the k results this query is entitled to (largest remainder over weights).
         limit: how many results to ask for (>= slots, so there is room for de-duplication, refills and MMR).
         query: the BM25 query text (the domain's keywords); None when there are none (vector only).
@@ -474,7 +475,6 @@ def plan(
             by_name[name] = interest
         if sum(weights.values()) <= 0:
             weights = {name: 1.0 for name in weights}
-        total = sum(weights.values())
         explore = exploration if exploration_interest is not None else 0.0
         slots = plan_slots(weights, k, explore)
         for name, interest in by_name.items():
@@ -484,7 +484,7 @@ def plan(
             domain_filter = _equal_text("domain", interest.domain) if interest.domain is not None else None
             queries.append(_hybrid_for(
                 interest, name=name, source=source, collection=collection, slots=slots[name],
-                limit=max(slots[name], pool), weight=weights[name] / total, alpha=alpha,
+                limit=max(slots[name], pool), weight=weights[name], alpha=alpha,
                 query_keywords=query_keywords, boosts=boosts, target_weights=target_weights,
                 fusion_type=fusion_type, filters=all_of(domain_filter, filters, exclusion),
                 include_vectors=include_vectors,

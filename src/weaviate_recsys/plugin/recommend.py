@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from weaviate import WeaviateClient
 from weaviate.classes.query import Filter, MetadataQuery
 from weaviate.collections.classes.filters import _Filters
@@ -320,7 +320,7 @@ class Recommender:
             user_keywords: the user's overall keywords, matched against items besides each query's keywords.
         """
         items = self._items()
-        candidates: dict[str, tuple[RankedCandidate, Recommendation]] = {}
+        candidates: dict[str, tuple[RankedCandidate, tuple[Any, Any]]] = {}
         # The unconditional queries are independent: run them concurrently, consume them in plan order.
         eager = [q for q in plan.queries if not (isinstance(q, PopularityQueryPlan) and q.only_if_short)]
         futures = {id(q): self._submit(self._run, items, q, explain) for q in eager}
@@ -333,40 +333,46 @@ class Recommender:
                 objects = self._run(items, q, explain)
             top_pop = max((float(o.properties.get("popularity") or 0.0) for o in objects), default=0.0)
             for rank, obj in enumerate(objects):
-                props = obj.properties
-                item_id = str(props.get("item_id") or obj.uuid)
+                item_id = str(obj.properties.get("item_id") or obj.uuid)
                 if isinstance(q, HybridQueryPlan):
-                    hybrid = float(obj.metadata.score or 0.0)
-                    fused = (q.weight * hybrid if plan.fusion == "weighted_score" else q.weight / (RRF_K + rank))
-                    parts = parse_explain_score(obj.metadata.explain_score) if explain else None
-                    reasons = Reasons(
-                        source=q.source, domain=q.domain if q.domain is not None else _text(props.get("domain")),
-                        domain_weight=q.weight, hybrid_score=hybrid, parts=parts,
-                        matched_keywords=matched_keywords(
-                            list(dict.fromkeys([*q.keywords, *user_keywords])),
-                            _strings(props.get("keywords")), _text(props.get("title")),
-                        ),
-                    )
+                    value = float(obj.metadata.score or 0.0)
                 else:
-                    popularity = float(props.get("popularity") or 0.0)
-                    relative = popularity / top_pop if top_pop > 0 else 1.0 / (1 + rank)
-                    fused = (q.weight * relative if plan.fusion == "weighted_score" else q.weight / (RRF_K + rank))
-                    reasons = Reasons(
-                        source=q.source, domain=q.domain if q.domain is not None else _text(props.get("domain")),
-                        domain_weight=q.weight if q.weight > 0 else None, popularity=popularity,
-                        matched_keywords=matched_keywords(user_keywords, _strings(props.get("keywords")),
-                                                          _text(props.get("title"))),
-                    )
-                vec = _content_vector(obj)
-                rec = Recommendation(item_id=item_id, title=_text(props.get("title")), score=fused,
-                                     domain=_text(props.get("domain")), reasons=reasons)
-                cand = RankedCandidate(key=item_id, group=q.name, relevance=fused, vector=vec)
+                    popularity = float(obj.properties.get("popularity") or 0.0)
+                    value = popularity / top_pop if top_pop > 0 else 1.0 / (1 + rank)
+                fused = q.weight * value if plan.fusion == "weighted_score" else q.weight / (RRF_K + rank)
                 previous = candidates.get(item_id)
                 if previous is None or previous[0].relevance < fused:
-                    candidates[item_id] = (cand, rec)
-        pool = [c for c, _ in candidates.values()]
-        chosen = select_with_quotas(pool, plan.k, plan.quotas, plan.diversity)
-        return [candidates[str(c.key)][1] for c in chosen]
+                    cand = RankedCandidate(key=item_id, group=q.name, relevance=fused, vector=_content_vector(obj))
+                    candidates[item_id] = (cand, (q, obj))
+        chosen = select_with_quotas([c for c, _ in candidates.values()], plan.k, plan.quotas, plan.diversity)
+        # Reasons only for what is returned: keyword matching and explain parsing are per item.
+        return [self._recommendation(c, *candidates[str(c.key)][1], explain, user_keywords) for c in chosen]
+
+    @staticmethod
+    def _recommendation(cand: RankedCandidate, q: HybridQueryPlan | PopularityQueryPlan, obj: Any, explain: bool,
+                        user_keywords: Sequence[str]) -> Recommendation:
+        props = obj.properties
+        title = _text(props.get("title"))
+        item_domain = _text(props.get("domain"))
+        item_keywords = _strings(props.get("keywords"))
+        if isinstance(q, HybridQueryPlan):
+            hybrid = float(obj.metadata.score or 0.0)
+            reasons = Reasons(
+                source=q.source, domain=q.domain if q.domain is not None else item_domain,
+                domain_weight=q.weight, hybrid_score=hybrid,
+                parts=parse_explain_score(obj.metadata.explain_score) if explain else None,
+                matched_keywords=matched_keywords(list(dict.fromkeys([*q.keywords, *user_keywords])),
+                                                  item_keywords, title),
+            )
+        else:
+            reasons = Reasons(
+                source=q.source, domain=q.domain if q.domain is not None else item_domain,
+                domain_weight=q.weight if q.weight > 0 else None,
+                popularity=float(props.get("popularity") or 0.0),
+                matched_keywords=matched_keywords(user_keywords, item_keywords, title),
+            )
+        return Recommendation(item_id=str(cand.key), title=title, score=cand.relevance, domain=item_domain,
+                              reasons=reasons)
 
     def similar_items(self, item_id: str, k: int = 10, *, filters: _Filters | None = None,
                       diversity: float = 0.0) -> list[Recommendation]:

@@ -40,6 +40,7 @@ __all__ = [
     "model_uuid",
     "user_interest_uuid",
     "require_collections",
+    "ensure_model_collections",
     "iterate",
     "fetch_where",
     "fetch_by_ids",
@@ -97,6 +98,14 @@ def model_uuid(name: str) -> str:
 
 def user_interest_uuid(user_id: str, domain: str) -> str:
     return generate_uuid5(json.dumps([user_id, domain]), "UserInterest")
+
+
+def ensure_model_collections(client: weaviate.WeaviateClient, settings: Settings) -> None:
+    """Create (or bring up to the contract) the collections the interest model owns: Domain, UserInterest."""
+    from ..schema import register_schema
+    from ..schema.contracts import DOMAIN, USER_INTEREST
+
+    register_schema(client, settings.prefix, contracts=[DOMAIN, USER_INTEREST])
 
 
 def require_collections(client: weaviate.WeaviateClient, names: Iterable[str]) -> None:
@@ -198,28 +207,32 @@ def write_objects(
 ) -> list[WriteFailure]:
     """Upsert ``(uuid, properties, vectors)`` in batches; returns the objects Weaviate rejected.
 
+    Uses the client's synchronous batch call (``data.insert_many``, one gRPC BatchObjects request per
+    ``batch_size`` objects): no background thread, so a one-object update returns as soon as it is stored.
     Objects that fail are retried once (a transient error should not leave a user without a profile).
     """
+    from weaviate.classes.data import DataObject
+
     coll = _collection(client, name)
     pending = list(objects)
     failures: list[WriteFailure] = []
     for attempt in range(2):
         if not pending:
             break
-        by_uuid = {u: (u, p, v) for u, p, v in pending}
-        try:
-            with coll.batch.fixed_size(batch_size=batch_size, concurrent_requests=2) as batch:
-                for n, (u, props, vecs) in enumerate(pending, 1):
-                    batch.add_object(properties=props, uuid=u, vector=vecs or None)
-                    if progress is not None and attempt == 0 and n % batch_size == 0:
-                        progress(batch_size)
-        except WeaviateBaseError as e:
-            raise _wrap(f"Writing to {name}")(e) from e
-        if progress is not None and attempt == 0 and len(pending) % batch_size:
-            progress(len(pending) % batch_size)
-        failed = coll.batch.failed_objects
-        failures = [WriteFailure(str(f.original_uuid or f.object_.uuid), str(f.message)) for f in failed]
-        pending = [by_uuid[f.uuid] for f in failures if f.uuid in by_uuid]
+        failed: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+        failures = []
+        for start in range(0, len(pending), batch_size):
+            chunk = pending[start:start + batch_size]
+            try:
+                res = coll.data.insert_many([DataObject(properties=p, uuid=u, vector=v or None) for u, p, v in chunk])
+            except WeaviateBaseError as e:
+                raise _wrap(f"Writing to {name}")(e) from e
+            for idx, err in (res.errors or {}).items():
+                failed.append(chunk[idx])
+                failures.append(WriteFailure(chunk[idx][0], str(getattr(err, "message", err))))
+            if progress is not None and attempt == 0:
+                progress(len(chunk))
+        pending = failed
     return failures
 
 
@@ -286,6 +299,7 @@ def save_model(
         The new model version.
     """
     names = Names.of(settings)
+    ensure_model_collections(client, settings)
     version = uuidlib.uuid4().hex
     now = datetime.now(timezone.utc)
     objs: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []

@@ -21,7 +21,7 @@ from ..errors import ConfigurationError
 from ..settings import Settings
 from .domains import ClassifierMetrics, DomainClassifier, DomainClassifierConfig, discover_domains
 from .keywords import KeywordExtractor, KeywordExtractorConfig
-from .storage import Names, iterate, require_collections, save_model, write_objects
+from .storage import Names, ensure_model_collections, iterate, require_collections, save_model, write_objects
 
 __all__ = ["DomainSummary", "DomainModelReport", "train_domains", "item_keyword_text", "ITEM_KEYWORDS"]
 
@@ -56,6 +56,7 @@ class DomainModelReport(BaseModel):
     write_failures: int
     version: str
     seconds: float
+    timings: dict[str, float] = Field(default_factory=dict)
 
 
 def item_keyword_text(props: dict[str, Any]) -> str:
@@ -105,7 +106,16 @@ def train_domains(
     settings = settings or Settings()
     started = time.perf_counter()
     names = Names.of(settings)
-    require_collections(client, [names.item, names.user, names.interaction, names.domain])
+    require_collections(client, [names.item, names.user, names.interaction])
+    ensure_model_collections(client, settings)
+
+    timings: dict[str, float] = {}
+    mark = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - mark[0], 3)
+        mark[0] = now
 
     objs = list(iterate(client, names.item, None, include_vector=True))
     if not objs:
@@ -126,11 +136,13 @@ def train_domains(
     user_texts += [o.properties.get("stated_interests") for o in iterate(client, names.user, ["stated_interests"])
                    if o.properties.get("stated_interests")]
 
+    lap("read")
     item_texts = [item_keyword_text(p) for p in props]
     extractor = KeywordExtractor(keyword_config).fit(item_texts + user_texts)
     counts = extractor.term_matrix(item_texts, normalize=False)
     tf = extractor.term_matrix(item_texts)
 
+    lap("keywords")
     given = [bool(p.get("domain")) and not p.get("domain_predicted") for p in props]
     labelled = np.array(given) & has_vec
     cfg = classifier_config or DomainClassifierConfig()
@@ -156,6 +168,7 @@ def train_domains(
         for i, lab, pr in zip(todo, labels, probs):
             domain_of[i], probability[i], predicted[i] = lab, round(float(pr), 6), True
 
+    lap("classifier")
     kws = extractor.top_keywords(tf, ITEM_KEYWORDS)
     item_keywords = [[k for k, _ in row] for row in kws]
 
@@ -203,8 +216,11 @@ def train_domains(
         if progress is not None:
             progress(done[0], len(writes))
 
+    lap("summaries")
     failures = write_objects(client, names.item, writes, batch_size=settings.write_batch_size, progress=tick)
+    lap("write_items")
     version = save_model(client, settings, clf, extractor, summaries)
+    lap("save_model")
     return DomainModelReport(
         items=len(props), items_with_vector=int(has_vec.sum()), labelled_items=int(labelled.sum()),
         predicted_items=int(sum(predicted)), items_without_domain=int(sum(1 for d in domain_of if not d)),
@@ -213,6 +229,7 @@ def train_domains(
                                keywords=s["keywords"]) for s in summaries],
         vocabulary_size=len(extractor.terms_), phrases=len(extractor.phrases_), items_updated=len(writes) - len(failures),
         write_failures=len(failures), version=version, seconds=round(time.perf_counter() - started, 3),
+        timings=timings,
     )
 
 

@@ -188,7 +188,8 @@ USER_INTEREST = CollectionContract(
         PropertySpec("keywords", DataType.TEXT_ARRAY, _W, "The user's keywords within the domain, by weight."),
         PropertySpec("keyword_weights", DataType.NUMBER_ARRAY, None, "Weights of `keywords`."),
         PropertySpec("event_count", DataType.INT, None, "The user's interactions with items of the domain."),
-        PropertySpec("updated_at", DataType.DATE, None, "When it was last built."),
+        PropertySpec("updated_at", DataType.DATE, None, "When it last changed."),
+        PropertySpec("profile_hash", DataType.TEXT, _F, "Hash of the other fields and the vector; unchanged rows skip."),
     ),
     vectors=(VectorSpec("interest", description="The user's interest vector within the domain."),),
 )

@@ -1,0 +1,53 @@
+"""The project's recommender through the evaluation's Method interface (lite server, real client)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from weaviate_recsys import lite
+from weaviate_recsys.eval.data import build_eval_data
+from weaviate_recsys.eval.recommender_method import MultiGranularity
+from weaviate_recsys.eval.split import split_data
+from weaviate_recsys.eval.weaviate_methods import load_catalog
+from weaviate_recsys.loaders import HashingEmbedder
+
+TOPICS = {
+    "pens": "gel pen ink ballpoint refill",
+    "paper": "copy paper ream sheets letter",
+    "chairs": "office chair ergonomic lumbar mesh",
+    "lamps": "desk lamp led dimmable bulb",
+}
+
+
+def test_multi_granularity_trains_on_the_training_part_and_never_returns_training_items() -> None:
+    rng = np.random.default_rng(7)
+    topics = list(TOPICS)
+    items = []
+    for n in range(40):
+        words = TOPICS[topics[n % 4]].split()
+        items.append({"item_id": f"i{n}", "title": " ".join(rng.choice(words, 2)),
+                      "description": " ".join(rng.choice(words, 6)), "categories": ["Office", topics[n % 4]]})
+    rows = []
+    for u in range(12):
+        for s, n in enumerate(rng.choice([n for n in range(40) if n % 4 == u % 4], 4, replace=False)):
+            rows.append({"user_id": f"u{u}", "item_id": f"i{n}", "seq": s})
+    data = build_eval_data("syn", items, rows)
+    split = split_data(data, "leave-last:1")
+    vectors = rng.normal(size=(40, 8)).astype(np.float32)
+    vectors += 3 * np.eye(8, dtype=np.float32)[np.arange(40) % 4]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with lite.connect() as client:
+        catalog = load_catalog(client, data, split, vectors, prefix="EvalMg", domain_level=2, interactions=True)
+        method = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8)).fit(split.training)
+        try:
+            lists = method.recommend(split.users, 5)
+        finally:
+            method.close()
+    assert method.fit_reports["profiles"]["built"] == 12
+    for user, recommended in zip(split.users, lists):
+        seen = {split.training.item_ids[i] for i in split.training.histories[user]}
+        assert len(recommended) == 5
+        assert not seen & set(recommended)
+    # Each user buys within one topic: most held-out items are found (chance would be ~5/36 per user).
+    hits = sum(split.training.item_ids[split.test[u][0]] in r for u, r in zip(split.users, lists))
+    assert hits >= 6

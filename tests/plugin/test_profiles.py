@@ -1,0 +1,202 @@
+"""The interest model against the lite server through weaviate-client: train, build, read, record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import weaviate
+from weaviate.classes.query import Filter
+
+import weaviate_recsys.lite as lite
+from weaviate_recsys.errors import ModelNotTrained, UnknownUser
+from weaviate_recsys.plugin import build_profiles, get_profile, load_model, parse_shard, record, train_domains
+from weaviate_recsys.plugin.storage import clear_model_cache
+from weaviate_recsys.schema import item_uuid, user_uuid
+from weaviate_recsys.settings import Settings
+
+from _profile_fixtures import EMB, load_fixture
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[weaviate.WeaviateClient]:
+    c = lite.connect()
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def built(client: weaviate.WeaviateClient, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = load_fixture(client, tmp_path_factory.mktemp("p"), "Prof")
+    train_domains(client, settings)
+    report = build_profiles(client, settings=settings, embedder=EMB)
+    assert report.write_failures == 0
+    return settings
+
+
+def test_training_predicts_missing_domains_and_fills_item_keywords(client: weaviate.WeaviateClient, built: Settings) -> None:
+    items = client.collections.use("ProfItem")
+    w4 = items.query.fetch_object_by_id(item_uuid("w4")).properties
+    assert w4["domain"] == "Writing" and w4["domain_predicted"] is True and 0 < w4["domain_probability"] <= 1
+    w1 = items.query.fetch_object_by_id(item_uuid("w1")).properties
+    assert w1.get("domain_predicted") is not True
+    assert "gel pens" in w1["keywords"]
+
+
+def test_the_model_lives_in_weaviate_and_reloads_in_a_fresh_process_state(client: weaviate.WeaviateClient, built: Settings) -> None:
+    domains = client.collections.use("ProfDomain")
+    rows = domains.query.fetch_objects(filters=Filter.by_property("kind").equal("domain"), include_vector=True).objects
+    assert sorted(o.properties["name"] for o in rows) == ["Paper", "Printers", "Writing"]
+    assert all(o.vector.get("centroid") for o in rows)
+    clear_model_cache()
+    model = load_model(client, built)
+    assert model.classifier is not None and model.classifier.classes_ == ["Paper", "Printers", "Writing"]
+    assert "laser printer" in model.extractor.surfaces_
+
+
+def test_profiles_are_stored_on_user_and_user_interest(client: weaviate.WeaviateClient, built: Settings) -> None:
+    user = client.collections.use("ProfUser").query.fetch_object_by_id(user_uuid("pen-fan"), include_vector=True)
+    assert user.properties["domains"][0] == "Writing"
+    assert "Printers" not in user.properties["domains"]  # the dislike counts against
+    assert user.properties["event_count"] == 4
+    assert len(user.vector["interest"]) == 64
+    rows = client.collections.use("ProfUserInterest").query.fetch_objects(
+        filters=Filter.by_property("user_id").equal("pen-fan"), include_vector=True).objects
+    assert [o.properties["domain"] for o in rows] == ["Writing"]
+    assert rows[0].vector["interest"] and "gel pens" in rows[0].properties["keywords"]
+
+
+def test_get_profile_reads_the_whole_profile(client: weaviate.WeaviateClient, built: Settings) -> None:
+    p = get_profile(client, "printer-fan", built)
+    assert p.stored and p.status == "complete"
+    assert p.domains[0][0] in {"Printers", "Paper"} and {d for d, _ in p.domains} == {"Printers", "Paper"}
+    assert "laser printer" in dict(p.keywords)
+    assert set(p.domain_vectors) == {"Printers", "Paper"} and p.counts.by_domain["Printers"] == 2
+
+
+def test_stated_interests_alone_give_a_profile(client: weaviate.WeaviateClient, built: Settings) -> None:
+    p = get_profile(client, "stated-only", built)
+    assert p.event_count == 0 and p.domains and p.interest_vector is not None
+    assert "laser printer" in dict(p.keywords)
+
+
+def test_own_text_and_ratings_count(client: weaviate.WeaviateClient, built: Settings) -> None:
+    p = get_profile(client, "events-only", built)  # a user with no User object, only events
+    assert p.domains[0][0] == "Paper"
+    assert "notebook" in dict(p.keywords)
+
+
+def test_a_user_with_nothing_has_an_empty_profile_with_a_reason(client: weaviate.WeaviateClient, built: Settings) -> None:
+    p = get_profile(client, "nobody", built)
+    assert p.status == "empty" and p.domains == [] and "No interactions" in p.notes[0]
+
+
+def test_unknown_user_is_a_clear_error(client: weaviate.WeaviateClient, built: Settings) -> None:
+    with pytest.raises(UnknownUser, match="load users"):
+        get_profile(client, "who-is-this", built)
+
+
+def test_rebuilding_writes_nothing_when_nothing_changed(client: weaviate.WeaviateClient, built: Settings) -> None:
+    report = build_profiles(client, settings=built, embedder=EMB)
+    assert report.unchanged == report.users - len(report.unknown_users) and report.user_interest_objects == 0
+    assert report.unknown_item_events == 1
+
+
+def test_shards_split_the_users_exactly(client: weaviate.WeaviateClient, built: Settings) -> None:
+    a = build_profiles(client, settings=built, embedder=EMB, shard=parse_shard("0/2"))
+    b = build_profiles(client, settings=built, embedder=EMB, shard="1/2")
+    assert a.users + b.users == 5 and a.users > 0 and b.users > 0
+
+
+def test_record_updates_only_that_user_and_matches_a_full_build(client: weaviate.WeaviateClient, built: Settings) -> None:
+    users = client.collections.use("ProfUser")
+    before_other = users.query.fetch_object_by_id(user_uuid("printer-fan")).properties["profile_updated_at"]
+    prof = record(client, {"user_id": "pen-fan", "item_id": "p1", "kind": "purchase", "seq": 4}, built, EMB)
+    assert "Paper" in dict(prof.domains) and prof.event_count == 5
+    assert users.query.fetch_object_by_id(user_uuid("printer-fan")).properties["profile_updated_at"] == before_other
+    stored = get_profile(client, "pen-fan", built)
+    assert stored.domains == prof.domains and stored.keywords == prof.keywords
+    again = build_profiles(client, ["pen-fan"], settings=built, embedder=EMB)
+    assert again.unchanged == 1  # the incremental update equals a full rebuild of that user
+
+
+def test_record_of_a_new_user_with_text_and_stale_domains_are_deleted(client: weaviate.WeaviateClient, built: Settings) -> None:
+    p = record(client, {"user_id": "newcomer", "kind": "comment", "text": "gel pens please", "seq": 0}, built, EMB)
+    assert p.domains and p.keywords
+    rows = client.collections.use("ProfUserInterest").query.fetch_objects(
+        filters=Filter.by_property("user_id").equal("newcomer")).objects
+    assert {o.properties["domain"] for o in rows} == {d for d, _ in p.domains}
+    p2 = record(client, {"user_id": "newcomer", "item_id": "l2", "kind": "purchase", "seq": 1}, built,
+                EMB)
+    p3 = record(client, {"user_id": "newcomer", "item_id": "l3", "kind": "purchase", "seq": 2}, built, EMB)
+    rows = client.collections.use("ProfUserInterest").query.fetch_objects(
+        filters=Filter.by_property("user_id").equal("newcomer")).objects
+    assert {o.properties["domain"] for o in rows} == {d for d, _ in p3.domains}
+    assert p3.domains[0][0] == "Printers" and p2.event_count == 2
+
+
+def test_other_vectors_on_user_survive_a_rebuild(client: weaviate.WeaviateClient, built: Settings) -> None:
+    users = client.collections.use("ProfUser")
+    users.data.update(uuid=user_uuid("printer-fan"), vector={"behavior": [0.5] * 8})
+    record(client, {"user_id": "printer-fan", "item_id": "w1", "kind": "view", "seq": 9}, built, EMB)
+    obj = users.query.fetch_object_by_id(user_uuid("printer-fan"), include_vector=True)
+    assert obj.vector["behavior"] == [0.5] * 8 and obj.vector["interest"]
+    assert obj.properties["content_hash"]  # the loader's property is kept too
+
+
+def test_building_before_training_says_what_to_do(client: weaviate.WeaviateClient, tmp_path: Path) -> None:
+    settings = load_fixture(client, tmp_path, "Untrained")
+    with pytest.raises(ModelNotTrained, match="domains train"):
+        build_profiles(client, settings=settings, embedder=EMB)
+
+
+def test_domains_are_discovered_when_no_item_has_one(client: weaviate.WeaviateClient, tmp_path: Path) -> None:
+    from _profile_fixtures import ITEMS
+
+    items = [{k: v for k, v in it.items() if k != "domain"} for it in ITEMS]
+    settings = load_fixture(client, tmp_path, "Disc", items=items)
+    report = train_domains(client, settings, n_domains=3)
+    assert report.discovered and len(report.domains) == 3
+    assert all(" / " in d.name or d.name for d in report.domains)
+    assert report.predicted_items == len(items)
+    b = build_profiles(client, settings=settings, embedder=EMB)
+    assert b.complete >= 3
+
+
+def test_one_domain_catalog(client: weaviate.WeaviateClient, tmp_path: Path) -> None:
+    from _profile_fixtures import ITEMS
+
+    items = [{**it, "domain": "Office"} for it in ITEMS]
+    settings = load_fixture(client, tmp_path, "One", items=items)
+    report = train_domains(client, settings)
+    assert [d.name for d in report.domains] == ["Office"] and report.metrics.note
+    build_profiles(client, settings=settings, embedder=EMB)
+    assert get_profile(client, "pen-fan", settings).domains == [("Office", 1.0)]
+
+
+def test_record_rejects_an_invalid_interaction_with_the_field_named(client: weaviate.WeaviateClient, built: Settings) -> None:
+    from weaviate_recsys.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="kind"):
+        record(client, {"user_id": "pen-fan", "item_id": "w1", "kind": "teleport"}, built, EMB)
+
+
+def test_large_model_parameters_are_chunked_and_reassembled(client: weaviate.WeaviateClient, built: Settings) -> None:
+    from weaviate_recsys.plugin import DomainClassifier, KeywordExtractor
+    from weaviate_recsys.plugin.storage import save_model
+
+    words = [f"term{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)}" for i in range(9000)]
+    ex = KeywordExtractor().fit([" ".join(words[i:i + 30]) for i in range(0, 9000, 3)])
+    clf = load_model(client, built).classifier
+    assert clf is not None
+    version = save_model(client, Settings(prefix="Big", data_dir=built.data_dir), clf, ex, [])
+    model = load_model(client, Settings(prefix="Big", data_dir=built.data_dir))
+    assert model.version == version and model.extractor.terms_ == ex.terms_
+    from weaviate_recsys.plugin.storage import model_uuid
+
+    stored = client.collections.use("BigDomain").query.fetch_object_by_id(model_uuid("keywords"))
+    assert len(stored.properties["parameters"]) > 1  # over 60,000 characters: several chunks
+    assert DomainClassifier.from_params(clf.to_params()).classes_ == clf.classes_
