@@ -194,6 +194,7 @@ def run(sizes: list[int], n_queries: int, server_mode: str = "process") -> dict[
                 "imported": count,
                 "failed": failed,
                 "latency": latencies,
+                "load_average_after_queries": os.getloadavg(),  # shared machine: read numbers with it
             }
         finally:
             client.close()

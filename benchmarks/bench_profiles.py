@@ -101,7 +101,8 @@ def main() -> None:
 
     embedder = CachingEmbedder(SentenceTransformerEmbedder(), args.embed_cache)
     result: dict[str, Any] = {"dataset": str(args.dataset), "items": len(items), "interactions": len(inter),
-                              "users": len(last), "domain_level": args.domain_level, "cpu_count": os.cpu_count()}
+                              "users": len(last), "domain_level": args.domain_level, "cpu_count": os.cpu_count(),
+                              "load_average_start": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         (tmp / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in train_rows))
@@ -133,7 +134,8 @@ def main() -> None:
                 return {"users": r.users, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
                         "users_per_s_wall": round(r.users / wall, 1), "users_per_s_cpu": round(r.users / cpu, 1),
                         "unchanged": r.unchanged, "user_interest_objects": r.user_interest_objects,
-                        "timings": r.timings, "empty": r.empty, "partial": r.partial}
+                        "timings": r.timings, "empty": r.empty, "partial": r.partial,
+                        "load_average_after": [round(x, 2) for x in os.getloadavg()]}
 
             r, wall, cpu = _timed(lambda: build_profiles(client, settings=settings, embedder=embedder))
             result["profiles_build_first"] = report(r, wall, cpu)
@@ -171,7 +173,8 @@ def main() -> None:
                 _, wall, _ = _timed(lambda ev=ev: record(client, ev, settings, embedder))
                 times.append(wall * 1000)
             result["record_ms"] = {"calls": len(times), "median": round(statistics.median(times), 1),
-                                   "p95": round(sorted(times)[int(0.95 * (len(times) - 1))], 1)}
+                                   "p95": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
+                                   "load_average_after": [round(x, 2) for x in os.getloadavg()]}
         finally:
             client.close()
             embedder.save()

@@ -20,7 +20,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from weaviate_recsys.eval import EvaluationConfig, run_evaluation  # noqa: E402
+from weaviate_recsys.eval import CONTRACT_METHODS, EvaluationConfig, available_methods, run_evaluation  # noqa: E402
 from weaviate_recsys.eval.report import markdown_table  # noqa: E402
 
 DEFAULT_ROOT = HERE.parent.parent / "shared" / "datasets"
@@ -55,7 +55,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("bench-results/quality"))
     parser.add_argument("--datasets", nargs="*",
                         default=["amazon-office", "movielens-small", "movielens-small-all-ratings"])
-    parser.add_argument("--methods", nargs="*", default=None, help="method names (default: every available one)")
+    parser.add_argument("--methods", nargs="*", default=None,
+                        help="method names (default: the contract's available methods plus the in-memory "
+                             "content-vector diagnostics)")
     parser.add_argument("--split", default="leave-last:1")
     parser.add_argument("--vector-cache", type=Path, default=None,
                         help="reuse item vectors between runs (experiments only; a measured run leaves it unset)")
@@ -64,7 +66,9 @@ def main() -> int:
     md = ["# Quality benchmark", ""]
     for run in runs(args.root, args.datasets):
         name = run.pop("dataset")
-        methods = run.pop("methods", args.methods)
+        methods = run.pop("methods", args.methods) or [
+            m for m in available_methods() if m in CONTRACT_METHODS or m.startswith("content-vector")
+        ]
         config = EvaluationConfig(
             **run, dataset=name, ks=[10, 20], split=args.split, methods=methods,
             report_dir=args.out / name, vector_cache_dir=args.vector_cache,

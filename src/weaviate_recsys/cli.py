@@ -356,7 +356,8 @@ def _is_number(text: str) -> bool:
 @click.option("--split", "split_spec", default="leave-last:1", show_default=True,
               help="Per-user chronological split: leave-last:N or time:F (share kept for training).")
 @click.option("--methods", "method_names", multiple=True,
-              help="Methods to run, e.g. --methods most-popular item-knn.  [default: every available method]")
+              help="Methods to run, e.g. --methods most-popular item-knn (see --list-methods).  "
+                   "[default: every available method of the report contract]")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
               help="Write report.json, details.json, report.md and PNG plots to this directory.")
 @click.option("--domain-level", type=click.IntRange(min=1), default=1, show_default=True,
@@ -713,6 +714,48 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(r[c].ljust(widths[c]) for c in range(len(r))).rstrip())
+
+
+# --- behavior (owner: behaviour vectors, issue 7) -------------------------------------------------
+
+
+@main.group()
+def behavior() -> None:
+    """Behaviour vectors: item embeddings learned from co-interactions (the Item `behavior` vector)."""
+
+
+@behavior.command("train")
+@connection_options
+@output_options
+@click.option("--dim", type=click.IntRange(min=1), default=None,
+              help="Vector dimension.  [env var: WEAVIATE_RECSYS_BEHAVIOR_DIM; default: 64]")
+def behavior_train(settings: Settings, output_format: str, quiet: bool, dim: int | None) -> None:
+    """Learn item behaviour vectors from the stored interactions and write them onto the items.
+
+    Items nobody interacted with get none (the recommender finds them by content). Run
+    `weaviate-recsys profiles build` afterwards so users get matching behaviour vectors.
+    """
+    from .plugin.behavior import train_behavior
+
+    if dim is not None:
+        settings = settings.model_copy(update={"behavior_dim": dim})
+    with connected(settings, quiet) as client, progress_bar(quiet, "Writing items") as bar:
+        report = train_behavior(client, settings, progress=bar)
+    if output_format == "json":
+        echo_json(report.model_dump(mode="json"))
+    else:
+        click.echo(f"Behaviour vectors ({report.method}, {report.dim} dimensions) for {report.items_with_vector} "
+                   f"of {report.items} items from {report.used_interactions} interactions of {report.users} users; "
+                   f"{report.items_without_vector} items have none (no interactions).")
+        click.echo(f"Wrote {report.written} items ({report.cleared} cleared), {report.unchanged} unchanged, "
+                   f"in {report.seconds:.1f}s.")
+        if report.unknown_item_interactions:
+            click.echo(f"{report.unknown_item_interactions} interactions name items not in the catalog and were "
+                       "ignored; load those items (`weaviate-recsys load items`) and train again.")
+        click.echo("Next: `weaviate-recsys profiles build` to give users matching behaviour vectors.")
+    if report.write_failures:
+        raise click.ClickException(f"{report.write_failures} items could not be written (first: "
+                                   f"{report.failure_examples[0]}); run the command again.")
 
 
 # --- demo ------------------------------------------------------------------------------------------

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
     half_life_days: float = Field(default=180.0, gt=0, description="Recency half-life over timestamps.")
     half_life_steps: float = Field(default=10.0, gt=0, description="Recency half-life over seq (no timestamps).")
+    interest_half_life_days: float | None = Field(
+        default=None, gt=0, description="Recency half-life of the interest vectors over timestamps; None: half_life_days.")
+    interest_half_life_steps: float | None = Field(
+        default=None, gt=0,
+        description="Recency half-life of the interest (content and behaviour) vectors over seq; None: half_life_steps.",
+    )
     macro_behavior_weight: float = Field(default=0.7, ge=0, description="Weight of interacted items' domains.")
     macro_text_weight: float = Field(default=0.3, ge=0, description="Weight of the classifier on user text.")
     min_domain_weight: float = Field(default=0.05, ge=0, le=1)
@@ -96,6 +102,22 @@ class Settings(BaseSettings):
         default="weighted_score",
         description="How scores of different domain queries are made comparable: domain weight x hybrid score, "
         "or domain weight / (60 + rank).",
+    )
+
+    # --- behaviour vectors (issue 7; defaults chosen on the amazon-office validation split, see
+    # plugin/behavior.py and the numbers in the project's notes/behavior_results.md) -------------------------
+    behavior_weight: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Multi-target weight of the `behavior` vector in the hybrid vector leg (content gets 1 - w); "
+        "0 turns behaviour off.",
+    )
+    behavior_method: Literal["cooccurrence", "user_item"] = Field(
+        default="cooccurrence", description="How `behavior train` factorises co-interactions.")
+    behavior_dim: int = Field(default=64, ge=1, description="Dimension of behaviour vectors.")
+    behavior_power: float = Field(default=0.5, ge=0, description="Eigenvalue exponent scaling behaviour vectors.")
+    cold_item_share: float = Field(
+        default=0.1, ge=0, le=1,
+        description="Share of slots kept for items without a behaviour vector (new items), found by content.",
     )
 
     @field_validator("url")

@@ -7,6 +7,7 @@ import uuid
 import numpy as np
 import pytest
 
+from weaviate_recsys.lite import bm25
 from weaviate_recsys.lite.bm25 import InvertedIndex, parse_query_properties
 from weaviate_recsys.lite.text import Stopwords
 
@@ -358,3 +359,62 @@ def test_per_property_candidate_pruning_like_weaviate():
     assert f32(exhaustive[0].score) > single
     # limit 1 keeps 11 per property: doc 22 is pruned from both; ties go to the lowest doc id
     assert [h.doc for h in ix.search("t", None, 1)] == [0]
+
+
+def _mixed_corpus(seed: int, n: int) -> dict[int, dict]:
+    """Word/field/text[] values with ASCII, non-ASCII, punctuation, empties, None and non-text values."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(40)] + ["the", "a", "Çava", "ǅemal", "x_y", "İstanbul", "ΣΑΣ", "a-b"]
+    docs: dict[int, dict] = {}
+    for doc in range(n):
+        props: dict = {}
+        r = rng.random()
+        if r < 0.8:
+            props["title"] = ", ".join(rng.choice(vocab) for _ in range(rng.randint(0, 7)))
+        elif r < 0.85:
+            props["title"] = 12  # not text: ignored
+        if rng.random() < 0.7:
+            props["tags"] = [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 3))) for _ in range(2)]
+        if rng.random() < 0.9:
+            props["kind"] = rng.choice(["  spaced field ", "A", "", "b c"])
+        docs[doc] = props
+    return docs
+
+
+def _three_props() -> InvertedIndex:
+    ix = make_index()
+    ix.set_property("title", "word")
+    ix.set_property("tags", "whitespace")
+    ix.set_property("kind", "field")
+    return ix
+
+
+@pytest.mark.parametrize("precompute_df", [8, 10**9])
+@pytest.mark.parametrize("batch", [1, 7, 64, 1000])
+def test_add_many_equals_one_by_one_add(batch, precompute_df, monkeypatch):
+    """The bulk path (batches, start-up) leaves exactly the statistics and results of `add` per doc,
+    including writes after it (posting arrays extended per batch) and removals."""
+    monkeypatch.setattr(bm25, "_PRECOMPUTE_DF", precompute_df)
+    docs = _mixed_corpus(11, 900)
+    one, bulk = _three_props(), _three_props()
+    order = sorted(docs)
+    for doc in order:
+        one.add(doc, docs[doc])
+    for lo in range(0, len(order), batch):
+        bulk.add_many([(d, docs[d]) for d in order[lo : lo + batch]])
+        if lo == 0:
+            bulk.search("w1 w2 w3 çava", None, 5)  # arrays exist before later batches extend them
+    assert bulk.stats_snapshot() == one.stats_snapshot()
+    for ix in (one, bulk):
+        for doc in range(0, 900, 3):
+            ix.remove(doc)
+        ix.add_many([(900 + i, docs[i]) for i in range(50)])
+    assert bulk.stats_snapshot() == one.stats_snapshot()
+    for query in ("w1 w2", "w3 the", "çava ǅemal istanbul σασ", "w5 w6 w7 w8 a-b"):
+        for props in (None, [("title", 2.0)], [("tags", 1.0), ("kind", 1.0)]):
+            a = [(h.doc, h.score, h.explain) for h in one.search(query, props, 40)]
+            b = [(h.doc, h.score, h.explain) for h in bulk.search(query, props, 40)]
+            assert a == b
+    assert [h.doc for h in bulk.search("A", [("kind", 1.0)], 1000)] == [
+        h.doc for h in one.search("A", [("kind", 1.0)], 1000)
+    ]

@@ -34,8 +34,28 @@ def test_fit_learns_phrases_and_surface_forms(extractor: KeywordExtractor) -> No
 
 
 def test_rare_terms_weigh_more_than_common_ones(extractor: KeywordExtractor) -> None:
-    kws = dict(extractor.transform("laser printer office stapler"))
+    kws = dict(extractor.transform("printer office stapler"))
     assert kws["stapler"] > kws["printer"]
+
+
+def test_a_phrase_takes_its_words_occurrences() -> None:
+    ex = KeywordExtractor(KeywordExtractorConfig(phrase_min_count=2, top_k=10)).fit(CORPUS)
+    kws = dict(ex.transform("Color laser printer with duplex"))
+    assert "laser printer" in kws
+    assert "laser" not in kws and "printer" not in kws  # only ever inside the phrase here
+
+
+def test_a_phrase_word_with_independent_occurrences_stays_a_keyword() -> None:
+    ex = KeywordExtractor(KeywordExtractorConfig(phrase_min_count=2, top_k=10)).fit(CORPUS)
+    kws = dict(ex.transform("laser printer; printer stand, printer cable"))
+    assert "laser printer" in kws and "printer" in kws  # twice outside the phrase
+    assert "laser" not in kws
+
+
+def test_words_of_wanting_and_praise_are_not_keywords(extractor: KeywordExtractor) -> None:
+    kws = dict(extractor.transform("Excellent gel pens, exactly what I wanted. Love them, great, would recommend"))
+    assert "gel pens" in kws
+    assert not {"excellent", "exactly", "wanted", "love", "great", "recommend"} & set(kws)
 
 
 def test_transform_respects_top_k_and_orders_by_weight(extractor: KeywordExtractor) -> None:

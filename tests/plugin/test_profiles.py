@@ -11,7 +11,15 @@ from weaviate.classes.query import Filter
 
 import weaviate_recsys.lite as lite
 from weaviate_recsys.errors import ModelNotTrained, UnknownUser
-from weaviate_recsys.plugin import build_profiles, get_profile, load_model, parse_shard, record, train_domains
+from weaviate_recsys.plugin import (
+    build_profiles,
+    get_profile,
+    load_model,
+    parse_shard,
+    profile_from_text,
+    record,
+    train_domains,
+)
 from weaviate_recsys.plugin.storage import clear_model_cache
 from weaviate_recsys.schema import item_uuid, user_uuid
 from weaviate_recsys.settings import Settings
@@ -200,3 +208,51 @@ def test_large_model_parameters_are_chunked_and_reassembled(client: weaviate.Wea
     stored = client.collections.use("BigDomain").query.fetch_object_by_id(model_uuid("keywords"))
     assert len(stored.properties["parameters"]) > 1  # over 60,000 characters: several chunks
     assert DomainClassifier.from_params(clf.to_params()).classes_ == clf.classes_
+
+
+def _object_count(client: weaviate.WeaviateClient, name: str) -> int:
+    return int(client.collections.use(name).aggregate.over_all(total_count=True).total_count or 0)
+
+
+def test_profile_from_text_is_classified_keyworded_and_embedded_without_writes(
+    client: weaviate.WeaviateClient, built: Settings,
+) -> None:
+    before = (_object_count(client, "ProfUser"), _object_count(client, "ProfUserInterest"))
+    p = profile_from_text(client, "A fast laser printer and black toner", built, EMB)
+    assert not p.stored and p.status == "complete" and p.user_id == ""
+    assert p.domains[0][0] == "Printers"
+    assert "laser printer" in dict(p.keywords) and "toner" in dict(p.domain_keywords["Printers"])
+    assert p.interest_vector is not None and set(p.domain_vectors) == {d for d, _ in p.domains}
+    assert (_object_count(client, "ProfUser"), _object_count(client, "ProfUserInterest")) == before
+
+
+def test_profile_from_text_equals_the_profile_of_a_user_who_stated_it(client: weaviate.WeaviateClient, built: Settings) -> None:
+    stored = get_profile(client, "stated-only", built)
+    p = profile_from_text(client, "I want a laser printer and toner", built, EMB, user_id="stated-only")
+    assert p.user_id == "stated-only"
+    assert p.domains == stored.domains and p.keywords == stored.keywords
+    assert p.domain_keywords == stored.domain_keywords
+
+
+def test_profile_from_text_of_nothing_is_empty_with_a_reason(client: weaviate.WeaviateClient, built: Settings) -> None:
+    p = profile_from_text(client, "   ", built, EMB)
+    assert p.status == "empty" and p.domains == [] and "No text" in p.notes[0]
+
+
+def test_profile_from_text_before_training_uses_the_nearest_items_domains(client: weaviate.WeaviateClient, tmp_path: Path) -> None:
+    settings = load_fixture(client, tmp_path, "TextUntrained")
+    p = profile_from_text(client, "Color laser printer", settings, EMB)
+    assert p.domains and p.domains[0][0] == "Printers"
+    assert {"color", "laser", "printer"} <= set(dict(p.keywords))
+    assert "domains train" in p.notes[0]
+
+
+def test_recommend_for_text_serves_the_classified_domains(client: weaviate.WeaviateClient, built: Settings) -> None:
+    from weaviate_recsys.plugin import Recommender
+
+    rec = Recommender(client, built, embedder=EMB)
+    plan = rec.plan_for_text("laser printer toner", 3)
+    assert plan.basis == "text"
+    out = rec.recommend_for_text("laser printer toner", 3)
+    assert out and out[0].domain == "Printers" and out[0].reasons.domain == "Printers"
+    assert out[0].reasons.source == "text"

@@ -129,6 +129,39 @@ def test_multi_target_plan_uses_manual_weights() -> None:
     assert kw["target_vector"].weights == {"content": 0.6, "behavior": 0.4}
 
 
+def _behavior_interests() -> list[DomainInterest]:
+    return [
+        DomainInterest("A", 0.7, ["x"], [1.0, 0.0], extra_vectors={"behavior": [0.0, 1.0]}),
+        DomainInterest("B", 0.3, ["y"], [0.0, 1.0], extra_vectors={"behavior": [1.0, 0.0]}),
+    ]
+
+
+def test_a_behaviour_plan_keeps_one_content_only_query_for_items_without_behaviour() -> None:
+    overall = DomainInterest(None, 1.0, ["x", "y"], [0.6, 0.8], extra_vectors={"behavior": [0.0, 1.0]})
+    p = plan(_behavior_interests(), 10, collection="Item", target_weights={"content": 0.4, "behavior": 0.6},
+             cold_items=0.1, cold_interest=overall, exclude_items=["seen"])
+    assert p.quotas == {"interest:A": 6, "interest:B": 3, "cold-items": 1}
+    cold = next(q for q in p.queries if q.name == "cold-items")
+    assert isinstance(cold, HybridQueryPlan) and cold.source == "cold_items"
+    assert cold.vectors == {"content": [0.6, 0.8]} and cold.target_weights is None and cold.query == "x y"
+    operands = cold.filters["operands"]  # type: ignore[index]
+    assert {"path": ["domain"], "operator": "ContainsAny", "valueTextArray": ["A", "B"]} in operands
+    assert {"path": ["behavior_events"], "operator": "IsNull", "valueBoolean": True} in operands
+    assert {"path": ["item_id"], "operator": "ContainsNone", "valueTextArray": ["seen"]} in operands
+    assert hybrid_kwargs(cold)["target_vector"] == "content"
+
+
+def test_no_cold_items_query_without_behaviour_in_the_plan() -> None:
+    overall = DomainInterest(None, 1.0, ["x"], [0.6, 0.8])
+    content_only = plan(_behavior_interests(), 10, collection="Item", target_weights=None, cold_items=0.1,
+                        cold_interest=overall)
+    assert "cold-items" not in content_only.quotas and sum(content_only.quotas.values()) == 10
+    no_user_behaviour = [DomainInterest("A", 1.0, ["x"], [1.0, 0.0])]
+    p = plan(no_user_behaviour, 10, collection="Item", target_weights={"content": 0.4, "behavior": 0.6},
+             cold_items=0.1, cold_interest=overall)
+    assert "cold-items" not in p.quotas and p.queries[0].vectors == {"content": [1.0, 0.0]}  # type: ignore[union-attr]
+
+
 def test_fetch_kwargs_sort_by_popularity_descending() -> None:
     q = plan([], 3, collection="Item").queries[0]
     assert isinstance(q, PopularityQueryPlan)

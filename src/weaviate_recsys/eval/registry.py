@@ -223,13 +223,14 @@ def available_methods() -> list[str]:
 
 
 def resolve_methods(names: Sequence[str] | None) -> list[MethodSpec]:
-    """The specs for ``names`` (None or empty: every available method).
+    """The specs for ``names`` (None or empty: every available method of the report contract; the
+    in-memory diagnostics such as ``content-vector`` run only when named).
 
     Raises:
         ConfigurationError: an unknown name, or a method that is not available here.
     """
     if not names:
-        return [METHODS[name] for name in available_methods()]
+        return [METHODS[name] for name in available_methods() if name in CONTRACT_METHODS]
     specs = []
     for name in dict.fromkeys(names):
         spec = METHODS.get(name)

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from pydantic import BaseModel, Field
 
 from ..errors import ConfigurationError, EvaluationError
-from .data import EvalData, EvalItem, UserText
+from .data import EvalData, EvalItem
 
 __all__ = ["SplitSpec", "TrainingSet", "Split", "split_data", "validation_split"]
 

@@ -16,16 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from weaviate_recsys.lite.fusion import go_float_str
-from weaviate_recsys.lite.text import _WORD_RE, Stopwords, go_lower, tokenize, tokenize_many
+from weaviate_recsys.lite.text import Stopwords, tokenize, tokenize_many
 
-try:  # the C helper behind collections.Counter: counts into a plain dict, no Counter overhead
-    from _collections import _count_elements
-except ImportError:  # pragma: no cover - other interpreters
-    def _count_elements(mapping: dict, iterable: Iterable) -> None:  # type: ignore[misc]
-        for elem in iterable:
-            mapping[elem] = mapping.get(elem, 0) + 1
-
-_WORD_FINDALL = _WORD_RE.findall
 
 __all__ = [
     "BM25Hit",
@@ -137,6 +129,22 @@ class _PostingArrays:
         self.n += 1
         self.norm_key = None
 
+    def extend(self, docs: np.ndarray, tfs: np.ndarray, lens: np.ndarray) -> None:
+        """Append many postings at once (same as `append` per entry)."""
+        k = len(docs)
+        if self.n + k > len(self.docs):
+            cap = max(8, 2 * self.n, self.n + k)
+            for attr in ("docs", "tfs", "lens"):
+                old = getattr(self, attr)
+                new = np.empty(cap, dtype=old.dtype)
+                new[: self.n] = old[: self.n]
+                setattr(self, attr, new)
+        self.docs[self.n : self.n + k] = docs
+        self.tfs[self.n : self.n + k] = tfs
+        self.lens[self.n : self.n + k] = lens
+        self.n += k
+        self.norm_key = None
+
     def kill(self, doc: int) -> None:
         idx = np.flatnonzero(self.docs[: self.n] == doc)
         if len(idx):
@@ -166,6 +174,28 @@ class _PostingArrays:
         return docs, self.norm
 
 
+class _BulkTerms:
+    """The distinct terms of every document indexed by one `add_many` call, as arrays.
+
+    Per property: (docs ascending, offsets, term ids, vocabulary); document `docs[i]` has the terms
+    `vocabulary[t]` for t in `term_ids[offsets[i]:offsets[i + 1]]`. Far cheaper to build than
+    one tuple per document, and `remove` reads it back for one document at a time.
+    """
+
+    __slots__ = ("props",)
+
+    def __init__(self) -> None:
+        self.props: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]] = {}
+
+    def terms_of(self, doc: int) -> dict[str, tuple[str, ...]]:
+        out = {}
+        for name, (docs, offsets, term_ids, vocab) in self.props.items():
+            i = int(np.searchsorted(docs, doc))
+            if i < len(docs) and docs[i] == doc:
+                out[name] = tuple(vocab[t] for t in term_ids[offsets[i] : offsets[i + 1]].tolist())
+        return out
+
+
 @dataclass
 class _Property:
     """Statistics of one searchable text/text[] property (§3.4)."""
@@ -178,6 +208,18 @@ class _Property:
     length_sum: int = 0
     # numpy posting arrays of terms that were queried at least once, maintained on writes
     cache: dict[str, _PostingArrays] = field(default_factory=dict)
+    # lengths by doc as a dense float64 array (gathered when a term's arrays are first built)
+    dense_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+
+    def set_lengths(self, docs: list[int], lengths: list[int]) -> None:
+        if not docs:
+            return
+        top = max(docs) + 1
+        if top > len(self.dense_lengths):
+            grown = np.zeros(max(top, 2 * len(self.dense_lengths), 1024), dtype=np.float64)
+            grown[: len(self.dense_lengths)] = self.dense_lengths
+            self.dense_lengths = grown
+        self.dense_lengths[docs] = lengths
 
     def avgdl(self) -> float:
         return self.length_sum / len(self.lengths) if self.lengths else 0.0
@@ -192,11 +234,78 @@ class _Property:
         count = len(plist)
         docs = np.fromiter(plist.keys(), dtype=np.int64, count=count)
         tfs = np.fromiter(plist.values(), dtype=np.float64, count=count)
-        lengths = self.lengths
-        lens = np.fromiter(map(lengths.__getitem__, plist), dtype=np.float64, count=count)
+        lens = self.dense_lengths[docs]  # == self.lengths[doc] for every doc in a posting list
         hit = _PostingArrays(docs, tfs, lens)
         self.cache[term] = hit
         return hit
+
+
+# §3.2 word tokenizer on ASCII text: every ASCII character other than a letter or digit separates
+# tokens (`[^\W_]+` restricted to ASCII), so lowercase + translate-to-space + split is the same split.
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(c): " " for c in range(1, 128) if not chr(c).isalnum()}
+)
+
+
+# Posting lists reaching this many documents keep numpy arrays from the start (built once when
+# the term crosses it, then extended per batch), so the first query on a common term builds nothing.
+_PRECOMPUTE_DF = 512
+
+
+def _token_columns(values: list[object], tokenization: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Tokens of many values as columns: (vocabulary, term id per token, value position per token).
+
+    Tokens come in value order, each value's tokens in order, so term ids follow first occurrence.
+    Same tokens as `tokenize`/`tokenize_many` per value; non-text values yield none.
+    """
+    texts: list[str] = []
+    where: list[int] = []
+    all_str = True
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if not isinstance(v, str):
+            if not isinstance(v, (list, tuple)):
+                continue  # not text: ignored
+            all_str = False
+        texts.append(v)  # type: ignore[arg-type]
+        where.append(i)
+    if not texts:
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    where_arr = np.asarray(where, dtype=np.int64)
+    if all_str and tokenization in ("word", "field"):
+        joined = "\x00".join(texts)
+        if joined.isascii() and joined.count("\x00") == len(texts) - 1:
+            if tokenization == "field":  # §3.2: the value trimmed of (ASCII) white space, if non-empty
+                flat = [v.strip("\t\n\x0b\x0c\r ") for v in texts]
+                keep_vals = [i for i, t in enumerate(flat) if t]
+                if len(keep_vals) != len(flat):
+                    flat = [flat[i] for i in keep_vals]
+                    where_arr = where_arr[keep_vals]
+                lookup = {t: i for i, t in enumerate(dict.fromkeys(flat))}
+                ids = np.fromiter(map(lookup.__getitem__, flat), dtype=np.int64, count=len(flat))
+                return list(lookup), ids, where_arr
+            # §3.2 word tokens of ASCII text in one C pass (see _ASCII_SEPARATORS); "\x00" separates values
+            flat = joined.replace("\x00", " \x00 ").lower().translate(_ASCII_SEPARATORS).split()
+            lookup = {t: i for i, t in enumerate(dict.fromkeys(flat))}
+            ids = np.fromiter(map(lookup.__getitem__, flat), dtype=np.int64, count=len(flat))
+            if len(texts) > 1:
+                is_mark = ids == lookup["\x00"]
+                seg = np.cumsum(is_mark)
+                keep = ~is_mark
+                ids, seg = ids[keep], seg[keep]
+            else:
+                seg = np.zeros(len(ids), dtype=np.int64)
+            return list(lookup), ids, where_arr[seg]
+    flat = []
+    counts = []
+    for v in texts:
+        tokens = tokenize(v, tokenization) if isinstance(v, str) else tokenize_many(v, tokenization)
+        flat.extend(tokens)
+        counts.append(len(tokens))
+    lookup = {t: i for i, t in enumerate(dict.fromkeys(flat))}
+    ids = np.fromiter(map(lookup.__getitem__, flat), dtype=np.int64, count=len(flat))
+    return list(lookup), ids, np.repeat(where_arr, counts)
 
 
 def _allow_mask(allow: np.ndarray | set[int] | frozenset[int] | None, size: int) -> np.ndarray | None:
@@ -252,7 +361,8 @@ class InvertedIndex:
         uuid_of: Callable[[int], str] = _uuid_of_missing,
     ) -> None:
         self._props: dict[str, _Property] = {}
-        self._docs: dict[int, dict[str, tuple[str, ...]]] = {}
+        # doc -> its distinct terms per property (for `remove`), or the add_many segment holding them
+        self._docs: dict[int, dict[str, tuple[str, ...]] | _BulkTerms] = {}
         self._size = 0  # 1 + largest doc id ever seen: length of the dense per-query arrays
         self.uuid_of = uuid_of
         self.update_config(k1, b, stopwords if stopwords is not None else Stopwords())
@@ -304,6 +414,7 @@ class InvertedIndex:
             counts = Counter(tokens)
             per_prop[name] = tuple(counts)
             prop.lengths[doc] = len(tokens)  # stopwords and duplicates included (§3.4)
+            prop.set_lengths([doc], [len(tokens)])
             prop.length_sum += len(tokens)
             postings, cache = prop.postings, prop.cache
             for term, tf in counts.items():
@@ -322,8 +433,9 @@ class InvertedIndex:
     def add_many(self, items: Iterable[tuple[int, dict[str, object]]]) -> None:
         """`add` for many documents (batches, start-up): same statistics, far fewer Python calls.
 
-        Property by property, each value is tokenised once and counted with one C call, and the
-        postings are written in one tight loop; documents already indexed are removed first.
+        Property by property, all values are tokenised into one flat token list, mapped to term ids
+        and counted with one numpy sort of (term, value) keys; each term's postings are then
+        written with one C-level `dict.update` over its slice (see `_bulk_postings`).
         """
         items = list(items)
         if not items:
@@ -338,56 +450,108 @@ class InvertedIndex:
                     self.add(d, props)
                 return
             seen.add(doc)
-        per_doc: list[dict[str, tuple[str, ...]]] = [{} for _ in items]
-        word_findall = _WORD_FINDALL
+        doc_ids = np.fromiter((doc for doc, _ in items), dtype=np.int64, count=len(items))
+        if len(doc_ids) == 1 or bool((doc_ids[1:] > doc_ids[:-1]).all()):
+            segment: _BulkTerms | None = _BulkTerms()
+            per_doc = None
+        else:
+            segment = None
+            per_doc = [{} for _ in items]
         for name, prop in self._props.items():
-            tokenization = prop.tokenization
-            postings, lengths, cache = prop.postings, prop.lengths, prop.cache
-            length_sum = 0
-            for (doc, properties), per_prop in zip(items, per_doc):
-                value = properties.get(name)
-                if value is None:
-                    continue
-                if type(value) is str:
-                    if tokenization == "word":
-                        tokens = word_findall(value.lower() if value.isascii() else go_lower(value))
-                    else:
-                        tokens = tokenize(value, tokenization)
-                elif isinstance(value, (list, tuple)):
-                    tokens = tokenize_many(value, tokenization)
-                elif isinstance(value, str):
-                    tokens = tokenize(value, tokenization)
-                else:
-                    continue  # not text: ignored
-                if not tokens:
-                    continue  # no postings, no length entry (§3.4)
-                counts: dict[str, int] = {}
-                _count_elements(counts, tokens)
-                per_prop[name] = tuple(counts)
-                length = len(tokens)
-                lengths[doc] = length  # stopwords and duplicates included (§3.4)
-                length_sum += length
-                for term, tf in counts.items():
-                    plist = postings.get(term)
-                    if plist is None:
-                        postings[term] = {doc: tf}
-                    else:
-                        plist[doc] = tf
-                if cache:
-                    for term in cache.keys() & counts.keys():
-                        cache[term].append(doc, counts[term], length)
-            prop.length_sum += length_sum
-        for (doc, _), per_prop in zip(items, per_doc):
-            known[doc] = per_prop
-        top = max(doc for doc, _ in items)
+            values = [properties.get(name) for _, properties in items]
+            self._bulk_postings(prop, values, doc_ids, per_doc, segment)
+        if segment is not None:
+            known.update(dict.fromkeys(doc_ids.tolist(), segment))
+        else:
+            for (doc, _), per_prop in zip(items, per_doc):  # type: ignore[arg-type]
+                known[doc] = per_prop
+        top = int(doc_ids.max())
         if top >= self._size:
             self._size = top + 1
+
+    def _bulk_postings(
+        self,
+        prop: _Property,
+        values: list[object],
+        doc_ids: np.ndarray,
+        per_doc: list[dict[str, tuple[str, ...]]] | None,
+        segment: _BulkTerms | None,
+    ) -> None:
+        """Index one property of fresh documents (`values[i]` belongs to `doc_ids[i]`).
+
+        Each document's distinct terms go to `segment` (ascending doc ids) or else to `per_doc`.
+        """
+        vocab, ids, vpos = _token_columns(values, prop.tokenization)
+        if not len(ids):
+            return
+        n_vals = len(values)
+        lengths_by_val = np.bincount(vpos, minlength=n_vals)  # duplicates and stopwords count (§3.4)
+        has_text = np.flatnonzero(lengths_by_val)
+        text_docs = doc_ids[has_text].tolist()
+        text_lengths = lengths_by_val[has_text].tolist()
+        prop.lengths.update(zip(text_docs, text_lengths))
+        prop.length_sum += int(lengths_by_val.sum())
+        prop.set_lengths(text_docs, text_lengths)
+
+        # (term, value) pairs sorted by term, then by value position = the order `add` would insert
+        keys, tfs = np.unique(ids * n_vals + vpos, return_counts=True)
+        terms = keys // n_vals
+        vals = keys - terms * n_vals
+        bounds = np.flatnonzero(terms[1:] != terms[:-1]) + 1
+        starts = np.concatenate(([0], bounds)).tolist()
+        ends = np.concatenate((bounds, [len(keys)])).tolist()
+        term_ids = terms[np.asarray(starts, dtype=np.int64)].tolist()
+        pdocs = doc_ids[vals]
+        pdocs_list = pdocs.tolist()
+        tfs_list = tfs.tolist()
+        postings, cache = prop.postings, prop.cache
+        grown: list[str] = []
+        for t, a, b in zip(term_ids, starts, ends):
+            term = vocab[t]
+            plist = postings.get(term)
+            if plist is None:
+                postings[term] = dict(zip(pdocs_list[a:b], tfs_list[a:b]))
+                if b - a >= _PRECOMPUTE_DF:  # same arrays as `arrays(term)` builds from the dict
+                    cache[term] = _PostingArrays(
+                        pdocs[a:b].copy(), tfs[a:b].astype(np.float64), prop.dense_lengths[pdocs[a:b]]
+                    )
+                continue
+            before = len(plist)
+            plist.update(zip(pdocs_list[a:b], tfs_list[a:b]))
+            arrays = cache.get(term) if cache else None
+            if arrays is not None:
+                arrays.extend(pdocs[a:b], tfs[a:b].astype(np.float64), lengths_by_val[vals[a:b]].astype(np.float64))
+            elif before < _PRECOMPUTE_DF <= len(plist):
+                grown.append(term)
+        # Terms that became common get their numpy arrays now, so a query never pays for them (§3.6).
+        for term in grown:
+            prop.arrays(term)
+
+        # per document: its distinct terms (what `remove` needs), as arrays when docs ascend
+        order = np.argsort(vals, kind="stable")
+        distinct = np.bincount(vals, minlength=n_vals)[has_text]
+        text_doc_arr = doc_ids[has_text]
+        if segment is not None:
+            offsets = np.zeros(len(has_text) + 1, dtype=np.int64)
+            np.cumsum(distinct, out=offsets[1:])
+            segment.props[prop.name] = (text_doc_arr, offsets, terms[order].astype(np.int32), vocab)
+            return
+        vocab_arr = np.empty(len(vocab), dtype=object)
+        vocab_arr[:] = vocab
+        doc_terms = vocab_arr[terms[order]].tolist()
+        name = prop.name
+        pos = 0
+        for i, k in zip(has_text.tolist(), distinct.tolist()):
+            per_doc[i][name] = tuple(doc_terms[pos : pos + k])  # type: ignore[index]
+            pos += k
 
     def remove(self, doc: int) -> None:
         """Forget a document; unknown docs are ignored."""
         per_prop = self._docs.pop(doc, None)
         if per_prop is None:
             return
+        if isinstance(per_prop, _BulkTerms):
+            per_prop = per_prop.terms_of(doc)
         for name, counts in per_prop.items():
             prop = self._props.get(name)
             if prop is None:

@@ -55,10 +55,6 @@ class Collection:
         self._sorted_uuids: list[str] | None = None
         self.apply_spec(spec)
 
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
     def _props_of(self, doc: int) -> dict[str, Any] | None:
         rec = self.by_doc[doc] if doc < len(self.by_doc) else None
         return rec.props if rec is not None else None
@@ -71,6 +67,8 @@ class Collection:
     def apply_spec(self, spec: ClassSpec) -> None:
         """Adopt a changed class definition (new property, new vector, BM25 settings)."""
         self.spec = spec
+        self.name: str = spec.name  # plain attributes: read per object on every write
+        self.legacy_vector: bool = spec.legacy_vector
         k1, b = spec.bm25_params()
         preset, add, rem = spec.stopword_config()
         self.inverted.update_config(k1, b, Stopwords(preset, add, rem))

@@ -24,7 +24,7 @@ from weaviate_recsys.lite.schema import (
     normalize_class,
     normalize_property,
 )
-from weaviate_recsys.lite.storage import ObjectWrite, Store
+from weaviate_recsys.lite.storage import ObjectWrite, Store, iter_vector_matrices
 from weaviate_recsys.lite.values import canonical_uuid, check_vector, coerce_properties
 
 __all__ = ["Database", "IncomingObject"]
@@ -64,18 +64,18 @@ class Database:
         for class_json in self.store.load_classes():
             spec = ClassSpec.from_json(class_json)
             coll = Collection(spec)
-            stored = self.store.load_objects(spec.name)
-            seq_to_doc = {}
-            recs = []
-            for doc, so in enumerate(stored):
-                seq_to_doc[so.seq] = doc
-                recs.append(Record(so.uuid, doc, so.seq, so.props, {}, so.created, so.updated))
-            coll.bulk_load(recs)
-            for name in spec.vectors:
-                # chunked, so peak memory stays near one copy of the vectors
-                for seqs, matrix in self.store.iter_vectors(spec.name, name):
-                    docs = np.fromiter((seq_to_doc[s] for s in seqs), dtype=np.int64, count=len(seqs))
-                    coll.load_vectors(name, docs, matrix)
+            seqs, uuids, props, created, updated, blobs = self.store.load_object_columns(spec.name)
+            recs = list(map(Record, uuids, range(len(seqs)), seqs, props, [{}] * len(seqs), created, updated))
+            coll.bulk_load(recs)  # gives each record its own (empty) vectors dict
+            for name, idx in coll.vector_indexes.items():
+                reserve = getattr(idx, "reserve", None)
+                if reserve is not None:
+                    reserve(len(seqs))  # one allocation for the chunks below
+            # chunked, so peak memory stays near one copy of the vectors; row position = doc id
+            for name, docs, matrix in iter_vector_matrices(blobs):
+                if name in coll.vector_indexes:
+                    coll.load_vectors(name, docs.astype(np.int64, copy=False), matrix)
+            del blobs
             self.collections[spec.name] = coll
 
     def close(self) -> None:
@@ -193,17 +193,18 @@ class Database:
     @staticmethod
     def _vector_target(coll: Collection, name: str) -> str:
         specs = coll.spec.vectors
+        legacy = coll.legacy_vector
         if name in ("", None):
-            if coll.spec.legacy_vector:
+            if legacy:
                 return "default"
             if len(specs) == 1:
                 return next(iter(specs))
             if not specs:
                 raise Unprocessable(f"collection {coll.name} has no vector index configured")
             raise Unprocessable(f"collection {coll.name} configuration does not have single vector index")
-        if coll.spec.legacy_vector and name == "default":
+        if legacy and name == "default":
             return "default"
-        if name not in specs or coll.spec.legacy_vector:
+        if name not in specs or legacy:
             raise Unprocessable(f"collection {coll.name} does not have configuration for vector {name}")
         return name
 
@@ -306,8 +307,12 @@ class Database:
         with self.lock:
             prepared: dict[tuple[str, str], tuple[Collection, str, dict, dict, Record | None, bool]] = {}
             dims: dict[str, dict[str, int]] = {}
+            found: dict[str, Collection | None] = {}
             for i, obj in enumerate(objects):
-                coll = self.find(obj.collection)
+                try:
+                    coll = found[obj.collection]
+                except KeyError:
+                    coll = found[obj.collection] = self.find(obj.collection)
                 if coll is None:
                     errors[i] = f"class '{obj.collection}' not present in schema"
                     continue

@@ -244,15 +244,23 @@ class FilterIndex:
             self.updated.data[docs] = [r.updated for r in recs]
             for r in recs:
                 self.uuids[r.uuid] = r.doc
+            sized = (str, list, dict)
             for name, idx in self.props.items():
                 values = [r.props.get(name) for r in recs]
                 idx.length.ensure(self.n)
-                idx.length.data[docs] = [_value_length(v) for v in values]
+                # _value_length, inlined (called for every property of every object)
+                idx.length.data[docs] = [
+                    -1 if v is None else (len(v) if isinstance(v, sized) else 1) for v in values
+                ]
                 if idx.column is not None:
                     idx.column.ensure(self.n)
                     present = [i for i, v in enumerate(values) if v is not None]
                     if present:
-                        idx.column.data[docs[present]] = [_numeric(idx.kind, values[i]) for i in present]
+                        if idx.kind in ("date", "boolean"):
+                            column = [_numeric(idx.kind, values[i]) for i in present]
+                        else:
+                            column = [values[i] for i in present]
+                        idx.column.data[docs[present]] = column
                 elif idx.pairs is not None:
                     for r, v in zip(recs, values):
                         if v:
@@ -383,6 +391,10 @@ class FilterIndex:
             values = self._array_values(f, which, idx)
             if not values:
                 raise FilterError(f"{_OP_NAMES[op]} requires a non-empty list of values")
+            if op != C_ALL and idx.kind in ("text", "uuid"):
+                # union of the per-value postings (one scatter): O(matches), not O(values × objects)
+                out = self._text_any(idx, values)
+                return self.alive.data[: self.n] & ~out if op == C_NONE else out
             masks = [self._leaf(idx, EQUAL, v) for v in values]
             out = masks[0].copy()
             for m in masks[1:]:
@@ -544,6 +556,23 @@ class FilterIndex:
         assert out is not None
         return out
 
+    def _text_any(self, idx: _PropIndex, values: list[Any]) -> Mask:
+        """OR of ``_text_leaf(idx, EQUAL, v)`` over values, scattering doc arrays once."""
+        postings = self._postings(idx)
+        parts: list[np.ndarray] = []
+        out = self._empty()
+        for v in values:
+            tokens = self._filter_tokens(idx, v)
+            if len(tokens) == 1:
+                parts.append(postings.docs(tokens[0]))
+            else:
+                out |= self._text_leaf(idx, EQUAL, v)
+        if parts:
+            docs = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            if len(docs):
+                out[docs] = True
+        return out
+
     def _eval_id(self, op: int, f: Any, which: str | None) -> Mask:
         if which == "value_text":
             values = [f.value_text.lower()]
@@ -552,16 +581,18 @@ class FilterIndex:
         else:
             raise FilterError("filters on the id need a text value (valueText)")
         if op in (EQUAL, NOT_EQUAL, C_ANY, C_ALL, C_NONE):
-            masks = []
-            for v in values:
-                m = self._empty()
-                doc = self.uuids.get(v)
-                if doc is not None:
-                    m[doc] = True
-                masks.append(m)
-            out = masks[0].copy()
-            for m in masks[1:]:
-                out = (out & m) if op == C_ALL else (out | m)
+            if not values:
+                raise FilterError(f"{_OP_NAMES[op]} requires a non-empty list of values")
+            # uuid -> doc lookups: O(len(values)), never a scan of the collection
+            docs = [self.uuids.get(v) for v in values]
+            out = self._empty()
+            if op == C_ALL:
+                if docs[0] is not None and all(d == docs[0] for d in docs):
+                    out[docs[0]] = True
+            else:
+                hit = [d for d in docs if d is not None]
+                if hit:
+                    out[hit] = True
             if op in (NOT_EQUAL, C_NONE):
                 return self.alive.data[: self.n] & ~out
             return out

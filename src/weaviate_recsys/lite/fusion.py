@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["FusedHit", "go_float_str", "ranked_fusion", "relative_score_fusion"]
+__all__ = ["FusedHit", "go_float_str", "ranked_fusion", "relative_score_fusion", "relative_score_fusion_top"]
 
 _F32 = struct.Struct("<f")
 f32 = np.float32
@@ -135,11 +135,83 @@ def relative_score_fusion(sets: Sets, uuid_of: Callable[[int], str]) -> list[Fus
                 hit._parts = [("rel", name, uuid_of(doc), value, norm)]
                 merged[doc] = hit
             else:
-                hit.score = float(f32(norm) + f32(hit.score))
+                # float32 addition: the double sum of two float32 values rounded once to float32
+                # is the correctly rounded float32 sum (53 >= 2*24 + 2: double rounding is innocuous)
+                hit.score = _to_f32(norm + hit.score)
                 hit.secondary = value
                 # newer set's line first, then " - ", then the previous explain (hybrid_fusion.go)
                 hit._parts = [("rel", name, uuid_of(doc), value, norm), ("sep",), *hit._parts]
     return _sorted(list(merged.values()), uuid_of)
+
+
+def relative_score_fusion_top(sets: Sets, uuid_of: Callable[[int], str], k: int) -> list[FusedHit]:
+    """`relative_score_fusion(sets, uuid_of)[:k]`, vectorised: the hybrid query path.
+
+    Scores are computed with float32 numpy arrays in the same order of operations, and only the
+    hits that can reach the first `k` are sorted and turned into `FusedHit`s (explain strings stay
+    lazy). When two distinct scores are closer than 1e-7 anywhere, the full path runs instead, since
+    §4.5's tolerant comparator then decides the order of the whole list.
+    """
+    legs = [(name, weight, entries) for name, weight, entries in sets if entries]
+    if not legs or k <= 0:
+        return []
+    all_docs = np.concatenate([np.fromiter((d for d, _ in e), dtype=np.int64, count=len(e)) for _, _, e in legs])
+    uniq, inverse = np.unique(all_docs, return_inverse=True)
+    score = np.zeros(len(uniq), dtype=np.float32)
+    secondary = np.zeros(len(uniq), dtype=np.float32)
+    seen = np.zeros(len(uniq), dtype=bool)
+    per_leg = []
+    pos = 0
+    for name, weight, entries in legs:
+        idx = inverse[pos : pos + len(entries)]
+        pos += len(entries)
+        if len(np.unique(idx)) != len(idx):  # a doc twice in one leg: keep the exact per-entry path
+            return relative_score_fusion(sets, uuid_of)[:k]
+        values = np.fromiter((v for _, v in entries), dtype=np.float32, count=len(entries))
+        lo, hi = values.min(), values.max()
+        w = f32(weight)
+        if hi != lo:
+            norms = w * ((values - lo) / (hi - lo))  # §4.5, all float32 as in relative_score_fusion
+        else:
+            norms = np.full(len(values), w, dtype=np.float32)
+        old = seen[idx]
+        new_score = norms.copy()
+        new_score[old] = norms[old] + score[idx[old]]  # float32 sum, same operands as the loop
+        score[idx] = new_score
+        secondary[idx] = values
+        seen[idx] = True
+        per_leg.append((name, idx, values, norms))
+    wide = score.astype(np.float64)
+    distinct = np.unique(wide)
+    gaps = np.diff(distinct)
+    if len(gaps) and bool((gaps * gaps < 1e-14).any()):
+        return relative_score_fusion(sets, uuid_of)[:k]
+    if len(wide) > k:
+        kth = -np.partition(-wide, k - 1)[k - 1]
+        cands = np.flatnonzero(wide >= kth)
+    else:
+        cands = np.arange(len(wide))
+    cand_list = cands.tolist()
+    docs = uniq[cands].tolist()
+    sc = wide[cands].tolist()
+    sec = secondary[cands].astype(np.float64).tolist()
+    order = sorted(range(len(cand_list)), key=lambda i: (-sc[i], -sec[i], uuid_of(docs[i])))[:k]
+    where = [dict(zip(idx.tolist(), range(len(idx)))) for _, idx, _, _ in per_leg]
+    out = []
+    for i in order:
+        c = cand_list[i]
+        doc = docs[i]
+        hit = FusedHit(doc, sc[i], sec[i])
+        parts: list[tuple] = []
+        uid = uuid_of(doc)
+        for (name, _, values, norms), at in zip(per_leg, where):
+            j = at.get(c)
+            if j is not None:
+                line = ("rel", name, uid, float(values[j]), float(norms[j]))
+                parts = [line, ("sep",), *parts] if parts else [line]
+        hit._parts = parts
+        out.append(hit)
+    return out
 
 
 def ranked_fusion(sets: Sets, uuid_of: Callable[[int], str]) -> list[FusedHit]:
@@ -148,15 +220,15 @@ def ranked_fusion(sets: Sets, uuid_of: Callable[[int], str]) -> list[FusedHit]:
     for name, weight, entries in sets:
         w = float(weight)
         for rank, (doc, value) in enumerate(entries):
-            contribution = float(f32(w / float(rank + 60)))
-            value = float(f32(value))
+            contribution = _to_f32(w / float(rank + 60))
+            value = _to_f32(value)
             hit = merged.get(doc)
             if hit is None:
                 hit = FusedHit(doc, contribution, value)
                 hit._parts = [("rank", name, uuid_of(doc), contribution)]
                 merged[doc] = hit
             else:
-                hit.score = float(f32(contribution) + f32(hit.score))
+                hit.score = _to_f32(contribution + hit.score)  # float32 sum, see above
                 hit.secondary = value
                 hit._parts.append(("rank", name, uuid_of(doc), contribution))
     return _sorted(list(merged.values()), uuid_of)

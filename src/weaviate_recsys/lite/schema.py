@@ -7,6 +7,7 @@ The stored class JSON is what ``GET /v1/schema/{Name}`` returns, so it must hold
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,15 +104,16 @@ class PropertySpec:
     searchable: bool
     range_filters: bool
 
-    @property
+    # cached: asked per value on every write (cached_property fills __dict__, frozen or not)
+    @functools.cached_property
     def is_array(self) -> bool:
         return self.data_type.endswith("[]")
 
-    @property
+    @functools.cached_property
     def base_type(self) -> str:
         return self.data_type[:-2] if self.is_array else self.data_type
 
-    @property
+    @functools.cached_property
     def is_text(self) -> bool:
         return self.base_type == "text"
 

@@ -486,7 +486,9 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
                     break
             hits = hits[:cut]
             vector_docs = {d for d, _ in hits}
-        sets.append((set_name, alpha, [(d, float(_F32(1) - _F32(dist))) for d, dist in hits]))
+        # float32(1) - float32(distance) per hit, vectorised (same float32 operation)
+        sims = (_F32(1) - np.fromiter((dist for _, dist in hits), dtype=np.float32, count=len(hits))).tolist()
+        sets.append((set_name, alpha, list(zip([d for d, _ in hits], sims))))
     else:
         vq.validate_targets_only()
     if 1.0 - alpha > 0:
@@ -497,10 +499,9 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
             entries = [e for e in entries if e[0] in vector_docs]
         sets.append(("keyword,bm25", 1.0 - alpha, entries))
     if int(h.fusion_type) == 1:
-        fused = fusion.ranked_fusion(sets, coll.uuid_of)
+        fused = fusion.ranked_fusion(sets, coll.uuid_of)[: offset + limit]
     else:
-        fused = fusion.relative_score_fusion(sets, coll.uuid_of)
-    fused = fused[: offset + limit]
+        fused = fusion.relative_score_fusion_top(sets, coll.uuid_of, offset + limit)
     if req.autocut > 0:
         fused = fused[: autocut([f.score for f in fused], req.autocut)]
     by_doc = coll.by_doc

@@ -3,7 +3,10 @@
 Searches never read SQLite: the server loads everything into memory on start and writes each
 change through here first. A batch is one transaction, so after a crash (even SIGKILL in the
 middle of a batch) the store holds every committed batch whole and nothing of the interrupted one.
-Vectors are float32 blobs, loaded per named vector in one query (fast start-up).
+Format 2 keeps an object's vectors inside its row (one float32 blob per object, see
+`encode_vectors`), so a batch writes one row per object under one index and start-up reads
+everything with one query. Stores written in format 1 (one row per vector in a `vectors` table)
+are migrated in place, in one transaction, when first opened.
 """
 
 from __future__ import annotations
@@ -11,15 +14,21 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import struct
 import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["Store", "StoredObject", "ObjectWrite"]
+from weaviate_recsys.errors import ConfigurationError
 
-_FORMAT_VERSION = "1"
+__all__ = ["Store", "StoredObject", "ObjectWrite", "encode_vectors", "decode_vectors", "iter_vector_matrices",
+           "FORMAT_VERSION"]
+
+FORMAT_VERSION = "2"
+_FORMAT_VERSION = FORMAT_VERSION
+_VECTOR_HEADER = struct.Struct("<HI")  # name length in bytes, number of float32 components
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,17 +44,40 @@ CREATE TABLE IF NOT EXISTS objects (
     props TEXT NOT NULL,
     created INTEGER NOT NULL,
     updated INTEGER NOT NULL,
+    vectors BLOB,
     UNIQUE (collection, uuid)
 );
-CREATE TABLE IF NOT EXISTS vectors (
-    collection TEXT NOT NULL,
-    name TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    data BLOB NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS vectors_by_seq ON vectors (collection, name, seq);
-CREATE INDEX IF NOT EXISTS vectors_seq ON vectors (seq);
 """
+
+
+def encode_vectors(vectors: dict[str, np.ndarray]) -> bytes | None:
+    """An object's named vectors as one blob: per vector `<HI` header, UTF-8 name, float32 LE data."""
+    if not vectors:
+        return None
+    parts = []
+    for name, vec in vectors.items():
+        raw_name = name.encode()
+        data = np.asarray(vec, dtype="<f4").reshape(-1)
+        parts += (_VECTOR_HEADER.pack(len(raw_name), data.size), raw_name, data.tobytes())
+    return b"".join(parts)
+
+
+def decode_vectors(blob: bytes | None) -> dict[str, np.ndarray]:
+    """Inverse of `encode_vectors` (arrays are read-only views of the blob)."""
+    out: dict[str, np.ndarray] = {}
+    pos = 0
+    while blob and pos < len(blob):
+        name_len, dim = _VECTOR_HEADER.unpack_from(blob, pos)
+        pos += _VECTOR_HEADER.size
+        name = blob[pos : pos + name_len].decode()
+        pos += name_len
+        out[name] = np.frombuffer(blob, dtype="<f4", count=dim, offset=pos)
+        pos += 4 * dim
+    return out
+
+
+# one reusable encoder (json.dumps with options builds a new one per call)
+_encode_props = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
@@ -96,10 +128,42 @@ class Store:
         row = self._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         if row is None:
             self._conn.execute("INSERT INTO meta VALUES ('format', ?)", (_FORMAT_VERSION,))
+        elif row[0] == "1":
+            self._migrate_from_1()
         elif row[0] != _FORMAT_VERSION:
-            raise RuntimeError(f"unsupported lite store format {row[0]!r} in {path}")
+            self._conn.close()
+            raise ConfigurationError(
+                f"the lite store {path} has format {row[0]!r}, but this version of weaviate-recsys reads "
+                f"formats 1 and {_FORMAT_VERSION}: upgrade weaviate-recsys, or start the lite server with "
+                "another --data-dir"
+            )
         top = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM objects").fetchone()[0]
         self._next_seq = int(top) + 1
+
+    def _migrate_from_1(self) -> None:
+        """Format 1 -> 2: move each object's rows of the `vectors` table into its own row."""
+        with self._tx():
+            columns = [r[1] for r in self._conn.execute("PRAGMA table_info(objects)")]
+            if "vectors" not in columns:
+                self._conn.execute("ALTER TABLE objects ADD COLUMN vectors BLOB")
+            has_table = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='vectors'"
+            ).fetchone()
+            if has_table:
+                cur = self._conn.execute("SELECT seq, name, data FROM vectors ORDER BY seq, rowid")
+                pending: list[tuple[bytes | None, int]] = []
+                seq_now, vecs = None, {}
+                for seq, name, data in cur.fetchall():
+                    if seq != seq_now and vecs:
+                        pending.append((encode_vectors(vecs), seq_now))
+                        vecs = {}
+                    seq_now = seq
+                    vecs[name] = np.frombuffer(data, dtype="<f4")
+                if vecs:
+                    pending.append((encode_vectors(vecs), seq_now))
+                self._conn.executemany("UPDATE objects SET vectors=? WHERE seq=?", pending)
+                self._conn.execute("DROP TABLE vectors")
+            self._conn.execute("UPDATE meta SET value=? WHERE key='format'", (_FORMAT_VERSION,))
 
     def next_seqs(self, n: int) -> list[int]:
         """Reserve ``n`` increasing sequence numbers (insertion order = Weaviate docID order)."""
@@ -140,7 +204,6 @@ class Store:
         with self._lock, self._tx():
             self._conn.execute("DELETE FROM classes WHERE name=?", (name,))
             self._conn.execute("DELETE FROM objects WHERE collection=?", (name,))
-            self._conn.execute("DELETE FROM vectors WHERE collection=?", (name,))
 
     # --- objects -------------------------------------------------------------------------
 
@@ -158,60 +221,46 @@ class Store:
             for r, p in zip(rows, props)
         ]
 
-    def iter_vectors(
-        self, collection: str, name: str, chunk: int = 8192
-    ) -> Iterator[tuple[list[int], np.ndarray]]:
-        """All vectors of one named vector in seq order, as (seqs, float32 matrix) chunks."""
-        cur = self._conn.execute(
-            "SELECT seq, data FROM vectors WHERE collection=? AND name=? ORDER BY seq", (collection, name)
-        )
-        while True:
-            rows = cur.fetchmany(chunk)
-            if not rows:
-                return
-            dims = {len(r[1]) for r in rows}
-            if len(dims) == 1:
-                dim = dims.pop() // 4
-                matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), dim)
-                yield [r[0] for r in rows], matrix
-            else:  # differing lengths cannot be stored by the server; load row by row anyway
-                for r in rows:
-                    yield [r[0]], np.frombuffer(r[1], dtype="<f4").reshape(1, -1)
+    def load_object_columns(
+        self, collection: str
+    ) -> tuple[list[int], list[str], list[dict[str, Any]], list[int], list[int], list[bytes | None]]:
+        """Start-up: (seqs, uuids, props, created, updated, vector blobs) in seq order, as columns."""
+        rows = self._conn.execute(
+            "SELECT seq, uuid, props, created, updated, vectors FROM objects WHERE collection=? ORDER BY seq",
+            (collection,),
+        ).fetchall()
+        if not rows:
+            return [], [], [], [], [], []
+        seqs, uuids, texts, created, updated, blobs = (list(c) for c in zip(*rows))
+        del rows
+        props = json.loads("[" + ",".join(texts) + "]")
+        return seqs, uuids, props, created, updated, blobs
+
 
     def write_batch(self, writes: Iterable[tuple[str, ObjectWrite]]) -> None:
         """Upsert objects of one or more collections in one transaction (all or nothing)."""
         obj_rows = []
-        vec_rows = []
         old_seqs = []
         for collection, w in writes:
             if w.old_seq is not None:
-                old_seqs.append((collection, w.old_seq))
+                old_seqs.append((w.old_seq,))
             obj_rows.append(
-                (w.seq, collection, w.uuid, json.dumps(w.props, ensure_ascii=False, separators=(",", ":")), w.created, w.updated)
+                (w.seq, collection, w.uuid, _encode_props(w.props), w.created, w.updated, encode_vectors(w.vectors))
             )
-            for name, vec in w.vectors.items():
-                vec_rows.append((collection, name, w.seq, np.asarray(vec, dtype="<f4").tobytes()))
         with self._lock, self._tx():
             if old_seqs:
-                self._conn.executemany("DELETE FROM vectors WHERE seq=?", [(q,) for _, q in old_seqs])
-                self._conn.executemany("DELETE FROM objects WHERE seq=?", [(s,) for _, s in old_seqs])
+                self._conn.executemany("DELETE FROM objects WHERE seq=?", old_seqs)
             self._conn.executemany(
-                "INSERT OR REPLACE INTO objects (seq, collection, uuid, props, created, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO objects (seq, collection, uuid, props, created, updated, vectors) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 obj_rows,
             )
-            if vec_rows:
-                self._conn.executemany(
-                    "INSERT OR REPLACE INTO vectors (collection, name, seq, data) VALUES (?, ?, ?, ?)",
-                    vec_rows,
-                )
 
     def delete_objects(self, collection: str, seqs: list[int]) -> None:
         """Delete objects (and their vectors) in one transaction."""
         if not seqs:
             return
         with self._lock, self._tx():
-            self._conn.executemany("DELETE FROM vectors WHERE seq=?", [(s,) for s in seqs])
             self._conn.executemany("DELETE FROM objects WHERE seq=?", [(s,) for s in seqs])
 
     # --- helpers -------------------------------------------------------------------------
@@ -237,3 +286,34 @@ def store_path(data_dir: str) -> str:
     """Where the database lives inside a data directory."""
     return os.path.join(data_dir, "lite.sqlite3")
 
+
+def iter_vector_matrices(
+    blobs: list[bytes | None], chunk: int = 32768
+) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """Vectors of many objects as (name, row positions in `blobs`, float32 matrix) chunks.
+
+    The common layout (every object with the same single named vector) is sliced out of the joined
+    blobs without per-row Python work; anything else is decoded row by row.
+    """
+    for lo in range(0, len(blobs), chunk):
+        part = blobs[lo : lo + chunk]
+        present = [i for i, b in enumerate(part) if b]
+        if not present:
+            continue
+        first = part[present[0]]
+        name_len, dim = _VECTOR_HEADER.unpack_from(first, 0)
+        head = _VECTOR_HEADER.size + name_len
+        size = head + 4 * dim
+        if len(first) == size and all(len(part[i]) == size and part[i][:head] == first[:head] for i in present):
+            joined = np.frombuffer(b"".join([part[i] for i in present]), dtype=np.uint8).reshape(-1, size)
+            matrix = np.ascontiguousarray(joined[:, head:]).view("<f4")
+            yield first[_VECTOR_HEADER.size : head].decode(), np.asarray(present) + lo, matrix
+            continue
+        groups: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]] = {}
+        for i in present:
+            for name, vec in decode_vectors(part[i]).items():
+                rows, vecs = groups.setdefault((name, vec.size), ([], []))
+                rows.append(lo + i)
+                vecs.append(vec)
+        for (name, _), (rows, vecs) in groups.items():
+            yield name, np.asarray(rows, dtype=np.int64), np.stack(vecs)

@@ -11,7 +11,8 @@ import calendar
 import math
 import re
 import uuid as uuid_mod
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -168,6 +169,18 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
 def _coerce(prop: PropertySpec, value: Any, via_grpc: bool) -> Any:
     if not prop.is_array:
         return _coerce_scalar(prop.data_type, value, via_grpc)
+    if type(value) is list:
+        # fast paths for homogeneous, already well-typed lists (one pass, no per-element calls)
+        base = prop.base_type
+        if base == "number":
+            if all(type(v) is float for v in value) and all(map(math.isfinite, value)):
+                return list(value)
+        elif base == "text":
+            if all(type(v) is str for v in value):
+                return list(value)
+        elif base == "int":
+            if all(type(v) is int and -(2**63) <= v < 2**63 for v in value):
+                return list(value)
     if not isinstance(value, (list, tuple)):
         base = prop.base_type
         kind = {"text": "text array", "int": "integer array", "number": "number array"}.get(
@@ -193,7 +206,7 @@ def coerce_properties(
     """
     if raw is None:
         return {}
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise Unprocessable("invalid object: properties must be a JSON object")
     out: dict[str, Any] = {}
     props = spec.properties

@@ -1,9 +1,10 @@
 """Interest modelling: macro domains, micro keywords and semantic interest vectors for every user.
 
 The public API: `train_domains` (domain classifier + keyword vocabulary, stored in Weaviate),
-`build_profiles` (all or some users), `record` (one interaction, one user's profile updated) and
-`get_profile`. The building blocks (text processing, TF-IDF keywords, the classifier, the macro blend
-and vector maths) are usable on their own, on in-memory data.
+`build_profiles` (all or some users), `record` (one interaction, one user's profile updated),
+`get_profile` and `profile_from_text` (the profile a text implies, for cold start). The building blocks
+(text processing, TF-IDF keywords, the classifier, the macro blend and vector maths) are usable on their
+own, on in-memory data.
 """
 
 from .domains import (
@@ -17,7 +18,7 @@ from .domains import (
 from .keywords import Keyword, KeywordExtractor, KeywordExtractorConfig
 from .macro import DomainWeight, blend_distributions, event_weights, top_domains
 from .profile_model import InterestProfile, ProfileCounts, compute_profiles
-from .profiles import BuildReport, Shard, build_profiles, get_profile, parse_shard, record
+from .profiles import BuildReport, Shard, build_profiles, get_profile, parse_shard, profile_from_text, record
 from .semantic import interest_vectors
 from .storage import load_model, stored_model_version
 from .text_processing import TextAnalyzer, find_phrases, load_stopwords
@@ -67,6 +68,7 @@ __all__ = [
     "load_model",
     "load_stopwords",
     "parse_shard",
+    "profile_from_text",
     "record",
     "stored_model_version",
     "top_domains",

@@ -104,8 +104,9 @@ class KeywordExtractor:
         self.terms_ = kept
         self.vocabulary_ = {t: i for i, t in enumerate(kept)}
         self.surfaces_ = [most_common_surface(surfaces[t]) for t in kept]
-        # Smoothed IDF, as scikit-learn's TfidfVectorizer: ln((1 + n) / (1 + df)) + 1.
-        self.idf_ = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in kept], dtype=np.float64)
+        # Smoothed IDF, as scikit-learn's TfidfVectorizer: ln((1 + n) / (1 + df)) + 1. Rounded as `to_dict`
+        # stores it, so the fitted extractor and the one reloaded from Weaviate give identical weights.
+        self.idf_ = np.round(np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in kept], dtype=np.float64), 6)
         self.phrases_ = frozenset(t for t in kept if PHRASE_SEPARATOR in t)
         self.n_documents_ = n
         return self
@@ -113,13 +114,30 @@ class KeywordExtractor:
     # --- term vectors ---------------------------------------------------------------------------
 
     def term_counts(self, text: str | None) -> dict[int, float]:
-        """Raw counts of known terms in one text, by vocabulary index."""
+        """Raw counts of known terms in one text, by vocabulary index.
+
+        A word inside a recognised phrase counts for the phrase, not again on its own: each occurrence of
+        "cardioid pattern" takes one occurrence away from "cardioid" and from "pattern". So a phrase's words
+        only become keywords of their own when they also occur outside it (their independent weight),
+        instead of filling top-K slots with "cardioid, cardioid pattern, pattern". IDF is unaffected (a
+        word's rarity is still measured over every occurrence).
+        """
         counts: dict[int, float] = {}
         voc = self.vocabulary_
+        phrases: list[str] = []
         for term, _ in self.analyzer.terms(text, self.phrases_):
             j = voc.get(term)
             if j is not None:
                 counts[j] = counts.get(j, 0.0) + 1.0
+                if PHRASE_SEPARATOR in term:
+                    phrases.append(term)
+        if phrases:
+            for phrase in phrases:
+                for word in phrase.split(PHRASE_SEPARATOR):
+                    j = voc.get(word)
+                    if j is not None and j in counts:
+                        counts[j] -= 1.0
+            counts = {j: c for j, c in counts.items() if c > 0}
         return counts
 
     def term_matrix(self, texts: Sequence[str | None], normalize: bool = True) -> sp.csr_matrix:

@@ -93,6 +93,9 @@ class CatalogView:
     vectors: np.ndarray
     has_vector: np.ndarray
     terms: sp.csr_matrix
+    #: Behaviour (co-interaction) vectors, issue 7; None when no item has one.
+    behavior: np.ndarray | None = None
+    has_behavior: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.index = {iid: i for i, iid in enumerate(self.item_ids)}
@@ -144,6 +147,9 @@ class ProfileBatch:
     domain_events: list[dict[str, int]]
     counts: list[ProfileCounts]
     notes: list[list[str]]
+    #: Recency-weighted mean of the users' items' behaviour vectors (issue 7); None when items have none.
+    behavior: np.ndarray | None = None
+    has_behavior: np.ndarray | None = None
 
     def status(self, i: int) -> Literal["complete", "partial", "empty"]:
         has_any = bool(self.domains[i] or self.keywords[i] or self.has_interest[i])
@@ -165,6 +171,9 @@ class ProfileBatch:
             notes=self.notes[i],
             updated_at=updated_at,
             stored=False,
+            behavior_vector=(self.behavior[i].tolist()
+                             if self.behavior is not None and self.has_behavior is not None and self.has_behavior[i]
+                             else None),
         )
 
 
@@ -200,6 +209,18 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     ok = doc_col >= 0
     W = sp.csr_matrix((doc_w[ok], (doc_user[ok], doc_col[ok])), shape=(n_users, n_docs))
     W.sum_duplicates()
+    # Semantic interests (content and behaviour vectors) follow their own, usually shorter, recency
+    # (issue 7: chosen on the validation split; settings.interest_half_life_*). None: the macro one.
+    W_sem = W
+    if settings.interest_half_life_steps is not None or settings.interest_half_life_days is not None:
+        w_sem = event_weights(
+            ev.user, ev.kind_weight, ev.rating, ev.timestamp, ev.seq, n_users,
+            settings.interest_half_life_days or settings.half_life_days,
+            settings.interest_half_life_steps or settings.half_life_steps,
+        )
+        sem_w = np.concatenate([w_sem, w_sem[text_rows], np.full(n_stated, STATED_INTEREST_WEIGHT)])
+        W_sem = sp.csr_matrix((sem_w[ok], (doc_user[ok], doc_col[ok])), shape=(n_users, n_docs))
+        W_sem.sum_duplicates()
     counts_m = sp.csr_matrix((np.ones(int(ok.sum())), (doc_user[ok], doc_col[ok])), shape=(n_users, n_docs))
 
     own_texts = [ev.text[i] for i in text_rows] + [ev.stated[u] for u in stated_users]
@@ -234,6 +255,10 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
         P[np.ix_(idx, cls_cols[valid])] = proba[:, valid]
         text_dist = normalize_distribution(np.asarray(W[:, n_items:] @ P))
         own_domain[idx] = cls_cols[proba.argmax(axis=1)]
+    elif n_dom == 1 and (n_text + n_stated):
+        # One domain and no classifier (nothing to tell apart): all text is about that domain.
+        text_dist = normalize_distribution(np.asarray(W[:, n_items:].sum(axis=1)).reshape(n_users, 1))
+        own_domain[:] = 0
     if n_text:  # a review of an item belongs to the item's domain, whatever the classifier says of its text
         about = ev.item[text_rows]
         known = about >= 0
@@ -246,9 +271,13 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     # --- micro keywords and semantic vectors, overall --------------------------------------------------
     keywords = model.extractor.top_keywords(W @ terms, settings.top_keywords) if terms.shape[1] else [[] for _ in range(n_users)]
     if dim:
-        interest, has_interest = interest_vectors(W, vectors, has_vec)
+        interest, has_interest = interest_vectors(W_sem, vectors, has_vec)
     else:
         interest, has_interest = np.zeros((n_users, 0), dtype=np.float32), np.zeros(n_users, dtype=bool)
+    behavior_vecs, has_behavior = None, None
+    if catalog.behavior is not None and catalog.has_behavior is not None and catalog.has_behavior.any():
+        # Same recency weights as the content interest, over the item columns only (issue 7).
+        behavior_vecs, has_behavior = interest_vectors(W_sem[:, :n_items], catalog.behavior, catalog.has_behavior)
 
     # --- per top domain --------------------------------------------------------------------------------
     domains = [top_domains(macro[u], model.domain_names, settings.min_domain_weight, settings.max_domains) for u in range(n_users)]
@@ -268,7 +297,7 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
         kws = model.extractor.top_keywords(sub @ terms[cols], settings.domain_keywords) if len(cols) and terms.shape[1] else [[] for _ in us]
         ev_counts = np.asarray(counts_m[rows][:, cols[cols < n_items]].sum(axis=1)).ravel() if len(cols) else np.zeros(len(us))
         if dim and len(cols):
-            dv, dok = interest_vectors(sub, vectors[cols], has_vec[cols])
+            dv, dok = interest_vectors(W_sem[rows][:, cols] if W_sem is not W else sub, vectors[cols], has_vec[cols])
         else:
             dv, dok = np.zeros((len(us), dim), dtype=np.float32), np.zeros(len(us), dtype=bool)
         centroid = model.domain_centroids.get(name)
@@ -306,7 +335,7 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     return ProfileBatch(
         user_ids=list(ev.user_ids), domains=domains, keywords=keywords, domain_keywords=domain_keywords,
         interest=interest, has_interest=has_interest, domain_vectors=domain_vecs, domain_events=domain_events,
-        counts=counts, notes=notes,
+        counts=counts, notes=notes, behavior=behavior_vecs, has_behavior=has_behavior,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -24,9 +25,10 @@ import scipy.sparse as sp
 import weaviate
 from pydantic import BaseModel, Field
 
-from ..errors import ConfigurationError, ConnectionFailed, RecsysError, UnknownUser
+from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
+from .macro import top_domains
 from .profile_model import CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, UserEvidence, compute_profiles
 from .storage import (
     ensure_model_collections,
@@ -44,7 +46,10 @@ from .storage import (
 )
 from .training import item_keyword_text
 
-__all__ = ["BuildReport", "Shard", "parse_shard", "build_profiles", "get_profile", "record", "DEFAULT_EXTRA_KIND_WEIGHT"]
+__all__ = [
+    "BuildReport", "Shard", "parse_shard", "build_profiles", "get_profile", "profile_from_text", "record",
+    "DEFAULT_EXTRA_KIND_WEIGHT",
+]
 
 #: Weight of a declared extra interaction kind that ``Settings.kind_weights`` does not list.
 DEFAULT_EXTRA_KIND_WEIGHT = 0.5
@@ -52,10 +57,13 @@ DEFAULT_EXTRA_KIND_WEIGHT = 0.5
 Progress = Callable[[int, int | None], None]
 
 _USER_VECTOR = "interest"
+_BEHAVIOR_VECTOR = "behavior"  # Item and User co-interaction vectors (plugin.behavior, issue 7)
 _ITEM_VECTOR = "content"
 _TEXT_VECTOR = "text"
 _ITEM_PROPS = ["item_id", "domain", "title", "description", "tags", "brand"]
 _EVENT_PROPS = ["user_id", "item_id", "kind", "rating", "text", "timestamp", "seq"]
+_BULK_PAGE = 10_000  # objects per cursor page in a full build
+_NEAREST_ITEMS = 20  # items whose domains stand in for a classifier when no model is trained
 
 
 class Shard(BaseModel):
@@ -188,12 +196,14 @@ def _embed_stated(texts: list[str], dim: int, settings: Settings, embedder: Any)
 def _catalog(model: InterestModel, item_objs: list[Any]) -> CatalogView:
     pos = {d: i for i, d in enumerate(model.domain_names)}
     ids, dom, texts, vecs = [], [], [], []
+    beh: list[list[float] | None] = []
     for o in item_objs:
         p = o.properties
         ids.append(str(p.get("item_id")))
         dom.append(pos.get(p.get("domain") or "", -1))
         texts.append(item_keyword_text(p))
         vecs.append(vector_of(o, _ITEM_VECTOR))
+        beh.append(vector_of(o, _BEHAVIOR_VECTOR))
     dims = {len(v) for v in vecs if v}
     dim = max(dims) if dims else (model.classifier.dim if model.classifier is not None else 0)
     vectors = np.zeros((len(ids), dim), dtype=np.float32)
@@ -201,10 +211,31 @@ def _catalog(model: InterestModel, item_objs: list[Any]) -> CatalogView:
     for i, v in enumerate(vecs):
         if v and len(v) == dim:
             vectors[i], has[i] = v, True
+    behavior, has_behavior = _behavior_matrix(beh)
     return CatalogView(
         item_ids=ids, domain_index=np.asarray(dom, dtype=np.int64), vectors=vectors, has_vector=has,
-        terms=_item_terms(model, ids, texts),
+        terms=_item_terms(model, ids, texts), behavior=behavior, has_behavior=has_behavior,
     )
+
+
+def _behavior_matrix(vecs: list[list[float] | None]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Items' behaviour vectors (issue 7) as a matrix and a mask; (None, None) when no item has one."""
+    dims = {len(v) for v in vecs if v}
+    if not dims:
+        return None, None
+    dim = max(dims)
+    out = np.zeros((len(vecs), dim), dtype=np.float32)
+    has = np.zeros(len(vecs), dtype=bool)
+    for i, v in enumerate(vecs):
+        if v and len(v) == dim:
+            out[i], has[i] = v, True
+    return out, has
+
+
+def _same_vector(stored: list[float] | None, new: np.ndarray | None) -> bool:
+    if stored is None or new is None:
+        return stored is None and new is None
+    return len(stored) == len(new) and float(np.max(np.abs(np.asarray(stored, dtype=np.float32) - new))) <= 1e-6
 
 
 def _evidence(
@@ -306,7 +337,10 @@ def _user_objects(
         if old is not None:
             props = {k: v for k, v in dict(old.properties).items() if v is not None and v != []}
             if isinstance(old.vector, dict):
-                vecs = {k: v for k, v in old.vector.items() if v and k != _USER_VECTOR}
+                # The behaviour vector is this build's only once behaviour is trained (items have vectors);
+                # before that, one written by someone else is kept.
+                mine = (_USER_VECTOR, _BEHAVIOR_VECTOR) if batch.behavior is not None else (_USER_VECTOR,)
+                vecs = {k: v for k, v in old.vector.items() if v and k not in mine}
         props["user_id"] = uid
         for key in ("domains", "domain_weights", "keywords", "keyword_weights"):
             props.pop(key, None)
@@ -318,12 +352,16 @@ def _user_objects(
             props["keyword_weights"] = [w for _, w in batch.keywords[i]]
         props["event_count"] = batch.counts[i].events
         vec = batch.interest[i] if batch.has_interest[i] else None
-        if _same_profile(old, props, vec):
+        beh = (batch.behavior[i] if batch.behavior is not None and batch.has_behavior is not None
+               and batch.has_behavior[i] else None)
+        if _same_profile(old, props, vec) and (batch.behavior is None or _same_vector(vector_of(old, _BEHAVIOR_VECTOR), beh)):
             unchanged += 1
             continue
         props["profile_updated_at"] = now
         if vec is not None:
             vecs[_USER_VECTOR] = vec.tolist()
+        if beh is not None:
+            vecs[_BEHAVIOR_VECTOR] = beh.tolist()
         out.append((user_uuid(uid), props, vecs or None))
     return out, unchanged
 
@@ -369,6 +407,11 @@ def _interest_objects(
 # --- the API ----------------------------------------------------------------------------------------
 
 
+def _read_all(client: weaviate.WeaviateClient, name: str, properties: Sequence[str] | None, vectors: bool) -> list[Any]:
+    """Every object of a collection, in large cursor pages (few round trips)."""
+    return list(iterate(client, name, properties, include_vector=vectors, cache_size=_BULK_PAGE))
+
+
 def _build(
     client: weaviate.WeaviateClient, settings: Settings, users: Sequence[str] | None, shard: Shard | None,
     embedder: Any, progress: Progress | None, write: bool,
@@ -386,17 +429,30 @@ def _build(
         return t1
 
     t = time.perf_counter()
-    model = load_model(client, settings)
-    t = lap("model", t)
     explicit = users is not None
-    if explicit:
-        wanted = list(dict.fromkeys(str(u) for u in users))  # type: ignore[union-attr]
-        events = fetch_where(client, names.interaction, "user_id", wanted, _EVENT_PROPS, include_vector=True)
-        user_objs = fetch_by_ids(client, names.user, [user_uuid(u) for u in wanted], include_vector=True)
-    else:
-        events = list(iterate(client, names.interaction, _EVENT_PROPS, include_vector=True, cache_size=5000))
-        user_objs = list(iterate(client, names.user, None, include_vector=True))
-    t = lap("read_events_users", t)
+    # The reads are independent: run them at once, so the client decoding one reply overlaps the server
+    # answering the others (and a per-user update waits for one round trip instead of four).
+    pool = ThreadPoolExecutor(max_workers=4)
+    try:
+        if explicit:
+            wanted = list(dict.fromkeys(str(u) for u in users))  # type: ignore[union-attr]
+            f_events = pool.submit(fetch_where, client, names.interaction, "user_id", wanted, _EVENT_PROPS, include_vector=True)
+            f_users = pool.submit(fetch_by_ids, client, names.user, [user_uuid(u) for u in wanted], include_vector=True)
+            f_old = pool.submit(fetch_where, client, names.user_interest, "user_id", wanted, ["user_id", "profile_hash"]) if write else None
+            f_items = None
+        else:
+            f_events = pool.submit(_read_all, client, names.interaction, _EVENT_PROPS, True)
+            f_users = pool.submit(_read_all, client, names.user, None, True)
+            f_items = pool.submit(_read_all, client, names.item, _ITEM_PROPS, True)
+            f_old = pool.submit(_read_all, client, names.user_interest, ["user_id", "profile_hash"], False) if write else None
+        model = load_model(client, settings)
+        t = lap("model", t)
+        events = f_events.result()
+        user_objs = f_users.result()
+        t = lap("read_events_users", t)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     existing = {str(o.properties.get("user_id")): o for o in user_objs if o.properties.get("user_id")}
     if explicit:
         scope = list(wanted)
@@ -411,10 +467,14 @@ def _build(
     scope = [u for u in scope if u not in set(unknown_users)]
 
     item_ids = {str(o.properties["item_id"]) for o in events if o.properties.get("item_id")}
-    if explicit:
-        item_objs = fetch_by_ids(client, names.item, [item_uuid(i) for i in item_ids], _ITEM_PROPS, include_vector=True)
-    else:
-        item_objs = list(iterate(client, names.item, _ITEM_PROPS, include_vector=True))
+    try:
+        if f_items is None:
+            item_objs = fetch_by_ids(client, names.item, [item_uuid(i) for i in item_ids], _ITEM_PROPS, include_vector=True)
+        else:
+            item_objs = f_items.result()
+        old = f_old.result() if f_old is not None else []
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     t = lap("read_items", t)
     catalog = _catalog(model, item_objs)
     t = lap("item_terms", t)
@@ -430,12 +490,8 @@ def _build(
     n_interest = stale_deleted = unchanged = 0
     if write and scope:
         now = datetime.now(timezone.utc)
-        if explicit:
-            old = fetch_where(client, names.user_interest, "user_id", scope, ["user_id", "profile_hash"])
-        else:
-            old = [o for o in iterate(client, names.user_interest, ["user_id", "profile_hash"], cache_size=5000)
-                   if o.properties.get("user_id") in in_scope]
-        stored_hashes = {str(o.uuid): str(o.properties.get("profile_hash") or "") for o in old}
+        stored_hashes = {str(o.uuid): str(o.properties.get("profile_hash") or "") for o in old
+                         if o.properties.get("user_id") in in_scope}
         interest_objs, keep, unchanged_interest = _interest_objects(batch, now, stored_hashes)
         user_objs, unchanged = _user_objects(batch, existing, now)
         stale = [u for u in stored_hashes if u not in keep]
@@ -450,8 +506,11 @@ def _build(
             if progress is not None:
                 progress(min(done[0], total), total)
 
-        failures = write_objects(client, names.user, user_objs, batch_size=settings.write_batch_size, progress=tick)
-        failures += write_objects(client, names.user_interest, interest_objs, batch_size=settings.write_batch_size)
+        with ThreadPoolExecutor(max_workers=1) as side:  # the two collections are written at the same time
+            f_interest = side.submit(write_objects, client, names.user_interest, interest_objs,
+                                     batch_size=settings.write_batch_size)
+            failures = write_objects(client, names.user, user_objs, batch_size=settings.write_batch_size, progress=tick)
+            failures += f_interest.result()
         n_interest = len(interest_objs)
         if stale:
             stale_deleted = delete_ids(client, names.user_interest, stale)
@@ -576,8 +635,12 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     """
     settings = settings or Settings()
     names = Names.of(settings)
-    require_collections(client, [names.user, names.user_interest])
-    objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
+    try:
+        objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
+    except ConnectionFailed:
+        # Checked only on failure: existence checks cost a round trip on every read (the hot path).
+        require_collections(client, [names.user, names.user_interest])
+        raise
     user = objs[0] if objs else None
     if user is None or not user.properties.get("profile_updated_at"):
         batch, report, _ = _build(client, settings, [user_id], None, None, None, write=False)
@@ -621,4 +684,104 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
         interest_vector=interest, domain_vectors=domain_vectors, behavior_vector=vector_of(user, "behavior"),
         event_count=events, counts=ProfileCounts(events=events, by_domain=by_domain), status=status, notes=notes,
         updated_at=updated if isinstance(updated, datetime) else None, stored=True,
+    )
+
+
+def profile_from_text(
+    client: weaviate.WeaviateClient,
+    text: str,
+    settings: Settings | None = None,
+    embedder: Any = None,
+    user_id: str | None = None,
+) -> InterestProfile:
+    """The interest profile a piece of text implies, built like a user's own content; nothing is written.
+
+    The text is treated exactly as a stated interest of a user without history (`build_profiles` gives a
+    stated-only user the same profile): classified with the stored domain classifier (macro), keyword-extracted
+    with the stored vocabulary, overall and per domain (micro), and embedded (the interest vector; per-domain
+    vectors are the text's vector in the domain it is classified into and the domain centroid elsewhere).
+    Serves cold start: `Recommender.recommend_for_text` and users with only ``stated_interests``.
+
+    When no model is trained yet the profile is still usable, with a note saying so: its domains are those of
+    the items nearest the text's vector (one query), its keywords the text's own words.
+
+    Args:
+        client: a connected client.
+        text: any text (a search, a self-description, a review).
+        settings: interest-model settings; defaults from the environment.
+        embedder: embeds the text (default: `weaviate_recsys.loaders.get_embedder`); use the model the items
+            were loaded with.
+        user_id: the id to put on the profile (None: an anonymous profile, ``user_id=""``).
+
+    Raises:
+        ConnectionFailed: Weaviate could not be read.
+    """
+    settings = settings or Settings()
+    uid = "" if user_id is None else str(user_id)
+    text = (text or "").strip()
+    if not text:
+        return InterestProfile(user_id=uid, status="empty", stored=False,
+                               notes=["No text: nothing to build a profile from; recommend popular items."])
+    if embedder is None:
+        from ..loaders import get_embedder
+
+        embedder = get_embedder(settings)
+    try:
+        model = load_model(client, settings)
+    except ModelNotTrained:
+        return _untrained_text_profile(client, text, settings, embedder, uid)
+    dim = model.classifier.dim if model.classifier is not None else int(embedder.dim)
+    catalog = CatalogView(
+        item_ids=[], domain_index=np.zeros(0, dtype=np.int64), vectors=np.zeros((0, dim), dtype=np.float32),
+        has_vector=np.zeros(0, dtype=bool), terms=sp.csr_matrix((0, len(model.extractor.terms_))),
+    )
+    ev, notes = _evidence([uid], [], catalog, {uid: text}, settings, embedder)
+    batch = compute_profiles(model, catalog, ev, settings)
+    batch.notes[0].extend(notes)
+    return batch.profile(0)
+
+
+def _untrained_text_profile(
+    client: weaviate.WeaviateClient, text: str, settings: Settings, embedder: Any, uid: str,
+) -> InterestProfile:
+    """`profile_from_text` without a stored model: nearest items' domains, the text's own words."""
+    from weaviate.classes.query import MetadataQuery
+    from weaviate.exceptions import WeaviateBaseError
+
+    from .text_processing import TextAnalyzer
+
+    names = Names.of(settings)
+    vec, ok, note = _embed_stated([text], int(embedder.dim), settings, embedder)
+    notes = ["No interest model is trained yet: domains come from the items nearest the text and keywords are "
+             "its own words. Run `weaviate-recsys domains train` for classified domains and weighted keywords."]
+    if note:
+        notes.append(note)
+    domains: list[tuple[str, float]] = []
+    if ok[0] and client.collections.exists(names.item):
+        try:
+            res = client.collections.use(names.item).query.near_vector(
+                near_vector=vec[0].tolist(), target_vector=_ITEM_VECTOR, limit=_NEAREST_ITEMS,
+                return_properties=["domain"], return_metadata=MetadataQuery(distance=True),
+            )
+        except WeaviateBaseError as e:
+            raise ConnectionFailed(f"Reading {names.item} failed: {e}. Check that Weaviate is running.") from e
+        score: dict[str, float] = {}
+        for o in res.objects:
+            d = o.properties.get("domain")
+            if d:
+                score[str(d)] = score.get(str(d), 0.0) + max(0.0, 1.0 - float(o.metadata.distance or 0.0))
+        if score:
+            names_ = sorted(score)
+            dist = np.array([score[n] for n in names_]) / sum(score.values())
+            domains = top_domains(dist, names_, settings.min_domain_weight, settings.max_domains)
+    counts: dict[str, int] = {}
+    for tok in TextAnalyzer().tokens(text):
+        counts[tok] = counts.get(tok, 0) + 1
+    norm = float(np.sqrt(sum(c * c for c in counts.values()))) or 1.0
+    keywords = sorted(((t, round(c / norm, 6)) for t, c in counts.items()), key=lambda kv: -kv[1])[: settings.top_keywords]
+    has = bool(ok[0])
+    status = "empty" if not (domains or keywords or has) else ("complete" if domains and keywords and has else "partial")
+    return InterestProfile(
+        user_id=uid, domains=domains, keywords=keywords, interest_vector=vec[0].tolist() if has else None,
+        counts=ProfileCounts(stated_interests=True), status=status, notes=notes, stored=False,
     )

@@ -54,15 +54,22 @@ __all__ = [
     "filter_from_data",
     "all_of",
     "CONTENT_VECTOR",
+    "BEHAVIOR_VECTOR",
+    "NO_BEHAVIOR_FILTER",
     "ITEM_RETURN_PROPERTIES",
 ]
 
-#: The Item named vector the semantic leg searches (issue 7 adds ``behavior`` beside it).
+#: The Item named vector the semantic leg searches.
 CONTENT_VECTOR = "content"
+#: The Item named vector of co-interaction embeddings (issue 7), searched beside ``content``.
+BEHAVIOR_VECTOR = "behavior"
+#: Filter for items without a behaviour vector: `plugin.behavior.train_behavior` sets ``behavior_events``
+#: exactly on the items it gives one (null state is indexed, WEAVIATE_SEMANTICS.md §5.2).
+NO_BEHAVIOR_FILTER: dict[str, Any] = {"path": ["behavior_events"], "operator": "IsNull", "valueBoolean": True}
 #: Properties every recommendation query returns (what a `Recommendation` and its reasons need).
 ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "keywords", "popularity"]
 
-Source = Literal["interest", "exploration", "text", "popular", "similar"]
+Source = Literal["interest", "exploration", "text", "popular", "similar", "cold_items"]
 Fusion = Literal["weighted_score", "reciprocal_rank"]
 
 # --- filters as plain data ------------------------------------------------------------------------
@@ -240,7 +247,11 @@ class HybridQueryPlan(BaseModel):
         keywords: the keywords in ``query``, best first, for reasons.
         query_properties: BM25 properties with boosts (``title^2``).
         alpha: weight of the vector leg (0: keyword only, 1: vector only).
-        vectors: target vector name -> query vector. One entry: a single-target search.
+        vectors: target vector name -> query vector. One entry: a single-target search. Two
+            (``content`` and ``behavior``): a multi-target search with ``TargetVectors.manual_weights``,
+            whose vector leg ranks by ``sum_t weight_t x cosine distance_t`` and only reaches items that
+            have every target vector (WEAVIATE_SEMANTICS.md §9.4); items without a behaviour vector are
+            served by the plan's ``cold-items`` query.
         target_weights: for several targets, the manual weight of each (multi-target search, §9).
         fusion_type: Weaviate's hybrid fusion.
         filters: the ``where`` filter as REST JSON (domain, application filter, exclusions).
@@ -419,6 +430,8 @@ def plan(
     popular_domains: Sequence[str] | None = None,
     backfill: bool = True,
     target_weights: Mapping[str, float] | None = None,
+    cold_items: float = 0.0,
+    cold_interest: DomainInterest | None = None,
 ) -> RecommendationPlan:
     """Plan the Weaviate queries for one list of ``k`` recommendations (pure: no request is made).
 
@@ -444,6 +457,12 @@ def plan(
             (one query each); with interests, the backfill stays within them too.
         backfill: add a popularity query that runs only when the others return fewer than k items.
         target_weights: multi-target weights by named vector (issue 7); None: the content vector only.
+        cold_items: share of slots kept for items without a behaviour vector (new or never interacted with),
+            served by one content-only hybrid query (``cold-items``) with ``cold_interest`` within the
+            interests' domains. Added only when some interest query searches the ``behavior`` vector,
+            because that multi-target search cannot return such items (§9.4). An unused slot goes back to
+            the other queries' candidates.
+        cold_interest: the interest for the cold-items query (its vector and keywords; behaviour ignored).
 
     Returns:
         The plan; ``recommend`` runs exactly its queries.
@@ -476,7 +495,12 @@ def plan(
         if sum(weights.values()) <= 0:
             weights = {name: 1.0 for name in weights}
         explore = exploration if exploration_interest is not None else 0.0
-        slots = plan_slots(weights, k, explore)
+        uses_behavior = (target_weights or {}).get(BEHAVIOR_VECTOR, 0.0) > 0 and any(
+            i.extra_vectors.get(BEHAVIOR_VECTOR) is not None for i in interests)
+        n_cold = 0
+        if uses_behavior and cold_items > 0 and cold_interest is not None and k > 0:
+            n_cold = min(k, max(1, round(k * cold_items)))
+        slots = plan_slots(weights, k - n_cold, explore)
         for name, interest in by_name.items():
             quotas[name] = slots[name]
             if slots[name] == 0 and k > 0 and len(by_name) > 1:
@@ -501,6 +525,19 @@ def plan(
                 fusion_type=fusion_type,
                 filters=all_of(_contains_none_text("domain", known), filters, exclusion),
                 include_vectors=include_vectors,
+            ))
+        if n_cold > 0 and cold_interest is not None:
+            name = "cold-items"
+            quotas[name] = n_cold
+            known = [i.domain for i in interests if i.domain is not None]
+            within = {"path": ["domain"], "operator": "ContainsAny", "valueTextArray": known} if known else None
+            content_only = DomainInterest(domain=None, weight=cold_items, keywords=list(cold_interest.keywords),
+                                          vector=cold_interest.vector)
+            queries.append(_hybrid_for(
+                content_only, name=name, source="cold_items", collection=collection, slots=n_cold,
+                limit=max(n_cold, min(pool, 3 * n_cold + 2)), weight=cold_items, alpha=alpha,
+                query_keywords=query_keywords, boosts=boosts, target_weights=None, fusion_type=fusion_type,
+                filters=all_of(within, NO_BEHAVIOR_FILTER, filters, exclusion), include_vectors=include_vectors,
             ))
     else:
         basis = "popular"

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 __all__ = ["ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
 
 #: How a recommendation was found.
-Source = Literal["interest", "exploration", "text", "popular", "similar"]
+Source = Literal["interest", "exploration", "text", "popular", "similar", "cold_items"]
 
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|NaN|[-+]?Inf)"
 _RELATIVE = re.compile(
@@ -62,7 +62,8 @@ class Reasons(BaseModel):
 
     Attributes:
         source: how it was found: a profile interest, exploration outside the profile, free text (cold
-            start), popularity (cold start / backfill), or item similarity.
+            start), popularity (cold start / backfill), item similarity, or ``cold_items``: an item nobody has
+            interacted with yet (no behaviour vector), found by its content within the user's domains.
         domain: the interest domain the item serves (the query's domain filter), None when not domain-bound.
         domain_weight: that interest's weight in the profile (or the share used for exploration).
         matched_keywords: the user's keywords found in the item's keywords or title (the user's wording).
@@ -173,6 +174,8 @@ def describe(reasons: Reasons | None, parts: bool = True) -> str:
         head = "matches your text" + (f" in {reasons.domain}" if reasons.domain else "")
     elif reasons.source == "similar":
         head = "similar item"
+    elif reasons.source == "cold_items":
+        head = "new item" + (f" in {reasons.domain}" if reasons.domain else "")
     else:
         head = "popular" + (f" in {reasons.domain}" if reasons.domain else "")
     bits = [head]

@@ -15,6 +15,15 @@ score only orders the list and decides refills when a domain runs short. The def
 choice until the evaluation harness reports validation numbers for both (issue 5: defaults come from
 validation, not guesses).
 
+Behaviour (issue 7). When items have ``behavior`` vectors (`plugin.behavior.train_behavior`) and the user
+has one (the recency-weighted mean of their items'), each interest query's vector leg is a multi-target
+search over ``content`` and ``behavior`` with manual weights ``1 - behavior_weight`` and
+``behavior_weight`` (settings). Such a search cannot return items without a behaviour vector
+(WEAVIATE_SEMANTICS.md §9.4), so the plan adds one content-only ``cold-items`` query, filtered to items
+without one (``behavior_events`` is null) within the user's domains, with ``cold_item_share`` of the slots;
+when no such item matches, its slot goes back to the other queries. ``behavior_weight=0`` is the
+content-only recommender.
+
 Everything the recommender sends to Weaviate is in a `RecommendationPlan` (`Recommender.plan`), and
 `recommend` runs exactly that plan, so applications can inspect or run the same queries themselves.
 """
@@ -39,6 +48,7 @@ from ..schema.identity import item_uuid, user_uuid
 from ..settings import Settings
 from .profiles import get_profile
 from .query_plan import (
+    BEHAVIOR_VECTOR,
     CONTENT_VECTOR,
     ITEM_RETURN_PROPERTIES,
     DomainInterest,
@@ -549,7 +559,19 @@ class Recommender:
             fusion=s.fusion,
             exclude_items=[*ctx.seen, *[str(x) for x in exclude]],
             filters=filter_to_data(filters), popular_domains=domains,
+            target_weights=self.target_weights(), cold_items=s.cold_item_share, cold_interest=ctx.overall,
         )
+
+    def target_weights(self) -> dict[str, float] | None:
+        """The multi-target weights of the hybrid queries' vector leg, from settings (None: content only).
+
+        ``behavior_weight`` w gives ``{"content": 1 - w, "behavior": w}``; w = 0 turns the behaviour vector
+        off (the ``multi-granularity-no-behavior`` ablation).
+        """
+        w = float(self.settings.behavior_weight)
+        if w <= 0:
+            return None
+        return {CONTENT_VECTOR: 1.0 - w, BEHAVIOR_VECTOR: w}
 
     def _user_context(self, user_id: str, *, domains: Sequence[str] | None, cold_start: bool) -> _UserContext:
         seen_future = self._submit(self._seen_items, user_id)  # independent of the profile read

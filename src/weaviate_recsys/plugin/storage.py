@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import threading
 import uuid as uuidlib
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -58,6 +60,7 @@ __all__ = [
 _CHUNK = 60_000  # characters per parameters chunk (one field-tokenized term each)
 _PAGE = 10_000  # Weaviate's default QUERY_MAXIMUM_RESULTS: offset + limit may not exceed it
 _ID_CHUNK = 500  # ids per `_id contains_any` request
+_WRITE_CONCURRENCY = 2  # batch requests in flight at once (encoding one while the server stores another)
 
 
 @dataclass(frozen=True)
@@ -100,22 +103,58 @@ def user_interest_uuid(user_id: str, domain: str) -> str:
     return generate_uuid5(json.dumps([user_id, domain]), "UserInterest")
 
 
+# Collections each client has seen exist (positive answers only), so the hot paths (`record`, `get_profile`)
+# do not pay a schema round trip per collection on every call. A collection deleted while a process runs then
+# surfaces as a failed query (ConnectionFailed) rather than SchemaMissing.
+_known_lock = threading.Lock()
+_known: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _known_to(client: Any) -> set[str]:
+    with _known_lock:
+        try:
+            return set(_known.get(client, ()))
+        except TypeError:  # a client that cannot be weakly referenced: no cache
+            return set()
+
+
+def _remember(client: Any, names: Iterable[str]) -> None:
+    with _known_lock:
+        try:
+            _known.setdefault(client, set()).update(names)
+        except TypeError:
+            pass
+
+
 def ensure_model_collections(client: weaviate.WeaviateClient, settings: Settings) -> None:
-    """Create (or bring up to the contract) the collections the interest model owns: Domain, UserInterest."""
+    """Create (or bring up to the contract) the collections the interest model owns: Domain, UserInterest.
+
+    Done once per client and prefix (the schema is checked again in a new process).
+    """
     from ..schema import register_schema
     from ..schema.contracts import DOMAIN, USER_INTEREST
 
+    marker = f"\x00ensured:{settings.prefix}"
+    if marker in _known_to(client):
+        return
     register_schema(client, settings.prefix, contracts=[DOMAIN, USER_INTEREST])
+    names = Names.of(settings)
+    _remember(client, [marker, names.domain, names.user_interest])
 
 
 def require_collections(client: weaviate.WeaviateClient, names: Iterable[str]) -> None:
-    """Raise `SchemaMissing` naming the first collection that does not exist."""
+    """Raise `SchemaMissing` naming the first collection that does not exist (existing ones are remembered
+    per client, so a later call asks Weaviate only about the others)."""
+    known = _known_to(client)
     try:
         for name in names:
+            if name in known:
+                continue
             if not client.collections.exists(name):
                 raise SchemaMissing(
                     f"The collection {name!r} does not exist: run `weaviate-recsys schema create` (and load data) first."
                 )
+            _remember(client, [name])
     except WeaviateBaseError as e:
         raise ConnectionFailed(f"Could not read the schema from Weaviate: {e}. Check that Weaviate is running.") from e
 
@@ -203,35 +242,49 @@ def fetch_by_ids(
 
 def write_objects(
     client: weaviate.WeaviateClient, name: str, objects: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]],
-    batch_size: int = 500, progress: Callable[[int], None] | None = None,
+    batch_size: int = 500, progress: Callable[[int], None] | None = None, concurrency: int = _WRITE_CONCURRENCY,
 ) -> list[WriteFailure]:
     """Upsert ``(uuid, properties, vectors)`` in batches; returns the objects Weaviate rejected.
 
     Uses the client's synchronous batch call (``data.insert_many``, one gRPC BatchObjects request per
-    ``batch_size`` objects): no background thread, so a one-object update returns as soon as it is stored.
-    Objects that fail are retried once (a transient error should not leave a user without a profile).
+    ``batch_size`` objects): no background thread for a single batch, so a one-object update returns as soon
+    as it is stored. With several batches, ``concurrency`` of them are in flight at once, so the client's
+    encoding of one batch overlaps the server's storing of another (as ``batch.fixed_size(concurrent_requests)``
+    does). Objects that fail are retried once (a transient error should not leave a user without a profile).
     """
     from weaviate.classes.data import DataObject
 
     coll = _collection(client, name)
     pending = list(objects)
     failures: list[WriteFailure] = []
+
+    def send(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> Any:
+        try:
+            return coll.data.insert_many([DataObject(properties=p, uuid=u, vector=v or None) for u, p, v in chunk])
+        except WeaviateBaseError as e:
+            raise _wrap(f"Writing to {name}")(e) from e
+
     for attempt in range(2):
         if not pending:
             break
         failed: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
         failures = []
-        for start in range(0, len(pending), batch_size):
-            chunk = pending[start:start + batch_size]
-            try:
-                res = coll.data.insert_many([DataObject(properties=p, uuid=u, vector=v or None) for u, p, v in chunk])
-            except WeaviateBaseError as e:
-                raise _wrap(f"Writing to {name}")(e) from e
+        chunks = [pending[start:start + batch_size] for start in range(0, len(pending), batch_size)]
+
+        def handle(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]], res: Any, first: bool) -> None:
             for idx, err in (res.errors or {}).items():
                 failed.append(chunk[idx])
                 failures.append(WriteFailure(chunk[idx][0], str(getattr(err, "message", err))))
-            if progress is not None and attempt == 0:
+            if progress is not None and first:
                 progress(len(chunk))
+
+        if len(chunks) > 1 and concurrency > 1:
+            with ThreadPoolExecutor(max_workers=concurrency) as pool:
+                for chunk, res in zip(chunks, pool.map(send, chunks)):
+                    handle(chunk, res, attempt == 0)
+        else:
+            for chunk in chunks:
+                handle(chunk, send(chunk), attempt == 0)
         pending = failed
     return failures
 
@@ -346,8 +399,10 @@ def clear_model_cache() -> None:
 def stored_model_version(client: weaviate.WeaviateClient, settings: Settings) -> str | None:
     """The version of the stored model (one small request), or None when none is stored."""
     names = Names.of(settings)
-    if not client.collections.exists(names.domain):
-        return None
+    if names.domain not in _known_to(client):
+        if not client.collections.exists(names.domain):
+            return None
+        _remember(client, [names.domain])
     try:
         obj = _collection(client, names.domain).query.fetch_object_by_id(model_uuid("classifier"), return_properties=["version"])
     except WeaviateBaseError as e:

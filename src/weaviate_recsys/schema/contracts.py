@@ -114,6 +114,8 @@ ITEM = CollectionContract(
         PropertySpec("popularity", DataType.NUMBER, None, "Popularity score from the input, if any."),
         PropertySpec("created_at", DataType.DATE, None, "When the item was created or published."),
         PropertySpec("content_hash", DataType.TEXT, _F, "Hash of the loaded fields and model; unchanged rows skip."),
+        PropertySpec("behavior_events", DataType.INT, None,
+                     "Interactions behind the `behavior` vector (null: none, the item is content-only)."),
     ),
     vectors=(
         VectorSpec("content", description="Embedding of title, categories, brand, tags and description."),
