@@ -728,7 +728,7 @@ def behavior() -> None:
 @connection_options
 @output_options
 @click.option("--dim", type=click.IntRange(min=1), default=None,
-              help="Vector dimension.  [env var: WEAVIATE_RECSYS_BEHAVIOR_DIM; default: 64]")
+              help="Vector dimension.  [env var: WEAVIATE_RECSYS_BEHAVIOR_DIM; default: 512]")
 def behavior_train(settings: Settings, output_format: str, quiet: bool, dim: int | None) -> None:
     """Learn item behaviour vectors from the stored interactions and write them onto the items.
 

@@ -66,12 +66,17 @@ def test_unknown_method_is_a_usage_error_that_lists_the_choices(files) -> None:
     assert "Unknown method 'magic'; choose from: most-popular, item-knn" in result.output
 
 
-def test_a_method_that_is_not_available_says_why(files) -> None:
+def test_a_method_that_is_not_available_says_why(files, monkeypatch) -> None:
+    from weaviate_recsys.eval import registry
+
     items, ratings, _ = files
+    spec = registry.MethodSpec("needs-a-gpu", lambda ctx: None, "a method this machine cannot run",
+                               unavailable=lambda: "no accelerator here")
+    monkeypatch.setitem(registry.METHODS, spec.name, spec)
     result = CliRunner().invoke(main, ["eval", "--items", str(items), "--interactions", str(ratings),
-                                       "--methods", "multi-granularity-no-macro"])
+                                       "--methods", "needs-a-gpu"])
     assert result.exit_code == 2
-    assert "cannot run" in result.output
+    assert "cannot run" in result.output and "no accelerator here" in result.output
 
 
 def test_bad_split_is_a_usage_error(files) -> None:

@@ -19,7 +19,7 @@ TOPICS = {
 }
 
 
-def test_multi_granularity_trains_on_the_training_part_and_never_returns_training_items() -> None:
+def _synthetic() -> tuple:
     rng = np.random.default_rng(7)
     topics = list(TOPICS)
     items = []
@@ -36,6 +36,11 @@ def test_multi_granularity_trains_on_the_training_part_and_never_returns_trainin
     vectors = rng.normal(size=(40, 8)).astype(np.float32)
     vectors += 3 * np.eye(8, dtype=np.float32)[np.arange(40) % 4]
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return data, split, vectors
+
+
+def test_multi_granularity_trains_on_the_training_part_and_never_returns_training_items() -> None:
+    data, split, vectors = _synthetic()
     with lite.connect() as client:
         catalog = load_catalog(client, data, split, vectors, prefix="EvalMg", domain_level=2, interactions=True)
         method = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8)).fit(split.training)
@@ -51,3 +56,27 @@ def test_multi_granularity_trains_on_the_training_part_and_never_returns_trainin
     # Each user buys within one topic: most held-out items are found (chance would be ~5/36 per user).
     hits = sum(split.training.item_ids[split.test[u][0]] in r for u, r in zip(split.users, lists))
     assert hits >= 6
+
+
+def test_ablations_reuse_the_full_methods_profiles_and_switch_one_part_off() -> None:
+    from weaviate_recsys.eval.registry import ABLATIONS
+
+    data, split, vectors = _synthetic()
+    fitted: dict = {}
+    with lite.connect() as client:
+        catalog = load_catalog(client, data, split, vectors, prefix="EvalAb", domain_level=2, interactions=True)
+        full = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), fitted=fitted).fit(split.training)
+        full.close()
+        for name, (overrides, _) in ABLATIONS.items():
+            method = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), name=name,
+                                      overrides=overrides, fitted=fitted).fit(split.training)
+            try:
+                assert method.fit_reports["reused"] is True
+                for key, value in overrides.items():
+                    assert getattr(method.settings, key) == value
+                lists = method.recommend(split.users, 5)
+            finally:
+                method.close()
+            for user, recommended in zip(split.users, lists):
+                seen = {split.training.item_ids[i] for i in split.training.histories[user]}
+                assert recommended and not seen & set(recommended), name

@@ -39,10 +39,11 @@ USERS = [
 ]
 
 INTERACTIONS = [
-    {"user_id": "pen-fan", "item_id": "w1", "kind": "purchase", "seq": 0},
-    {"user_id": "pen-fan", "item_id": "w3", "kind": "purchase", "seq": 1},
-    {"user_id": "pen-fan", "item_id": "w2", "kind": "view", "seq": 2},
-    {"user_id": "pen-fan", "item_id": "p2", "kind": "purchase", "seq": 3},
+    # The pens are pen-fan's most recent interest (recency weighting is strong by default, issue 7).
+    {"user_id": "pen-fan", "item_id": "p2", "kind": "purchase", "seq": 0},
+    {"user_id": "pen-fan", "item_id": "w1", "kind": "purchase", "seq": 1},
+    {"user_id": "pen-fan", "item_id": "w3", "kind": "purchase", "seq": 2},
+    {"user_id": "pen-fan", "item_id": "w2", "kind": "view", "seq": 3},
     {"user_id": "paper-fan", "item_id": "p1", "kind": "purchase", "seq": 0},
     {"user_id": "paper-fan", "item_id": "p2", "kind": "purchase", "seq": 1},
     {"user_id": "paper-fan", "item_id": "p3", "kind": "cart", "seq": 2},

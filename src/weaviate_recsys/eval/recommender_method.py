@@ -5,8 +5,9 @@ collections (``load_catalog(..., interactions=True)``): ``train_domains`` then `
 ``recommend`` calls ``Recommender.recommend`` per user; the recommender excludes the items the user
 interacted with, which in these collections are exactly the training items.
 
-Ablations need switches the recommender does not expose yet; they stay unavailable in the registry
-until it does.
+Ablations are the same recommender with one part switched off through its settings (for example
+``alpha=1`` drops the keyword leg); they reuse the profiles the full method built on the same training part,
+since profiles do not depend on how queries are run.
 """
 
 from __future__ import annotations
@@ -29,21 +30,34 @@ class MultiGranularity(Method):
     name = "multi-granularity"
 
     def __init__(self, client: Any, catalog: LoadedCatalog, settings: Settings | None = None,
-                 embedder: Any = None) -> None:
+                 embedder: Any = None, *, name: str = "multi-granularity",
+                 overrides: dict[str, Any] | None = None, fitted: dict[int, Any] | None = None) -> None:
+        """Args:
+            name: the report name (an ablation's name).
+            overrides: settings that switch a part off (e.g. ``{"alpha": 1.0}``).
+            fitted: shared between the full method and its ablations: training sets whose domains and
+                profiles are already built in these collections, so they are not built again.
+        """
         self.client = client
         self.catalog = catalog
-        self.settings = (settings or Settings()).model_copy(update={"prefix": catalog.prefix})
+        self.name = name
+        self.settings = (settings or Settings()).model_copy(update={"prefix": catalog.prefix, **(overrides or {})})
         self.embedder = embedder
         self.fit_reports: dict[str, Any] = {}
+        self._fitted = fitted if fitted is not None else {}
         self._recommender: Any = None
 
     def fit(self, training: TrainingSet) -> MultiGranularity:
         from ..plugin import Recommender, build_profiles, train_domains
 
-        self.fit_reports["domains"] = train_domains(self.client, self.settings).model_dump(mode="json")
-        self.fit_reports["profiles"] = build_profiles(
-            self.client, settings=self.settings, embedder=self.embedder
-        ).model_dump(mode="json")
+        if id(training) in self._fitted:
+            self.fit_reports = {"reused": True, **self._fitted[id(training)]}
+        else:
+            self.fit_reports["domains"] = train_domains(self.client, self.settings).model_dump(mode="json")
+            self.fit_reports["profiles"] = build_profiles(
+                self.client, settings=self.settings, embedder=self.embedder
+            ).model_dump(mode="json")
+            self._fitted[id(training)] = dict(self.fit_reports)
         self._recommender = Recommender(self.client, self.settings, embedder=self.embedder)
         return self
 

@@ -54,6 +54,7 @@ CONTRACT_METHODS = (
     "multi-granularity-no-macro",
     "multi-granularity-no-micro",
     "multi-granularity-no-vector",
+    "multi-granularity-no-behavior",
 )
 
 EASE_L2_GRID = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
@@ -133,17 +134,6 @@ def _content_recency(ctx: MethodContext) -> Method:
     return ContentVector(vectors, ContentVectorConfig(decay=best), name="content-vector-recency")
 
 
-def _not_yet(what: str) -> Callable[[], str | None]:
-    def check() -> str | None:
-        return f"{what} is not part of this installation yet"
-
-    return check
-
-
-def _multi_granularity_missing(ctx: MethodContext) -> Method:
-    raise ConfigurationError("This ablation of the multi-granularity recommender is not available yet.")
-
-
 for _spec in (
     MethodSpec("most-popular", lambda ctx: MostPopular(), "items by training popularity"),
     MethodSpec("item-knn", lambda ctx: ItemKNN(ItemKNNConfig()), "item-kNN, cosine on co-occurrence, all neighbours"),
@@ -195,24 +185,50 @@ def _recommender_missing() -> str | None:
     return None
 
 
-def _multi_granularity(ctx: MethodContext) -> Method:
-    from .recommender_method import MultiGranularity
+#: Each ablation is the full recommender with one part switched off through its settings.
+ABLATIONS: dict[str, tuple[dict[str, Any], str]] = {
+    "multi-granularity-no-macro": ({"domain_filter": False}, "without macro: no domain filters, one overall interest"),
+    "multi-granularity-no-micro": ({"alpha": 1.0}, "without micro: no keyword (BM25) leg, alpha = 1"),
+    "multi-granularity-no-vector": ({"alpha": 0.0}, "without vectors: keyword leg only, alpha = 0"),
+    "multi-granularity-no-behavior": ({"behavior_weight": 0.0}, "without the behaviour vector: content vector only"),
+}
 
-    return MultiGranularity(ctx.client, ctx.catalog, ctx.settings)
+
+def _multi_granularity_builder(name: str, overrides: dict[str, Any]) -> Callable[[MethodContext], Method]:
+    def build(ctx: MethodContext) -> Method:
+        from .recommender_method import MultiGranularity
+
+        # Profiles do not depend on query settings: the full method and its ablations share one fit.
+        fitted = ctx.tuning.setdefault("_multi_granularity_fitted", {})
+        return MultiGranularity(ctx.client, ctx.catalog, ctx.settings, name=name, overrides=overrides, fitted=fitted)
+
+    return build
+
+
+def _ablation_missing(overrides: dict[str, Any]) -> Callable[[], str | None]:
+    def check() -> str | None:
+        reason = _recommender_missing()
+        if reason:
+            return reason
+        unknown = [k for k in overrides if k not in Settings.model_fields]
+        return f"the recommender has no setting {unknown[0]!r} to switch this part off" if unknown else None
+
+    return check
 
 
 register_method(
     MethodSpec(
-        "multi-granularity", _multi_granularity, "the project's recommender: domains, keywords, interest vectors",
+        "multi-granularity", _multi_granularity_builder("multi-granularity", {}),
+        "the project's recommender: domains, keywords, interest vectors",
         needs_vectors=True, needs_weaviate=True, needs_interactions=True, unavailable=_recommender_missing,
     )
 )
-for _name in CONTRACT_METHODS[7:]:
+for _name, (_overrides, _description) in ABLATIONS.items():
     register_method(
         MethodSpec(
-            _name, _multi_granularity_missing, "an ablation of the multi-granularity recommender",
+            _name, _multi_granularity_builder(_name, _overrides), _description,
             needs_vectors=True, needs_weaviate=True, needs_interactions=True,
-            unavailable=_not_yet("a switch in the recommender that turns this part off"),
+            unavailable=_ablation_missing(_overrides),
         )
     )
 

@@ -40,6 +40,9 @@ from .reasons import Reasons, ScoreParts, parse_explain_score
 from .recommend import AudienceMember, Recommendation, Recommender
 from .reranking import RankedCandidate, select_with_quotas
 
+# Behaviour vectors (issue 7): behavior.py
+from .behavior import BehaviorConfig, BehaviorEmbedding, BehaviorReport, fit_behavior, train_behavior
+
 __all__ = [
     "ESTIMATORS",
     "BuildReport",
@@ -92,4 +95,10 @@ __all__ = [
     "parse_explain_score",
     "plan_slots",
     "select_with_quotas",
+    # behaviour vectors
+    "BehaviorConfig",
+    "BehaviorEmbedding",
+    "BehaviorReport",
+    "fit_behavior",
+    "train_behavior",
 ]

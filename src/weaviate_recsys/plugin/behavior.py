@@ -76,7 +76,7 @@ class BehaviorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     method: Literal["cooccurrence", "user_item"] = "cooccurrence"
-    dim: int = Field(default=64, ge=1)
+    dim: int = Field(default=512, ge=1)
     power: float = Field(default=0.5, ge=0.0)
     seed: int = 0
 

@@ -209,18 +209,6 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     ok = doc_col >= 0
     W = sp.csr_matrix((doc_w[ok], (doc_user[ok], doc_col[ok])), shape=(n_users, n_docs))
     W.sum_duplicates()
-    # Semantic interests (content and behaviour vectors) follow their own, usually shorter, recency
-    # (issue 7: chosen on the validation split; settings.interest_half_life_*). None: the macro one.
-    W_sem = W
-    if settings.interest_half_life_steps is not None or settings.interest_half_life_days is not None:
-        w_sem = event_weights(
-            ev.user, ev.kind_weight, ev.rating, ev.timestamp, ev.seq, n_users,
-            settings.interest_half_life_days or settings.half_life_days,
-            settings.interest_half_life_steps or settings.half_life_steps,
-        )
-        sem_w = np.concatenate([w_sem, w_sem[text_rows], np.full(n_stated, STATED_INTEREST_WEIGHT)])
-        W_sem = sp.csr_matrix((sem_w[ok], (doc_user[ok], doc_col[ok])), shape=(n_users, n_docs))
-        W_sem.sum_duplicates()
     counts_m = sp.csr_matrix((np.ones(int(ok.sum())), (doc_user[ok], doc_col[ok])), shape=(n_users, n_docs))
 
     own_texts = [ev.text[i] for i in text_rows] + [ev.stated[u] for u in stated_users]
@@ -271,13 +259,13 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     # --- micro keywords and semantic vectors, overall --------------------------------------------------
     keywords = model.extractor.top_keywords(W @ terms, settings.top_keywords) if terms.shape[1] else [[] for _ in range(n_users)]
     if dim:
-        interest, has_interest = interest_vectors(W_sem, vectors, has_vec)
+        interest, has_interest = interest_vectors(W, vectors, has_vec)
     else:
         interest, has_interest = np.zeros((n_users, 0), dtype=np.float32), np.zeros(n_users, dtype=bool)
     behavior_vecs, has_behavior = None, None
     if catalog.behavior is not None and catalog.has_behavior is not None and catalog.has_behavior.any():
         # Same recency weights as the content interest, over the item columns only (issue 7).
-        behavior_vecs, has_behavior = interest_vectors(W_sem[:, :n_items], catalog.behavior, catalog.has_behavior)
+        behavior_vecs, has_behavior = interest_vectors(W[:, :n_items], catalog.behavior, catalog.has_behavior)
 
     # --- per top domain --------------------------------------------------------------------------------
     domains = [top_domains(macro[u], model.domain_names, settings.min_domain_weight, settings.max_domains) for u in range(n_users)]
@@ -297,7 +285,7 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
         kws = model.extractor.top_keywords(sub @ terms[cols], settings.domain_keywords) if len(cols) and terms.shape[1] else [[] for _ in us]
         ev_counts = np.asarray(counts_m[rows][:, cols[cols < n_items]].sum(axis=1)).ravel() if len(cols) else np.zeros(len(us))
         if dim and len(cols):
-            dv, dok = interest_vectors(W_sem[rows][:, cols] if W_sem is not W else sub, vectors[cols], has_vec[cols])
+            dv, dok = interest_vectors(sub, vectors[cols], has_vec[cols])
         else:
             dv, dok = np.zeros((len(us), dim), dtype=np.float32), np.zeros(len(us), dtype=bool)
         centroid = model.domain_centroids.get(name)

@@ -585,6 +585,8 @@ class Recommender:
             return _UserContext(user_id, "popular", [], None, [], [])
         seen = seen_future.result()
         interests, overall, keywords = interests_from_profile(profile, domains)
+        if not self.settings.domain_filter and overall is not None:
+            interests = [overall]  # macro switched off: one query over the whole catalog, no domain filter
         if any(i.vector is not None or i.keywords for i in interests):
             # No events: the profile came from what the user wrote about themselves (cold start).
             basis = "profile" if profile.event_count > 0 else "stated_interests"
