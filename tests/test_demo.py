@@ -14,6 +14,7 @@ def test_demo_loads_builds_and_recommends_with_reasons(tmp_path: Path) -> None:
     out = result.output
     assert "Loaded items: 255 read, 255 written, 0 unchanged, 0 rejected" in out
     assert "Loaded interactions: 910 read, 910 written" in out
+    assert "Behaviour vectors: " in out and " of 255 items" in out
     assert "User u000" in out and "User newcomer" in out
     # The brand-new user only wrote about sourdough and a stand mixer: cold start serves Kitchen items.
     newcomer = out.split("User newcomer", 1)[1].split("Anonymous visitor", 1)[0]

@@ -771,7 +771,7 @@ def behavior_train(settings: Settings, output_format: str, quiet: bool, dim: int
 @click.option("--quiet", "-q", is_flag=True, help="No progress notes on stderr.")
 def demo(k: int, prefix: str | None, url: str | None, grpc_port: int | None, data_dir: str | None,
          quiet: bool) -> None:
-    """The main job on the bundled sample catalog: schema, load, domains, profiles, recommendations."""
+    """The main job on the bundled sample catalog: schema, load, domains, behaviour, profiles, recommendations."""
     from .demo import run_demo
 
     settings = get_settings(url=url, grpc_port=grpc_port, data_dir=data_dir, prefix=prefix or "Demo")
@@ -783,6 +783,9 @@ def demo(k: int, prefix: str | None, url: str | None, grpc_port: int | None, dat
     m = result.domains.metrics
     click.echo(f"Domain classifier: {len(result.domains.domains)} domains, "
                f"cross-validated accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}")
+    b = result.behavior
+    click.echo(f"Behaviour vectors: {b.items_with_vector} of {b.items} items, {b.dim} dimensions, "
+               f"from {b.used_interactions} interactions")
     p = result.profiles
     click.echo(f"Profiles: {p.built} users built from {p.events} events")
     for user in result.users:

@@ -1,7 +1,7 @@
 """The main job end to end on the bundled sample catalog: what `make demo` runs.
 
-Creates the schema, loads the sample items, users, interactions and reviews, trains the domain model,
-builds every user's interest profile and recommends for a few users, one of them brand new.
+Creates the schema, loads the sample items, users, interactions and reviews, trains the domain model and
+the behaviour vectors, builds every user's interest profile and recommends for a few users, one of them brand new.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from .loaders import LoadResult, load_interactions, load_items, load_users
 from .plugin import BuildReport, DomainModelReport, InterestProfile, Recommendation, Recommender
-from .plugin import build_profiles, get_profile, train_domains
+from .plugin import build_profiles, get_profile, train_behavior, train_domains
+from .plugin import BehaviorReport
 from .schema import register_schema
 from .settings import Settings
 
@@ -38,6 +39,7 @@ class DemoResult(BaseModel):
 
     loads: dict[str, LoadResult]
     domains: DomainModelReport
+    behavior: BehaviorReport
     profiles: BuildReport
     users: list[DemoUser]
     anonymous_query: str
@@ -60,6 +62,7 @@ def run_demo(client: weaviate.WeaviateClient, settings: Settings, embedder: Any 
                                           progress=progress),
     }
     domains = train_domains(client, settings)
+    behavior = train_behavior(client, settings)
     profiles = build_profiles(client, settings=settings, embedder=embedder, progress=progress)
     recommender = Recommender(client, settings, embedder=embedder)
     users = [
@@ -67,5 +70,5 @@ def run_demo(client: weaviate.WeaviateClient, settings: Settings, embedder: Any 
         for u in DEMO_USERS
     ]
     query = "a quiet keyboard and a good monitor for my home office"
-    return DemoResult(loads=loads, domains=domains, profiles=profiles, users=users, anonymous_query=query,
+    return DemoResult(loads=loads, domains=domains, behavior=behavior, profiles=profiles, users=users, anonymous_query=query,
                       anonymous=recommender.recommend_for_text(query, k))

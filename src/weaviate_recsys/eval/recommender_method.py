@@ -1,7 +1,8 @@
 """The project's multi-granularity recommender as an evaluation `Method` (an adapter, not a model).
 
 ``fit`` runs what an application runs on the training part already loaded into the evaluation's
-collections (``load_catalog(..., interactions=True)``): ``train_domains`` then ``build_profiles``.
+collections (``load_catalog(..., interactions=True)``): ``train_domains``, ``train_behavior``, then
+``build_profiles``.
 ``recommend`` calls ``Recommender.recommend`` per user; the recommender excludes the items the user
 interacted with, which in these collections are exactly the training items.
 
@@ -49,11 +50,15 @@ class MultiGranularity(Method):
 
     def fit(self, training: TrainingSet) -> MultiGranularity:
         from ..plugin import Recommender, build_profiles, train_domains
+        from ..plugin.behavior import train_behavior
 
         if id(training) in self._fitted:
             self.fit_reports = {"reused": True, **self._fitted[id(training)]}
         else:
             self.fit_reports["domains"] = train_domains(self.client, self.settings).model_dump(mode="json")
+            # Behaviour vectors come before profiles: a user's behaviour vector is the mean of their items'.
+            # It reads the Interaction collection, which holds the training part only.
+            self.fit_reports["behavior"] = train_behavior(self.client, self.settings).model_dump(mode="json")
             self.fit_reports["profiles"] = build_profiles(
                 self.client, settings=self.settings, embedder=self.embedder
             ).model_dump(mode="json")
