@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 
 import pytest
-import weaviate
 
-import weaviate_recsys.lite as lite
 
 _counter = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[weaviate.WeaviateClient]:
-    """A real weaviate-client bound to an in-process lite server (stopped on close)."""
-    c = lite.connect()
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 @pytest.fixture

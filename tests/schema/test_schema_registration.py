@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
-import weaviate
 from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
 
-import weaviate_recsys.lite as lite
 from weaviate_recsys.errors import SchemaConflict
 from weaviate_recsys.schema import (
     ALL_CONTRACTS,
@@ -24,15 +21,6 @@ from weaviate_recsys.schema import (
 )
 
 _prefixes = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[weaviate.WeaviateClient]:
-    c = lite.connect()
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 @pytest.fixture
