@@ -7,7 +7,7 @@ counts), i.e. a low-rank factorisation of exactly the similarity item-kNN ranks 
 is row ``i`` of ``U |lambda|^power`` (the top ``dim`` eigenpairs), stored L2-normalised so that Weaviate's
 cosine distance compares directions only. The method, dimension and exponent are the defaults of
 `BehaviorConfig`, chosen by NDCG@10 on the amazon-office validation split (see
-``/work/notes/behavior_results.md`` in the project history and `weaviate_recsys.settings`).
+``docs/behavior_validation.md`` and `weaviate_recsys.settings`).
 
 A user's behaviour vector is the recency-weighted mean of their items' behaviour vectors; the interest
 model computes it next to the content interest vector (`plugin.profile_model.compute_profiles`) and stores
