@@ -763,18 +763,16 @@ def behavior_train(settings: Settings, output_format: str, quiet: bool, dim: int
 
 @main.command()
 @click.option("-k", "k", type=click.IntRange(min=1), default=5, show_default=True, help="Recommendations per user.")
-@click.option("--prefix", default=None, help="Collection name prefix for the demo catalog.  [default: Demo]")
-@click.option("--url", default=None, help="Weaviate REST URL.  [env var: WEAVIATE_URL; default: embedded lite server]")
-@click.option("--grpc-port", type=int, default=None, help="Weaviate gRPC port (with --url).  [default: 50051]")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Data directory of the embedded lite server.  [default: ./.weaviate-recsys]")
 @click.option("--quiet", "-q", is_flag=True, help="No progress notes on stderr.")
-def demo(k: int, prefix: str | None, url: str | None, grpc_port: int | None, data_dir: str | None,
-         quiet: bool) -> None:
-    """The main job on the bundled sample catalog: schema, load, domains, behaviour, profiles, recommendations."""
+@connection_options
+def demo(k: int, quiet: bool, settings: Settings) -> None:
+    """The main job on the bundled sample catalog: schema, load, domains, behaviour, profiles, recommendations.
+
+    The demo catalog's collections take the prefix `Demo` unless --prefix (or WEAVIATE_RECSYS_PREFIX) names one.
+    """
     from .demo import run_demo
 
-    settings = get_settings(url=url, grpc_port=grpc_port, data_dir=data_dir, prefix=prefix or "Demo")
+    settings = settings.model_copy(update={"prefix": settings.prefix or "Demo"})
     with connected(settings, quiet) as client:
         result = run_demo(client, settings, k=k)
     for name, load in result.loads.items():
