@@ -77,6 +77,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--diversity", type=float, default=0.0)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--embed-cache", type=Path, default=HERE.parent / "bench-results" / "embed-cache-minilm.npz",
+                        help="MiniLM vectors by text hash, shared with bench_profiles (the set-up, not the "
+                             "embedding, is what this benchmark skips)")
     args = parser.parse_args()
 
     from weaviate_recsys import lite
@@ -88,6 +91,10 @@ def main() -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(prefix=PREFIX + args.embedder.capitalize(), domain_level=2, data_dir=data_dir)
     embedder = HashingEmbedder(dim=384) if args.embedder == "hashing" else get_embedder(settings)
+    if args.embedder == "minilm":
+        from bench_profiles import CachingEmbedder
+
+        embedder = CachingEmbedder(embedder, args.embed_cache)
     marker = data_dir / f"{settings.prefix}.ready"
     result: dict[str, object] = {"dataset": str(args.data), "embedder": args.embedder, "k": args.k}
 
@@ -97,6 +104,8 @@ def main() -> int:
             result["setup"] = "reused " + str(data_dir)
         else:
             result["setup"] = _setup(client, settings, args.data, embedder)
+            if hasattr(embedder, "save"):
+                embedder.save()
             marker.write_text("ok")
         user_ids = sorted({json.loads(line)["user_id"] for line in (args.data / "interactions.jsonl").open()})
         rng = np.random.default_rng(args.seed)

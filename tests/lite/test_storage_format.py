@@ -80,12 +80,14 @@ def test_mixed_vectors_survive_restart(tmp_path) -> None:
     _check(data, expected)
 
 
-def _downgrade_to_format_1(path: str) -> None:
-    """Rewrite a format-2 store the way format 1 laid it out (vectors table, no vectors column)."""
+def _downgrade_to_format_1(path: str, without_rowid: bool = False) -> None:
+    """Rewrite a format-2 store the way format 1 laid it out (vectors table, no vectors column); some
+    format-1 builds declared that table WITHOUT ROWID."""
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("CREATE TABLE vectors (collection TEXT NOT NULL, name TEXT NOT NULL, seq INTEGER NOT NULL, "
-                     "data BLOB NOT NULL)")
+                     "data BLOB NOT NULL" + (", PRIMARY KEY (collection, name, seq)) WITHOUT ROWID"
+                                             if without_rowid else ")"))
         conn.execute("CREATE UNIQUE INDEX vectors_by_seq ON vectors (collection, name, seq)")
         conn.execute("CREATE INDEX vectors_seq ON vectors (seq)")
         for coll, seq, blob in conn.execute("SELECT collection, seq, vectors FROM objects").fetchall():
@@ -96,10 +98,11 @@ def _downgrade_to_format_1(path: str) -> None:
     conn.close()
 
 
-def test_format_1_store_is_migrated_in_place(tmp_path) -> None:
+@pytest.mark.parametrize("without_rowid", [False, True])
+def test_format_1_store_is_migrated_in_place(tmp_path, without_rowid) -> None:
     data = tmp_path / "store"
     expected = _fill(data)
-    _downgrade_to_format_1(store_path(str(data)))
+    _downgrade_to_format_1(store_path(str(data)), without_rowid)
     _check(data, expected)  # first open migrates
     with sqlite3.connect(store_path(str(data))) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()[0] == FORMAT_VERSION

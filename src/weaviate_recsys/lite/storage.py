@@ -150,7 +150,8 @@ class Store:
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='vectors'"
             ).fetchone()
             if has_table:
-                cur = self._conn.execute("SELECT seq, name, data FROM vectors ORDER BY seq, rowid")
+                # by name, not rowid: some format-1 builds declared this table WITHOUT ROWID
+                cur = self._conn.execute("SELECT seq, name, data FROM vectors ORDER BY seq, name")
                 pending: list[tuple[bytes | None, int]] = []
                 seq_now, vecs = None, {}
                 for seq, name, data in cur.fetchall():
