@@ -144,3 +144,12 @@ def test_top_k_fusion_equals_full_fusion_prefix(seed):
     full = relative_score_fusion(sets, scrambled)
     for k in (1, 5, 10, 25, 200):
         assert _explained(relative_score_fusion_top(sets, scrambled, k)) == _explained(full[:k])
+
+
+@pytest.mark.parametrize("value, text", [
+    (0.7, "0.7"), (0.70000005, "0.70000005"), (1e-05, "1e-05"), (0.0001, "0.0001"), (123456.0, "123456"),
+    (1234567.0, "1.234567e+06"), (1e6, "1e+06"), (100.0, "100"), (-2.5, "-2.5"), (3.4028235e38, "3.4028235e+38"),
+    (1.4e-45, "1e-45"), (float("inf"), "+Inf"), (float("-inf"), "-Inf"), (float("nan"), "NaN"), (-0.0, "-0"),
+])
+def test_go_float_str_matches_go_formatting_of_float32(value, text) -> None:
+    assert go_float_str(value) == text

@@ -14,6 +14,7 @@ since profiles do not depend on how queries are run.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..errors import ModelNotTrained
@@ -32,12 +33,14 @@ class MultiGranularity(Method):
 
     def __init__(self, client: Any, catalog: LoadedCatalog, settings: Settings | None = None,
                  embedder: Any = None, *, name: str = "multi-granularity",
-                 overrides: dict[str, Any] | None = None, fitted: dict[int, Any] | None = None) -> None:
+                 overrides: dict[str, Any] | None = None, fitted: dict[int, Any] | None = None,
+                 workers: int = 4) -> None:
         """Args:
             name: the report name (an ablation's name).
             overrides: settings that switch a part off (e.g. ``{"alpha": 1.0}``).
             fitted: shared between the full method and its ablations: training sets whose domains and
                 profiles are already built in these collections, so they are not built again.
+            workers: users served concurrently (the client is thread-safe; the server works meanwhile).
         """
         self.client = client
         self.catalog = catalog
@@ -47,6 +50,7 @@ class MultiGranularity(Method):
         self.fit_reports: dict[str, Any] = {}
         self._fitted = fitted if fitted is not None else {}
         self._recommender: Any = None
+        self.workers = workers
 
     def fit(self, training: TrainingSet) -> MultiGranularity:
         from ..plugin import Recommender, build_profiles, train_domains
@@ -69,10 +73,15 @@ class MultiGranularity(Method):
     def recommend(self, users: Sequence[str], k: int) -> list[list[str]]:
         if self._recommender is None:
             raise ModelNotTrained(f"{self.name}: call fit() on a training set before recommend().")
-        return [
-            [r.item_id for r in self._recommender.recommend(user, k, explain=False, cold_start=True)]
-            for user in users
-        ]
+        rec = self._recommender
+
+        def one(user: str) -> list[str]:
+            return [r.item_id for r in rec.recommend(user, k, explain=False, cold_start=True)]
+
+        if self.workers <= 1:
+            return [one(user) for user in users]
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:  # users in flight at once
+            return list(pool.map(one, users))
 
     def close(self) -> None:
         if self._recommender is not None:

@@ -76,16 +76,25 @@ class EvaluationConfig(BaseModel):
 
 @contextlib.contextmanager
 def _weaviate(settings: Settings) -> Iterator[Any]:
-    """A client for the evaluation: ``settings.url`` if set, else a fresh lite server in a temporary directory."""
+    """A client for the evaluation: ``settings.url`` if set, else a fresh lite server in a temporary directory.
+
+    The lite server runs in a child process: the evaluation's queries and the server's work then use both
+    cores (in one process they would share one interpreter lock).
+    """
     from ..connection import open_client
 
     if settings.url:
         with open_client(settings) as client:
             yield client
         return
+    from .. import lite
+
     with tempfile.TemporaryDirectory(prefix="weaviate-recsys-eval-") as tmp:
-        with open_client(settings.model_copy(update={"data_dir": Path(tmp)})) as client:
+        client = lite.connect(Path(tmp) / "lite", in_process=False)
+        try:
             yield client
+        finally:
+            client.close()
 
 
 def run_evaluation(

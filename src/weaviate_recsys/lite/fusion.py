@@ -41,17 +41,12 @@ def _go_float_str_nonzero(v: float) -> str:
         return "NaN"
     if math.isinf(v):
         return "+Inf" if v > 0 else "-Inf"
-    # Shortest round-trip digits: the correctly rounded p-digit decimal is the closest p-digit
-    # decimal, so the first p that round-trips is the shortest representation.
-    for p in range(1, 10):
-        s = f"{v:.{p - 1}e}"
-        if _to_f32(float(s)) == v:
-            break
-    mantissa, exp_text = s.split("e")
+    # numpy's Dragon4 with unique=True gives the shortest digits that round back to the same float32,
+    # which is what Go's strconv does for 32-bit 'g'; only the layout differs.
+    mantissa, exp_text = np.format_float_scientific(np.float32(v), unique=True, exp_digits=2).split("e")
     exp = int(exp_text)
-    neg = mantissa.startswith("-")
-    digits = mantissa.lstrip("-").replace(".", "")
-    sign = "-" if neg else ""
+    sign = "-" if mantissa.startswith("-") else ""
+    digits = mantissa.lstrip("-").replace(".", "").rstrip("0") or "0"
     if exp < -4 or exp >= 6:
         m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         return f"{sign}{m}e{'-' if exp < 0 else '+'}{abs(exp):02d}"

@@ -160,18 +160,26 @@ def start(
     return LiteServer(None if data_dir is None else os.fspath(data_dir), host, port, grpc_port)
 
 
-def connect(data_dir: str | os.PathLike[str] | None = None, **client_options: Any) -> "weaviate.WeaviateClient":
+def connect(data_dir: str | os.PathLike[str] | None = None, *, in_process: bool = True,
+            **client_options: Any) -> "weaviate.WeaviateClient":
     """Start a lite server and return a normal ``weaviate.WeaviateClient`` bound to it.
 
     Closing the client (``client.close()`` or leaving ``with client:``) stops the server.
 
     Args:
         data_dir: as for :func:`start`.
+        in_process: False runs the server in a child process (`process.spawn`): slower to start, but
+            client and server then use separate cores, which long jobs such as an evaluation need.
         **client_options: passed to ``weaviate.connect_to_custom`` (e.g. ``additional_config``).
     """
     import weaviate
 
-    server = start(data_dir)
+    if in_process:
+        server: Any = start(data_dir)
+    else:
+        from .process import spawn
+
+        server = spawn(data_dir)
     try:
         # skip_init_checks avoids the client's PyPI version lookup (§1.1 row 7); the gRPC health
         # check it would make is done right below instead.
@@ -202,7 +210,7 @@ def connect(data_dir: str | os.PathLike[str] | None = None, **client_options: An
     return client
 
 
-def _check_grpc_health(server: LiteServer) -> None:
+def _check_grpc_health(server: Any) -> None:
     import grpc
     from weaviate.proto.v1 import health_weaviate_pb2
 
