@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -105,7 +106,7 @@ class _ServerProcess:
         self.proc.wait(timeout=60)
 
 
-def run(sizes: list[int], n_queries: int, server_mode: str = "process") -> dict[str, object]:
+def run(sizes: list[int], n_queries: int, server_mode: str = "process", keep: str | None = None) -> dict[str, object]:
     import weaviate
     from weaviate.classes.config import Configure, DataType, Property, Tokenization
     from weaviate.classes.query import Filter
@@ -207,7 +208,11 @@ def run(sizes: list[int], n_queries: int, server_mode: str = "process") -> dict[
             entry["store_mib"] = round(
                 sum(os.path.getsize(os.path.join(data_dir, f)) for f in os.listdir(data_dir)) / 2**20, 1
             )
-        subprocess.run(["rm", "-rf", data_dir], check=False)
+        if keep and n == max(sizes):
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.move(data_dir, keep)  # for profiling start-up: python -m cProfile ... lite.start(keep)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
         result["sizes"][str(n)] = entry  # type: ignore[index]
     return result
 
@@ -218,8 +223,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--server", choices=["process", "inprocess"], default="process")
     parser.add_argument("--out", default=None, help="also write the JSON here")
+    parser.add_argument("--keep", default=None, help="keep the largest size's data directory here")
     args = parser.parse_args()
-    result = run(args.sizes, args.queries, args.server)
+    result = run(args.sizes, args.queries, args.server, args.keep)
     text = json.dumps(result, indent=2)
     if args.out:
         with open(args.out, "w") as f:

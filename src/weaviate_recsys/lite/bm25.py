@@ -688,9 +688,7 @@ class InvertedIndex:
             required = len(terms) if operator == "and" else max(1, minimum_match)
             if required > len(terms):
                 continue
-            acc = np.zeros(size, dtype=np.float64)
-            count = np.zeros(size, dtype=np.int32)
-            touched = False
+            term_docs, term_parts = [], []
             for term, idf in terms:
                 if idf == 0.0:
                     continue
@@ -698,16 +696,21 @@ class InvertedIndex:
                 if arrays is None:
                     continue
                 docs, norm = arrays.normalised(k1, b, avgdl)
-                if mask is not None:
-                    keep = mask[docs]
-                    docs, norm = docs[keep], norm[keep]
-                    if not len(docs):
-                        continue
-                acc[docs] += norm * idf * boost  # · idf · boost
-                count[docs] += 1
-                touched = True
-            if not touched:
+                term_docs.append(docs)
+                term_parts.append(norm * idf * boost)  # · idf · boost
+            if not term_docs:
                 continue
+            all_docs = np.concatenate(term_docs)
+            all_parts = np.concatenate(term_parts)
+            if mask is not None:
+                keep = mask[all_docs]
+                all_docs, all_parts = all_docs[keep], all_parts[keep]
+                if not len(all_docs):
+                    continue
+            # bincount adds each doc's parts in term order starting from 0.0: the same float64
+            # sums as adding term by term
+            acc = np.bincount(all_docs, weights=all_parts, minlength=size)
+            count = np.bincount(all_docs, minlength=size)
             cands = np.flatnonzero(count >= required)
             if not len(cands):
                 continue
@@ -726,13 +729,14 @@ class InvertedIndex:
         sel = _top_indices(scores, docs, limit)
         docs, scores = docs[sel], scores[sel]
         uuid_of = self.uuid_of
-        order = sorted(range(len(docs)), key=lambda i: (-float(scores[i]), uuid_of(int(docs[i]))))
+        score_list, doc_list = scores.astype(np.float64).tolist(), docs.tolist()
+        order = sorted(range(len(doc_list)), key=lambda i: (-score_list[i], uuid_of(doc_list[i])))
         terms_by_prop = {prop.name: group_terms[prop.tokenization] for prop, _ in chosen}
         hits = []
         for i in order:
-            doc = int(docs[i])
+            doc = doc_list[i]
             hits.append(
-                BM25Hit(doc, float(scores[i]), explain_fn=self._explainer(doc, matched_props, terms_by_prop))
+                BM25Hit(doc, score_list[i], explain_fn=self._explainer(doc, matched_props, terms_by_prop))
             )
         return hits
 

@@ -410,7 +410,7 @@ class VectorIndex:
             dist, rows = dist[keep], rows[keep]
         docs = self._row_doc[rows]
         pick = _smallest(dist, docs, limit)
-        return [(int(docs[i]), float(dist[i])) for i in pick]
+        return list(zip(docs[pick].tolist(), dist[pick].astype(np.float64).tolist()))
 
     def _l2_candidates(self, q: np.ndarray, rows: np.ndarray | None, limit: int
                        ) -> tuple[np.ndarray, np.ndarray]:
@@ -434,7 +434,7 @@ class VectorIndex:
         return self._exact(cand, q, None), cand
 
 
-def _smallest(dist: np.ndarray, docs: np.ndarray, k: int) -> list[int]:
+def _smallest(dist: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k smallest distances, ordered by (distance, doc) ascending."""
     n = len(dist)
     if n > k:
@@ -446,7 +446,7 @@ def _smallest(dist: np.ndarray, docs: np.ndarray, k: int) -> list[int]:
     else:
         idx = np.arange(n)
     order = np.lexsort((docs[idx], dist[idx]))
-    return idx[order].tolist()
+    return idx[order]
 
 
 # ==================================================================== multi-target (§9)
@@ -620,20 +620,17 @@ def multi_target_search(
         weights = [_F32(w) for _, _, w in pairs]
 
     lists = [indexes[t].search(q, k, allow) for t, q, _ in pairs]
-    order: dict[int, int] = {}
-    for hits in lists:
-        for doc, _ in hits:
-            if doc not in order:
-                order[doc] = len(order)
-    if not order:
+    if not any(lists):
         return []  # every list empty (§9.4.3)
-    union = np.fromiter(order.keys(), dtype=np.int64, count=len(order))
+    # Column order of the union does not matter: the result is ranked by (distance, uuid) below.
+    list_docs = [np.fromiter((d for d, _ in hits), dtype=np.int64, count=len(hits)) for hits in lists]
+    union = np.unique(np.concatenate(list_docs))
     m = len(union)
     dist = np.full((n_pairs, m), np.inf, dtype=np.float32)
     found = np.zeros((n_pairs, m), dtype=bool)
     for i, hits in enumerate(lists):
         if hits:
-            cols = np.fromiter((order[d] for d, _ in hits), dtype=np.int64, count=len(hits))
+            cols = np.searchsorted(union, list_docs[i])
             dist[i, cols] = np.fromiter((x for _, x in hits), dtype=np.float32, count=len(hits))
             found[i, cols] = True
 
@@ -672,6 +669,11 @@ def multi_target_search(
                 combined = np.where(~found[i], combined + weights[i] * dist[i], combined)
 
     docs = union[keep_cols]
+    if combo != "relative_score" and len(docs) > k:
+        # only docs at or below the k-th combined distance can be returned: rank just those
+        kth = np.partition(combined, k - 1)[k - 1]
+        near = np.flatnonzero(combined <= kth)
+        docs, combined, dist = docs[near], combined[near], dist[:, near]
     keys = [uuid_of(int(d)) for d in docs] if uuid_of is not None else [int(d) for d in docs]
     if combo == "relative_score":
         last = dist[-1]
@@ -687,9 +689,11 @@ def multi_target_search(
 
         ranked = [it[3] for it in sorted(items, key=functools.cmp_to_key(cmp))]
     else:
-        ranked = sorted(range(len(docs)), key=lambda j: (float(combined[j]), keys[j]))
+        values = combined.astype(np.float64).tolist()
+        ranked = sorted(range(len(docs)), key=lambda j: (values[j], keys[j]))
     ranked = ranked[:k]
-    result = [(int(docs[j]), float(combined[j])) for j in ranked]
+    doc_list, value_list = docs.tolist(), combined.astype(np.float64).tolist()
+    result = [(doc_list[j], value_list[j]) for j in ranked]
     if max_distance is not None:
         x = float(max_distance)
         if combo != "relative_score" and x > 0:

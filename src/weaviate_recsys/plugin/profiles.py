@@ -624,10 +624,12 @@ def record(
     return profile
 
 
-def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None) -> InterestProfile:
+def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None, *,
+                submit: Callable[..., Any] | None = None) -> InterestProfile:
     """The stored profile of one user (User object plus its UserInterest objects).
 
     When no profile was built for the user yet, it is computed on the fly (not stored; ``stored=False``).
+    ``submit(fn, *args) -> Future`` (a thread pool's ``submit``) reads the two collections concurrently.
 
     Raises:
         UnknownUser: the user has no User object and no interactions.
@@ -635,6 +637,9 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     """
     settings = settings or Settings()
     names = Names.of(settings)
+    interests = None
+    if submit is not None:
+        interests = submit(fetch_where, client, names.user_interest, "user_id", [user_id], None, True)
     try:
         objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
     except ConnectionFailed:
@@ -651,8 +656,9 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
             )
         return batch.profile(0)
     p = user.properties
-    rows = sorted(fetch_where(client, names.user_interest, "user_id", [user_id], include_vector=True),
-                  key=lambda o: (o.properties.get("rank") or 0))
+    found = interests.result() if interests is not None else fetch_where(
+        client, names.user_interest, "user_id", [user_id], include_vector=True)
+    rows = sorted(found, key=lambda o: (o.properties.get("rank") or 0))
     domains = list(zip(p.get("domains") or [], [float(x) for x in p.get("domain_weights") or []]))
     keywords = list(zip(p.get("keywords") or [], [float(x) for x in p.get("keyword_weights") or []]))
     domain_keywords = {}

@@ -62,6 +62,7 @@ from .query_plan import (
 from .query_plan import plan as build_plan
 from .reasons import Reasons, ScoreParts, matched_keywords, parse_explain_score
 from .reranking import RankedCandidate, select_with_quotas
+from .storage import collection_handle
 
 __all__ = ["Recommender", "Recommendation", "AudienceMember", "RRF_K"]
 
@@ -453,7 +454,7 @@ class Recommender:
         members: dict[str, AudienceMember] = {}
         fetch = max(3 * k, k + 10)
         if domain and self._exists(self.user_interest_collection):
-            coll = self.client.collections.get(self.user_interest_collection)
+            coll = collection_handle(self.client, self.user_interest_collection)
             target = _vector_name("UserInterest")
             res = coll.query.near_vector(
                 query, target_vector=target, limit=fetch, filters=Filter.by_property("domain").equal(domain),
@@ -467,7 +468,7 @@ class Recommender:
                 if uid not in members or members[uid].score < m.score:
                     members[uid] = m
         if not members:
-            users = self.client.collections.get(self.user_collection)
+            users = collection_handle(self.client, self.user_collection)
             where = Filter.by_property("domains").contains_any([domain]) if domain else None
             res = users.query.near_vector(
                 query, target_vector="interest", limit=fetch, filters=where,
@@ -524,7 +525,7 @@ class Recommender:
         if not self._exists(self.item_collection):
             raise SchemaMissing(f"The {self.item_collection} collection does not exist. Run `weaviate-recsys schema "
                                 "create` and load items first.")
-        return self.client.collections.get(self.item_collection)
+        return collection_handle(self.client, self.item_collection)
 
     def _item(self, items: Any, item_id: str) -> Any:
         obj = items.query.fetch_object_by_id(item_uuid(item_id), include_vector=[CONTENT_VECTOR],
@@ -576,7 +577,7 @@ class Recommender:
     def _user_context(self, user_id: str, *, domains: Sequence[str] | None, cold_start: bool) -> _UserContext:
         seen_future = self._submit(self._seen_items, user_id)  # independent of the profile read
         try:
-            profile = get_profile(self.client, user_id, self.settings)
+            profile = get_profile(self.client, user_id, self.settings, submit=self._submit)
         except UnknownUser as e:
             if not cold_start:
                 raise UnknownUser(f"Unknown user {user_id!r}: no User object and no interactions. Load the user "
@@ -646,14 +647,14 @@ class Recommender:
             if not kinds:
                 return []
             where = where & Filter.by_property("kind").contains_any(list(kinds))
-        coll = self.client.collections.get(self.interaction_collection)
+        coll = collection_handle(self.client, self.interaction_collection)
         res = coll.query.fetch_objects(filters=where, limit=_MAX_SEEN, return_properties=["item_id"])
         return list(dict.fromkeys(str(o.properties["item_id"]) for o in res.objects if o.properties.get("item_id")))
 
     def _stated_interests(self, user_id: str) -> str:
         if not self._exists(self.user_collection):
             return ""
-        obj = self.client.collections.get(self.user_collection).query.fetch_object_by_id(
+        obj = collection_handle(self.client, self.user_collection).query.fetch_object_by_id(
             user_uuid(user_id), return_properties=["stated_interests"]
         )
         if obj is None:

@@ -43,6 +43,7 @@ __all__ = [
     "user_interest_uuid",
     "require_collections",
     "ensure_model_collections",
+    "collection_handle",
     "iterate",
     "fetch_where",
     "fetch_by_ids",
@@ -159,8 +160,27 @@ def require_collections(client: weaviate.WeaviateClient, names: Iterable[str]) -
         raise ConnectionFailed(f"Could not read the schema from Weaviate: {e}. Check that Weaviate is running.") from e
 
 
-def _collection(client: weaviate.WeaviateClient, name: str) -> Any:
-    return client.collections.use(name) if hasattr(client.collections, "use") else client.collections.get(name)
+_HANDLES: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+_HANDLES_LOCK = threading.Lock()
+
+
+def collection_handle(client: weaviate.WeaviateClient, name: str) -> Any:
+    """The client's handle on collection ``name``, made once per client: building one validates the name
+    and costs about half a millisecond, which adds up on the recommendation path (several reads per call).
+    """
+    with _HANDLES_LOCK:
+        try:
+            per_client = _HANDLES.setdefault(client, {})
+        except TypeError:  # a client that cannot be weakly referenced: no cache
+            per_client = {}
+        coll = per_client.get(name)
+        if coll is None:
+            use = getattr(client.collections, "use", None)
+            coll = per_client[name] = use(name) if use is not None else client.collections.get(name)
+    return coll
+
+
+_collection = collection_handle
 
 
 def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed]:
