@@ -88,6 +88,9 @@ def main() -> None:
     ap.add_argument("--embed-cache", type=Path, default=REPO / "bench-results" / "embed-cache-minilm.npz")
     ap.add_argument("--domain-level", type=int, default=2)
     ap.add_argument("--record-calls", type=int, default=30)
+    ap.add_argument("--server-process", action="store_true",
+                    help="run the lite server in its own process (as a deployed Weaviate runs); by default it "
+                         "runs in this process and the CPU figures include it")
     args = ap.parse_args()
 
     items = [json.loads(line) for line in (args.dataset / "items.jsonl").read_text().splitlines() if line]
@@ -108,7 +111,8 @@ def main() -> None:
         (tmp / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in train_rows))
         (tmp / "last.jsonl").write_text("".join(json.dumps(r) + "\n" for r in last.values()))
         settings = Settings(data_dir=tmp / "db", domain_level=args.domain_level)
-        client = lite.connect(data_dir=tmp / "db")
+        client = lite.connect(data_dir=tmp / "db", in_process=not args.server_process)
+        result["server"] = "own process" if args.server_process else "in-process"
         try:
             register_schema(client)
             res, wall, _ = _timed(lambda: load_items(client, [args.dataset / "items.jsonl"], settings, embedder))

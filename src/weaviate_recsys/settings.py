@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     exclude_kinds: list[str] | None = Field(
         default=None, description="Interaction kinds whose items are not recommended again; None: all kinds."
     )
+    slot_allocation: Literal["proportional", "by_score"] = Field(
+        default="proportional",
+        description="How a list's slots go to the user's domains: in proportion to the domain weights (largest "
+        "remainder), or to the best fused scores (domain weight x hybrid score) across the domain queries.",
+    )
     fusion: Literal["weighted_score", "reciprocal_rank"] = Field(
         default="weighted_score",
         description="How scores of different domain queries are made comparable: domain weight x hybrid score, "

@@ -198,3 +198,12 @@ def test_reference_filters_are_refused_with_a_hint() -> None:
     f = Filter.by_ref("owner").by_property("name").equal("x")
     with pytest.raises(ConfigurationError, match="own properties"):
         filter_to_data(f)
+
+
+def test_by_score_allocation_leaves_domain_queries_without_quotas() -> None:
+    p = plan(_interests(), 10, collection="Item", slot_allocation="by_score")
+    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == ["interest:Writing", "interest:Paper"]
+    assert p.quotas == {}
+    assert all(q.limit >= 10 for q in p.queries if isinstance(q, HybridQueryPlan))  # any domain can fill the list
+    with pytest.raises(ConfigurationError, match="slot_allocation"):
+        plan(_interests(), 10, collection="Item", slot_allocation="evenly")  # type: ignore[arg-type]

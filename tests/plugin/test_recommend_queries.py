@@ -143,3 +143,13 @@ def test_recommend_for_text_without_a_profile_helper_still_matches(rec: Recommen
     out = rec.recommend_for_text("gel pen", 3)
     assert out and out[0].item_id in {"w1", "w2"}
     assert rec.recommend_for_text("", 2)[0].reasons.source == "popular"
+
+
+def test_by_score_allocation_lets_the_best_scores_win_across_domains(rec: Recommender) -> None:
+    proportional = rec.execute(_plan(rec, 5))
+    by_score = rec.execute(_plan(rec, 5, slot_allocation="by_score"))
+    assert len(by_score) == 5
+    assert [r.score for r in by_score] == sorted((r.score for r in by_score), reverse=True)
+    # without quotas the list holds the 5 best fused scores of all candidates, so its weakest is no weaker
+    assert min(r.score for r in by_score) >= min(r.score for r in proportional)
+    assert sum(r.score for r in by_score) >= sum(r.score for r in proportional)

@@ -433,6 +433,7 @@ def plan(
     target_weights: Mapping[str, float] | None = None,
     cold_items: float = 0.0,
     cold_interest: DomainInterest | None = None,
+    slot_allocation: Literal["proportional", "by_score"] = "proportional",
 ) -> RecommendationPlan:
     """Plan the Weaviate queries for one list of ``k`` recommendations (pure: no request is made).
 
@@ -464,6 +465,8 @@ def plan(
             because that multi-target search cannot return such items (§9.4). An unused slot goes back to
             the other queries' candidates.
         cold_interest: the interest for the cold-items query (its vector and keywords; behaviour ignored).
+        slot_allocation: ``proportional``: each domain query gets its slots as a quota; ``by_score``: the
+            domain queries have no quotas and the best fused scores win (exploration and cold-items keep theirs).
 
     Returns:
         The plan; ``recommend`` runs exactly its queries.
@@ -502,8 +505,11 @@ def plan(
         if uses_behavior and cold_items > 0 and cold_interest is not None and k > 0:
             n_cold = min(k, max(1, round(k * cold_items)))
         slots = plan_slots(weights, k - n_cold, explore)
+        if slot_allocation not in ("proportional", "by_score"):
+            raise ConfigurationError(f"slot_allocation must be 'proportional' or 'by_score' (got {slot_allocation!r}).")
         for name, interest in by_name.items():
-            quotas[name] = slots[name]
+            if slot_allocation == "proportional":
+                quotas[name] = slots[name]
             if slots[name] == 0 and k > 0 and len(by_name) > 1:
                 continue  # below one slot: its items would only compete for refills the others can serve
             domain_filter = _equal_text("domain", interest.domain) if interest.domain is not None else None

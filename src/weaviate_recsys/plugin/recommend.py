@@ -561,6 +561,7 @@ class Recommender:
             exclude_items=[*ctx.seen, *[str(x) for x in exclude]],
             filters=filter_to_data(filters), popular_domains=domains,
             target_weights=self.target_weights(), cold_items=s.cold_item_share, cold_interest=ctx.overall,
+            slot_allocation=s.slot_allocation,
         )
 
     def target_weights(self) -> dict[str, float] | None:
