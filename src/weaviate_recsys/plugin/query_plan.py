@@ -577,15 +577,34 @@ def plan(
 # --- turning plans into client calls --------------------------------------------------------------
 
 
+class _ShortReprVector(list):  # type: ignore[type-arg]
+    """A query vector whose repr is one line: weaviate-client formats the vector into a prepared error
+    message on every query (measured: ~1.2 ms per multi-target query, a fifth of a recommendation's CPU)."""
+
+    def __repr__(self) -> str:
+        return f"<vector of {len(self)} floats>"
+
+    __str__ = __repr__
+
+
+class _ShortReprVectors(dict):  # type: ignore[type-arg]
+    """Named query vectors with a one-line repr (see `_ShortReprVector`)."""
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{k!r}: <{len(v)} floats>" for k, v in self.items()) + "}"
+
+    __str__ = __repr__
+
+
 def hybrid_kwargs(q: HybridQueryPlan, *, explain: bool = True) -> dict[str, Any]:
     """Keyword arguments for ``collection.query.hybrid(**...)`` that run ``q`` exactly."""
     vector: Any = None
     target: Any = None
     if len(q.vectors) == 1:
         ((target, vec),) = q.vectors.items()
-        vector = vec
+        vector = _ShortReprVector(vec)
     elif len(q.vectors) > 1:
-        vector = dict(q.vectors)
+        vector = _ShortReprVectors({name: _ShortReprVector(v) for name, v in q.vectors.items()})
         target = TargetVectors.manual_weights(dict(q.target_weights or {t: 1.0 for t in q.vectors}))
     else:
         # Several named vectors on Item: the server wants a target even for keyword-only hybrid (§9.7 b).
