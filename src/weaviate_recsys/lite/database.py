@@ -7,6 +7,7 @@ half-written batch.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import uuid as uuid_mod
@@ -61,6 +62,17 @@ class Database:
     # --- start-up ------------------------------------------------------------------------
 
     def _load(self) -> None:
+        # Start-up creates millions of long-lived objects (records, postings): the cyclic collector would
+        # walk them again and again while they are built; they are tracked normally afterwards.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._load_all()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _load_all(self) -> None:
         for class_json in self.store.load_classes():
             spec = ClassSpec.from_json(class_json)
             coll = Collection(spec)

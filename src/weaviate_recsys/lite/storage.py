@@ -307,7 +307,8 @@ def iter_vector_matrices(
         size = head + 4 * dim
         if len(first) == size and all(len(part[i]) == size and part[i][:head] == first[:head] for i in present):
             joined = np.frombuffer(b"".join([part[i] for i in present]), dtype=np.uint8).reshape(-1, size)
-            matrix = np.ascontiguousarray(joined[:, head:]).view("<f4")
+            # a strided view (no copy): the index copies the rows into its own matrix anyway
+            matrix = joined[:, head:].view("<f4")
             yield first[_VECTOR_HEADER.size : head].decode(), np.asarray(present) + lo, matrix
             continue
         groups: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]] = {}
