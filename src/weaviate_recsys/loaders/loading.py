@@ -19,6 +19,7 @@ from typing import IO, Any, TextIO
 import weaviate
 from pydantic import BaseModel, Field
 
+from ..bulk import frozen_heap
 from ..errors import LoadError, RowError
 from ..schema import INTERACTION, ITEM, USER, CollectionContract, collection_name, register_schema
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
@@ -245,6 +246,27 @@ def load_records(
         LoadError: a source cannot be read. SchemaConflict: the collection conflicts with the contract.
         ConnectionFailed: Weaviate failed mid-load; run the load again to finish it.
     """
+    with frozen_heap():
+        return _load_records(client, kind, sources, settings, embedder, progress, input_format=input_format,
+                             mapping=mapping, set_values=set_values, rejects=rejects, batch_size=batch_size,
+                             stdin=stdin)
+
+
+def _load_records(
+    client: weaviate.WeaviateClient,
+    kind: RecordKind,
+    sources: Sequence[str | Path],
+    settings: Settings | None,
+    embedder: Embedder | None,
+    progress: ProgressCallback | None,
+    *,
+    input_format: InputFormat | None,
+    mapping: Mapping[str, str] | None,
+    set_values: Mapping[str, Any] | None,
+    rejects: str | Path | None,
+    batch_size: int | None,
+    stdin: IO[bytes] | None,
+) -> LoadResult:
     started = time.perf_counter()
     settings = settings or Settings()
     if kind not in _KINDS:
