@@ -14,14 +14,13 @@ since profiles do not depend on how queries are run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..errors import ModelNotTrained
 from ..settings import Settings
 from .methods import Method
 from .split import TrainingSet
-from .weaviate_methods import LoadedCatalog
+from .weaviate_methods import LoadedCatalog, map_users
 
 __all__ = ["MultiGranularity"]
 
@@ -78,10 +77,7 @@ class MultiGranularity(Method):
         def one(user: str) -> list[str]:
             return [r.item_id for r in rec.recommend(user, k, explain=False, cold_start=True)]
 
-        if self.workers <= 1:
-            return [one(user) for user in users]
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:  # users in flight at once
-            return list(pool.map(one, users))
+        return map_users(one, users, self.workers)
 
     def close(self) -> None:
         if self._recommender is not None:

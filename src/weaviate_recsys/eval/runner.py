@@ -90,11 +90,8 @@ def _weaviate(settings: Settings) -> Iterator[Any]:
     from .. import lite
 
     with tempfile.TemporaryDirectory(prefix="weaviate-recsys-eval-") as tmp:
-        client = lite.connect(Path(tmp) / "lite", in_process=False)
-        try:
+        with lite.connect(Path(tmp) / "lite", in_process=False) as client:
             yield client
-        finally:
-            client.close()
 
 
 def run_evaluation(

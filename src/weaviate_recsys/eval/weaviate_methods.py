@@ -16,7 +16,7 @@ user still gets ``k`` candidates from the catalog minus the training items.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -41,6 +41,15 @@ __all__ = [
     "SingleHybrid",
     "user_keywords",
 ]
+
+
+def map_users(one: Callable[[str], list[str]], users: Sequence[str], workers: int) -> list[list[str]]:
+    """``[one(u) for u in users]``, with ``workers`` users in flight at once (the client is thread-safe and
+    the server works while a request waits)."""
+    if workers <= 1:
+        return [one(user) for user in users]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, users))
 
 
 @dataclass(frozen=True)
@@ -254,10 +263,7 @@ class _WeaviateContent(Method):
             ids = [str(obj.properties["item_id"]) for obj in response.objects]
             return [i for i in ids if i not in seen][:k]
 
-        if self.config.workers == 1:
-            return [one(user) for user in users]
-        with ThreadPoolExecutor(max_workers=self.config.workers) as pool:
-            return list(pool.map(one, users))
+        return map_users(one, users, self.config.workers)
 
     def _query(self, vector: list[float] | None, keywords: str, limit: int) -> Any:
         raise NotImplementedError

@@ -7,7 +7,6 @@ half-written batch.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 import uuid as uuid_mod
@@ -16,6 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from weaviate_recsys.bulk import collector_paused
 from weaviate_recsys.lite.api_errors import ApiError, NotFound, Unprocessable
 from weaviate_recsys.lite.collection import Collection, Record, same_vectors
 from weaviate_recsys.lite.schema import (
@@ -61,18 +61,8 @@ class Database:
 
     # --- start-up ------------------------------------------------------------------------
 
+    @collector_paused()  # start-up builds millions of long-lived records and postings
     def _load(self) -> None:
-        # Start-up creates millions of long-lived objects (records, postings): the cyclic collector would
-        # walk them again and again while they are built; they are tracked normally afterwards.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._load_all()
-        finally:
-            if enabled:
-                gc.enable()
-
-    def _load_all(self) -> None:
         for class_json in self.store.load_classes():
             spec = ClassSpec.from_json(class_json)
             coll = Collection(spec)

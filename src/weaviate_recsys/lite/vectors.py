@@ -675,6 +675,7 @@ def multi_target_search(
         near = np.flatnonzero(combined <= kth)
         docs, combined, dist = docs[near], combined[near], dist[:, near]
     keys = [uuid_of(int(d)) for d in docs] if uuid_of is not None else [int(d) for d in docs]
+    doc_list, value_list = docs.tolist(), combined.astype(np.float64).tolist()
     if combo == "relative_score":
         last = dist[-1]
         items = [(float(combined[j]), float(last[j]), keys[j], j) for j in range(len(docs))]
@@ -689,10 +690,8 @@ def multi_target_search(
 
         ranked = [it[3] for it in sorted(items, key=functools.cmp_to_key(cmp))]
     else:
-        values = combined.astype(np.float64).tolist()
-        ranked = sorted(range(len(docs)), key=lambda j: (values[j], keys[j]))
+        ranked = sorted(range(len(docs)), key=lambda j: (value_list[j], keys[j]))
     ranked = ranked[:k]
-    doc_list, value_list = docs.tolist(), combined.astype(np.float64).tolist()
     result = [(doc_list[j], value_list[j]) for j in ranked]
     if max_distance is not None:
         x = float(max_distance)

@@ -209,6 +209,7 @@ _KINDS: dict[str, tuple[CollectionContract, Callable[[Any, str], _Prepared], str
 }
 
 
+@frozen_heap()  # the loaded model's objects stay out of the collector's scans during the load
 def load_records(
     client: weaviate.WeaviateClient,
     kind: RecordKind,
@@ -246,27 +247,6 @@ def load_records(
         LoadError: a source cannot be read. SchemaConflict: the collection conflicts with the contract.
         ConnectionFailed: Weaviate failed mid-load; run the load again to finish it.
     """
-    with frozen_heap():
-        return _load_records(client, kind, sources, settings, embedder, progress, input_format=input_format,
-                             mapping=mapping, set_values=set_values, rejects=rejects, batch_size=batch_size,
-                             stdin=stdin)
-
-
-def _load_records(
-    client: weaviate.WeaviateClient,
-    kind: RecordKind,
-    sources: Sequence[str | Path],
-    settings: Settings | None,
-    embedder: Embedder | None,
-    progress: ProgressCallback | None,
-    *,
-    input_format: InputFormat | None,
-    mapping: Mapping[str, str] | None,
-    set_values: Mapping[str, Any] | None,
-    rejects: str | Path | None,
-    batch_size: int | None,
-    stdin: IO[bytes] | None,
-) -> LoadResult:
     started = time.perf_counter()
     settings = settings or Settings()
     if kind not in _KINDS:

@@ -11,6 +11,7 @@ events and items (the model comes from a per-process cache, checked against the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
@@ -637,9 +638,9 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     """
     settings = settings or Settings()
     names = Names.of(settings)
-    interests = None
-    if submit is not None:
-        interests = submit(fetch_where, client, names.user_interest, "user_id", [user_id], None, True)
+    read_interests = functools.partial(fetch_where, client, names.user_interest, "user_id", [user_id],
+                                       include_vector=True)
+    interests = submit(read_interests) if submit is not None else None
     try:
         objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
     except ConnectionFailed:
@@ -656,8 +657,7 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
             )
         return batch.profile(0)
     p = user.properties
-    found = interests.result() if interests is not None else fetch_where(
-        client, names.user_interest, "user_id", [user_id], include_vector=True)
+    found = interests.result() if interests is not None else read_interests()
     rows = sorted(found, key=lambda o: (o.properties.get("rank") or 0))
     domains = list(zip(p.get("domains") or [], [float(x) for x in p.get("domain_weights") or []]))
     keywords = list(zip(p.get("keywords") or [], [float(x) for x in p.get("keyword_weights") or []]))

@@ -479,6 +479,8 @@ def plan(
         raise ConfigurationError(f"diversity must be between 0 and 1 (got {diversity}).")
     if not 0.0 <= exploration <= 1.0:
         raise ConfigurationError(f"exploration must be between 0 and 1 (got {exploration}).")
+    if slot_allocation not in ("proportional", "by_score"):
+        raise ConfigurationError(f"slot_allocation must be 'proportional' or 'by_score' (got {slot_allocation!r}).")
     boosts = dict(boosts) if boosts is not None else {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
     exclusion = _contains_none_text("item_id", exclude_items)
     include_vectors = [CONTENT_VECTOR] if diversity > 0 else []
@@ -505,8 +507,6 @@ def plan(
         if uses_behavior and cold_items > 0 and cold_interest is not None and k > 0:
             n_cold = min(k, max(1, round(k * cold_items)))
         slots = plan_slots(weights, k - n_cold, explore)
-        if slot_allocation not in ("proportional", "by_score"):
-            raise ConfigurationError(f"slot_allocation must be 'proportional' or 'by_score' (got {slot_allocation!r}).")
         for name, interest in by_name.items():
             if slot_allocation == "proportional":
                 quotas[name] = slots[name]

@@ -180,8 +180,6 @@ def collection_handle(client: weaviate.WeaviateClient, name: str) -> Any:
     return coll
 
 
-_collection = collection_handle
-
 
 def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed]:
     def make(e: WeaviateBaseError) -> ConnectionFailed:
@@ -195,7 +193,7 @@ def iterate(
     include_vector: bool = False, cache_size: int = 2000,
 ) -> Iterator[Any]:
     """Every object of a collection (cursor paging), with the given properties (None: all)."""
-    coll = _collection(client, name)
+    coll = collection_handle(client, name)
     try:
         yield from coll.iterator(
             include_vector=include_vector, return_properties=list(properties) if properties is not None else None,
@@ -215,7 +213,7 @@ def fetch_where(
     (10,000): when a request fills a whole page, the rest is read with the cursor over the collection and
     filtered here (correct, only slower, and only for very large groups such as a user with 10,000+ events).
     """
-    coll = _collection(client, name)
+    coll = collection_handle(client, name)
     out: list[Any] = []
     vals = list(dict.fromkeys(values))
     try:
@@ -244,7 +242,7 @@ def fetch_by_ids(
     include_vector: bool = False,
 ) -> list[Any]:
     """Objects with these UUIDs (missing ones are simply absent)."""
-    coll = _collection(client, name)
+    coll = collection_handle(client, name)
     out: list[Any] = []
     ids = list(dict.fromkeys(str(u) for u in uuids))
     try:
@@ -274,7 +272,7 @@ def write_objects(
     """
     from weaviate.classes.data import DataObject
 
-    coll = _collection(client, name)
+    coll = collection_handle(client, name)
     pending = list(objects)
     failures: list[WriteFailure] = []
 
@@ -311,7 +309,7 @@ def write_objects(
 
 def delete_ids(client: weaviate.WeaviateClient, name: str, uuids: Sequence[str]) -> int:
     """Delete objects by UUID; returns how many Weaviate reports deleted."""
-    coll = _collection(client, name)
+    coll = collection_handle(client, name)
     deleted = 0
     ids = list(dict.fromkeys(uuids))
     try:
@@ -424,7 +422,7 @@ def stored_model_version(client: weaviate.WeaviateClient, settings: Settings) ->
             return None
         _remember(client, [names.domain])
     try:
-        obj = _collection(client, names.domain).query.fetch_object_by_id(model_uuid("classifier"), return_properties=["version"])
+        obj = collection_handle(client, names.domain).query.fetch_object_by_id(model_uuid("classifier"), return_properties=["version"])
     except WeaviateBaseError as e:
         raise _wrap(f"Reading {names.domain}")(e) from e
     return None if obj is None else str(obj.properties.get("version") or "")
