@@ -146,10 +146,14 @@ def test_recommend_for_text_without_a_profile_helper_still_matches(rec: Recommen
 
 
 def test_by_score_allocation_lets_the_best_scores_win_across_domains(rec: Recommender) -> None:
-    proportional = rec.execute(_plan(rec, 5))
-    by_score = rec.execute(_plan(rec, 5, slot_allocation="by_score"))
-    assert len(by_score) == 5
+    writing, paper = _interests()
+    skewed = [DomainInterest("Writing", 0.7, writing.keywords, writing.vector),
+              DomainInterest("Paper", 0.3, paper.keywords, paper.vector)]
+    proportional = rec.execute(plan(skewed, 3, collection=rec.item_collection))
+    by_score = rec.execute(plan(skewed, 3, collection=rec.item_collection, slot_allocation="by_score"))
+    assert [r.domain for r in proportional].count("Paper") == 1  # Paper's quota: round(0.3 x 3) = 1
+    # without quotas Paper's best (0.3 x its hybrid score) loses to Writing's third item
+    assert [r.domain for r in by_score] == ["Writing", "Writing", "Writing"]
     assert [r.score for r in by_score] == sorted((r.score for r in by_score), reverse=True)
-    # without quotas the list holds the 5 best fused scores of all candidates, so its weakest is no weaker
     assert min(r.score for r in by_score) >= min(r.score for r in proportional)
     assert sum(r.score for r in by_score) >= sum(r.score for r in proportional)
