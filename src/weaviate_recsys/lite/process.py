@@ -87,8 +87,10 @@ def _child_main(argv: list[str]) -> int:
     """Serve until stdin closes (the parent stopped or died) or SIGTERM."""
     import signal
 
+    from .blas import one_blas_thread
     from .server import start
 
+    one_blas_thread()  # this process only serves: see lite.blas
     host = argv[0] if argv else "127.0.0.1"
     data_dir = argv[1] if len(argv) > 1 else None
     server = start(data_dir, port=0, grpc_port=0, host=host)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from weaviate_recsys.errors import ConfigurationError, ConnectionFailed
 from weaviate_recsys.lite.database import Database
+from weaviate_recsys.lite.blas import one_blas_thread
 from weaviate_recsys.lite.grpc_api import build_grpc_server
 from weaviate_recsys.lite.rest import build_http_server
 from weaviate_recsys.lite.storage import Store, store_path
@@ -244,7 +245,12 @@ def serve(
         data_dir: where to persist (None: a temporary directory, gone when the server stops).
         host, port, grpc_port: where to listen; ``weaviate.connect_to_local()`` expects 8080/50051.
         on_ready: called once with the running server (the CLI prints where it listens).
+
+    The process becomes a server process: BLAS is limited to one thread (see `lite.blas`), from the
+    main thread, before any query runs.
     """
+    if threading.current_thread() is threading.main_thread():
+        one_blas_thread()
     server = start(data_dir, port=port, grpc_port=grpc_port, host=host)
     stop_event = threading.Event()
 

@@ -8,12 +8,13 @@ product; any HNSW/flat/dynamic index the client declares is served exactly by it
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+
+from weaviate_recsys.lite.blas import product
 
 __all__ = [
     "COMBINATIONS",
@@ -56,26 +57,6 @@ def normalize(v: np.ndarray) -> np.ndarray:
     elif norm == 0:
         out = np.zeros_like(v)
     return out.astype(np.float32, copy=False)
-
-
-_BLAS_CONTROLLER: list[object] = []
-
-
-def _single_threaded_blas() -> contextlib.AbstractContextManager[object]:
-    """BLAS limited to one thread for small products (a filtered gather): on a busy machine the
-    thread hand-off costs more than the product (measured 3.5 ms vs 0.9 ms for 4k x 384).
-    Each row's dot product is computed the same way either way, so results are bit-identical."""
-    if not _BLAS_CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS_CONTROLLER.append(ThreadpoolController())
-        except Exception:  # noqa: BLE001 - no threadpoolctl: leave BLAS as it is
-            _BLAS_CONTROLLER.append(None)
-    controller = _BLAS_CONTROLLER[0]
-    if controller is None:
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")  # type: ignore[attr-defined]
 
 
 def _sequential_row_sums(squares: np.ndarray) -> np.ndarray:
@@ -306,10 +287,10 @@ class VectorIndex:
         metric = self.distance
         if metric == "cosine":
             assert self._unit is not None and qn is not None
-            d = np.float32(1) - self._unit[rows] @ qn
+            d = np.float32(1) - product(self._unit[rows], qn)
             return np.maximum(d, np.float32(0))  # clamp: cosine_dist.go
         if metric == "dot":
-            return -(self._raw[rows] @ q)
+            return -product(self._raw[rows], q)
         block = self._raw[rows]
         out = np.empty(len(block), dtype=np.float32)
         step = 4096
@@ -399,8 +380,7 @@ class VectorIndex:
             dist = self._exact(slice(0, n_all), q, qn)
             rows = np.arange(n_all)
         elif len(rows) * 8 < n_all:
-            with _single_threaded_blas():
-                dist = self._exact(rows, q, qn)
+            dist = self._exact(rows, q, qn)
         else:
             # Over 1/8 of the rows allowed: one full product beats a gather (measured: a row gather
             # costs ~4x a row of the matrix-vector product), then subset.
@@ -423,9 +403,9 @@ class VectorIndex:
             return self._exact(rows, q, None), rows
         sq_q = np.float32(np.dot(q, q))
         if len(rows) * 8 < n_all:
-            approx = self._sq[rows] - np.float32(2) * (self._raw[rows] @ q) + sq_q
+            approx = self._sq[rows] - np.float32(2) * product(self._raw[rows], q) + sq_q
         else:
-            approx = (self._sq[:n_all] - np.float32(2) * (self._raw[:n_all] @ q) + sq_q)[rows]
+            approx = (self._sq[:n_all] - np.float32(2) * product(self._raw[:n_all], q) + sq_q)[rows]
         tol = (self._sq[rows] + sq_q) * np.float32(4 * (self.dim or 1) * _EPS32) + np.float32(1e-30)
         upper = approx + tol
         k = min(limit, len(rows))

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 from weaviate.classes.query import Filter, HybridFusion, MetadataQuery, Sort, TargetVectors
 from weaviate.collections.classes.filters import (
@@ -354,7 +355,7 @@ class DomainInterest:
 
 def _floats(v: Sequence[float]) -> list[float]:
     # The client's fast path wants Python floats (numpy scalars would take the slow, typed path).
-    return [float(x) for x in v]
+    return np.asarray(v, dtype=np.float64).reshape(-1).tolist()
 
 
 def _query_properties(boosts: Mapping[str, float]) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Literal
 from nltk.stem.snowball import SnowballStemmer
 from pydantic import BaseModel, Field
 
-__all__ = ["ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
+__all__ = ["KeywordMatcher", "ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
 
 #: How a recommendation was found.
 Source = Literal["interest", "exploration", "text", "popular", "similar", "cold_items"]
@@ -134,30 +134,39 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(_stem(t) for t in _TOKEN.findall(text.lower()))
 
 
-def matched_keywords(user_keywords: Iterable[str], item_keywords: Iterable[str], title: str | None) -> list[str]:
-    """The user's keywords that the item's keywords or title also contain, in the user's order.
+class KeywordMatcher:
+    """A user's keywords, stemmed once, matched against many items (a recommendation matches ten or more).
 
     Matching is on Snowball stems, so "pens" matches "pen"; a phrase ("gel pens") matches when all of its
     words occur in the item (the item's keywords and title together). Each keyword appears once, in the
-    user's surface form.
+    user's surface form and order.
     """
-    item_stems: set[str] = set()
-    for kw in item_keywords:
-        item_stems.update(_stems(kw))
-    if title:
-        item_stems.update(_stems(title))
-    if not item_stems:
-        return []
-    out: list[str] = []
-    seen: set[str] = set()
-    for kw in user_keywords:
-        stems = _stems(kw)
-        if not stems or kw in seen:
-            continue
-        if all(s in item_stems for s in stems):
-            out.append(kw)
-            seen.add(kw)
-    return out
+
+    def __init__(self, user_keywords: Iterable[str]) -> None:
+        self._keywords: list[tuple[str, frozenset[str]]] = []
+        for kw in dict.fromkeys(user_keywords):
+            stems = frozenset(_stems(kw))
+            if stems:
+                self._keywords.append((kw, stems))
+
+    def match(self, item_keywords: Iterable[str], title: str | None) -> list[str]:
+        """The keywords that the item's keywords or title also contain."""
+        if not self._keywords:
+            return []
+        item_stems: set[str] = set()
+        for kw in item_keywords:
+            item_stems.update(_stems(kw))
+        if title:
+            item_stems.update(_stems(title))
+        if not item_stems:
+            return []
+        return [kw for kw, stems in self._keywords if stems <= item_stems]
+
+
+def matched_keywords(user_keywords: Iterable[str], item_keywords: Iterable[str], title: str | None) -> list[str]:
+    """The user's keywords that the item's keywords or title also contain, in the user's order (see
+    `KeywordMatcher`, which does this for many items with one stemming of the user's keywords)."""
+    return KeywordMatcher(user_keywords).match(item_keywords, title)
 
 
 def describe(reasons: Reasons | None, parts: bool = True) -> str:

@@ -60,7 +60,7 @@ from .query_plan import (
     hybrid_kwargs,
 )
 from .query_plan import plan as build_plan
-from .reasons import Reasons, ScoreParts, matched_keywords, parse_explain_score
+from .reasons import KeywordMatcher, Reasons, ScoreParts, matched_keywords, parse_explain_score
 from .reranking import RankedCandidate, select_with_quotas
 from .storage import collection_handle
 
@@ -147,7 +147,7 @@ def _vector(value: Any) -> list[float] | None:
     arr = np.asarray(value, dtype=np.float64).reshape(-1)
     if arr.size == 0 or not np.any(arr):
         return None
-    return [float(x) for x in arr]
+    return arr.tolist()  # Python floats
 
 
 def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -> tuple[
@@ -356,31 +356,40 @@ class Recommender:
                     cand = RankedCandidate(key=item_id, group=q.name, relevance=fused, vector=_content_vector(obj))
                     candidates[item_id] = (cand, (q, obj))
         chosen = select_with_quotas([c for c, _ in candidates.values()], plan.k, plan.quotas, plan.diversity)
-        # Reasons only for what is returned: keyword matching and explain parsing are per item.
-        return [self._recommendation(c, *candidates[str(c.key)][1], explain, user_keywords) for c in chosen]
+        # Reasons only for what is returned: keyword matching and explain parsing are per item; each query's
+        # keywords are stemmed once for all of its items.
+        matchers: dict[int, KeywordMatcher] = {}
+        out = []
+        for c in chosen:
+            q, obj = candidates[str(c.key)][1]
+            matcher = matchers.get(id(q))
+            if matcher is None:
+                words = [*q.keywords, *user_keywords] if isinstance(q, HybridQueryPlan) else user_keywords
+                matcher = matchers[id(q)] = KeywordMatcher(words)
+            out.append(self._recommendation(c, q, obj, explain, matcher))
+        return out
 
     @staticmethod
     def _recommendation(cand: RankedCandidate, q: HybridQueryPlan | PopularityQueryPlan, obj: Any, explain: bool,
-                        user_keywords: Sequence[str]) -> Recommendation:
+                        matcher: KeywordMatcher) -> Recommendation:
         props = obj.properties
         title = _text(props.get("title"))
         item_domain = _text(props.get("domain"))
-        item_keywords = _strings(props.get("keywords"))
+        matched = matcher.match(_strings(props.get("keywords")), title)
         if isinstance(q, HybridQueryPlan):
             hybrid = float(obj.metadata.score or 0.0)
             reasons = Reasons(
                 source=q.source, domain=q.domain if q.domain is not None else item_domain,
                 domain_weight=q.weight, hybrid_score=hybrid,
                 parts=parse_explain_score(obj.metadata.explain_score) if explain else None,
-                matched_keywords=matched_keywords(list(dict.fromkeys([*q.keywords, *user_keywords])),
-                                                  item_keywords, title),
+                matched_keywords=matched,
             )
         else:
             reasons = Reasons(
                 source=q.source, domain=q.domain if q.domain is not None else item_domain,
                 domain_weight=q.weight if q.weight > 0 else None,
                 popularity=float(props.get("popularity") or 0.0),
-                matched_keywords=matched_keywords(user_keywords, item_keywords, title),
+                matched_keywords=matched,
             )
         return Recommendation(item_id=str(cand.key), title=title, score=cand.relevance, domain=item_domain,
                               reasons=reasons)
