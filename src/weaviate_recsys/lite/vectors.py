@@ -364,16 +364,28 @@ class VectorIndex:
         Raises:
             ValueError: query length differs from a non-empty index (`vector lengths don't match`).
         """
+        docs, dist = self.search_arrays(query, limit, allow, max_distance)
+        return list(zip(docs.tolist(), dist.astype(np.float64).tolist()))
+
+    def search_arrays(
+        self,
+        query: Sequence[float] | np.ndarray,
+        limit: int,
+        allow: np.ndarray | set[int] | None = None,
+        max_distance: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`search` as arrays: (docs int64, float32 distances), in `search`'s order."""
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if self._n == 0:
-            return []  # empty index: no error, no candidates (§9.8)
+            return empty  # empty index: no error, no candidates (§9.8)
         q = self._query(query)
         if limit <= 0:
-            return []
+            return empty
         rows = self._allowed_rows(allow)
         n_all = self._n
         qn = normalize(q) if self.distance == "cosine" else None
         if rows is not None and len(rows) == 0:
-            return []
+            return empty
         if self.distance == "l2-squared":
             dist, rows = self._l2_candidates(q, rows, limit)
         elif rows is None:
@@ -390,7 +402,7 @@ class VectorIndex:
             dist, rows = dist[keep], rows[keep]
         docs = self._row_doc[rows]
         pick = _smallest(dist, docs, limit)
-        return list(zip(docs[pick].tolist(), dist[pick].astype(np.float64).tolist()))
+        return docs[pick], dist[pick]
 
     def _l2_candidates(self, q: np.ndarray, rows: np.ndarray | None, limit: int
                        ) -> tuple[np.ndarray, np.ndarray]:
@@ -551,6 +563,36 @@ def build_search_pairs(
     return [(t, q, w) for (t, q), w in zip(entries, ws)], combo
 
 
+def _by_value_then_key(values: np.ndarray, docs: list[int], k: int,
+                       key_of: Callable[[int], str] | None) -> list[int]:
+    """Positions of the k smallest values, ties ordered by key_of(doc) (doc id when None).
+
+    Keys are looked up only for tied values: a UUID per candidate would cost more than the ranking.
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    if k < len(order):
+        # keep every value tied with the k-th, so that the key decides which of them make it
+        cut = int(np.searchsorted(ordered, ordered[k - 1], side="right"))
+        order, ordered = order[:cut], ordered[:cut]
+    positions = order.tolist()
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if not len(tied):
+        return positions[:k]
+    key = key_of if key_of is not None else (lambda d: d)
+    start = 0
+    out: list[int] = []
+    n = len(positions)
+    while start < n:
+        end = start + 1
+        while end < n and ordered[end] == ordered[start]:
+            end += 1
+        run = positions[start:end]
+        out.extend(sorted(run, key=lambda j: key(docs[j])) if len(run) > 1 else run)
+        start = end
+    return out[:k]
+
+
 def multi_target_search(
     indexes: dict[str, VectorIndex],
     pairs: list[Pair],
@@ -599,19 +641,18 @@ def multi_target_search(
     else:
         weights = [_F32(w) for _, _, w in pairs]
 
-    lists = [indexes[t].search(q, k, allow) for t, q, _ in pairs]
-    if not any(lists):
+    lists = [indexes[t].search_arrays(q, k, allow) for t, q, _ in pairs]
+    if not any(len(docs) for docs, _ in lists):
         return []  # every list empty (§9.4.3)
     # Column order of the union does not matter: the result is ranked by (distance, uuid) below.
-    list_docs = [np.fromiter((d for d, _ in hits), dtype=np.int64, count=len(hits)) for hits in lists]
-    union = np.unique(np.concatenate(list_docs))
+    union = np.unique(np.concatenate([docs for docs, _ in lists]))
     m = len(union)
     dist = np.full((n_pairs, m), np.inf, dtype=np.float32)
     found = np.zeros((n_pairs, m), dtype=bool)
-    for i, hits in enumerate(lists):
-        if hits:
-            cols = np.searchsorted(union, list_docs[i])
-            dist[i, cols] = np.fromiter((x for _, x in hits), dtype=np.float32, count=len(hits))
+    for i, (list_docs, list_dist) in enumerate(lists):
+        if len(list_docs):
+            cols = np.searchsorted(union, list_docs)
+            dist[i, cols] = list_dist
             found[i, cols] = True
 
     if combo == "min":
@@ -654,9 +695,9 @@ def multi_target_search(
         kth = np.partition(combined, k - 1)[k - 1]
         near = np.flatnonzero(combined <= kth)
         docs, combined, dist = docs[near], combined[near], dist[:, near]
-    keys = [uuid_of(int(d)) for d in docs] if uuid_of is not None else [int(d) for d in docs]
     doc_list, value_list = docs.tolist(), combined.astype(np.float64).tolist()
     if combo == "relative_score":
+        keys = [uuid_of(d) for d in doc_list] if uuid_of is not None else doc_list
         last = dist[-1]
         items = [(float(combined[j]), float(last[j]), keys[j], j) for j in range(len(docs))]
 
@@ -670,7 +711,7 @@ def multi_target_search(
 
         ranked = [it[3] for it in sorted(items, key=functools.cmp_to_key(cmp))]
     else:
-        ranked = sorted(range(len(docs)), key=lambda j: (value_list[j], keys[j]))
+        ranked = _by_value_then_key(combined.astype(np.float64), doc_list, k, uuid_of)
     ranked = ranked[:k]
     result = [(doc_list[j], value_list[j]) for j in ranked]
     if max_distance is not None:
