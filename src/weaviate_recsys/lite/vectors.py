@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from weaviate_recsys.lite.blas import product
+from weaviate_recsys.lite.ranking import by_value_then_key
 
 __all__ = [
     "COMBINATIONS",
@@ -563,36 +564,6 @@ def build_search_pairs(
     return [(t, q, w) for (t, q), w in zip(entries, ws)], combo
 
 
-def _by_value_then_key(values: np.ndarray, docs: list[int], k: int,
-                       key_of: Callable[[int], str] | None) -> list[int]:
-    """Positions of the k smallest values, ties ordered by key_of(doc) (doc id when None).
-
-    Keys are looked up only for tied values: a UUID per candidate would cost more than the ranking.
-    """
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    if k < len(order):
-        # keep every value tied with the k-th, so that the key decides which of them make it
-        cut = int(np.searchsorted(ordered, ordered[k - 1], side="right"))
-        order, ordered = order[:cut], ordered[:cut]
-    positions = order.tolist()
-    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if not len(tied):
-        return positions[:k]
-    key = key_of if key_of is not None else (lambda d: d)
-    start = 0
-    out: list[int] = []
-    n = len(positions)
-    while start < n:
-        end = start + 1
-        while end < n and ordered[end] == ordered[start]:
-            end += 1
-        run = positions[start:end]
-        out.extend(sorted(run, key=lambda j: key(docs[j])) if len(run) > 1 else run)
-        start = end
-    return out[:k]
-
-
 def multi_target_search(
     indexes: dict[str, VectorIndex],
     pairs: list[Pair],
@@ -711,7 +682,7 @@ def multi_target_search(
 
         ranked = [it[3] for it in sorted(items, key=functools.cmp_to_key(cmp))]
     else:
-        ranked = _by_value_then_key(combined.astype(np.float64), doc_list, k, uuid_of)
+        ranked = by_value_then_key(combined.astype(np.float64), doc_list, k, uuid_of)
     ranked = ranked[:k]
     result = [(doc_list[j], value_list[j]) for j in ranked]
     if max_distance is not None:
