@@ -32,12 +32,15 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot hash a {type(value).__name__}")
 
 
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=_json_default, ensure_ascii=False)
+
+
 def content_hash(properties: dict[str, Any], model: str | None) -> str:
     """Hash of what a load writes for one object: its loaded properties and, if it is embedded, the model.
 
     Equal hashes mean re-writing the object would change nothing, so the row is skipped without embedding.
     """
-    payload = json.dumps({"p": properties, "m": model}, sort_keys=True, default=_json_default, ensure_ascii=False)
+    payload = _HASH_ENCODER.encode({"p": properties, "m": model})  # as json.dumps with these options
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

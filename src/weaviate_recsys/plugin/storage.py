@@ -27,10 +27,10 @@ import numpy as np
 import weaviate
 from weaviate.classes.query import Filter
 from weaviate.exceptions import WeaviateBaseError
-from weaviate.util import generate_uuid5
 
 from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing
 from ..schema.contracts import collection_name
+from ..schema.identity import generate_uuid5
 from ..settings import Settings
 from .domains import DomainClassifier
 from .keywords import KeywordExtractor
