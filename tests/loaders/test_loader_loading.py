@@ -244,6 +244,23 @@ def test_rows_weaviate_rejects_are_retried_then_reported(client, settings, tmp_p
     assert json.loads(Path(result.rejects_paths[0]).read_text().splitlines()[0])["line"] == 2
 
 
+def test_a_batch_weaviate_rejects_whole_is_reported_row_by_row(client, settings, tmp_path):
+    class BadVectors(CountingEmbedder):
+        def embed_batch(self, texts):
+            vectors = list(super().embed_batch(texts))
+            return [v[:8] if t.startswith("Poison") else v for t, v in zip(texts, vectors)]
+
+    rows = [{"item_id": "ok1", "title": "Fine"}, {"item_id": "bad1", "title": "Poison one"},
+            {"item_id": "bad2", "title": "Poison two"}, {"item_id": "bad3", "title": "Poison three"},
+            {"item_id": "ok2", "title": "Also fine"}]
+    path = jsonl(tmp_path / "items.jsonl", rows)
+    result = load_items(client, [path], settings, BadVectors(16), batch_size=2)
+    assert (result.read, result.written, result.rejected) == (5, 2, 3)
+    assert reconciles(result)
+    assert sorted(e.line for e in result.errors) == [2, 3, 4]
+    assert all("vector" in e.reason and "Weaviate rejected" in e.reason for e in result.errors)
+
+
 def test_progress_reports_bytes_up_to_the_total(client, settings, embedder, tmp_path):
     path = jsonl(tmp_path / "items.jsonl", ITEMS)
     seen: list[tuple[int, int | None]] = []

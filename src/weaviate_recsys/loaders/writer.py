@@ -1,7 +1,9 @@
 """Write prepared objects to one collection through weaviate-client, and read back their content hashes.
 
-New objects go through one ``collection.batch.fixed_size`` context that stays open for the whole load (the
-client sends full batches in the background while we read and embed the next rows). An object that already
+New objects go out in ``data.insert_many`` batches (one gRPC BatchObjects request each), sent from a small
+thread pool while we read and embed the next rows, with at most ``concurrent_requests`` batches in flight: the
+same pipelining as ``batch.fixed_size``, for a quarter less client CPU per object (measured on objects without
+vectors: 88 against 115 us), which is what bounds a load of interactions. An object that already
 exists with another content hash is merged with ``data.update`` (PATCH) instead, so properties and vectors that
 other components own (the interest model's keywords, a behavior vector) survive a re-load. Objects Weaviate
 rejects are retried once; what still fails is returned, and never counted as written.
@@ -12,18 +14,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter
 from weaviate.collections import Collection
-from weaviate.exceptions import WeaviateBaseError
+from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import ConnectionFailed
 
 __all__ = ["PreparedObject", "WriteFailure", "ObjectWriter", "content_hash"]
+
+_ALL_FAILED_PREFIX = "Here is the set of all errors: "  # weaviate-client's WeaviateInsertManyAllFailedError text
 
 
 def _json_default(value: Any) -> Any:
@@ -81,53 +87,106 @@ def _vector_payload(vectors: dict[str, Any]) -> dict[str, list[float]] | None:
 class ObjectWriter:
     """Writes to one collection for the length of a load. Use as a context manager.
 
-    ``add`` queues new objects into the open batch; ``update`` merges changed ones right away; leaving the
-    block flushes the batch, retries rejected objects once and leaves the final insert failures in
-    ``failures``. ``added`` counts objects handed to the batch: written = added - len(failures), known only
-    once the block has exited.
+    ``add`` queues new objects (sent a batch at a time in the background); ``update`` merges changed ones right
+    away; leaving the block sends the rest, waits for every batch, retries rejected objects once and leaves the
+    final insert failures in ``failures``. ``added`` counts objects handed to the writer: written = added -
+    len(failures), known only once the block has exited. A batch that fails as a whole (Weaviate unreachable)
+    makes the block raise `ConnectionFailed` on exit.
     """
 
     def __init__(self, collection: Collection, batch_size: int = 500, concurrent_requests: int = 2) -> None:
         self.collection = collection
         self.batch_size = batch_size
-        self.concurrent_requests = concurrent_requests
+        self.concurrent_requests = max(1, concurrent_requests)
         self.added = 0
         self.failures: list[WriteFailure] = []
-        self._batcher = collection.batch
-        self._context: Any = None
-        self._batch: Any = None
+        self._buffer: list[DataObject] = []
+        self._in_flight: list[tuple[list[DataObject], Future[Any]]] = []
+        self._rejected: list[tuple[DataObject, str]] = []
+        self._error: WeaviateBaseError | None = None  # a whole batch failed: the load fails when the block exits
+        self._batches_sent = 0
+        self._pool: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> ObjectWriter:
-        self._context = self._batcher.fixed_size(batch_size=self.batch_size,
-                                                 concurrent_requests=self.concurrent_requests)
-        self._batch = self._context.__enter__()
+        self._pool = ThreadPoolExecutor(max_workers=self.concurrent_requests, thread_name_prefix="recsys-write")
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        context, self._context, self._batch = self._context, None, None
         try:
-            context.__exit__(*exc)
-        except WeaviateBaseError as e:
             if exc[0] is None:
+                self._send()
+            while self._in_flight:
+                self._collect()
+        finally:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown(wait=True)
+        if exc[0] is not None:
+            return
+        if self._error is not None:
+            raise ConnectionFailed(
+                f"writing to {self.collection.name} failed: {self._error}. Run the load again: rows already "
+                "written are skipped."
+            ) from self._error
+        retry, self._rejected = self._rejected, []
+        for start in range(0, len(retry), self.batch_size):
+            chunk = [obj for obj, _ in retry[start:start + self.batch_size]]
+            try:
+                errors = self._insert(chunk, exact=True)
+            except WeaviateBaseError as e:
                 raise ConnectionFailed(
                     f"writing to {self.collection.name} failed: {e}. Run the load again: rows already written "
                     "are skipped."
                 ) from e
+            for index, message in errors.items():
+                obj = chunk[index]
+                self.failures.append(WriteFailure(
+                    str(obj.uuid), dict(obj.properties or {}), f"Weaviate rejected the object: {message}"
+                ))
+
+    def _insert(self, chunk: list[DataObject], exact: bool = False) -> dict[int, str]:
+        """Insert one batch; the rejected objects' positions and reasons.
+
+        When every object fails, the client raises with the distinct reasons joined; ``exact`` then inserts them
+        one by one for each object's own reason (rejections are rare: this is the retry pass).
+        """
+        try:
+            res = self.collection.data.insert_many(chunk)
+        except WeaviateInsertManyAllFailedError as e:
+            if exact and len(chunk) > 1:
+                singles = ((i, self._insert([obj], exact=True)) for i, obj in enumerate(chunk))
+                return {i: one[0] for i, one in singles if one}  # an object that went in alone is written
+            message = str(e).split(_ALL_FAILED_PREFIX, 1)[-1]
+            return {i: message for i in range(len(chunk))}
+        return {index: str(getattr(err, "message", err)) for index, err in (res.errors or {}).items()}
+
+    def _send(self) -> None:
+        """Hand the buffered objects to the pool as one batch, waiting while too many are in flight."""
+        if not self._buffer:
             return
-        if exc[0] is not None:
+        assert self._pool is not None
+        chunk, self._buffer = self._buffer, []
+        if self._error is not None:
+            return  # the load fails when the block exits; its re-run writes these rows
+        while len(self._in_flight) >= self.concurrent_requests:
+            self._collect()
+        self._in_flight.append((chunk, self._pool.submit(self._insert, chunk)))
+        if not self._batches_sent:
+            # The first batch goes alone: it creates the vector indexes, so their dimension is the first row's,
+            # not whichever concurrent batch the server happened to store first.
+            self._collect()
+        self._batches_sent += 1
+
+    def _collect(self) -> None:
+        """Wait for the oldest batch in flight and keep the objects it rejected for one retry."""
+        chunk, future = self._in_flight.pop(0)
+        try:
+            errors = future.result()
+        except WeaviateBaseError as e:
+            self._error = self._error or e
             return
-        retry = list(self._batcher.failed_objects)
-        if not retry:
-            return
-        with self._batcher.fixed_size(batch_size=self.batch_size, concurrent_requests=1) as batch:
-            for error in retry:
-                obj = error.object_
-                batch.add_object(properties=obj.properties, uuid=obj.uuid, vector=obj.vector)
-        for error in self._batcher.failed_objects:
-            uuid = str(error.original_uuid or error.object_.uuid)
-            self.failures.append(
-                WriteFailure(uuid, error.object_.properties, f"Weaviate rejected the object: {error.message}")
-            )
+        for index, message in errors.items():
+            self._rejected.append((chunk[index], message))
 
     def existing_hashes(self, uuids: Sequence[str]) -> dict[str, str | None]:
         """UUID -> stored content hash (None if the object exists without one), for the UUIDs that exist.
@@ -153,10 +212,12 @@ class ObjectWriter:
 
     def add(self, obj: PreparedObject) -> None:
         """Queue a new object (an upsert: a UUID that exists after all is overwritten)."""
-        if self._batch is None:
+        if self._pool is None:
             raise RuntimeError("ObjectWriter.add outside its `with` block")
-        self._batch.add_object(properties=obj.properties, uuid=obj.uuid, vector=_vector_payload(obj.vectors))
+        self._buffer.append(DataObject(properties=obj.properties, uuid=obj.uuid, vector=_vector_payload(obj.vectors)))
         self.added += 1
+        if len(self._buffer) >= self.batch_size:
+            self._send()
 
     def update(self, obj: PreparedObject) -> WriteFailure | None:
         """Merge a changed object into the stored one (PATCH), retrying once. Returns the failure, if any."""
