@@ -1,8 +1,8 @@
 """Reading and writing the interest model's data in Weaviate (through weaviate-client only).
 
 Bulk reads use ``collection.iterator`` (cursor paging, no offset limit); per-user reads use
-``fetch_objects`` with filters. Writes use ``collection.batch.fixed_size`` and collect failures instead of
-raising, as the client does. A batch write replaces a whole object, so when the interest model rewrites a
+``fetch_objects`` with filters. Writes use pipelined ``data.insert_many`` batches (`write_objects`) and collect
+failures instead of raising, as the client's batches do. A batch write replaces a whole object, so when the interest model rewrites a
 ``User`` or ``Item`` it first reads the object and keeps every property and named vector it does not own.
 
 The trained model lives in the ``Domain`` collection: one object per domain (``kind="domain"``, with a
