@@ -627,6 +627,7 @@ class InvertedIndex:
         allow: np.ndarray | set[int] | None = None,
         operator: str = "or",
         minimum_match: int = 0,
+        explain: bool = True,
     ) -> list[BM25Hit]:
         """Rank documents for a BM25 query (§3.5, §3.6).
 
@@ -638,6 +639,7 @@ class InvertedIndex:
                 The filter never changes N, df or avgdl (§3.6).
             operator: "or" (default) or "and" (all terms of a tokenization group in one property).
             minimum_match: with "or", the minimum number of matched terms per property.
+            explain: attach the lazy explain string (hybrid's keyword leg never reads it).
 
         Returns:
             Hits by float32 score descending, ties by UUID ascending; at most `limit`.
@@ -645,42 +647,12 @@ class InvertedIndex:
         Raises:
             ValueError: unknown or non-searchable property, or no searchable property at all.
         """
-        doc_list, score_list, matched_props, terms_by_prop = self._ranked(
-            query, properties, limit, allow, operator, minimum_match
-        )
-        return [
-            BM25Hit(doc, score, explain_fn=self._explainer(doc, matched_props, terms_by_prop))
-            for doc, score in zip(doc_list, score_list)
-        ]
-
-    def search_scores(
-        self,
-        query: str,
-        properties: list[tuple[str, float]] | None,
-        limit: int,
-        allow: np.ndarray | set[int] | None = None,
-        operator: str = "or",
-        minimum_match: int = 0,
-    ) -> tuple[list[int], list[float]]:
-        """`search` as (docs, scores) in the same order, without explain strings (hybrid's keyword leg)."""
-        doc_list, score_list, _, _ = self._ranked(query, properties, limit, allow, operator, minimum_match)
-        return doc_list, score_list
-
-    def _ranked(
-        self,
-        query: str,
-        properties: list[tuple[str, float]] | None,
-        limit: int,
-        allow: np.ndarray | set[int] | None,
-        operator: str,
-        minimum_match: int,
-    ) -> tuple[list[int], list[float], list[tuple[_Property, np.ndarray]], dict[str, list]]:
         chosen = self._resolve(properties)
         operator = (operator or "or").lower()
         if operator not in ("or", "and"):
             raise ValueError(f"unknown BM25 operator {operator!r}; use 'or' or 'and'")
         if limit <= 0:
-            return [], [], [], {}
+            return []
 
         # Query terms and group IDF per tokenization group (§3.6).
         groups: dict[str, list[_Property]] = {}
@@ -703,7 +675,7 @@ class InvertedIndex:
             group_terms[tokenization] = terms
             any_terms = any_terms or bool(terms)
         if not any_terms:
-            return [], [], [], {}  # empty query or stopwords only: no error (§3.5 step 4)
+            return []  # empty query or stopwords only: no error (§3.5 step 4)
 
         size = self._size
         mask = _allow_mask(allow, size)
@@ -754,7 +726,7 @@ class InvertedIndex:
 
         docs = np.flatnonzero(matched)
         if not len(docs):
-            return [], [], [], {}
+            return []
         scores = total[docs]
         # Which tied docs survive the limit: lower docID first (§3.6); then order ties by UUID.
         sel = _top_indices(scores, docs, limit)
@@ -762,8 +734,13 @@ class InvertedIndex:
         wide = scores.astype(np.float64)
         score_list, doc_list = wide.tolist(), docs.tolist()
         order = by_value_then_key(-wide, doc_list, len(doc_list), self.uuid_of)  # score desc, then UUID
+        if not explain:
+            return [BM25Hit(doc_list[i], score_list[i]) for i in order]
         terms_by_prop = {prop.name: group_terms[prop.tokenization] for prop, _ in chosen}
-        return [doc_list[i] for i in order], [score_list[i] for i in order], matched_props, terms_by_prop
+        return [
+            BM25Hit(doc_list[i], score_list[i], explain_fn=self._explainer(doc_list[i], matched_props, terms_by_prop))
+            for i in order
+        ]
 
     def _explainer(
         self, doc: int, matched_props: list[tuple[_Property, np.ndarray]], terms_by_prop: dict[str, list]

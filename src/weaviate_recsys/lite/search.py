@@ -355,23 +355,11 @@ def _bm25_operator(msg: Any | None) -> tuple[str, int]:
 
 
 def _keyword(coll: Collection, query: str, props: list[str], k: int, allow: np.ndarray | None,
-             op_msg: Any | None) -> list[Any]:
+             op_msg: Any | None, explain: bool = True) -> list[Any]:
     operator, minimum = _bm25_operator(op_msg)
     try:
         return coll.inverted.search(
-            query, parse_query_properties(props) if props else None, k, allow, operator, minimum
-        )
-    except ValueError as e:
-        raise QueryError(str(e)) from None
-
-
-def _keyword_scores(coll: Collection, query: str, props: list[str], k: int, allow: np.ndarray | None,
-                    op_msg: Any | None) -> tuple[list[int], list[float]]:
-    """`_keyword` as (docs, scores) without explain strings: hybrid's keyword leg."""
-    operator, minimum = _bm25_operator(op_msg)
-    try:
-        return coll.inverted.search_scores(
-            query, parse_query_properties(props) if props else None, k, allow, operator, minimum
+            query, parse_query_properties(props) if props else None, k, allow, operator, minimum, explain
         )
     except ValueError as e:
         raise QueryError(str(e)) from None
@@ -505,8 +493,8 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
         vq.validate_targets_only()
     if 1.0 - alpha > 0:
         op_msg = h.bm25_search_operator if h.HasField("bm25_search_operator") else None
-        kw_docs, kw_scores = _keyword_scores(coll, h.query, list(h.properties), pool, mask, op_msg)
-        entries = list(zip(kw_docs, kw_scores))
+        kw = _keyword(coll, h.query, list(h.properties), pool, mask, op_msg, explain=False)
+        entries = [(hit.doc, hit.score) for hit in kw]
         if vector_docs is not None:
             entries = [e for e in entries if e[0] in vector_docs]
         sets.append(("keyword,bm25", 1.0 - alpha, entries))
