@@ -15,8 +15,8 @@ import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 from weaviate_recsys.errors import ConfigurationError, ConnectionFailed
-from weaviate_recsys.lite.database import Database
 from weaviate_recsys.lite.blas import one_blas_thread
+from weaviate_recsys.lite.database import Database
 from weaviate_recsys.lite.grpc_api import build_grpc_server
 from weaviate_recsys.lite.rest import build_http_server
 from weaviate_recsys.lite.storage import Store, store_path

@@ -661,12 +661,8 @@ def multi_target_search(
                 combined = np.where(~found[i], combined + weights[i] * dist[i], combined)
 
     docs = union[keep_cols]
-    if combo != "relative_score" and len(docs) > k:
-        # only docs at or below the k-th combined distance can be returned: rank just those
-        kth = np.partition(combined, k - 1)[k - 1]
-        near = np.flatnonzero(combined <= kth)
-        docs, combined, dist = docs[near], combined[near], dist[:, near]
-    doc_list, value_list = docs.tolist(), combined.astype(np.float64).tolist()
+    wide = combined.astype(np.float64)
+    doc_list, value_list = docs.tolist(), wide.tolist()
     if combo == "relative_score":
         keys = [uuid_of(d) for d in doc_list] if uuid_of is not None else doc_list
         last = dist[-1]
@@ -682,7 +678,7 @@ def multi_target_search(
 
         ranked = [it[3] for it in sorted(items, key=functools.cmp_to_key(cmp))]
     else:
-        ranked = by_value_then_key(combined.astype(np.float64), doc_list, k, uuid_of)
+        ranked = by_value_then_key(wide, doc_list, k, uuid_of)  # keeps the k-th value's ties
     ranked = ranked[:k]
     result = [(doc_list[j], value_list[j]) for j in ranked]
     if max_distance is not None:
