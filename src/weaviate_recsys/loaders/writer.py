@@ -102,7 +102,7 @@ class ObjectWriter:
         self.failures: list[WriteFailure] = []
         self._buffer: list[DataObject] = []
         self._in_flight: list[tuple[list[DataObject], Future[Any]]] = []
-        self._rejected: list[tuple[DataObject, str]] = []
+        self._rejected: list[DataObject] = []  # retried once when the block exits
         self._error: WeaviateBaseError | None = None  # a whole batch failed: the load fails when the block exits
         self._batches_sent = 0
         self._pool: ThreadPoolExecutor | None = None
@@ -124,25 +124,25 @@ class ObjectWriter:
         if exc[0] is not None:
             return
         if self._error is not None:
-            raise ConnectionFailed(
-                f"writing to {self.collection.name} failed: {self._error}. Run the load again: rows already "
-                "written are skipped."
-            ) from self._error
+            raise self._connection_failed(self._error) from self._error
         retry, self._rejected = self._rejected, []
         for start in range(0, len(retry), self.batch_size):
-            chunk = [obj for obj, _ in retry[start:start + self.batch_size]]
+            chunk = retry[start:start + self.batch_size]
             try:
                 errors = self._insert(chunk, exact=True)
             except WeaviateBaseError as e:
-                raise ConnectionFailed(
-                    f"writing to {self.collection.name} failed: {e}. Run the load again: rows already written "
-                    "are skipped."
-                ) from e
+                raise self._connection_failed(e) from e
             for index, message in errors.items():
                 obj = chunk[index]
                 self.failures.append(WriteFailure(
                     str(obj.uuid), dict(obj.properties or {}), f"Weaviate rejected the object: {message}"
                 ))
+
+    def _connection_failed(self, error: WeaviateBaseError) -> ConnectionFailed:
+        return ConnectionFailed(
+            f"writing to {self.collection.name} failed: {error}. Run the load again: rows already written are "
+            "skipped."
+        )
 
     def _insert(self, chunk: list[DataObject], exact: bool = False) -> dict[int, str]:
         """Insert one batch; the rejected objects' positions and reasons.
@@ -185,8 +185,7 @@ class ObjectWriter:
         except WeaviateBaseError as e:
             self._error = self._error or e
             return
-        for index, message in errors.items():
-            self._rejected.append((chunk[index], message))
+        self._rejected.extend(chunk[index] for index in errors)
 
     def existing_hashes(self, uuids: Sequence[str]) -> dict[str, str | None]:
         """UUID -> stored content hash (None if the object exists without one), for the UUIDs that exist.

@@ -1,9 +1,10 @@
 """Reading and writing the interest model's data in Weaviate (through weaviate-client only).
 
 Bulk reads use ``collection.iterator`` (cursor paging, no offset limit); per-user reads use
-``fetch_objects`` with filters. Writes use pipelined ``data.insert_many`` batches (`write_objects`) and collect
-failures instead of raising, as the client's batches do. A batch write replaces a whole object, so when the interest model rewrites a
-``User`` or ``Item`` it first reads the object and keeps every property and named vector it does not own.
+``fetch_objects`` with filters. Writes use pipelined ``data.insert_many`` batches (`write_objects`) and
+collect failures instead of raising, as the client's batches do. A batch write replaces a whole object, so
+when the interest model rewrites a ``User`` or ``Item`` it first reads the object and keeps every property
+and named vector it does not own.
 
 The trained model lives in the ``Domain`` collection: one object per domain (``kind="domain"``, with a
 ``centroid`` vector) and two model objects (``kind="model"``): ``classifier`` and ``keywords``, whose JSON
@@ -178,7 +179,6 @@ def collection_handle(client: weaviate.WeaviateClient, name: str) -> Any:
             use = getattr(client.collections, "use", None)
             coll = per_client[name] = use(name) if use is not None else client.collections.get(name)
     return coll
-
 
 
 def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed]:
