@@ -24,6 +24,8 @@ def test_server_process_products_are_single_threaded_and_split_products_match() 
             out = blas.product(block, q)
             assert out.dtype == np.float32 and out.shape == (n,)
             assert np.array_equal(out, block @ q), n
+        import threading
+        assert any(t.name.startswith("lite-blas") for t in threading.enumerate())  # large ones were split
         print("ok")
         """
     )

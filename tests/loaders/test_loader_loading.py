@@ -225,16 +225,19 @@ def test_interrupted_load_rerun_equals_uninterrupted(client, embedder, tmp_path)
     assert snapshot(client, collection_name("Item", "Broken")) == snapshot(client, collection_name("Item", "Whole"))
 
 
-def test_rows_weaviate_rejects_are_retried_then_reported(client, settings, tmp_path):
-    class OneBadVector(CountingEmbedder):
-        def embed_batch(self, texts):
-            vectors = list(super().embed_batch(texts))
-            return [v[:8] if t.startswith("Poison") else v for t, v in zip(texts, vectors)]
+class PoisonedVectors(CountingEmbedder):
+    """Texts starting with "Poison" get an 8-dimensional vector, which Weaviate rejects after a 16-dim row."""
 
+    def embed_batch(self, texts):
+        vectors = list(super().embed_batch(texts))
+        return [v[:8] if t.startswith("Poison") else v for t, v in zip(texts, vectors)]
+
+
+def test_rows_weaviate_rejects_are_retried_then_reported(client, settings, tmp_path):
     rows = [{"item_id": "ok1", "title": "Fine"}, {"item_id": "bad", "title": "Poison"},
             {"item_id": "ok2", "title": "Also fine"}]
     path = jsonl(tmp_path / "items.jsonl", rows)
-    result = load_items(client, [path], settings, OneBadVector(16), batch_size=1)
+    result = load_items(client, [path], settings, PoisonedVectors(16), batch_size=1)
     assert (result.read, result.written, result.rejected) == (3, 2, 1)
     assert reconciles(result)
     error = result.errors[0]
@@ -245,20 +248,19 @@ def test_rows_weaviate_rejects_are_retried_then_reported(client, settings, tmp_p
 
 
 def test_a_batch_weaviate_rejects_whole_is_reported_row_by_row(client, settings, tmp_path):
-    class BadVectors(CountingEmbedder):
-        def embed_batch(self, texts):
-            vectors = list(super().embed_batch(texts))
-            return [v[:8] if t.startswith("Poison") else v for t, v in zip(texts, vectors)]
-
     rows = [{"item_id": "ok1", "title": "Fine"}, {"item_id": "bad1", "title": "Poison one"},
             {"item_id": "bad2", "title": "Poison two"}, {"item_id": "bad3", "title": "Poison three"},
             {"item_id": "ok2", "title": "Also fine"}]
     path = jsonl(tmp_path / "items.jsonl", rows)
-    result = load_items(client, [path], settings, BadVectors(16), batch_size=2)
+    result = load_items(client, [path], settings, PoisonedVectors(16), batch_size=2)
     assert (result.read, result.written, result.rejected) == (5, 2, 3)
     assert reconciles(result)
     assert sorted(e.line for e in result.errors) == [2, 3, 4]
-    assert all("vector" in e.reason and "Weaviate rejected" in e.reason for e in result.errors)
+    # Each row gets its own reason, which names its own object, not the joined reasons of its batch.
+    bad = {2: "bad1", 3: "bad2", 4: "bad3"}
+    for e in result.errors:
+        assert "Weaviate rejected" in e.reason and "vector" in e.reason
+        assert [item_uuid(i) in e.reason for i in bad.values()] == [i == bad[e.line] for i in bad.values()]
 
 
 def test_progress_reports_bytes_up_to_the_total(client, settings, embedder, tmp_path):

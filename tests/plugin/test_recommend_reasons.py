@@ -48,6 +48,10 @@ def test_matched_keywords_use_stems_and_phrases_and_keep_the_users_words() -> No
     assert got == ["gel pens", "Pens", "ink"]
 
 
+def test_a_phrase_matches_only_when_all_its_words_occur() -> None:
+    assert matched_keywords(["gel ink", "ink refill", "gel"], ["gel pen"], "Pilot G2 Gel Pen") == ["gel"]
+
+
 def test_matched_keywords_from_the_title_alone_and_nothing_to_match() -> None:
     assert matched_keywords(["notebook"], [], "Spiral Notebooks, 3-pack") == ["notebook"]
     assert matched_keywords(["notebook"], [], None) == []
