@@ -340,6 +340,22 @@ def test_incremental_add_remove_replace_equals_fresh_build():
         assert a == b and a
 
 
+def test_remove_many_equals_removing_one_by_one_and_a_fresh_build():
+    rng, docs = _random_corpus(11, 300)
+    one, many = _fresh(docs), _fresh(docs)
+    for ix in (one, many):
+        ix.search("w1 w2 w3 w4 w5 the", None, 5)  # posting arrays exist: removal must sweep them too
+    gone = rng.sample(sorted(docs), 120)
+    for doc in gone:
+        one.remove(doc)
+    many.remove_many(gone + [10**6])  # an unknown doc is ignored
+    fresh = _fresh({d: p for d, p in docs.items() if d not in set(gone)})
+    assert many.stats_snapshot() == one.stats_snapshot() == fresh.stats_snapshot()
+    for query in ("w1 w2", "w3", "the w4 w4", "w5 w6 w7 w8"):
+        a = [(h.doc, h.score) for h in many.search(query, None, 50)]
+        assert a == [(h.doc, h.score) for h in fresh.search(query, None, 50)] and a
+
+
 def test_per_property_candidate_pruning_like_weaviate():
     """Each property keeps only its top max(1.1L, L+10) before the cross-property sum (§3.6)."""
     ix = make_index()

@@ -164,6 +164,56 @@ def test_batch_is_upsert(typed) -> None:
     assert typed.aggregate.over_all(total_count=True).total_count == 1
 
 
+def test_batch_replacements_search_like_a_fresh_collection(client: weaviate.WeaviateClient, name: str) -> None:
+    """A batch mixing new objects and replacements (same vector, new vector, new text) is indexed in bulk:
+    keyword, vector and filtered searches must see exactly what a collection holding only the final
+    versions sees."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    words = ["red", "pen", "gel", "ink", "desk", "lamp", "paper", "clip"]
+
+    def obj(i: int, version: int) -> DataObject:
+        text = " ".join(words[(i * 3 + version + j) % len(words)] for j in range(1 + (i + version) % 4))
+        vec = rng.standard_normal(8).tolist() if (version and i % 3) else [float(i % 5 + 1)] + [0.5] * 7
+        return DataObject(properties={"title": text, "count": i % 4 + version}, uuid=uuid.UUID(int=i + 1),
+                          vector={"main": vec})
+
+    def make(suffix: str):
+        return client.collections.create(name + suffix, properties=ALL_TYPES[:3],
+                                         vector_config=[Configure.Vectors.self_provided(name="main")])
+
+    updated, fresh = make("A"), make("B")
+    first = [obj(i, 0) for i in range(60)]
+    updated.data.insert_many(first)
+    # build the lazily made keyword and filter postings, which removals must then keep in step
+    updated.query.bm25("pen ink", limit=3)
+    updated.query.fetch_objects(filters=Filter.by_property("title").equal("desk"), limit=1)
+    final = {o.uuid: o for o in first}
+    for i in list(range(0, 60, 2)) + list(range(60, 75)):  # replace every other one, add 15 new
+        final[uuid.UUID(int=i + 1)] = obj(i, 1)
+    updated.data.insert_many([o for u, o in final.items() if u.int - 1 in range(0, 75, 2) or u.int > 60])
+    fresh.data.insert_many(list(final.values()))
+
+    probes = ([1.0] + [0.5] * 7, rng.standard_normal(8).tolist())
+
+    def seen(coll) -> list:  # every hit (ties are ordered by internal doc id, which replacements change)
+        out = []
+        for q in ("pen ink", "red desk lamp", "clip"):
+            out.append(sorted((-o.metadata.score, o.uuid.int) for o in coll.query.bm25(
+                q, limit=100, return_metadata=["score"]).objects))
+        for v in probes:
+            out.append(sorted((o.metadata.distance, o.uuid.int) for o in coll.query.near_vector(
+                v, target_vector="main", limit=100, return_metadata=["distance"]).objects))
+        for flt in (Filter.by_property("count").equal(2), Filter.by_property("title").equal("clip"),
+                    Filter.by_property("title").like("des*")):
+            out.append(sorted(o.uuid.int for o in coll.query.fetch_objects(filters=flt, limit=100).objects))
+        out.append(coll.aggregate.over_all(total_count=True).total_count)
+        return out
+
+    assert seen(updated) == seen(fresh)
+
+
 def test_fetch_order_limit_offset_after_and_iterator(client: weaviate.WeaviateClient, name: str) -> None:
     coll = client.collections.create(name, properties=[Property(name="n", data_type=DataType.INT)])
     ids = [uuid.UUID(int=(i * 7919) % 1000 + 1) for i in range(250)]

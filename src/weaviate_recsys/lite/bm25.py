@@ -147,7 +147,13 @@ class _PostingArrays:
         self.norm_key = None
 
     def kill(self, doc: int) -> None:
-        idx = np.flatnonzero(self.docs[: self.n] == doc)
+        self.kill_many([doc])
+
+    def kill_many(self, docs: list[int]) -> None:
+        """Tombstone the postings of these docs (one pass over the list, however many docs)."""
+        live = self.docs[: self.n]
+        hit = live == docs[0] if len(docs) == 1 else np.isin(live, docs)
+        idx = np.flatnonzero(hit)
         if len(idx):
             self.docs[idx] = -1
             self.dead += len(idx)
@@ -548,28 +554,38 @@ class InvertedIndex:
 
     def remove(self, doc: int) -> None:
         """Forget a document; unknown docs are ignored."""
-        per_prop = self._docs.pop(doc, None)
-        if per_prop is None:
-            return
-        if isinstance(per_prop, _BulkTerms):
-            per_prop = per_prop.terms_of(doc)
-        for name, counts in per_prop.items():
-            prop = self._props.get(name)
-            if prop is None:
+        self.remove_many([doc])
+
+    def remove_many(self, docs: Iterable[int]) -> None:
+        """Forget documents (unknown ones are ignored); each cached posting array is swept once."""
+        kills: dict[_PostingArrays, list[int]] = {}
+        for doc in docs:
+            per_prop = self._docs.pop(doc, None)
+            if per_prop is None:
                 continue
-            prop.length_sum -= prop.lengths.pop(doc, 0)
-            cache = prop.cache
-            for term in counts:
-                plist = prop.postings.get(term)
-                if plist is not None:
-                    plist.pop(doc, None)
-                    if not plist:
-                        del prop.postings[term]
-                        cache.pop(term, None)
-                        continue
-                arrays = cache.get(term)
-                if arrays is not None:
-                    arrays.kill(doc)
+            if isinstance(per_prop, _BulkTerms):
+                per_prop = per_prop.terms_of(doc)
+            for name, counts in per_prop.items():
+                prop = self._props.get(name)
+                if prop is None:
+                    continue
+                prop.length_sum -= prop.lengths.pop(doc, 0)
+                cache = prop.cache
+                for term in counts:
+                    plist = prop.postings.get(term)
+                    if plist is not None:
+                        plist.pop(doc, None)
+                        if not plist:
+                            del prop.postings[term]
+                            dropped = cache.pop(term, None)
+                            if dropped is not None:
+                                kills.pop(dropped, None)
+                            continue
+                    arrays = cache.get(term)
+                    if arrays is not None:
+                        kills.setdefault(arrays, []).append(doc)
+        for arrays, killed in kills.items():
+            arrays.kill_many(killed)
 
     # ---------------------------------------------------------------- statistics (for tests/debugging)
     def doc_frequency(self, name: str, term: str) -> int:

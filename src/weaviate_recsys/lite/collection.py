@@ -135,22 +135,26 @@ class Collection:
             self._sorted_uuids = None
 
     def put_many(self, recs: list[Record]) -> None:
-        """Like ``put`` for each record, with bulk paths for the (common) brand-new objects."""
-        fresh: list[Record] = []
-        for rec in recs:
-            if rec.uuid in self.records or rec.doc != len(self.by_doc) + len(fresh):
-                if fresh:
-                    self._add_fresh(fresh)
-                    fresh = []
+        """Like ``put`` for each record, in bulk: every old version is unindexed first, then all the
+        records are indexed at once (new objects, and replacements under a new or their old doc id)."""
+        if len({r.uuid for r in recs}) < len(recs) or len({r.doc for r in recs}) < len(recs):
+            for rec in recs:  # not from a batch (its uuids are distinct): one by one, in order
                 self.put(rec)
-            else:
-                fresh.append(rec)
-        if fresh:
-            self._add_fresh(fresh)
+            return
+        olds = [old for old in map(self.records.get, (r.uuid for r in recs)) if old is not None]
+        if olds:
+            self._unindex_many(olds)
+        self._add_fresh(sorted(recs, key=lambda r: r.doc))
 
     def _add_fresh(self, recs: list[Record]) -> None:
+        """Index records whose uuids and doc ids are not indexed (docs ascending)."""
+        by_doc = self.by_doc
         for rec in recs:
-            self.by_doc.append(rec)
+            if rec.doc >= len(by_doc):
+                by_doc.extend([None] * (rec.doc - len(by_doc)))
+                by_doc.append(rec)
+            else:
+                by_doc[rec.doc] = rec
             self.records[rec.uuid] = rec
         add_many = getattr(self.inverted, "add_many", None)
         if add_many is not None:
@@ -186,12 +190,21 @@ class Collection:
         return rec
 
     def _unindex(self, rec: Record) -> None:
-        self.inverted.remove(rec.doc)
-        for idx in self.vector_indexes.values():
-            idx.remove(rec.doc)
-        self.filters.remove(rec.doc, rec.uuid, rec.props)
-        if rec.doc < len(self.by_doc) and self.by_doc[rec.doc] is rec:
-            self.by_doc[rec.doc] = None
+        self._unindex_many([rec])
+
+    def _unindex_many(self, recs: list[Record]) -> None:
+        remove_many = getattr(self.inverted, "remove_many", None)
+        if remove_many is not None:
+            remove_many([r.doc for r in recs])
+        else:
+            for r in recs:
+                self.inverted.remove(r.doc)
+        for rec in recs:
+            for idx in self.vector_indexes.values():
+                idx.remove(rec.doc)
+            self.filters.remove(rec.doc, rec.uuid, rec.props)
+            if rec.doc < len(self.by_doc) and self.by_doc[rec.doc] is rec:
+                self.by_doc[rec.doc] = None
 
     def bulk_load(self, recs: list[Record]) -> None:
         """Fast path for start-up: records arrive in doc order with fresh doc ids."""
