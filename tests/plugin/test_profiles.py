@@ -256,3 +256,21 @@ def test_recommend_for_text_serves_the_classified_domains(client: weaviate.Weavi
     out = rec.recommend_for_text("laser printer toner", 3)
     assert out and out[0].domain == "Printers" and out[0].reasons.domain == "Printers"
     assert out[0].reasons.source == "text"
+
+
+def test_objects_weaviate_rejects_are_reported_with_its_reason_not_as_a_lost_connection(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
+    """When Weaviate rejects every object of a write, the client raises instead of returning errors; the
+    writer must still name each object and Weaviate's reason (it is bad data, not a connection problem)."""
+    from weaviate_recsys.plugin.storage import Names, write_objects
+
+    names = Names.of(built)
+    bad = [(user_uuid(f"ghost-{i}"), {"user_id": f"ghost-{i}", "no_such_property": "x"}, None) for i in range(3)]
+    for batch_size in (1, 500):  # one object alone, and a batch
+        failures = write_objects(client, names.user, bad, batch_size=batch_size)
+        assert [f.uuid for f in failures] == [u for u, _, _ in bad]
+        assert all("no_such_property" in f.reason for f in failures)
+    mixed = write_objects(client, names.user, [bad[0], (user_uuid("ghost-ok"), {"user_id": "ghost-ok"}, None)])
+    assert [f.uuid for f in mixed] == [bad[0][0]]
+    client.collections.get(names.user).data.delete_by_id(user_uuid("ghost-ok"))

@@ -27,9 +27,14 @@ from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedEr
 
 from ..errors import ConnectionFailed
 
-__all__ = ["PreparedObject", "WriteFailure", "ObjectWriter", "content_hash"]
+__all__ = ["PreparedObject", "WriteFailure", "ObjectWriter", "content_hash", "rejection_reason"]
 
 _ALL_FAILED_PREFIX = "Here is the set of all errors: "  # weaviate-client's WeaviateInsertManyAllFailedError text
+
+
+def rejection_reason(error: WeaviateInsertManyAllFailedError) -> str:
+    """Weaviate's reasons, from the error weaviate-client raises when it rejected every object of a batch."""
+    return str(error).split(_ALL_FAILED_PREFIX, 1)[-1]
 
 
 def _json_default(value: Any) -> Any:
@@ -156,7 +161,7 @@ class ObjectWriter:
             if exact and len(chunk) > 1:
                 singles = ((i, self._insert([obj], exact=True)) for i, obj in enumerate(chunk))
                 return {i: one[0] for i, one in singles if one}  # an object that went in alone is written
-            message = str(e).split(_ALL_FAILED_PREFIX, 1)[-1]
+            message = rejection_reason(e)
             return {i: message for i in range(len(chunk))}
         return {index: str(getattr(err, "message", err)) for index, err in (res.errors or {}).items()}
 

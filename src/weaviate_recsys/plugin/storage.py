@@ -22,14 +22,16 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import weaviate
 from weaviate.classes.query import Filter
-from weaviate.exceptions import WeaviateBaseError
+from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
 from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing
+from ..loaders.writer import rejection_reason
 from ..schema.contracts import collection_name
 from ..schema.identity import generate_uuid5
 from ..settings import Settings
@@ -279,6 +281,9 @@ def write_objects(
     def send(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> Any:
         try:
             return coll.data.insert_many([DataObject(properties=p, uuid=u, vector=v or None) for u, p, v in chunk])
+        except WeaviateInsertManyAllFailedError as e:  # Weaviate answered: it rejected every object
+            reason = rejection_reason(e)
+            return SimpleNamespace(errors={i: reason for i in range(len(chunk))})
         except WeaviateBaseError as e:
             raise _wrap(f"Writing to {name}")(e) from e
 
