@@ -112,35 +112,15 @@ class Collection:
 
     # --- writes (already validated and persisted by the caller) --------------------------
 
-    def put(self, rec: Record) -> None:
-        """Insert or replace (by uuid) an object in every in-memory structure."""
-        old = self.records.get(rec.uuid)
-        if old is not None:
-            self._unindex(old)
-        if rec.doc == len(self.by_doc):
-            self.by_doc.append(rec)
-        else:
-            while len(self.by_doc) <= rec.doc:
-                self.by_doc.append(None)
-            self.by_doc[rec.doc] = rec
-        self.records[rec.uuid] = rec
-        self.inverted.add(rec.doc, rec.props)
-        for name, vec in rec.vectors.items():
-            idx = self.vector_indexes.get(name)
-            if idx is not None and vec.size:
-                idx.add(rec.doc, vec)
-        rec.vectors = {}
-        self.filters.add(rec.doc, rec.uuid, rec.props, rec.created, rec.updated)
-        if old is None:
-            self._sorted_uuids = None
-
     def put_many(self, recs: list[Record]) -> None:
-        """Like ``put`` for each record, in bulk: every old version is unindexed first, then all the
-        records are indexed at once (new objects, and replacements under a new or their old doc id)."""
+        """Insert or replace (by uuid) records in every in-memory structure, in bulk: every old version is
+        unindexed first, then all the records are indexed at once, under a new doc id or their old one.
+
+        Raises:
+            ValueError: two records share a uuid or a doc id (a batch keeps only the last version of a uuid).
+        """
         if len({r.uuid for r in recs}) < len(recs) or len({r.doc for r in recs}) < len(recs):
-            for rec in recs:  # not from a batch (its uuids are distinct): one by one, in order
-                self.put(rec)
-            return
+            raise ValueError("put_many needs records with distinct uuids and doc ids")
         olds = [old for old in map(self.records.get, (r.uuid for r in recs)) if old is not None]
         if olds:
             self._unindex_many(olds)
@@ -185,12 +165,9 @@ class Collection:
         rec = self.records.pop(uuid, None)
         if rec is None:
             return None
-        self._unindex(rec)
+        self._unindex_many([rec])
         self._sorted_uuids = None
         return rec
-
-    def _unindex(self, rec: Record) -> None:
-        self._unindex_many([rec])
 
     def _unindex_many(self, recs: list[Record]) -> None:
         remove_many = getattr(self.inverted, "remove_many", None)
