@@ -146,9 +146,6 @@ class _PostingArrays:
         self.n += k
         self.norm_key = None
 
-    def kill(self, doc: int) -> None:
-        self.kill_many([doc])
-
     def kill_many(self, docs: list[int]) -> None:
         """Tombstone the postings of these docs (one pass over the list, however many docs)."""
         live = self.docs[: self.n]

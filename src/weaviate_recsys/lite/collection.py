@@ -136,12 +136,7 @@ class Collection:
             else:
                 by_doc[rec.doc] = rec
             self.records[rec.uuid] = rec
-        add_many = getattr(self.inverted, "add_many", None)
-        if add_many is not None:
-            add_many([(r.doc, r.props) for r in recs])
-        else:
-            for r in recs:
-                self.inverted.add(r.doc, r.props)
+        self.inverted.add_many([(r.doc, r.props) for r in recs])
         self._add_vectors(recs)
         for r in recs:
             r.vectors = {}
@@ -170,12 +165,7 @@ class Collection:
         return rec
 
     def _unindex_many(self, recs: list[Record]) -> None:
-        remove_many = getattr(self.inverted, "remove_many", None)
-        if remove_many is not None:
-            remove_many([r.doc for r in recs])
-        else:
-            for r in recs:
-                self.inverted.remove(r.doc)
+        self.inverted.remove_many([r.doc for r in recs])
         for rec in recs:
             for idx in self.vector_indexes.values():
                 idx.remove(rec.doc)
