@@ -27,14 +27,24 @@ from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedEr
 
 from ..errors import ConnectionFailed
 
-__all__ = ["PreparedObject", "WriteFailure", "ObjectWriter", "content_hash", "rejection_reason"]
+__all__ = ["PreparedObject", "WriteFailure", "ObjectWriter", "content_hash", "insert_many_errors"]
 
 _ALL_FAILED_PREFIX = "Here is the set of all errors: "  # weaviate-client's WeaviateInsertManyAllFailedError text
 
 
-def rejection_reason(error: WeaviateInsertManyAllFailedError) -> str:
-    """Weaviate's reasons, from the error weaviate-client raises when it rejected every object of a batch."""
-    return str(error).split(_ALL_FAILED_PREFIX, 1)[-1]
+def insert_many_errors(collection: Collection, objects: list[DataObject]) -> dict[int, str]:
+    """``data.insert_many`` of one batch; the positions of the objects Weaviate rejected, with its reasons.
+
+    When Weaviate rejects every object, weaviate-client raises instead of returning the errors; that comes back
+    here the same way (every position, with the distinct reasons the client joined). Other client errors
+    (Weaviate unreachable) are raised.
+    """
+    try:
+        res = collection.data.insert_many(objects)
+    except WeaviateInsertManyAllFailedError as e:
+        reason = str(e).split(_ALL_FAILED_PREFIX, 1)[-1]
+        return {i: reason for i in range(len(objects))}
+    return {index: str(getattr(err, "message", err)) for index, err in (res.errors or {}).items()}
 
 
 def _json_default(value: Any) -> Any:
@@ -152,18 +162,14 @@ class ObjectWriter:
     def _insert(self, chunk: list[DataObject], exact: bool = False) -> dict[int, str]:
         """Insert one batch; the rejected objects' positions and reasons.
 
-        When every object fails, the client raises with the distinct reasons joined; ``exact`` then inserts them
+        When every object fails, the client gives only the distinct reasons joined; ``exact`` then inserts them
         one by one for each object's own reason (rejections are rare: this is the retry pass).
         """
-        try:
-            res = self.collection.data.insert_many(chunk)
-        except WeaviateInsertManyAllFailedError as e:
-            if exact and len(chunk) > 1:
-                singles = ((i, self._insert([obj], exact=True)) for i, obj in enumerate(chunk))
-                return {i: one[0] for i, one in singles if one}  # an object that went in alone is written
-            message = rejection_reason(e)
-            return {i: message for i in range(len(chunk))}
-        return {index: str(getattr(err, "message", err)) for index, err in (res.errors or {}).items()}
+        errors = insert_many_errors(self.collection, chunk)
+        if exact and len(chunk) > 1 and len(errors) == len(chunk):
+            singles = ((i, self._insert([obj], exact=True)) for i, obj in enumerate(chunk))
+            return {i: one[0] for i, one in singles if one}  # an object that went in alone is written
+        return errors
 
     def _send(self) -> None:
         """Hand the buffered objects to the pool as one batch, waiting while too many are in flight."""

@@ -22,16 +22,15 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import weaviate
 from weaviate.classes.query import Filter
-from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
+from weaviate.exceptions import WeaviateBaseError
 
 from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing
-from ..loaders.writer import rejection_reason
+from ..loaders.writer import insert_many_errors
 from ..schema.contracts import collection_name
 from ..schema.identity import generate_uuid5
 from ..settings import Settings
@@ -278,12 +277,9 @@ def write_objects(
     pending = list(objects)
     failures: list[WriteFailure] = []
 
-    def send(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> Any:
+    def send(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> dict[int, str]:
         try:
-            return coll.data.insert_many([DataObject(properties=p, uuid=u, vector=v or None) for u, p, v in chunk])
-        except WeaviateInsertManyAllFailedError as e:  # Weaviate answered: it rejected every object
-            reason = rejection_reason(e)
-            return SimpleNamespace(errors={i: reason for i in range(len(chunk))})
+            return insert_many_errors(coll, [DataObject(properties=p, uuid=u, vector=v or None) for u, p, v in chunk])
         except WeaviateBaseError as e:
             raise _wrap(f"Writing to {name}")(e) from e
 
@@ -294,10 +290,11 @@ def write_objects(
         failures = []
         chunks = [pending[start:start + batch_size] for start in range(0, len(pending), batch_size)]
 
-        def handle(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]], res: Any, first: bool) -> None:
-            for idx, err in (res.errors or {}).items():
+        def handle(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]], errors: dict[int, str],
+                   first: bool) -> None:
+            for idx, reason in errors.items():
                 failed.append(chunk[idx])
-                failures.append(WriteFailure(chunk[idx][0], str(getattr(err, "message", err))))
+                failures.append(WriteFailure(chunk[idx][0], reason))
             if progress is not None and first:
                 progress(len(chunk))
 
