@@ -80,3 +80,29 @@ def test_ablations_reuse_the_full_methods_profiles_and_switch_one_part_off() -> 
             for user, recommended in zip(split.users, lists):
                 seen = {split.training.item_ids[i] for i in split.training.histories[user]}
                 assert recommended and not seen & set(recommended), name
+
+
+def test_the_full_method_and_its_ablations_read_each_user_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from weaviate_recsys.eval.registry import ABLATIONS
+    from weaviate_recsys.plugin import Recommender
+
+    reads: list[str] = []
+    read_user = Recommender.read_user
+    monkeypatch.setattr(Recommender, "read_user", lambda self, user: reads.append(user) or read_user(self, user))
+    data, split, vectors = _synthetic()
+    fitted: dict = {}
+    snapshots: dict = {}
+    with lite.connect() as client:
+        catalog = load_catalog(client, data, split, vectors, prefix="EvalSnap", domain_level=2, interactions=True)
+        for name, overrides in [("multi-granularity", {})] + [(n, o) for n, (o, _) in ABLATIONS.items()]:
+            shared = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), name=name, overrides=overrides,
+                                      fitted=fitted, snapshots=snapshots).fit(split.training)
+            alone = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), name=name, overrides=overrides,
+                                     fitted=fitted).fit(split.training)
+            try:
+                assert shared.recommend(split.users, 5) == alone.recommend(split.users, 5), name
+            finally:
+                shared.close()
+                alone.close()
+    # Once per user for the shared family, once per user and method for the methods reading alone.
+    assert len(reads) == len(split.users) * (1 + 1 + len(ABLATIONS))

@@ -9,7 +9,7 @@ import pytest
 from weaviate.classes.query import Filter
 
 from weaviate_recsys import lite
-from weaviate_recsys.errors import UnknownItem, UnknownUser
+from weaviate_recsys.errors import ConfigurationError, UnknownItem, UnknownUser
 from weaviate_recsys.loaders import HashingEmbedder, load_items
 from weaviate_recsys.plugin import Recommender, RecommendationPlan, get_profile
 
@@ -153,3 +153,29 @@ def test_without_the_domain_filter_one_query_covers_the_whole_catalog(rec: Recom
     out = no_macro.recommend("pen-fan", k=5)
     assert len(out) == 5
     assert {r.item_id for r in out}.isdisjoint({"w1", "w2", "w3", "p2"})
+
+
+def test_one_read_of_a_user_serves_several_lists(rec: Recommender) -> None:
+    snapshot = rec.read_user("pen-fan")
+    assert snapshot.profile is not None and snapshot.profile.domains[0][0] == "Writing"
+    assert set(snapshot.seen) == {"w1", "w2", "w3", "p2"}
+    no_macro = Recommender(rec.client, rec.settings.model_copy(update={"domain_filter": False}), embedder=EMB)
+    for recommender, kwargs in [(rec, {}), (rec, {"domains": ["Desk"]}), (rec, {"alpha": 0.0}), (no_macro, {})]:
+        fresh = recommender.recommend("pen-fan", k=5, **kwargs)
+        from_snapshot = recommender.recommend("pen-fan", k=5, snapshot=snapshot, **kwargs)
+        assert [(r.item_id, r.score) for r in from_snapshot] == [(r.item_id, r.score) for r in fresh]
+    assert rec.plan("pen-fan", 5, snapshot=snapshot) == rec.plan("pen-fan", 5)
+
+
+def test_a_snapshot_serves_only_its_user_and_scope(rec: Recommender) -> None:
+    snapshot = rec.read_user("pen-fan")
+    with pytest.raises(ConfigurationError, match="read_user"):
+        rec.recommend("blank", k=3, snapshot=snapshot)
+    purchases_only = Recommender(rec.client, rec.settings.model_copy(update={"exclude_kinds": ["purchase"]}), embedder=EMB)
+    with pytest.raises(ConfigurationError, match="exclude_kinds"):
+        purchases_only.recommend("pen-fan", k=3, snapshot=snapshot)
+    ghost = rec.read_user("ghost")
+    assert ghost.profile is None
+    with pytest.raises(UnknownUser, match="cold"):
+        rec.recommend("ghost", k=3, snapshot=ghost)
+    assert [r.item_id for r in rec.recommend("ghost", k=3, cold_start=True, snapshot=ghost)] == ["w4", "p3", "p4"]

@@ -8,7 +8,9 @@ interacted with, which in these collections are exactly the training items.
 
 Ablations are the same recommender with one part switched off through its settings (for example
 ``alpha=1`` drops the keyword leg); they reuse the profiles the full method built on the same training part,
-since profiles do not depend on how queries are run.
+since profiles do not depend on how queries are run. For the same reason they share each user's
+`UserSnapshot` (profile and seen items, read once per user and training set), so an ablation sends only its
+own queries.
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ class MultiGranularity(Method):
     def __init__(self, client: Any, catalog: LoadedCatalog, settings: Settings | None = None,
                  embedder: Any = None, *, name: str = "multi-granularity",
                  overrides: dict[str, Any] | None = None, fitted: dict[int, Any] | None = None,
-                 workers: int = 4) -> None:
+                 snapshots: dict[Any, dict[str, Any]] | None = None, workers: int = 4) -> None:
         """Args:
             name: the report name (an ablation's name).
             overrides: settings that switch a part off (e.g. ``{"alpha": 1.0}``).
             fitted: shared between the full method and its ablations: training sets whose domains and
                 profiles are already built in these collections, so they are not built again.
+            snapshots: shared like ``fitted``: users' `UserSnapshot`s per training set and snapshot scope.
             workers: users served concurrently (the client is thread-safe; the server works meanwhile).
         """
         self.client = client
@@ -48,6 +51,8 @@ class MultiGranularity(Method):
         self.embedder = embedder
         self.fit_reports: dict[str, Any] = {}
         self._fitted = fitted if fitted is not None else {}
+        self._snapshots = snapshots if snapshots is not None else {}
+        self._user_snapshots: dict[str, Any] = {}
         self._recommender: Any = None
         self.workers = workers
 
@@ -67,15 +72,20 @@ class MultiGranularity(Method):
             ).model_dump(mode="json")
             self._fitted[id(training)] = dict(self.fit_reports)
         self._recommender = Recommender(self.client, self.settings, embedder=self.embedder)
+        self._user_snapshots = self._snapshots.setdefault((id(training), self._recommender.snapshot_scope), {})
         return self
 
     def recommend(self, users: Sequence[str], k: int) -> list[list[str]]:
         if self._recommender is None:
             raise ModelNotTrained(f"{self.name}: call fit() on a training set before recommend().")
         rec = self._recommender
+        snapshots = self._user_snapshots
 
         def one(user: str) -> list[str]:
-            return [r.item_id for r in rec.recommend(user, k, explain=False, cold_start=True)]
+            snapshot = snapshots.get(user)
+            if snapshot is None:
+                snapshot = snapshots[user] = rec.read_user(user)
+            return [r.item_id for r in rec.recommend(user, k, explain=False, cold_start=True, snapshot=snapshot)]
 
         return map_users(one, users, self.workers)
 

@@ -75,6 +75,8 @@ class MethodContext:
     client: Any = None
     catalog: Any = None
     tuning: dict[str, Any] = field(default_factory=dict)
+    #: State methods of one family share within a run and do not report (e.g. users' profile snapshots).
+    shared: dict[str, Any] = field(default_factory=dict)
     _validation: Split | None = None
 
     @property
@@ -200,7 +202,10 @@ def _multi_granularity_builder(name: str, overrides: dict[str, Any]) -> Callable
 
         # Profiles do not depend on query settings: the full method and its ablations share one fit.
         fitted = ctx.tuning.setdefault("_multi_granularity_fitted", {})
-        return MultiGranularity(ctx.client, ctx.catalog, ctx.settings, name=name, overrides=overrides, fitted=fitted)
+        # Each user's profile and seen items are read once and serve the full method and every ablation.
+        snapshots = ctx.shared.setdefault("multi_granularity_snapshots", {})
+        return MultiGranularity(ctx.client, ctx.catalog, ctx.settings, name=name, overrides=overrides, fitted=fitted,
+                                snapshots=snapshots)
 
     return build
 

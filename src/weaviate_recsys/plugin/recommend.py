@@ -46,6 +46,7 @@ from ..errors import ConfigurationError, RecsysError, SchemaMissing, UnknownItem
 from ..schema.contracts import collection_name
 from ..schema.identity import item_uuid, user_uuid
 from ..settings import Settings
+from .profile_model import InterestProfile
 from .profiles import get_profile
 from .query_plan import (
     BEHAVIOR_VECTOR,
@@ -64,7 +65,7 @@ from .reasons import KeywordMatcher, Reasons, ScoreParts, matched_keywords, pars
 from .reranking import RankedCandidate, select_with_quotas
 from .storage import collection_handle
 
-__all__ = ["Recommender", "Recommendation", "AudienceMember", "RRF_K"]
+__all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "RRF_K"]
 
 #: The reciprocal-rank constant (the same 60 as Weaviate's rankedFusion, §4.5).
 RRF_K = 60
@@ -106,6 +107,28 @@ class AudienceMember(BaseModel):
     domain: str | None = None
     weight: float
     similarity: float
+
+
+@dataclass(frozen=True)
+class UserSnapshot:
+    """What `Recommender.recommend` reads about a user: their stored profile and the items they used.
+
+    Read it once with `Recommender.read_user` to serve several lists for one user (carousels per domain,
+    with different filters or alphas) without reading the profile again; it is a copy, so read a new one
+    after the user's profile changes.
+
+    Attributes:
+        user_id: the user.
+        profile: the user's `InterestProfile`; None for an unknown user (no User object, no interactions).
+        seen: ids of the items the user interacted with whose kind excludes re-recommending them.
+        read_with: the collection prefix and ``exclude_kinds`` it was read with; a recommender whose
+            settings differ in either refuses it.
+    """
+
+    user_id: str
+    profile: InterestProfile | None
+    seen: tuple[str, ...] = ()
+    read_with: tuple[str, tuple[str, ...] | None] = ("", None)
 
 
 @dataclass
@@ -240,6 +263,7 @@ class Recommender:
         filters: _Filters | None = None,
         explain: bool = True,
         cold_start: bool = False,
+        snapshot: UserSnapshot | None = None,
     ) -> list[Recommendation]:
         """The top ``k`` items for a user, each with its reasons.
 
@@ -255,16 +279,19 @@ class Recommender:
             filters: an extra weaviate-client filter on Item (in stock, price range, ...), ANDed in.
             explain: also return the keyword/vector parts of each score (Weaviate's explain_score).
             cold_start: serve an unknown user as a new user (popular items) instead of raising.
+            snapshot: the user's profile and seen items from `read_user`, to serve several lists from one
+                read; default: read them now.
 
         Returns:
             Up to ``k`` recommendations, best first; an empty list when nothing matches.
 
         Raises:
             UnknownUser: the user is unknown and ``cold_start`` is False.
-            ConfigurationError: an argument is out of range or a filter cannot be expressed as data.
+            ConfigurationError: an argument is out of range, a filter cannot be expressed as data, or the
+                snapshot is another user's or was read with other collections or ``exclude_kinds``.
             SchemaMissing: the Item collection does not exist.
         """
-        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start)
+        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start, snapshot=snapshot)
         p = self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
                            exclude=exclude, filters=filters)
         return self.execute(p, explain=explain, user_keywords=ctx.keywords)
@@ -281,13 +308,14 @@ class Recommender:
         exclude: Sequence[str] = (),
         filters: _Filters | None = None,
         cold_start: bool = False,
+        snapshot: UserSnapshot | None = None,
     ) -> RecommendationPlan:
         """The Weaviate queries `recommend` would run for these arguments, as plain data.
 
         ``plan(...).model_dump(mode="json")`` is JSON; `query_plan.hybrid_kwargs` / `fetch_kwargs` turn each
         query back into weaviate-client arguments. Same arguments and errors as `recommend`.
         """
-        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start)
+        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start, snapshot=snapshot)
         return self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
                               exclude=exclude, filters=filters)
 
@@ -584,17 +612,44 @@ class Recommender:
             return None
         return {CONTENT_VECTOR: 1.0 - w, BEHAVIOR_VECTOR: w}
 
-    def _user_context(self, user_id: str, *, domains: Sequence[str] | None, cold_start: bool) -> _UserContext:
+    def read_user(self, user_id: str) -> UserSnapshot:
+        """The user's profile and seen items, read once for several `recommend` / `plan` calls.
+
+        An unknown user gives a snapshot without a profile (``recommend`` then raises `UnknownUser`, or
+        serves popular items with ``cold_start=True``).
+        """
         seen_future = self._submit(self._seen_items, user_id)  # independent of the profile read
         try:
-            profile = get_profile(self.client, user_id, self.settings, submit=self._submit)
-        except UnknownUser as e:
+            profile: InterestProfile | None = get_profile(self.client, user_id, self.settings, submit=self._submit)
+        except UnknownUser:
+            profile = None
+        return UserSnapshot(user_id, profile, tuple(seen_future.result()), self.snapshot_scope)
+
+    @property
+    def snapshot_scope(self) -> tuple[str, tuple[str, ...] | None]:
+        """The collection prefix and ``exclude_kinds`` snapshots are read with: recommenders with the same
+        scope can share `UserSnapshot`s (their other settings, alpha or domain filters, may differ)."""
+        kinds = self.settings.exclude_kinds
+        return (self.settings.prefix, None if kinds is None else tuple(kinds))
+
+    def _user_context(self, user_id: str, *, domains: Sequence[str] | None, cold_start: bool,
+                      snapshot: UserSnapshot | None = None) -> _UserContext:
+        if snapshot is None:
+            snapshot = self.read_user(user_id)
+        elif snapshot.user_id != user_id or snapshot.read_with != self.snapshot_scope:
+            raise ConfigurationError(
+                f"The snapshot is user {snapshot.user_id!r}'s, read with collection prefix and exclude_kinds "
+                f"{snapshot.read_with}; this call is for user {user_id!r} with {self.snapshot_scope}. Read it with "
+                "this recommender's `read_user`."
+            )
+        profile = snapshot.profile
+        if profile is None:
             if not cold_start:
                 raise UnknownUser(f"Unknown user {user_id!r}: no User object and no interactions. Load the user "
                                   "(`weaviate-recsys load users`), or serve them as a new user with popular items "
-                                  "(`cold_start=True`, `--cold-start`).") from e
+                                  "(`cold_start=True`, `--cold-start`).")
             return _UserContext(user_id, "popular", [], None, [], [])
-        seen = seen_future.result()
+        seen = list(snapshot.seen)
         interests, overall, keywords = interests_from_profile(profile, domains)
         if not self.settings.domain_filter and overall is not None:
             interests = [overall]  # macro switched off: one query over the whole catalog, no domain filter
