@@ -78,7 +78,7 @@ class SentenceTransformerEmbedder:
         device: torch device (default: what sentence-transformers picks).
     """
 
-    def __init__(self, model: str | None = None, batch_size: int = 64, device: str | None = None) -> None:
+    def __init__(self, model: str | None = None, batch_size: int = 16, device: str | None = None) -> None:
         # The hub must never be contacted: models come from a directory or the local cache.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
