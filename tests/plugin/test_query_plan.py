@@ -12,6 +12,7 @@ from weaviate_recsys.plugin.query_plan import (
     DomainInterest,
     HybridQueryPlan,
     PopularityQueryPlan,
+    REFILL_MARGIN,
     RecommendationPlan,
     fetch_kwargs,
     filter_from_data,
@@ -48,6 +49,17 @@ def test_one_hybrid_query_per_domain_with_slots_keywords_boosts_and_filters() ->
     }
     assert p.quotas == {"interest:Writing": 6, "interest:Paper": 4}
     assert p.excluded_items == 2
+
+
+def test_a_domain_query_fetches_its_slots_and_a_few_refills() -> None:
+    # Beyond its slots a domain query only refills other domains' empty slots; the backfill query covers the rest.
+    p = plan(_interests(), 20, collection="Item")
+    assert [(q.slots, q.limit) for q in p.queries[:2]] == [(12, 12 + REFILL_MARGIN), (8, 8 + REFILL_MARGIN)]
+    assert p.queries[-1].name == "backfill" and p.queries[-1].only_if_short
+    assert [q.limit for q in plan(_interests(), 2, collection="Item").queries[:2]] == [2, 2]  # never more than k
+    # Without quotas, or with MMR choosing from a pool, any domain may fill the whole list.
+    assert all(q.limit >= 20 for q in plan(_interests(), 20, collection="Item", slot_allocation="by_score").queries)
+    assert all(q.limit >= 20 for q in plan(_interests(), 20, collection="Item", diversity=0.5).queries)
 
 
 def test_plan_is_json_and_round_trips() -> None:

@@ -71,6 +71,9 @@ NO_BEHAVIOR_FILTER: dict[str, Any] = {"path": ["behavior_events"], "operator": "
 #: Properties every recommendation query returns (what a `Recommendation` and its reasons need).
 ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "keywords", "popularity"]
 
+#: Items a domain query fetches beyond its slots to refill other domains' slots (see `plan`).
+REFILL_MARGIN = 3
+
 Source = Literal["interest", "exploration", "text", "popular", "similar", "cold_items"]
 Fusion = Literal["weighted_score", "reciprocal_rank"]
 
@@ -487,6 +490,11 @@ def plan(
     include_vectors = [CONTENT_VECTOR] if diversity > 0 else []
     # MMR needs a pool to choose from; without it, k per query is enough to refill any short domain.
     pool = k if diversity == 0 else min(max(3 * k, k + 10), max(100, k))
+    # With quotas and no MMR, a domain query's items beyond its slots only refill other domains' empty slots:
+    # REFILL_MARGIN of them per query (the backfill query covers the rest). On amazon-office's validation
+    # split that gives the same NDCG@10 and HR@10 as k per query (0.0604 / 0.1005; NDCG@20 0.0669 against
+    # 0.0670) with less than half the objects to send and parse.
+    quota_pool = diversity == 0 and slot_allocation == "proportional"
     queries: list[HybridQueryPlan | PopularityQueryPlan] = []
     quotas: dict[str, int] = {}
 
@@ -516,7 +524,8 @@ def plan(
             domain_filter = _equal_text("domain", interest.domain) if interest.domain is not None else None
             queries.append(_hybrid_for(
                 interest, name=name, source=source, collection=collection, slots=slots[name],
-                limit=max(slots[name], pool), weight=weights[name], alpha=alpha,
+                limit=min(pool, slots[name] + REFILL_MARGIN) if quota_pool else max(slots[name], pool),
+                weight=weights[name], alpha=alpha,
                 query_keywords=query_keywords, boosts=boosts, target_weights=target_weights,
                 fusion_type=fusion_type, filters=all_of(domain_filter, filters, exclusion),
                 include_vectors=include_vectors,
