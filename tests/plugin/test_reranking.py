@@ -60,3 +60,31 @@ def test_mmr_helper_returns_indices_in_selection_order() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError):
         select_with_quotas([_c("a", "A", 1.0)], 1, diversity=2.0)
+
+
+def _step_by_step(cands: list[RankedCandidate], k: int, quotas: dict[str, int] | None) -> list[str]:
+    """The definition: repeatedly the best available candidate, among the in-quota ones while there are any."""
+    left = list(range(len(cands)))
+    remaining = dict(quotas or {})
+    chosen: list[int] = []
+    while left and len(chosen) < k:
+        in_quota = [i for i in left if remaining.get(cands[i].group, 0) > 0] if quotas is not None else []
+        pool = in_quota or left
+        best = min(pool, key=lambda i: (-cands[i].relevance, i))
+        chosen.append(best)
+        left.remove(best)
+        if remaining.get(cands[best].group, 0) > 0:
+            remaining[cands[best].group] -= 1
+    return [cands[i].key for i in sorted(chosen, key=lambda i: (-cands[i].relevance, i))]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_without_diversity_selection_matches_its_step_by_step_definition(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    groups = ["a", "b", "c", "x"]
+    # Relevance on a coarse grid, so ties (earlier candidate wins) happen.
+    cands = [_c(f"i{n}", str(rng.choice(groups)), float(rng.integers(0, 6)) / 5) for n in range(int(rng.integers(0, 25)))]
+    k = int(rng.integers(0, 15))
+    quotas = None if seed % 5 == 0 else {g: int(rng.integers(0, 5)) for g in groups[:3]}
+    picked = [c.key for c in select_with_quotas(cands, k, quotas, 0.0)]
+    assert picked == _step_by_step(cands, k, quotas)

@@ -90,6 +90,8 @@ def select_with_quotas(
     if n == 0 or k == 0:
         return []
     relevance = np.array([float(c.relevance) for c in candidates], dtype=np.float64)
+    if diversity == 0:
+        return _by_quota_then_relevance(candidates, relevance, k, quotas)
     top = float(np.max(np.abs(relevance)))
     rel = relevance / top if top > 0 else np.zeros(n)
     if diversity > 0:
@@ -118,6 +120,33 @@ def select_with_quotas(
             max_sim = np.maximum(max_sim, sims)
     if diversity == 0:
         chosen.sort(key=lambda i: (-relevance[i], i))
+    return [candidates[i] for i in chosen]
+
+
+def _by_quota_then_relevance(
+    candidates: Sequence[RankedCandidate], relevance: np.ndarray, k: int, quotas: Mapping[Hashable, int] | None,
+) -> list[RankedCandidate]:
+    """`select_with_quotas` without diversity, in one pass: best first, each group up to its quota while any
+    group still has one, then the best of the rest; the chosen sorted by relevance (ties: earlier wins)."""
+    order = sorted(range(len(candidates)), key=lambda i: (-relevance[i], i))
+    k = min(k, len(order))
+    chosen: list[int] = []
+    if quotas is not None:
+        remaining = dict(quotas)
+        for i in order:
+            if len(chosen) == k:
+                break
+            group = candidates[i].group
+            if remaining.get(group, 0) > 0:
+                remaining[group] -= 1
+                chosen.append(i)
+    taken = set(chosen)
+    for i in order:
+        if len(chosen) == k:
+            break
+        if i not in taken:
+            chosen.append(i)
+    chosen.sort(key=lambda i: (-relevance[i], i))
     return [candidates[i] for i in chosen]
 
 
