@@ -37,7 +37,7 @@ from .query_plan import (
     hybrid_kwargs,
 )
 from .reasons import Reasons, ScoreParts, parse_explain_score
-from .recommend import AudienceMember, Recommendation, Recommender
+from .recommend import AudienceMember, Recommendation, Recommender, UserSnapshot
 from .reranking import RankedCandidate, select_with_quotas
 
 # Behaviour vectors (issue 7): behavior.py
@@ -87,6 +87,7 @@ __all__ = [
     "RecommendationPlan",
     "Recommender",
     "ScoreParts",
+    "UserSnapshot",
     "allocate_slots",
     "fetch_kwargs",
     "filter_from_data",
