@@ -490,7 +490,7 @@ def plan(
     boosts = dict(boosts) if boosts is not None else {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
     exclusion = _contains_none_text("item_id", exclude_items)
     include_vectors = [CONTENT_VECTOR] if diversity > 0 else []
-    # MMR needs a pool to choose from; without it, k per query is enough to refill any short domain.
+    # MMR needs a pool to choose from; without it, k per query lets any one query fill the whole list.
     pool = k if diversity == 0 else min(max(3 * k, k + 10), max(100, k))
     # With quotas and no MMR, a domain query's items beyond its slots only refill other domains' empty slots:
     # REFILL_MARGIN of them per query (the backfill query covers the rest). On amazon-office's validation
