@@ -92,11 +92,11 @@ def select_with_quotas(
     relevance = np.array([float(c.relevance) for c in candidates], dtype=np.float64)
     if diversity == 0:
         return _by_quota_then_relevance(candidates, relevance, k, quotas)
+    # MMR: each step takes the eligible candidate with the best relevance-minus-redundancy trade-off.
     top = float(np.max(np.abs(relevance)))
     rel = relevance / top if top > 0 else np.zeros(n)
-    if diversity > 0:
-        rows, mask = _unit_rows(candidates)
-        max_sim = np.zeros(n)
+    rows, mask = _unit_rows(candidates)
+    max_sim = np.zeros(n)
     remaining_quota = dict(quotas) if quotas is not None else None
     available = np.ones(n, dtype=bool)
     chosen: list[int] = []
@@ -107,19 +107,17 @@ def select_with_quotas(
             in_quota = np.array([remaining_quota.get(g, 0) > 0 for g in groups]) & available
             if in_quota.any():
                 eligible = in_quota
-        value = (1.0 - diversity) * rel - (diversity * max_sim if diversity > 0 else 0.0)
+        value = (1.0 - diversity) * rel - diversity * max_sim
         value = np.where(eligible, value, -np.inf)
         best = int(np.argmax(value))
         chosen.append(best)
         available[best] = False
         if remaining_quota is not None and remaining_quota.get(groups[best], 0) > 0:
             remaining_quota[groups[best]] -= 1
-        if diversity > 0 and mask[best]:
+        if mask[best]:
             sims = rows @ rows[best]
             sims[~mask] = 0.0
             max_sim = np.maximum(max_sim, sims)
-    if diversity == 0:
-        chosen.sort(key=lambda i: (-relevance[i], i))
     return [candidates[i] for i in chosen]
 
 
