@@ -359,10 +359,12 @@ def _user_objects(
             unchanged += 1
             continue
         props["profile_updated_at"] = now
+        # Arrays, not lists: the client packs them per batch in its write threads (weaviate.util.get_vector),
+        # instead of this loop building ~10 million float objects up front (and the GC passes they cost).
         if vec is not None:
-            vecs[_USER_VECTOR] = vec.tolist()
+            vecs[_USER_VECTOR] = vec
         if beh is not None:
-            vecs[_BEHAVIOR_VECTOR] = beh.tolist()
+            vecs[_BEHAVIOR_VECTOR] = beh
         out.append((user_uuid(uid), props, vecs or None))
     return out, unchanged
 
@@ -401,7 +403,7 @@ def _interest_objects(
                 continue
             props["updated_at"] = now
             props["profile_hash"] = digest
-            out.append((u, props, {_USER_VECTOR: v.tolist()} if v is not None else None))
+            out.append((u, props, {_USER_VECTOR: v} if v is not None else None))
     return out, keep, unchanged
 
 
