@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         description="Query each top domain with a domain filter (macro). False: one query over the whole catalog "
         "with the overall interest (the evaluation's no-macro ablation).",
     )
+    # Chosen on the amazon-office validation split (docs/behavior_validation.md, section 3c): NDCG@10 0.0604
+    # with domain queries only, 0.0661 / 0.0664 / 0.0660 / 0.0659 at shares 0.1 / 0.2 / 0.3 / 0.4 (no domain
+    # filters at all: 0.0658); 0.2 keeps 80% of the slots to the domains.
+    overall_share: float = Field(
+        default=0.2, ge=0, le=1,
+        description="Share of slots for one query with the user's overall interest over the whole catalog (no "
+        "domain filter), next to the per-domain queries; 0: domain queries only.",
+    )
     alpha: float = Field(default=0.7, ge=0, le=1, description="Hybrid weight of the vector leg.")
     query_keywords: int = Field(default=8, ge=1, description="Keywords per domain in a hybrid query.")
     boosts: dict[str, float] = Field(

@@ -10,6 +10,7 @@ from weaviate.classes.query import Filter, HybridFusion
 from weaviate_recsys.errors import ConfigurationError
 from weaviate_recsys.plugin.query_plan import (
     DomainInterest,
+    OVERALL_WEIGHT,
     HybridQueryPlan,
     PopularityQueryPlan,
     REFILL_MARGIN,
@@ -114,7 +115,30 @@ def test_diversity_asks_for_more_candidates_and_the_content_vectors() -> None:
     assert q.limit >= 20 and q.include_vectors == ["content"]
 
 
+def test_an_overall_share_adds_one_unfiltered_query_with_the_overall_interest() -> None:
+    overall = DomainInterest(None, 1.0, ["pen", "notebook"], [0.2, 0.2, 0.2])
+    p = plan(_interests(), 10, collection="Item", exclude_items=["i1"], overall=0.3, overall_interest=overall)
+    q = next(q for q in p.queries if q.name == "overall")
+    assert isinstance(q, HybridQueryPlan) and q.source == "overall" and q.domain is None
+    assert q.slots == 3 and q.limit == 3 + REFILL_MARGIN and q.weight == OVERALL_WEIGHT
+    assert q.query == "pen notebook" and q.vectors == {"content": [0.2, 0.2, 0.2]}
+    # No domain filter: only the exclusions (and the application's filter) apply.
+    assert q.filters == {"path": ["item_id"], "operator": "ContainsNone", "valueTextArray": ["i1"]}
+    # The domains share what is left, in proportion to their weights.
+    assert p.quotas == {"overall": 3, "interest:Writing": 4, "interest:Paper": 3}
+    assert all(q.name != "overall" for q in plan(_interests(), 10, collection="Item", overall=0.3).queries)
+    assert all(q.name != "overall" for q in plan(_interests(), 10, collection="Item", overall_interest=overall).queries)
+    # An interest without a domain already spans the catalog: no second query for the same thing.
+    p = plan([DomainInterest(None, 1.0, ["pen"], None)], 10, collection="Item", overall=0.3, overall_interest=overall)
+    assert all(q.name != "overall" for q in p.queries) and p.quotas == {"interest:0": 10}
+    # The whole list to the overall interest: the domain queries have no slot left and are not run.
+    p = plan(_interests(), 10, collection="Item", overall=1.0, overall_interest=overall)
+    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == ["overall"]
+
+
 def test_bad_arguments_are_configuration_errors() -> None:
+    with pytest.raises(ConfigurationError):
+        plan(_interests(), 10, collection="Item", overall=1.5)
     with pytest.raises(ConfigurationError):
         plan(_interests(), 10, collection="Item", alpha=1.5)
     with pytest.raises(ConfigurationError):

@@ -155,6 +155,22 @@ def test_without_the_domain_filter_one_query_covers_the_whole_catalog(rec: Recom
     assert {r.item_id for r in out}.isdisjoint({"w1", "w2", "w3", "p2"})
 
 
+def test_an_overall_share_adds_the_users_whole_interest_next_to_their_domains(rec: Recommender) -> None:
+    mixed = Recommender(rec.client, rec.settings.model_copy(update={"overall_share": 0.4}), embedder=EMB)
+    data = mixed.plan("pen-fan", 5).model_dump(mode="json")
+    overall = [q for q in data["queries"] if q["source"] == "overall"]
+    assert len(overall) == 1 and overall[0]["slots"] == 2 and overall[0]["domain"] is None
+    assert '"domain"' not in json.dumps(overall[0]["filters"])
+    assert sum(slots for name, slots in data["quotas"].items() if name.startswith("interest:")) == 3
+    out = mixed.recommend("pen-fan", k=5)
+    assert len(out) == 5 and {r.item_id for r in out}.isdisjoint({"w1", "w2", "w3", "p2"})
+    assert any(r.reasons.source == "overall" for r in out)
+    # Domains the application names, or no domain filters at all: no separate overall query.
+    assert all(q.source != "overall" for q in mixed.plan("pen-fan", 5, domains=["Desk"]).queries)
+    no_macro = Recommender(rec.client, mixed.settings.model_copy(update={"domain_filter": False}), embedder=EMB)
+    assert [q.source for q in no_macro.plan("pen-fan", 5).queries if q.kind == "hybrid"] == ["interest"]
+
+
 def test_one_read_of_a_user_serves_several_lists(rec: Recommender) -> None:
     snapshot = rec.read_user("pen-fan")
     assert snapshot.profile is not None and snapshot.profile.domains[0][0] == "Writing"

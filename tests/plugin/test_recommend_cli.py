@@ -38,7 +38,9 @@ def test_recommend_table_is_readable(data_dir: Path) -> None:
     lines = res.output.strip().splitlines()
     assert lines[0].split() == ["#", "item", "title", "domain", "score", "why"]
     assert len(lines) == 4
-    assert "interest Writing" in lines[1]
+    # The top item serves the user's recent interests (the overall query), the rest their top domain.
+    assert "recent interests, Writing" in lines[1]
+    assert any("interest Writing (84%)" in line for line in lines[2:])
 
 
 def test_recommend_explain_adds_the_score_parts(data_dir: Path) -> None:

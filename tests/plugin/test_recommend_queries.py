@@ -101,6 +101,23 @@ def test_exploration_serves_domains_outside_the_profile(rec: Recommender) -> Non
     assert explore[0].item_id == "d1"
 
 
+def test_the_overall_interest_serves_its_share_from_any_domain(rec: Recommender) -> None:
+    overall = DomainInterest(None, 1.0, ["stapler"], _vec("Heavy duty stapler"))
+    p = _plan(rec, 5, overall=0.4, overall_interest=overall)
+    assert p.quotas == {"overall": 2, "interest:Writing": 2, "interest:Paper": 1}
+    out = rec.execute(p)
+    by_source = [(r.reasons.source, r.reasons.domain) for r in out]
+    # Not bound to the profile's domains: the stapler is in Desk, which no domain query searches; as the
+    # user's whole interest (weight 1) it leads the list.
+    assert out[0].item_id == "d1" and by_source[0] == ("overall", "Desk") and out[0].reasons.domain_weight == 1.0
+    assert "stapler" in out[0].reasons.matched_keywords
+    assert [s for s, _ in by_source].count("overall") == 2
+    assert by_source.count(("interest", "Writing")) == 2 and by_source.count(("interest", "Paper")) == 1
+    # Exclusions apply to it like to every query.
+    assert "d1" not in {r.item_id for r in rec.execute(_plan(rec, 5, overall=0.4, overall_interest=overall,
+                                                              exclude_items=["d1"]))}
+
+
 def test_diversity_reorders_with_vectors(rec: Recommender) -> None:
     plain = rec.execute(_plan(rec, 6))
     diverse = rec.execute(_plan(rec, 6, diversity=0.9))

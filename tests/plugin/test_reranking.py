@@ -22,6 +22,17 @@ def test_free_slots_are_refilled_from_any_group_when_a_group_runs_out() -> None:
     assert [c.key for c in picked] == ["a1", "a2", "a3"]
 
 
+def test_an_item_two_queries_found_fills_the_quota_that_still_has_room() -> None:
+    b1 = _c("b1", "overall", 0.8)
+    b1.also = ("Writing",)
+    cands = [_c("a1", "overall", 0.9), _c("a2", "overall", 0.85), b1, _c("w1", "Writing", 0.1)]
+    quotas = {"overall": 1, "Writing": 2}
+    for diversity in (0.0, 0.3):
+        assert {c.key for c in select_with_quotas(cands, 3, quotas, diversity)} == {"a1", "b1", "w1"}
+    b1.also = ()  # counted for its own group only, it leaves Writing a slot short and a2 takes the refill
+    assert {c.key for c in select_with_quotas(cands, 3, quotas, 0.0)} == {"a1", "a2", "w1"}
+
+
 def test_fewer_candidates_than_k_returns_them_all() -> None:
     assert len(select_with_quotas([_c("a", "A", 1.0)], 10, {"A": 10})) == 1
     assert select_with_quotas([], 10, {"A": 10}) == []
@@ -68,13 +79,16 @@ def _step_by_step(cands: list[RankedCandidate], k: int, quotas: dict[str, int] |
     remaining = dict(quotas or {})
     chosen: list[int] = []
     while left and len(chosen) < k:
-        in_quota = [i for i in left if remaining.get(cands[i].group, 0) > 0] if quotas is not None else []
+        def room(i: int) -> list[str]:
+            return [g for g in (cands[i].group, *cands[i].also) if remaining.get(g, 0) > 0]  # type: ignore[misc]
+
+        in_quota = [i for i in left if room(i)] if quotas is not None else []
         pool = in_quota or left
         best = min(pool, key=lambda i: (-cands[i].relevance, i))
         chosen.append(best)
         left.remove(best)
-        if remaining.get(cands[best].group, 0) > 0:
-            remaining[cands[best].group] -= 1
+        if room(best):
+            remaining[room(best)[0]] -= 1
     return [cands[i].key for i in sorted(chosen, key=lambda i: (-cands[i].relevance, i))]  # type: ignore[misc]
 
 
@@ -84,6 +98,8 @@ def test_without_diversity_selection_matches_its_step_by_step_definition(seed: i
     groups = ["a", "b", "c", "x"]
     # Relevance on a coarse grid, so ties (earlier candidate wins) happen.
     cands = [_c(f"i{n}", str(rng.choice(groups)), float(rng.integers(0, 6)) / 5) for n in range(int(rng.integers(0, 25)))]
+    for c in cands[::3]:  # some were found by a second query too
+        c.also = (str(rng.choice(groups)),)
     k = int(rng.integers(0, 15))
     quotas = None if seed % 5 == 0 else {g: int(rng.integers(0, 5)) for g in groups[:3]}
     picked = [c.key for c in select_with_quotas(cands, k, quotas, 0.0)]

@@ -71,10 +71,13 @@ NO_BEHAVIOR_FILTER: dict[str, Any] = {"path": ["behavior_events"], "operator": "
 #: Properties every recommendation query returns (what a `Recommendation` and its reasons need).
 ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "keywords", "popularity"]
 
+#: Fused-score weight of the ``overall`` query's results (the user's whole interest; domains weigh < 1).
+OVERALL_WEIGHT = 1.0
+
 #: Items a domain query fetches beyond its slots to refill other domains' slots (see `plan`).
 REFILL_MARGIN = 3
 
-Source = Literal["interest", "exploration", "text", "popular", "similar", "cold_items"]
+Source = Literal["interest", "overall", "exploration", "text", "popular", "similar", "cold_items"]
 Fusion = Literal["weighted_score", "reciprocal_rank"]
 
 # --- filters as plain data ------------------------------------------------------------------------
@@ -440,6 +443,8 @@ def plan(
     cold_items: float = 0.0,
     cold_interest: DomainInterest | None = None,
     slot_allocation: Literal["proportional", "by_score"] = "proportional",
+    overall: float = 0.0,
+    overall_interest: DomainInterest | None = None,
 ) -> RecommendationPlan:
     """Plan the Weaviate queries for one list of ``k`` recommendations (pure: no request is made).
 
@@ -473,6 +478,13 @@ def plan(
         cold_interest: the interest for the cold-items query (its vector and keywords; behaviour ignored).
         slot_allocation: ``proportional``: each domain query gets its slots as a quota; ``by_score``: the
             domain queries have no quotas and the best fused scores win (exploration and cold-items keep theirs).
+        overall: share of the slots (after cold items) for one query with ``overall_interest`` over the whole
+            catalog, no domain filter (``overall``): what the user's recent history points at, whatever its
+            domain, next to the per-domain queries. Its results weigh 1 in the fused ranking (as the
+            user's whole interest); an item it shares with a domain query is explained by the better-scoring
+            query and fills whichever of the two quotas still has room.
+        overall_interest: the interest for the overall query (the profile's overall vector, behaviour and
+            keywords); None disables it, and so do interests without domains (they already span the catalog).
 
     Returns:
         The plan; ``recommend`` runs exactly its queries.
@@ -485,6 +497,8 @@ def plan(
         raise ConfigurationError(f"diversity must be between 0 and 1 (got {diversity}).")
     if not 0.0 <= exploration <= 1.0:
         raise ConfigurationError(f"exploration must be between 0 and 1 (got {exploration}).")
+    if not 0.0 <= overall <= 1.0:
+        raise ConfigurationError(f"overall must be between 0 and 1 (got {overall}).")
     if slot_allocation not in ("proportional", "by_score"):
         raise ConfigurationError(f"slot_allocation must be 'proportional' or 'by_score' (got {slot_allocation!r}).")
     boosts = dict(boosts) if boosts is not None else {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
@@ -517,7 +531,11 @@ def plan(
         n_cold = 0
         if uses_behavior and cold_items > 0 and cold_interest is not None and k > 0:
             n_cold = min(k, max(1, round(k * cold_items)))
-        slots = plan_slots(weights, k - n_cold, explore)
+        n_overall = 0
+        # Only beside domain-bound interests: an interest without a domain already searches the whole catalog.
+        if overall > 0 and overall_interest is not None and k > 0 and any(i.domain is not None for i in interests):
+            n_overall = min(k - n_cold, max(1, round((k - n_cold) * overall)))
+        slots = plan_slots(weights, k - n_cold - n_overall, explore)
         for name, interest in by_name.items():
             if slot_allocation == "proportional":
                 quotas[name] = slots[name]
@@ -530,6 +548,16 @@ def plan(
                 weight=weights[name], alpha=alpha,
                 query_keywords=query_keywords, boosts=boosts, target_weights=target_weights,
                 fusion_type=fusion_type, filters=all_of(domain_filter, filters, exclusion),
+                include_vectors=include_vectors,
+            ))
+        if n_overall > 0 and overall_interest is not None:
+            name = "overall"
+            quotas[name] = n_overall
+            queries.append(_hybrid_for(
+                overall_interest, name=name, source="overall", collection=collection, slots=n_overall,
+                limit=min(pool, n_overall + REFILL_MARGIN) if quota_pool else max(n_overall, pool),
+                weight=OVERALL_WEIGHT, alpha=alpha, query_keywords=query_keywords, boosts=boosts,
+                target_weights=target_weights, fusion_type=fusion_type, filters=all_of(filters, exclusion),
                 include_vectors=include_vectors,
             ))
         n_explore = slots.get(EXPLORATION, 0)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 __all__ = ["KeywordMatcher", "ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
 
 #: How a recommendation was found.
-Source = Literal["interest", "exploration", "text", "popular", "similar", "cold_items"]
+Source = Literal["interest", "overall", "exploration", "text", "popular", "similar", "cold_items"]
 
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|NaN|[-+]?Inf)"
 _RELATIVE = re.compile(
@@ -61,7 +61,8 @@ class Reasons(BaseModel):
     """Why one item is in a user's list.
 
     Attributes:
-        source: how it was found: a profile interest, exploration outside the profile, free text (cold
+        source: how it was found: a profile interest (a domain), the user's ``overall`` interest (recent history
+            across domains, no domain filter), exploration outside the profile, free text (cold
             start), popularity (cold start / backfill), item similarity, or ``cold_items``: an item nobody has
             interacted with yet (no behaviour vector), found by its content within the user's domains.
         domain: the interest domain the item serves (the query's domain filter), None when not domain-bound.
@@ -177,6 +178,8 @@ def describe(reasons: Reasons | None, parts: bool = True) -> str:
         head = f"interest {reasons.domain}"
         if reasons.domain_weight is not None:
             head += f" ({reasons.domain_weight:.0%})"
+    elif reasons.source == "overall":
+        head = "recent interests" + (f", {reasons.domain}" if reasons.domain else "")
     elif reasons.source == "exploration":
         head = "explore" + (f" {reasons.domain}" if reasons.domain else "")
     elif reasons.source == "text":

@@ -380,9 +380,17 @@ class Recommender:
                     value = popularity / top_pop if top_pop > 0 else 1.0 / (1 + rank)
                 fused = q.weight * value if plan.fusion == "weighted_score" else q.weight / (RRF_K + rank)
                 previous = candidates.get(item_id)
-                if previous is None or previous[0].relevance < fused:
+                if previous is None:
                     cand = RankedCandidate(key=item_id, group=q.name, relevance=fused, vector=_content_vector(obj))
                     candidates[item_id] = (cand, (q, obj))
+                elif previous[0].relevance < fused:
+                    # Found again with a better score: that query explains it; the first may still count it.
+                    old = previous[0]
+                    cand = RankedCandidate(key=item_id, group=q.name, relevance=fused, vector=_content_vector(obj),
+                                           also=(old.group, *old.also))
+                    candidates[item_id] = (cand, (q, obj))
+                elif q.name != previous[0].group and q.name not in previous[0].also:
+                    previous[0].also = (*previous[0].also, q.name)
         chosen = select_with_quotas([c for c, _ in candidates.values()], plan.k, plan.quotas, plan.diversity)
         # Reasons only for what is returned: keyword matching and explain parsing are per item; each query's
         # keywords are stemmed once for all of its items.
@@ -599,6 +607,11 @@ class Recommender:
             filters=filter_to_data(filters), popular_domains=domains,
             target_weights=self.target_weights(), cold_items=s.cold_item_share, cold_interest=ctx.overall,
             slot_allocation=s.slot_allocation,
+            # The overall query serves a profile's recent history across its domains: not for text (stated
+            # interests, anonymous sessions), not when the application picked domains, nor when domain filters
+            # are off (then the overall interest is the only query).
+            overall=s.overall_share if ctx.basis == "profile" and domains is None and s.domain_filter else 0.0,
+            overall_interest=ctx.overall,
         )
 
     def target_weights(self) -> dict[str, float] | None:

@@ -32,12 +32,25 @@ class RankedCandidate:
         group: the quota it counts against (a domain name, or the exploration key).
         relevance: the fused score; larger is better, any scale.
         vector: the item's content vector, or None when unknown (then it is never considered redundant).
+        also: other groups whose queries found it too: it fills one of their quotas when its own is full (an
+            item both a domain query and the overall query found counts for whichever still has room).
     """
 
     key: Hashable
     group: Hashable
     relevance: float
     vector: np.ndarray | None = field(default=None, repr=False)
+    also: tuple[Hashable, ...] = ()
+
+
+def _open_group(c: RankedCandidate, remaining: Mapping[Hashable, int]) -> Hashable | None:
+    """The quota ``c`` would fill now: its own group's, else the first of ``also`` with room; None: no room."""
+    if remaining.get(c.group, 0) > 0:
+        return c.group
+    for g in c.also:
+        if remaining.get(g, 0) > 0:
+            return g
+    return None
 
 
 def _unit_rows(candidates: Sequence[RankedCandidate]) -> tuple[np.ndarray, np.ndarray]:
@@ -100,11 +113,10 @@ def select_with_quotas(
     remaining_quota = dict(quotas) if quotas is not None else None
     available = np.ones(n, dtype=bool)
     chosen: list[int] = []
-    groups = [c.group for c in candidates]
     while len(chosen) < min(k, n):
         eligible = available.copy()
         if remaining_quota is not None:
-            in_quota = np.array([remaining_quota.get(g, 0) > 0 for g in groups]) & available
+            in_quota = np.array([_open_group(c, remaining_quota) is not None for c in candidates]) & available
             if in_quota.any():
                 eligible = in_quota
         value = (1.0 - diversity) * rel - diversity * max_sim
@@ -112,8 +124,10 @@ def select_with_quotas(
         best = int(np.argmax(value))
         chosen.append(best)
         available[best] = False
-        if remaining_quota is not None and remaining_quota.get(groups[best], 0) > 0:
-            remaining_quota[groups[best]] -= 1
+        if remaining_quota is not None:
+            group = _open_group(candidates[best], remaining_quota)
+            if group is not None:
+                remaining_quota[group] -= 1
         if mask[best]:
             sims = rows @ rows[best]
             sims[~mask] = 0.0
@@ -134,8 +148,8 @@ def _by_quota_then_relevance(
         for i in order:
             if len(chosen) == k:
                 break
-            group = candidates[i].group
-            if remaining.get(group, 0) > 0:
+            group = _open_group(candidates[i], remaining)
+            if group is not None:
                 remaining[group] -= 1
                 chosen.append(i)
     taken = set(chosen)
