@@ -3,7 +3,8 @@
 `plan` turns a user's interests into one hybrid query per interest domain (macro: a ``domain ==`` filter;
 micro: BM25 over the domain's keywords with per-property boosts; semantic: the domain's interest vector
 against the ``content`` named vector, together with the user's behaviour vector against ``behavior`` in a
-multi-target search when both exist), plus optional exploration, cold-item and popularity queries. The result is a
+multi-target search when both exist), plus optional overall-interest, exploration, cold-item and popularity
+queries. The result is a
 `RecommendationPlan` of pydantic models that dump to JSON, so an application can inspect it, store it, or
 run it itself::
 

@@ -6,6 +6,12 @@ the domain's interest vector against the ``content`` vector (semantic). Slots pe
 weights (largest remainder); the results are fused into one ranking, optionally diversified with MMR, and
 each result says why it is there.
 
+The overall interest. Beside the domain queries, one query with the user's overall interest (their
+recency-weighted vectors and overall keywords) and no domain filter gets ``overall_share`` of the slots and
+weighs 1 in the fused score, so what the latest items point at leads the list whatever its domain; an item it
+shares with a domain query can fill either quota. Chosen on the validation split (docs/behavior_validation.md
+section 3c): per-domain queries alone ranked the next item worse than one unfiltered query.
+
 Fusion across domains. Each query's hybrid score is Weaviate's relativeScore fusion, normalised to 0..1
 within that query's candidate pool (WEAVIATE_SEMANTICS.md §4.5), so scores from different domains are on
 the same scale but say nothing about how much the user cares about the domain. The default fused score is
