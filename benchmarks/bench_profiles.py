@@ -1,18 +1,18 @@
 """Benchmark of the interest model on amazon-office (second category level as domain). Prints JSON.
 
-Measures, in one run against an embedded lite server:
+Measures, in one run against a lite server:
 - ``domains train``: the classifier's stratified cross-validated accuracy and macro-F1 on item content
   vectors (as loaded: the loader embeds the category path too), and the same on vectors of the text
   without the category path (how well domains are predicted for items whose categories are unknown);
-- ``profiles build`` for all users: users/s (wall and process CPU; the lite server runs in-process, so the
-  CPU figure includes the server) for a first build, a rebuild after one new event per user, and a
-  rebuild with nothing changed;
+- ``profiles build`` for all users: users/s (wall and this process's CPU; the lite server runs in its own
+  process, as a deployed Weaviate does, unless ``--in-process``) for a first build, a rebuild after one new
+  event per user, and a rebuild with nothing changed;
 - next-domain accuracy: each user's profile is built without their last item (highest ``seq``); how often
   the top macro domain (and any of the top 3) is the domain of that last item, against the baseline of
   always guessing the most popular domain;
 - ``record``: latency of one incremental update.
 
-Usage: python benchmarks/bench_profiles.py [--dataset DIR] [--out FILE] [--embed-cache FILE]
+Usage: python benchmarks/bench_profiles.py [--dataset DIR] [--out FILE] [--embed-cache FILE] [--in-process]
 """
 
 from __future__ import annotations
@@ -88,9 +88,10 @@ def main() -> None:
     ap.add_argument("--embed-cache", type=Path, default=REPO / "bench-results" / "embed-cache-minilm.npz")
     ap.add_argument("--domain-level", type=int, default=2)
     ap.add_argument("--record-calls", type=int, default=30)
-    ap.add_argument("--server-process", action="store_true",
-                    help="run the lite server in its own process (as a deployed Weaviate runs); by default it "
-                         "runs in this process and the CPU figures include it")
+    ap.add_argument("--in-process", action="store_true",
+                    help="run the lite server in this process (the embedded mode: client and server share one "
+                         "interpreter lock, and the CPU figures include the server); by default it runs in its "
+                         "own process, as a deployed Weaviate does")
     args = ap.parse_args()
 
     items = [json.loads(line) for line in (args.dataset / "items.jsonl").read_text().splitlines() if line]
@@ -111,8 +112,8 @@ def main() -> None:
         (tmp / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in train_rows))
         (tmp / "last.jsonl").write_text("".join(json.dumps(r) + "\n" for r in last.values()))
         settings = Settings(data_dir=tmp / "db", domain_level=args.domain_level)
-        client = lite.connect(data_dir=tmp / "db", in_process=not args.server_process)
-        result["server"] = "own process" if args.server_process else "in-process"
+        client = lite.connect(data_dir=tmp / "db", in_process=args.in_process)
+        result["server"] = "in-process" if args.in_process else "own process"
         try:
             register_schema(client)
             res, wall, _ = _timed(lambda: load_items(client, [args.dataset / "items.jsonl"], settings, embedder))

@@ -65,8 +65,10 @@ class Reasons(BaseModel):
             across domains, no domain filter), exploration outside the profile, free text (cold
             start), popularity (cold start / backfill), item similarity, or ``cold_items``: an item nobody has
             interacted with yet (no behaviour vector), found by its content within the user's domains.
-        domain: the interest domain the item serves (the query's domain filter), None when not domain-bound.
-        domain_weight: that interest's weight in the profile (or the share used for exploration).
+        domain: the interest domain the item serves (the query's domain filter); for queries not bound to a
+            domain (overall, exploration, text), the item's own domain.
+        domain_weight: that interest's weight in the profile (1 for the overall interest, the share for
+            exploration).
         matched_keywords: the user's keywords found in the item's keywords or title (the user's wording).
         hybrid_score: the score of the Weaviate query that found the item (before cross-domain fusion).
         parts: the keyword and vector parts of ``hybrid_score`` (None when not requested).
