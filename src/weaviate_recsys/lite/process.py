@@ -88,12 +88,13 @@ def _child_main(argv: list[str]) -> int:
     import signal
 
     from .blas import one_blas_thread
-    from .server import start
+    from .server import freeze_loaded_heap, start
 
     one_blas_thread()  # this process only serves: see lite.blas
     host = argv[0] if argv else "127.0.0.1"
     data_dir = argv[1] if len(argv) > 1 else None
     server = start(data_dir, port=0, grpc_port=0, host=host)
+    freeze_loaded_heap()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import gc
 import logging
 import os
 import shutil
@@ -232,6 +233,18 @@ def _check_grpc_health(server: Any) -> None:
         raise ConnectionFailed("the lite server's gRPC health check did not report SERVING")
 
 
+def freeze_loaded_heap() -> None:
+    """In a process that only serves: keep the loaded store out of the cyclic garbage collector's passes.
+
+    A loaded store is millions of long-lived containers (postings, property dicts, records), and every full
+    collection walked all of them while writes were allocating: `gc.freeze` moves what exists now to the
+    permanent generation (still freed by reference counting once deleted). amazon-office, profile writes
+    (18,580 UserInterest objects replaced through the client): 3.62-3.65 s -> 3.00-3.30 s. Not for the
+    embedded in-process server: it would freeze the application's objects too.
+    """
+    gc.freeze()
+
+
 def serve(
     data_dir: str | os.PathLike[str] | None,
     host: str = "127.0.0.1",
@@ -247,11 +260,14 @@ def serve(
         on_ready: called once with the running server (the CLI prints where it listens).
 
     The process becomes a server process: BLAS is limited to one thread (see `lite.blas`), from the
-    main thread, before any query runs.
+    main thread, before any query runs, and the loaded store is frozen out of GC passes (`freeze_loaded_heap`).
     """
-    if threading.current_thread() is threading.main_thread():
+    main = threading.current_thread() is threading.main_thread()
+    if main:
         one_blas_thread()
     server = start(data_dir, port=port, grpc_port=grpc_port, host=host)
+    if main:
+        freeze_loaded_heap()
     stop_event = threading.Event()
 
     def _on_signal(signum: int, frame: Any) -> None:
