@@ -478,7 +478,8 @@ def plan(
             the other queries' candidates.
         cold_interest: the interest for the cold-items query (its vector and keywords; behaviour ignored).
         slot_allocation: ``proportional``: each domain query gets its slots as a quota; ``by_score``: the
-            domain queries have no quotas and the best fused scores win (exploration and cold-items keep theirs).
+            domain queries have no quotas and the best fused scores win (overall, exploration and cold-items
+            keep theirs).
         overall: share of the slots (after cold items) for one query with ``overall_interest`` over the whole
             catalog, no domain filter (``overall``): what the user's recent history points at, whatever its
             domain, next to the per-domain queries. Its results weigh 1 in the fused ranking (as the
@@ -512,6 +513,11 @@ def plan(
     # split that gives the same NDCG@10 and HR@10 as k per query (0.0604 / 0.1005; NDCG@20 0.0669 against
     # 0.0670) with less than half the objects to send and parse.
     quota_pool = diversity == 0 and slot_allocation == "proportional"
+
+    def quota_limit(n: int) -> int:
+        """How many results a query holding ``n`` quota slots asks for (the domain and overall queries)."""
+        return min(pool, n + REFILL_MARGIN) if quota_pool else max(n, pool)
+
     queries: list[HybridQueryPlan | PopularityQueryPlan] = []
     quotas: dict[str, int] = {}
 
@@ -545,7 +551,7 @@ def plan(
             domain_filter = _equal_text("domain", interest.domain) if interest.domain is not None else None
             queries.append(_hybrid_for(
                 interest, name=name, source=source, collection=collection, slots=slots[name],
-                limit=min(pool, slots[name] + REFILL_MARGIN) if quota_pool else max(slots[name], pool),
+                limit=quota_limit(slots[name]),
                 weight=weights[name], alpha=alpha,
                 query_keywords=query_keywords, boosts=boosts, target_weights=target_weights,
                 fusion_type=fusion_type, filters=all_of(domain_filter, filters, exclusion),
@@ -556,7 +562,7 @@ def plan(
             quotas[name] = n_overall
             queries.append(_hybrid_for(
                 overall_interest, name=name, source="overall", collection=collection, slots=n_overall,
-                limit=min(pool, n_overall + REFILL_MARGIN) if quota_pool else max(n_overall, pool),
+                limit=quota_limit(n_overall),
                 weight=OVERALL_WEIGHT, alpha=alpha, query_keywords=query_keywords, boosts=boosts,
                 target_weights=target_weights, fusion_type=fusion_type, filters=all_of(filters, exclusion),
                 include_vectors=include_vectors,
