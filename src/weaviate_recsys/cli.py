@@ -173,6 +173,49 @@ def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int) -> No
     serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready)
 
 
+@lite.command("check")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="The lite server's data directory.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]")
+@click.option("--repair", is_flag=True,
+              help="Move rows the server cannot load to the store's quarantine table (stop the server first).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Human-readable text or machine-readable JSON.")
+def lite_check(data_dir: str | None, repair: bool, output_format: str) -> None:
+    """Check a lite store: SQLite integrity and rows the server cannot load (exit 1 when something is wrong).
+
+    The server itself moves rows it cannot load to the quarantine table when it starts; this command
+    lists them too, with their collection, UUID and reason.
+    """
+    from dataclasses import asdict
+
+    from .lite.integrity import check_store
+
+    settings = get_settings(data_dir=data_dir)
+    report = check_store(settings.data_dir, repair=repair)
+    if output_format == "json":
+        echo_json({**asdict(report), "clean": report.clean})
+    else:
+        click.echo(f"lite store {report.path}")
+        click.echo("  SQLite integrity: " + ("ok" if not report.problems else "; ".join(report.problems)))
+        if report.unloadable:
+            verb = "moved to the quarantine table" if report.repaired else "cannot be loaded"
+            click.echo(f"  {len(report.unloadable)} row(s) {verb}:")
+            for row in report.unloadable:
+                click.echo(f"    {row.describe()}")
+            if not report.repaired:
+                click.echo("  run again with --repair (server stopped) to move them to the quarantine table; "
+                           "the server also does so when it starts")
+        else:
+            click.echo("  every row loads")
+        if report.quarantined:
+            click.echo(f"  {len(report.quarantined)} row(s) in the quarantine table (not served):")
+            for q in report.quarantined:
+                what = f"object {q.uuid} of collection {q.collection}" if q.uuid else f"collection {q.collection}"
+                click.echo(f"    {what}: {q.reason}")
+    if not report.clean:
+        raise SystemExit(1)
+
+
 # === commands are added below this line (one section per command group) ===========================
 
 # --- domains, profiles, profile (owner: interest model) -------------------------------------------
