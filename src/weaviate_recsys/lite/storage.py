@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 import struct
@@ -33,6 +34,8 @@ from weaviate_recsys.errors import ConfigurationError
 __all__ = ["Store", "StoredObject", "ObjectWrite", "encode_vectors", "decode_vectors", "decode_vectors_checked",
            "iter_vector_matrices", "FORMAT_VERSION", "store_path", "prepare_data_dir", "lock_data_dir",
            "QuarantinedRow"]
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = "2"
 _FORMAT_VERSION = FORMAT_VERSION
@@ -248,11 +251,17 @@ class Store:
         return list(range(start, start + n))
 
     def close(self) -> None:
+        """Fold the WAL into the store file and close: a stopped server's data is all in ``lite.sqlite3``."""
         with self._lock:
             try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass
+                busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.Error as e:
+                busy, reason = 1, str(e)
+            else:
+                reason = "another connection is reading the store"
+            if busy:
+                log.warning("lite store %s: the write-ahead log could not be folded into the store file (%s); "
+                            "keep %s-wal with it until the server next starts", self.path, reason, self.path)
             self._conn.close()
 
     # --- classes -------------------------------------------------------------------------
@@ -423,7 +432,7 @@ def _unwritable(path: str, e: Exception) -> str:
 
 
 def _private_files(path: str) -> None:
-    """Create the store file owner-only (0600) if absent, and keep it and its -wal/-shm files 0600.
+    """Create the store file owner-only (0600) if absent; take group and other rights off it and its -wal/-shm files.
 
     SQLite gives the -wal and -shm files the mode of the database file, so this decides all three.
     """
@@ -434,8 +443,9 @@ def _private_files(path: str) -> None:
         raise ConfigurationError(_unwritable(path, e)) from e
     for p in (path, path + "-wal", path + "-shm", os.path.join(os.path.dirname(path), "lite.lock")):
         try:
-            if os.stat(p).st_mode & 0o777 != _FILE_MODE:
-                os.chmod(p, _FILE_MODE)
+            mode = os.stat(p).st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(p, mode & 0o600)  # only ever takes rights away
         except OSError:
             pass  # absent, or owned by someone else: SQLite reports what matters when it opens it
 
