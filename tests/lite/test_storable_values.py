@@ -138,3 +138,17 @@ def test_the_shared_date_range_is_the_int64_nanosecond_range() -> None:
     assert not nanos_in_range(2**63) and not nanos_in_range(-(2**63) - 1)
     assert date_in_range(MIN_DATE) and date_in_range(MAX_DATE)
     assert MIN_DATE.year == 1677 and MAX_DATE.year == 2262
+
+
+def test_numbers_beyond_their_type_are_refused(tmp_path) -> None:
+    data = tmp_path / "store"
+    with lite.start(data) as server, _client(server) as c:
+        c.collections.create("Measure", properties=[Property(name="x", data_type=DataType.NUMBER),
+                                                    Property(name="k", data_type=DataType.INT)])
+        for body in ('{"x": 1%s}' % ("0" * 400), '{"x": NaN}', '{"x": Infinity}', '{"k": 9223372036854775808}',
+                     '{"k": 1e400}'):
+            r = httpx.post(f"{server.url}/v1/objects", content=b'{"class": "Measure", "properties": %s}' % body.encode(),
+                           headers={"content-type": "application/json"})
+            assert r.status_code == 422, (body, r.text)
+    with lite.start(data) as server, _client(server) as c:
+        assert len(c.collections.get("Measure").query.fetch_objects().objects) == 0

@@ -173,7 +173,10 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
     if base == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _Invalid("number", f"requires a float, the given value is '{value}'")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # a JSON integer beyond float64
+            raise _Invalid("number", f"requires a float, the given value is '{value}'") from None
         if not math.isfinite(value):
             raise _Invalid("number", f"requires a float, the given value is '{value}'")
         return value
