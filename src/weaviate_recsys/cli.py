@@ -188,7 +188,7 @@ def lite_check(data_dir: str | None, repair: bool, output_format: str) -> None:
     """
     from dataclasses import asdict
 
-    from .lite.integrity import check_store
+    from .lite import check_store
 
     settings = get_settings(data_dir=data_dir)
     report = check_store(settings.data_dir, repair=repair)

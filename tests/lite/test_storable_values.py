@@ -114,7 +114,8 @@ def test_text_with_an_unpaired_surrogate_is_refused(tmp_path) -> None:
         _events(c)
         for props in ('{"title": "bad \\ud800 text"}', '{"meta": {"note": "\\udfff"}}'):
             body = '{"class": "Event", "properties": %s}' % props
-            r = httpx.post(f"{server.url}/v1/objects", content=body.encode(), headers={"content-type": "application/json"})
+            r = httpx.post(f"{server.url}/v1/objects", content=body.encode(),
+                           headers={"content-type": "application/json"})
             assert r.status_code == 422, r.text
             assert "unpaired surrogate" in r.json()["error"][0]["message"]
     _assert_reopens_with_only_kept(data)
@@ -147,8 +148,8 @@ def test_numbers_beyond_their_type_are_refused(tmp_path) -> None:
                                                     Property(name="k", data_type=DataType.INT)])
         for body in ('{"x": 1%s}' % ("0" * 400), '{"x": NaN}', '{"x": Infinity}', '{"k": 9223372036854775808}',
                      '{"k": 1e400}'):
-            r = httpx.post(f"{server.url}/v1/objects", content=b'{"class": "Measure", "properties": %s}' % body.encode(),
-                           headers={"content-type": "application/json"})
+            content = b'{"class": "Measure", "properties": %s}' % body.encode()
+            r = httpx.post(f"{server.url}/v1/objects", content=content, headers={"content-type": "application/json"})
             assert r.status_code == 422, (body, r.text)
     with lite.start(data) as server, _client(server) as c:
         assert len(c.collections.get("Measure").query.fetch_objects().objects) == 0

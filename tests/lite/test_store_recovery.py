@@ -51,7 +51,8 @@ def _damage(data) -> None:
         db.execute("UPDATE objects SET props='{\"n\": 1' WHERE collection='Event' AND uuid=?", (str(BAD_JSON),))
         db.execute("UPDATE objects SET vectors=x'0100' WHERE collection='Event' AND uuid=?", (str(BAD_BLOB),))
         # a well-formed vector of 4 dimensions in a collection of 3-dimensional vectors
-        blob = db.execute("SELECT vectors FROM objects WHERE collection='Event' AND uuid=?", (str(BAD_DIM),)).fetchone()[0]
+        blob = db.execute("SELECT vectors FROM objects WHERE collection='Event' AND uuid=?",
+                          (str(BAD_DIM),)).fetchone()[0]
         name_len = struct.unpack_from("<HI", blob, 0)[0]
         four = struct.pack("<HI", name_len, 4) + blob[6 : 6 + name_len] + struct.pack("<4f", 9.0, 1.0, 0.0, 0.0)
         db.execute("UPDATE objects SET vectors=? WHERE collection='Event' AND uuid=?", (four, str(BAD_DIM)))
@@ -128,7 +129,7 @@ def test_a_collection_whose_definition_cannot_be_read_is_set_aside_with_its_obje
     result = CliRunner().invoke(main, ["lite", "check", "--data-dir", str(data)])
     assert result.exit_code == 0
     assert "collection Other: the stored definition cannot be read" in result.output
-    assert "object 00000000-0000-0000-0000-000000000005 of collection Other: its collection's definition" in result.output
+    assert f"object {uuid.UUID(int=5)} of collection Other: its collection's definition" in result.output
 
 
 def test_lite_check_usage_errors_and_unreadable_files(tmp_path) -> None:

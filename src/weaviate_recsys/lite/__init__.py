@@ -2,11 +2,13 @@
 
 ``connect()`` returns a normal ``weaviate.WeaviateClient`` bound to an in-process server;
 ``start()`` returns a handle with the ports; ``spawn()`` runs one in a child process (``connect(in_process=False)``);
-``serve()`` blocks (the ``lite serve`` command).
+``serve()`` blocks (the ``lite serve`` command); ``check_store()`` checks a stopped server's data directory
+(the ``lite check`` command).
 Behaviour follows WEAVIATE_SEMANTICS.md; see the README's compatibility table for what is covered.
 """
 
+from weaviate_recsys.lite.integrity import StoreCheck, check_store
 from weaviate_recsys.lite.process import LiteProcess, spawn
 from weaviate_recsys.lite.server import LiteServer, connect, serve, start
 
-__all__ = ["LiteProcess", "LiteServer", "connect", "serve", "spawn", "start"]
+__all__ = ["LiteProcess", "LiteServer", "StoreCheck", "check_store", "connect", "serve", "spawn", "start"]

@@ -184,7 +184,9 @@ def check_store(data_dir: str | os.PathLike[str], repair: bool = False) -> Store
     data_dir = os.fspath(data_dir)
     path = store_path(data_dir)
     if not os.path.isfile(path):
-        raise ConfigurationError(f"there is no lite store in {data_dir} (no {os.path.basename(path)}): check --data-dir")
+        raise ConfigurationError(
+            f"there is no lite store in {data_dir} (no {os.path.basename(path)}): check --data-dir"
+        )
     report = StoreCheck(path=path)
     lock = lock_data_dir(data_dir) if repair else None
     try:
