@@ -176,10 +176,12 @@ def check_store(data_dir: str | os.PathLike[str], repair: bool = False) -> Store
 
     Args:
         data_dir: the directory holding ``lite.sqlite3``.
-        repair: move unloadable rows to the quarantine table; needs the server stopped.
+        repair: move unloadable rows to the quarantine table; needs the server stopped. Without it the
+            store is only read (a running server's store can be checked).
 
     Raises:
-        ConfigurationError: there is no store there, or ``repair`` while a server uses it.
+        ConfigurationError: there is no store there, it is in another format (without ``repair``), or
+            ``repair`` while a server uses it.
     """
     data_dir = os.fspath(data_dir)
     path = store_path(data_dir)
@@ -193,7 +195,7 @@ def check_store(data_dir: str | os.PathLike[str], repair: bool = False) -> Store
         report.problems = _integrity_problems(path)
         if report.problems and any(p.startswith("the file is not") for p in report.problems):
             return report
-        store = Store(path)  # raises for a store written by a newer version
+        store = Store(path) if repair else Store.open_read_only(path)
         try:
             report.unloadable = find_unloadable(store)
             if repair and report.unloadable:

@@ -81,7 +81,7 @@ def encode_vectors(vectors: dict[str, np.ndarray]) -> bytes | None:
     """An object's named vectors as one blob: per vector `<HI` header, UTF-8 name, float32 LE data."""
     if not vectors:
         return None
-    parts = []
+    parts: list[bytes] = []
     for name, vec in vectors.items():
         raw_name = name.encode()
         data = np.asarray(vec, dtype="<f4").reshape(-1)
@@ -202,6 +202,7 @@ class Store:
             self._conn.close()
             raise ConfigurationError(_unwritable(path, e)) from e
         _private_files(path)  # the -wal and -shm files SQLite just created
+        self._read_only = False
         row = self._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         if row is None:
             self._conn.execute("INSERT INTO meta VALUES ('format', ?)", (_FORMAT_VERSION,))
@@ -217,6 +218,33 @@ class Store:
         top = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM objects").fetchone()[0]
         self._next_seq = int(top) + 1
 
+    @classmethod
+    def open_read_only(cls, path: str) -> Store:
+        """A store opened for reading only (``lite check`` without --repair): no schema, migration or checkpoint.
+
+        Raises:
+            ConfigurationError: the file cannot be read as a lite store of this format.
+        """
+        store = cls.__new__(cls)
+        store.path = path
+        store._lock = threading.Lock()
+        store._read_only = True
+        store._next_seq = 0
+        try:
+            store._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                                          isolation_level=None)
+            row = store._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        except sqlite3.Error as e:
+            raise ConfigurationError(f"the lite store {path} cannot be read ({e})") from e
+        if row is None or row[0] != _FORMAT_VERSION:
+            store._conn.close()
+            raise ConfigurationError(
+                f"the lite store {path} has format {row[0] if row else None!r}, not {_FORMAT_VERSION}: the server "
+                "upgrades format 1 when it next starts (or run `lite check --repair`); a newer format needs a newer "
+                "weaviate-recsys"
+            )
+        return store
+
     def _migrate_from_1(self) -> None:
         """Format 1 -> 2: move each object's rows of the `vectors` table into its own row."""
         with self._tx():
@@ -230,7 +258,8 @@ class Store:
                 # by name, not rowid: some format-1 builds declared this table WITHOUT ROWID
                 cur = self._conn.execute("SELECT seq, name, data FROM vectors ORDER BY seq, name")
                 pending: list[tuple[bytes | None, int]] = []
-                seq_now, vecs = None, {}
+                seq_now: int = -1
+                vecs: dict[str, np.ndarray] = {}
                 for seq, name, data in cur.fetchall():
                     if seq != seq_now and vecs:
                         pending.append((encode_vectors(vecs), seq_now))
@@ -253,6 +282,9 @@ class Store:
     def close(self) -> None:
         """Fold the WAL into the store file and close: a stopped server's data is all in ``lite.sqlite3``."""
         with self._lock:
+            if self._read_only:
+                self._conn.close()
+                return
             try:
                 busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             except sqlite3.Error as e:
@@ -369,6 +401,8 @@ class Store:
 
     def quarantined(self) -> list[QuarantinedRow]:
         """Every row set aside so far, oldest first."""
+        if not self._conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='quarantine'").fetchone():
+            return []  # a store no server of this version has opened yet
         rows = self._conn.execute(
             "SELECT kind, collection, uuid, reason, quarantined_at FROM quarantine ORDER BY id"
         ).fetchall()
@@ -514,7 +548,7 @@ def iter_vector_matrices(
     blobs without per-row Python work; anything else is decoded row by row.
     """
     for lo in range(0, len(blobs), chunk):
-        part = blobs[lo : lo + chunk]
+        part = [b or b"" for b in blobs[lo : lo + chunk]]
         present = [i for i, b in enumerate(part) if b]
         if not present:
             continue
