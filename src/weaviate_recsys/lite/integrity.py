@@ -21,6 +21,7 @@ import numpy as np
 
 from weaviate_recsys.errors import ConfigurationError
 from weaviate_recsys.lite.api_errors import ApiError
+from weaviate_recsys.lite.collection import Collection
 from weaviate_recsys.lite.schema import ClassSpec
 from weaviate_recsys.lite.storage import QuarantinedRow, Store, decode_vectors_checked, lock_data_dir, store_path
 from weaviate_recsys.lite.values import canonical_uuid, coerce_properties
@@ -58,14 +59,12 @@ class UnloadableRow:
 
 def check_class_row(name: str, config: Any) -> tuple[ClassSpec | None, str | None]:
     """Parse a stored class definition: (spec, None), or (None, why it cannot be loaded)."""
-    from weaviate_recsys.lite.collection import Collection  # the indexes are built to prove the config
-
     try:
         class_json = json.loads(config)
         if not isinstance(class_json, dict) or class_json.get("class") != name:
             return None, "the stored definition is not this collection's class JSON"
         spec = ClassSpec.from_json(class_json)
-        Collection(spec)
+        Collection(spec)  # building the (empty) indexes proves the definition
     except Exception as e:  # noqa: BLE001 - any failure means the definition cannot be served
         return None, f"the stored definition cannot be read ({type(e).__name__}: {e})"
     return spec, None
