@@ -3,7 +3,8 @@
 ``connect()`` returns a normal ``weaviate.WeaviateClient`` bound to an in-process server;
 ``start()`` returns a handle with the ports; ``spawn()`` runs one in a child process (``connect(in_process=False)``);
 ``serve()`` blocks (the ``lite serve`` command).
-Behaviour follows WEAVIATE_SEMANTICS.md; see the README's compatibility table for what is covered.
+Behaviour follows Weaviate's as described in docs/lite-server.md, whose compatibility table (§8) says
+what is covered.
 """
 
 from weaviate_recsys.lite.process import LiteProcess, spawn

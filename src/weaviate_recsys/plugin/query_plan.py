@@ -67,7 +67,7 @@ CONTENT_VECTOR = "content"
 #: The Item named vector of co-interaction embeddings (issue 7), searched beside ``content``.
 BEHAVIOR_VECTOR = "behavior"
 #: Filter for items without a behaviour vector: `plugin.behavior.train_behavior` sets ``behavior_events``
-#: exactly on the items it gives one (null state is indexed, WEAVIATE_SEMANTICS.md §5.2).
+#: exactly on the items it gives one (null state is indexed, docs/lite-server.md §5.2).
 NO_BEHAVIOR_FILTER: dict[str, Any] = {"path": ["behavior_events"], "operator": "IsNull", "valueBoolean": True}
 #: Properties every recommendation query returns (what a `Recommendation` and its reasons need).
 ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "keywords", "popularity"]
@@ -259,7 +259,7 @@ class HybridQueryPlan(BaseModel):
         vectors: target vector name -> query vector. One entry: a single-target search. Two
             (``content`` and ``behavior``): a multi-target search with ``TargetVectors.manual_weights``,
             whose vector leg ranks by ``sum_t weight_t x cosine distance_t`` and only reaches items that
-            have every target vector (WEAVIATE_SEMANTICS.md §9.4); items without a behaviour vector are
+            have every target vector (docs/lite-server.md §9.4); items without a behaviour vector are
             served by the plan's ``cold-items`` query.
         target_weights: for several targets, the manual weight of each (multi-target search, §9).
         fusion_type: Weaviate's hybrid fusion.
