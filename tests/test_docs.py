@@ -64,3 +64,52 @@ def test_docs_and_library_name_no_path_outside_the_repository() -> None:
     outside = re.compile(r"\.\./shared|/work/")
     offenders = [where for where, line in _lines("README.md", "CHANGELOG.md", "docs", "src") if outside.search(line)]
     assert offenders == []
+
+
+# Wording that tells the project's own history instead of describing the product.
+HISTORY = re.compile(
+    r"\b(this|that|earlier|latest|previous|last|next|an earlier|one) sessions?\b|\bsessions? before\b"
+    r"|\bsession \d+\b|\bissue \d+\b|\bissue's\b|\bthe issue\b|\bthis issue\b|\bour issue\b",
+    flags=re.I,
+)
+
+
+def test_docs_code_and_tests_do_not_tell_the_projects_history() -> None:
+    offenders = [f"{where}: {line.strip()[:100]}"
+                 for where, line in _lines("README.md", "CHANGELOG.md", "docs", "src", "tests", "benchmarks")
+                 if HISTORY.search(line)]
+    assert offenders == []
+
+
+def test_history_pattern_catches_history_but_not_http_sessions() -> None:
+    for wording in ("measured in this session", "an earlier session", "the latest session's runs",
+                    "see issue 7", "the issue's target", "(session 6, validation split)"):
+        assert HISTORY.search(wording), wording
+    for wording in ("requests.Session() keeps the HTTP session open", "anonymous sessions get cold start",
+                    "Issues are tracked on GitHub"):
+        assert not HISTORY.search(wording), wording
+
+
+def _anchors(doc: Path) -> set[str]:
+    """GitHub's heading anchors: lower-cased, punctuation other than '-' and '_' dropped, spaces as '-'."""
+    headings = re.findall(r"^#+ (.+)$", doc.read_text(encoding="utf-8"), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower().replace("`", "")).replace(" ", "-") for h in headings}
+
+
+def test_readme_is_a_short_guide_with_contents() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= 20_000
+    contents = text.split("## Contents\n", 1)[1].split("\n## ", 1)[0]
+    assert len(re.findall(r"\]\(#", contents)) >= 5
+
+
+def test_links_between_docs_point_at_existing_files_and_headings() -> None:
+    broken = []
+    for doc in _files("README.md", "CHANGELOG.md", "docs"):
+        for target, anchor in re.findall(r"\]\(([^)#:\s]*)(?:#([^)\s]+))?\)", doc.read_text(encoding="utf-8")):
+            linked = (doc.parent / target) if target else doc
+            if not linked.exists():
+                broken.append(f"{doc.relative_to(ROOT)} -> {target}")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+                broken.append(f"{doc.relative_to(ROOT)} -> {target}#{anchor}")
+    assert broken == []

@@ -1,4 +1,4 @@
-"""Behaviour vectors: item embeddings learned from what people do together (issue 7).
+"""Behaviour vectors: item embeddings learned from what people do together.
 
 Items that the same users interact with get nearby vectors, whatever their text says. The embedding is a
 truncated eigendecomposition of the cosine-normalised item-item co-occurrence matrix
