@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from weaviate_recsys.cli_reference import BEGIN, END, REFERENCE, command_reference, iter_commands, update_reference
+from weaviate_recsys.cli_reference import (
+    BEGIN,
+    END,
+    REFERENCE,
+    command_reference,
+    iter_commands,
+    update_reference,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_DOC = ROOT / "docs" / "cli.md"

@@ -20,7 +20,7 @@ def _files(*parts: str, suffixes: tuple[str, ...] = (".py", ".md")) -> list[Path
 
 
 def _doc_sections() -> set[str]:
-    headings = re.findall(r"^#+ §(\d+(?:\.\d+)*) ", LITE_DOC.read_text(encoding="utf-8"), flags=re.M)
+    headings = re.findall(r"^#+ §(\d+(?:\.\d+)*) ", LITE_DOC.read_text(encoding="utf-8"), flags=re.MULTILINE)
     return set(headings)
 
 
@@ -70,7 +70,7 @@ def test_docs_and_library_name_no_path_outside_the_repository() -> None:
 HISTORY = re.compile(
     r"\b(this|that|earlier|latest|previous|last|next|an earlier|one) sessions?\b|\bsessions? before\b"
     r"|\bsession \d+\b|\bissue \d+\b|\bissue's\b|\bthe issue\b|\bthis issue\b|\bour issue\b",
-    flags=re.I,
+    flags=re.IGNORECASE,
 )
 
 
@@ -92,7 +92,7 @@ def test_history_pattern_catches_history_but_not_http_sessions() -> None:
 
 def _anchors(doc: Path) -> set[str]:
     """GitHub's heading anchors: lower-cased, punctuation other than '-' and '_' dropped, spaces as '-'."""
-    headings = re.findall(r"^#+ (.+)$", doc.read_text(encoding="utf-8"), flags=re.M)
+    headings = re.findall(r"^#+ (.+)$", doc.read_text(encoding="utf-8"), flags=re.MULTILINE)
     return {re.sub(r"[^\w\- ]", "", h.lower().replace("`", "")).replace(" ", "-") for h in headings}
 
 

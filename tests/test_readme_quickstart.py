@@ -20,7 +20,7 @@ def quick_start_blocks(language: str) -> list[str]:
     """The fenced ``language`` blocks of the README's "Quick start" section, in order."""
     text = README.read_text(encoding="utf-8")
     section = text.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(rf"^```{language}\n(.*?)^```$", section, flags=re.M | re.S)
+    return re.findall(rf"^```{language}\n(.*?)^```$", section, flags=re.MULTILINE | re.DOTALL)
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
@@ -36,7 +36,8 @@ def _environment(tmp_path: Path) -> dict[str, str]:
         shim = bin_dir / name
         shim.write_text("#!/bin/sh\n" + body, encoding="utf-8")
         shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEAVIATE_URL", "WEAVIATE_API_KEY", "WEAVIATE_RECSYS_"))}
+    ours = ("WEAVIATE_URL", "WEAVIATE_API_KEY", "WEAVIATE_RECSYS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", PYTHONPATH=str(ROOT / "src"),
                HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     return env
@@ -55,19 +56,19 @@ def test_quick_start_shell_commands_run_on_the_bundled_sample(tmp_path: Path) ->
     _, pipeline = quick_start_blocks("bash")
     work = tmp_path / "work"
     work.mkdir()
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", pipeline], cwd=work, env=_environment(tmp_path),
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", pipeline], check=False, cwd=work,
+                          env=_environment(tmp_path), capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Item: read 255" in done.stdout + done.stderr
     assert (work / ".weaviate-recsys").is_dir()  # the CLI's default data directory
-    recommended = done.stdout.split("recommend", 1)[-1] if "recommend" in done.stdout else done.stdout
-    assert ITEM_ID.search(recommended), done.stdout[-3000:]
+    # Ten recommendations and five similar items: catalog ids on stdout.
+    assert len(set(ITEM_ID.findall(done.stdout))) >= 10, done.stdout[-3000:]
 
 
 @pytest.mark.slow
 def test_quick_start_python_runs_on_the_bundled_sample(tmp_path: Path) -> None:
     (code,) = quick_start_blocks("python")
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_environment(tmp_path),
+    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, env=_environment(tmp_path),
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()

@@ -22,7 +22,9 @@ END = "<!-- cli-reference:end -->"
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
-def iter_commands(group: click.Group = main, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+def iter_commands(
+    group: click.Group = main, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     """Every command, depth first in name order, with its full path below ``weaviate-recsys``."""
     ctx = click.Context(group, info_name="weaviate-recsys")
     for name in group.list_commands(ctx):
@@ -38,7 +40,11 @@ def _help_text(path: tuple[str, ...], cmd: click.Command) -> str:
     parent = click.Context(main, info_name="weaviate-recsys")
     ctx = parent
     for part in path:
-        ctx = click.Context(ctx.command.get_command(ctx, part), info_name=part, parent=ctx)  # type: ignore[union-attr]
+        group = ctx.command
+        sub = group.get_command(ctx, part) if isinstance(group, click.Group) else None
+        if sub is None:
+            raise LookupError(f"no command {' '.join(path)}")
+        ctx = click.Context(sub, info_name=part, parent=ctx)
     formatter = ctx.make_formatter()
     formatter.width = 100
     cmd.format_help(ctx, formatter)
