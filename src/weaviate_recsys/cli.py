@@ -218,7 +218,7 @@ def lite_check(data_dir: str | None, repair: bool, output_format: str) -> None:
 
 # === commands are added below this line (one section per command group) ===========================
 
-# --- domains, profiles, profile (owner: interest model) -------------------------------------------
+# --- domains, profiles, profile: the interest model -----------------------------------------------
 
 
 @main.group()
@@ -357,7 +357,7 @@ def profile_show(settings: Settings, output_format: str, quiet: bool, user_id: s
     for note in prof.notes:
         click.echo(f"Note: {note}")
 
-# --- eval (owner: evaluation) ----------------------------------------------------------------------
+# --- eval: the offline evaluation ------------------------------------------------------------------
 
 
 class _ManyValuesCommand(click.Command):
@@ -461,7 +461,7 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
         click.echo(f"Report written to {report_dir}", err=True)
 
 
-# --- schema (owner: schema-loaders) ----------------------------------------------------------------
+# --- schema: the collections -----------------------------------------------------------------------
 
 
 @main.group()
@@ -538,7 +538,7 @@ def schema_drop(settings: Settings, output_format: str, quiet: bool, yes: bool) 
     click.echo(f"dropped {', '.join(dropped)}" if dropped else "nothing to drop")
 
 
-# --- load (owner: schema-loaders) ------------------------------------------------------------------
+# --- load: the bulk loaders ------------------------------------------------------------------------
 
 
 @main.group()
@@ -759,7 +759,7 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
         click.echo("  ".join(r[c].ljust(widths[c]) for c in range(len(r))).rstrip())
 
 
-# --- behavior (owner: behaviour vectors, issue 7) -------------------------------------------------
+# --- behavior: behaviour vectors ------------------------------------------------------------------
 
 
 @main.group()
