@@ -345,7 +345,12 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
         context.abort(grpc.StatusCode.UNKNOWN, "multi-tenancy is not supported by the lite server")
 
     def BatchStream(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
-        """Server-side batching (``.stream()``, ``data.ingest()``): objects in, results out."""
+        """Server-side batching (``.stream()``, ``data.ingest()``): objects in, acks and results out.
+
+        The client stops sending once a batch size (100) of objects is unacknowledged, so every data
+        message is acknowledged as soon as it arrives (Weaviate's ``BatchStreamReply.Acks``), then answered
+        with one result per object (by uuid) and per reference (by beacon).
+        """
         try:
             for msg in request_iterator:
                 which = msg.WhichOneof("message")
@@ -353,13 +358,15 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
                     yield batch_pb2.BatchStreamReply(started=batch_pb2.BatchStreamReply.Started())
                 elif which == "data":
                     objs = list(msg.data.objects.values)
-                    if len(msg.data.references.values):
-                        results = batch_pb2.BatchStreamReply.Results()
-                        for _ in msg.data.references.values:
-                            results.errors.add(error="cross-references are not supported by the lite server")
-                        yield batch_pb2.BatchStreamReply(results=results)
-                    if not objs:
-                        continue
+                    refs = list(msg.data.references.values)
+                    beacons = [_beacon(r) for r in refs]
+                    yield batch_pb2.BatchStreamReply(
+                        acks=batch_pb2.BatchStreamReply.Acks(uuids=[o.uuid for o in objs], beacons=beacons)
+                    )
+                    results = batch_pb2.BatchStreamReply.Results()
+                    for beacon in beacons:
+                        results.errors.add(error="cross-references are not supported by the lite server",
+                                           beacon=beacon)
                     errors: dict[int, str] = {}
                     decoded, positions = [], []
                     for i, obj in enumerate(objs):
@@ -368,19 +375,25 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
                             positions.append(i)
                         except ApiError as e:
                             errors[i] = e.message
-                    for j, m in self.db.batch_put(decoded).items():
-                        errors[positions[j]] = m
-                    results = batch_pb2.BatchStreamReply.Results()
+                    if decoded:
+                        for j, m in self.db.batch_put(decoded).items():
+                            errors[positions[j]] = m
                     for i, obj in enumerate(objs):
                         if i in errors:
                             results.errors.add(error=errors[i], uuid=obj.uuid)
                         else:
                             results.successes.add(uuid=obj.uuid)
-                    yield batch_pb2.BatchStreamReply(results=results)
+                    if objs or refs:
+                        yield batch_pb2.BatchStreamReply(results=results)
                 elif which == "stop":
                     return
         except Exception as e:  # noqa: BLE001
             self._abort(context, e)
+
+
+def _beacon(ref: Any) -> str:
+    """How the client names a reference in acks and results (``BatchReference._to_beacon``)."""
+    return f"weaviate://localhost/{ref.from_collection}/{ref.from_uuid}/{ref.name}"
 
 
 def _aggregate(coll: Collection, req: Any) -> Any:
