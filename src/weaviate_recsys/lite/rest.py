@@ -410,6 +410,7 @@ class _Server(ThreadingHTTPServer):
     """One thread per connection, at most ``limits.max_connections`` of them; more are answered 503."""
 
     daemon_threads = True
+    block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
     limits: ServerLimits
@@ -423,7 +424,10 @@ class _Server(ThreadingHTTPServer):
             self._refuse(request)
             return
         try:
-            super().process_request(request, client_address)
+            threading.Thread(
+                target=self.process_request_thread, args=(request, client_address),
+                name=f"lite-http-{self.server_address[1]}", daemon=True,
+            ).start()
         except BaseException:
             self._slots.release()
             raise
