@@ -602,7 +602,9 @@ def build_grpc_server(
 
     Beyond ``limits.grpc_max_concurrent_rpcs`` calls in progress, more answer RESOURCE_EXHAUSTED at once;
     the server pings idle clients and drops connections that stop answering, so a vanished client does
-    not hold a connection forever.
+    not hold a connection forever. No HTTP/2 ``max_concurrent_streams``: grpcio (1.78) does not release
+    the stream of a request that fails to deserialize, so a cap there ends in REFUSED_STREAM for every
+    later call on that connection.
     """
     limits = limits or ServerLimits()
     interceptors = [_ApiKeyInterceptor(api_keys)] if api_keys is not None and api_keys.enabled else []
@@ -614,7 +616,6 @@ def build_grpc_server(
             ("grpc.max_receive_message_length", MAX_MESSAGE_SIZE),
             ("grpc.max_send_message_length", MAX_MESSAGE_SIZE),
             ("grpc.so_reuseport", 0),
-            ("grpc.max_concurrent_streams", 100),
             ("grpc.keepalive_time_ms", 60_000),
             ("grpc.keepalive_timeout_ms", 20_000),
             ("grpc.max_connection_idle_ms", int(max(limits.idle_timeout_s, 300.0) * 1000)),

@@ -110,6 +110,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- plumbing ------------------------------------------------------------------------
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Protocol-level errors (malformed request line, unknown method) as JSON, like every other reply;
+        an unknown method is 405, as Weaviate answers it, not the standard library's 501."""
+        if code == 501:
+            code, message = 405, f"method {self.command} is not allowed"
+        self.close_connection = True  # the request could not be parsed: its body cannot be found either
+        if self.request_version == "HTTP/0.9":  # unparsable request line: still answer with a status line
+            self.request_version = "HTTP/1.1"
+        self._body_pending = False
+        try:
+            self._send(code, {"code": code, "message": message or explain or "bad request"})
+        except OSError:
+            pass
+
     def _send(self, status: int, body: Any = None) -> None:
         data = b"" if body is None else json.dumps(body).encode()
         self._discard_body()
