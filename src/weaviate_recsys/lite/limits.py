@@ -35,13 +35,13 @@ class ServerLimits(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    max_connections: int = Field(256, ge=1)
-    idle_timeout_s: float = Field(60.0, gt=0)
-    max_body_bytes: int = Field(64 * 1024 * 1024, ge=1)
-    max_json_depth: int = Field(64, ge=2)
-    search_timeout_s: float = Field(60.0, ge=0)
-    max_results: int = Field(10_000, ge=1)
-    grpc_max_concurrent_rpcs: int = Field(256, ge=1)
+    max_connections: int = Field(default=256, ge=1)
+    idle_timeout_s: float = Field(default=60.0, gt=0)
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    max_json_depth: int = Field(default=64, ge=2)
+    search_timeout_s: float = Field(default=60.0, ge=0)
+    max_results: int = Field(default=10_000, ge=1)
+    grpc_max_concurrent_rpcs: int = Field(default=256, ge=1)
 
 
 class SearchTimeout(ApiError):

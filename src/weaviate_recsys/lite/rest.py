@@ -99,12 +99,6 @@ class _Handler(BaseHTTPRequestHandler):
     limits: ServerLimits
     _body_pending = False  # the current request's body has not been read yet
 
-    def setup(self) -> None:
-        # Idle keep-alive connections and requests trickled in byte by byte time out (socket timeout per
-        # read); handle_one_request then closes the connection.
-        self.timeout = self.limits.idle_timeout_s
-        super().setup()
-
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from stdlib
         log.debug("%s " + format, self.address_string(), *args)
 
@@ -484,7 +478,12 @@ def build_http_server(
         "grpcMaxMessageSize": MAX_MESSAGE_SIZE,
     }
     handler: Callable[..., Any] = type(
-        "LiteHandler", (_Handler,), {"db": db, "meta": meta, "keys": api_keys or ApiKeys(), "limits": limits}
+        "LiteHandler", (_Handler,), {
+            "db": db, "meta": meta, "keys": api_keys or ApiKeys(), "limits": limits,
+            # a socket timeout per read: idle keep-alive connections and requests trickled in byte by byte
+            # end, and handle_one_request closes the connection
+            "timeout": limits.idle_timeout_s,
+        }
     )
     attrs: dict[str, Any] = {"limits": limits}
     if ":" in host:
