@@ -176,15 +176,14 @@ def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, api_k
     """Serve Weaviate's REST + gRPC API until interrupted, so weaviate.connect_to_local() works."""
     from .lite import serve
     from .lite.auth import is_loopback_host
+    from .lite.server import check_exposure
 
     settings = get_settings(data_dir=data_dir)  # the same store the other commands use
+    try:
+        check_exposure(host, api_keys, insecure)
+    except ConfigurationError as e:
+        raise click.UsageError(str(e)) from e
     if not is_loopback_host(host) and not api_keys:
-        if not insecure:
-            raise click.UsageError(
-                f"refusing to listen on {host} without an API key: anyone who can reach it could read and change "
-                "the data. Pass --api-key KEY (or set AUTHENTICATION_APIKEY_ALLOWED_KEYS), listen on 127.0.0.1, "
-                "or pass --insecure to serve without authentication anyway."
-            )
         click.echo(f"Warning: serving on {host} without authentication (--insecure): anyone who can reach "
                    "this address can read and change the data.", err=True)
 
