@@ -27,7 +27,7 @@ def _reference(pattern: str, value: str) -> bool:
 @settings(max_examples=400, deadline=None)
 @given(st.text("ab*?", max_size=8), st.text("ab", max_size=10))
 def test_like_matcher_agrees_with_the_glob_definition(pattern: str, value: str) -> None:
-    assert like_matcher(pattern)(value) == _reference(pattern, value)
+    assert bool(like_matcher(pattern)(value)) == _reference(pattern, value)
 
 
 @pytest.mark.timeout(60)

@@ -708,16 +708,30 @@ def _compare_bytes(op: int, a: bytes, b: bytes) -> bool:
     raise FilterError(f"operator {_OP_NAMES.get(op, op)} is not supported here")
 
 
-def like_matcher(pattern: str) -> Callable[[str], bool]:
-    """A test for Weaviate's Like: ``*`` any sequence, ``?`` one character, anchored (docs/lite-server.md §5.2).
+def like_matcher(pattern: str) -> Callable[[str], object]:
+    """A test (truthy on a match) for Weaviate's Like: ``*`` any sequence, ``?`` one character, anchored.
 
-    No backtracking: the pattern is split at ``*`` into segments; the first must match at the start, the
-    last at the end, and each middle one is taken at its leftmost place after the previous one (a glob
-    with only ``*`` between fixed-length segments matches iff this greedy placement succeeds). A segment
-    is found with ``str.find`` or, when it holds ``?``, a regular expression without repetition, so a
-    test costs O(len(value) * len(pattern)) at worst, never exponential time.
+    Semantics: docs/lite-server.md §5.2.
+
+    No nested backtracking: a pattern with at most one ``*`` is a regular expression with one ``.*`` (and
+    ``*x*`` a substring test); with more, the pattern is split at ``*`` into segments, the first must match
+    at the start, the last at the end, and each middle one is taken at its leftmost place after the
+    previous one (a glob with only ``*`` between fixed-length segments matches iff this greedy placement
+    succeeds). A segment is found with ``str.find`` or, when it holds ``?``, a regular expression without
+    repetition, so a test costs O(len(value) * len(pattern)) at worst, never exponential time (a
+    backtracking ``.*x.*y.*z`` costs O(n^k) for k stars: minutes for ``*0*0*0*z`` over 3,000 characters).
     """
+    pattern = re.sub(r"\*+", "*", pattern)
     segments = pattern.split("*")
+    if "?" not in pattern and len(segments) == 1:
+        return lambda value: value == pattern
+    if "?" not in pattern and len(segments) == 3 and not segments[0] and not segments[2]:
+        inner = segments[1]
+        return lambda value: inner in value
+    if len(segments) <= 2:
+        # at most one ``.*``: the regular expression backtracks over one position at a time, O(n * m)
+        rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+        return rx.fullmatch
     finders = [_segment_finder(s) for s in segments]
     if len(segments) == 1:
         only = finders[0]

@@ -174,13 +174,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(400, {"code": 400, "message": "the request body ended before its Content-Length"})
         if not raw:
             return None
+        too_deep = False
         try:
             body = json.loads(raw)
         except RecursionError:
-            body = None
+            body, too_deep = None, True
         except (ValueError, UnicodeDecodeError) as e:
             raise _Reply(400, {"code": 400, "message": f"parsing body body from \"\" failed, because {e}"}) from None
-        if body is None or _too_deep(body, self.limits.max_json_depth):
+        if too_deep or _too_deep(body, self.limits.max_json_depth):
             raise _Reply(400, {"code": 400, "message": "parsing body body from \"\" failed, because the JSON is "
                                                        f"nested deeper than {self.limits.max_json_depth} levels"})
         return body
