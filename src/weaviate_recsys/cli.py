@@ -151,26 +151,52 @@ def lite() -> None:
     """The embedded Weaviate-compatible server."""
 
 
+def _split_keys(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    """``--api-key a --api-key b`` or Weaviate's comma-separated ``AUTHENTICATION_APIKEY_ALLOWED_KEYS=a,b``."""
+    from .lite.auth import parse_allowed_keys
+
+    return [k for v in value for k in parse_allowed_keys(v)]
+
+
 @lite.command("serve")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Where to persist collections.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on; any other than loopback needs --api-key or --insecure.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="REST port.")
 @click.option("--grpc-port", type=click.IntRange(0, 65535), default=50051, show_default=True, help="gRPC port.")
-def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int) -> None:
+@click.option("--api-key", "api_keys", multiple=True, envvar="AUTHENTICATION_APIKEY_ALLOWED_KEYS",
+              callback=_split_keys, show_envvar=False,
+              help="Require this API key (repeatable; clients: Auth.api_key(key)).  "
+                   "[env var: AUTHENTICATION_APIKEY_ALLOWED_KEYS, comma-separated]")
+@click.option("--insecure", is_flag=True,
+              help="Listen on a non-loopback interface without an API key (anyone reaching it can change the data).")
+def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, api_keys: list[str],
+               insecure: bool) -> None:
     """Serve Weaviate's REST + gRPC API until interrupted, so weaviate.connect_to_local() works."""
     from .lite import serve
+    from .lite.auth import is_loopback_host
+    from .lite.server import check_exposure
 
     settings = get_settings(data_dir=data_dir)  # the same store the other commands use
+    try:
+        check_exposure(host, api_keys, insecure)
+    except ConfigurationError as e:
+        raise click.UsageError(str(e)) from e
+    if not is_loopback_host(host) and not api_keys:
+        click.echo(f"Warning: serving on {host} without authentication (--insecure): anyone who can reach "
+                   "this address can read and change the data.", err=True)
 
     def ready(server: Any) -> None:
+        auth = f"API key required ({len(api_keys)} allowed)" if api_keys else "no authentication"
         click.echo(
             f"lite server listening: REST {server.url}, gRPC {server.host}:{server.grpc_port}, "
-            f"data {server.data_dir} (Ctrl-C to stop)",
+            f"data {server.data_dir}, {auth} (Ctrl-C to stop)",
             err=True,
         )
 
-    serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready)
+    serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready, api_keys=api_keys,
+          insecure=insecure)
 
 
 @lite.command("check")

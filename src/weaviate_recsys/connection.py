@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 import weaviate
 from weaviate.classes.init import AdditionalConfig, Timeout
@@ -12,13 +13,37 @@ from weaviate.classes.init import AdditionalConfig, Timeout
 from .errors import ConnectionFailed
 from .settings import Settings
 
-__all__ = ["open_client", "describe_target"]
+__all__ = ["open_client", "describe_target", "redact_url", "redact_secrets"]
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``, for messages (``http://***@host:8080``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _USERINFO.sub(r"\1***@", url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+_USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+def redact_secrets(text: str, *secrets: str | None) -> str:
+    """``text`` with URL credentials and each given secret (e.g. the API key) masked."""
+    text = _USERINFO.sub(r"\1***@", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def describe_target(settings: Settings) -> str:
     """Where a client from `open_client` will point, for the user (never shows secrets)."""
     if settings.url:
-        return f"Weaviate at {settings.url} (gRPC port {settings.grpc_port})"
+        return f"Weaviate at {redact_url(settings.url)} (gRPC port {settings.grpc_port})"
     return f"embedded lite server, data in {settings.data_dir}"
 
 
@@ -48,10 +73,12 @@ def open_client(settings: Settings) -> Iterator[weaviate.WeaviateClient]:
                 additional_config=AdditionalConfig(timeout=Timeout(init=10, query=120, insert=300)),
             )
         except Exception as e:  # the client raises several unrelated types on connect
-            raise ConnectionFailed(
-                f"Could not connect to Weaviate at {settings.url} (gRPC port {settings.grpc_port}): {e}. "
-                "Check that it is running, or unset WEAVIATE_URL to use the embedded lite server."
-            ) from e
+            key = settings.api_key.get_secret_value() if settings.api_key else None
+            raise ConnectionFailed(redact_secrets(
+                f"Could not connect to Weaviate at {redact_url(settings.url)} (gRPC port {settings.grpc_port}): "
+                f"{e}. Check that it is running, or unset WEAVIATE_URL to use the embedded lite server.",
+                key, parsed.password,
+            )) from e
     else:
         from . import lite
 

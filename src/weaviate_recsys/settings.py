@@ -144,7 +144,9 @@ class Settings(BaseSettings):
     @classmethod
     def _url_has_scheme(cls, v: str | None) -> str | None:
         if v is not None and v != "" and not v.startswith(("http://", "https://")):
-            raise ValueError(f"WEAVIATE_URL must start with http:// or https:// (got {v!r})")
+            from .connection import redact_url  # the one redaction rule; imported here to avoid a cycle
+
+            raise ValueError(f"WEAVIATE_URL must start with http:// or https:// (got {redact_url(v)!r})")
         return v or None
 
 

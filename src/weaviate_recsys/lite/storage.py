@@ -11,7 +11,7 @@ are migrated in place, in one transaction, when first opened.
 Rows the server cannot load (see `lite.integrity`) are moved to the `quarantine` table of the same
 file, whole, with the reason; nothing there is served, and `weaviate-recsys lite check` lists them.
 The data directory is private to its owner: created 0700, store files 0600 whatever the umask.
-What survives a crash is described in docs/lite-server-durability.md.
+What survives a crash is described in docs/lite-server.md, "What the lite server promises".
 """
 
 from __future__ import annotations
