@@ -36,7 +36,11 @@ def _help_text(path: tuple[str, ...], cmd: click.Command) -> str:
     parent = click.Context(main, info_name="weaviate-recsys")
     ctx = parent
     for part in path:
-        ctx = click.Context(ctx.command.get_command(ctx, part), info_name=part, parent=ctx)  # type: ignore[union-attr]
+        group = ctx.command
+        assert isinstance(group, click.Group)
+        sub = group.get_command(ctx, part)
+        assert sub is not None
+        ctx = click.Context(sub, info_name=part, parent=ctx)
     formatter = ctx.make_formatter()
     formatter.width = 100
     cmd.format_help(ctx, formatter)

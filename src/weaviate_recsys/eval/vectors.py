@@ -94,7 +94,7 @@ def embed_items(
     vectors = np.empty_like(by_length)
     vectors[np.asarray(order, dtype=np.int64)] = by_length
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.where(norms == 0, 1.0, norms)
+    vectors /= np.where(norms == 0, 1.0, norms)
     if cache_path is not None:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache_path, vectors)

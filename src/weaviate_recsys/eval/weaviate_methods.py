@@ -71,7 +71,7 @@ def _domain(item: EvalItem, level: int) -> tuple[str | None, str | None]:
     return domain, subdomain
 
 
-def _insert(collection: Any, objects: list[tuple[str, dict[str, Any], dict[str, list[float]] | None]], batch_size: int) -> None:
+def _insert(collection: Any, objects: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]], batch_size: int) -> None:
     with collection.batch.fixed_size(batch_size=batch_size) as batch:
         for uuid, properties, vector in objects:
             batch.add_object(properties=properties, uuid=uuid, vector=vector)
@@ -129,7 +129,7 @@ def load_catalog(
         item_objects.append((item_uuid(item.item_id), properties, {"content": vectors[n].tolist()}))
     _insert(items, item_objects, batch_size)
     interaction_collection = client.collections.get(collection_name(INTERACTION.stem, prefix))
-    rows: list[tuple[str, dict[str, Any], dict[str, list[float]] | None]] = []
+    rows: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]] = []
     if interactions:
         rows = _training_interactions(data, split)
         _insert(interaction_collection, rows, batch_size)

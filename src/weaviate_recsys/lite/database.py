@@ -338,7 +338,7 @@ class Database:
             coll = self.collection(collection)
             mask = mask_fn(coll)
             docs = np.flatnonzero(mask)[:limit]
-            uuids = [coll.by_doc[d].uuid for d in docs.tolist() if coll.by_doc[d] is not None]  # type: ignore[union-attr]
+            uuids = [coll.by_doc[d].uuid for d in docs.tolist() if coll.by_doc[d] is not None]
             if not dry_run and uuids:
                 seqs = [coll.records[u].seq for u in uuids]
                 self.store.delete_objects(coll.name, seqs)

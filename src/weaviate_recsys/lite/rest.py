@@ -183,13 +183,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _nodes(self, query: dict[str, list[str]]) -> dict[str, Any]:
         with self.db.lock:
-            shards = [
+            shards: list[dict[str, Any]] = [
                 {"name": "lite", "class": c.name, "objectCount": len(c), "vectorIndexingStatus": "READY",
                  "vectorQueueLength": 0, "compressed": False, "loaded": True}
                 for c in self.db.collections.values()
             ]
         total = sum(s["objectCount"] for s in shards)
-        node = {
+        node: dict[str, Any] = {
             "name": "lite",
             "status": "HEALTHY",
             "version": SERVER_VERSION,
@@ -257,10 +257,10 @@ class _Handler(BaseHTTPRequestHandler):
                 body = self._body()
                 with db.lock:
                     inc = _incoming(body)
-                    coll = db.find(inc.collection)
-                    if coll is None:
+                    target = db.find(inc.collection)
+                    if target is None:
                         raise Unprocessable(f"invalid object: class \"{inc.collection}\" not found in schema")
-                    db._wrap(lambda: db._prepare(coll, inc, via_grpc=False, pending_dims={}))
+                    db._wrap(lambda: db._prepare(target, inc, via_grpc=False, pending_dims={}))
                 return 200, None
             # deprecated class-less form /v1/objects/{id}
             uid = _uuid_or_404(a)
@@ -333,6 +333,10 @@ class _Server(ThreadingHTTPServer):
         log.debug("lite REST connection error from %s", client_address, exc_info=True)
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 def build_http_server(db: Database, host: str, port: int) -> ThreadingHTTPServer:
     """A bound (not yet serving) HTTP server; ``server.server_address[1]`` is the port."""
     meta = {
@@ -342,7 +346,5 @@ def build_http_server(db: Database, host: str, port: int) -> ThreadingHTTPServer
         "grpcMaxMessageSize": MAX_MESSAGE_SIZE,
     }
     handler: Callable[..., Any] = type("LiteHandler", (_Handler,), {"db": db, "meta": meta})
-    server_cls = _Server
-    if ":" in host:
-        server_cls = type("LiteServer6", (_Server,), {"address_family": socket.AF_INET6})
+    server_cls = _Server6 if ":" in host else _Server
     return server_cls((host, port), handler)

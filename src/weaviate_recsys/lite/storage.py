@@ -54,7 +54,7 @@ def encode_vectors(vectors: dict[str, np.ndarray]) -> bytes | None:
     """An object's named vectors as one blob: per vector `<HI` header, UTF-8 name, float32 LE data."""
     if not vectors:
         return None
-    parts = []
+    parts: list[bytes] = []
     for name, vec in vectors.items():
         raw_name = name.encode()
         data = np.asarray(vec, dtype="<f4").reshape(-1)
@@ -153,7 +153,8 @@ class Store:
                 # by name, not rowid: some format-1 builds declared this table WITHOUT ROWID
                 cur = self._conn.execute("SELECT seq, name, data FROM vectors ORDER BY seq, name")
                 pending: list[tuple[bytes | None, int]] = []
-                seq_now, vecs = None, {}
+                seq_now: int = 0
+                vecs: dict[str, np.ndarray] = {}
                 for seq, name, data in cur.fetchall():
                     if seq != seq_now and vecs:
                         pending.append((encode_vectors(vecs), seq_now))
@@ -301,19 +302,20 @@ def iter_vector_matrices(
         present = [i for i, b in enumerate(part) if b]
         if not present:
             continue
-        first = part[present[0]]
+        found = [b for b in part if b]  # the blobs at `present`, in the same order
+        first = found[0]
         name_len, dim = _VECTOR_HEADER.unpack_from(first, 0)
         head = _VECTOR_HEADER.size + name_len
         size = head + 4 * dim
-        if len(first) == size and all(len(part[i]) == size and part[i][:head] == first[:head] for i in present):
-            joined = np.frombuffer(b"".join([part[i] for i in present]), dtype=np.uint8).reshape(-1, size)
+        if len(first) == size and all(len(b) == size and b[:head] == first[:head] for b in found):
+            joined = np.frombuffer(b"".join(found), dtype=np.uint8).reshape(-1, size)
             # a strided view (no copy): the index copies the rows into its own matrix anyway
             matrix = joined[:, head:].view("<f4")
             yield first[_VECTOR_HEADER.size : head].decode(), np.asarray(present) + lo, matrix
             continue
         groups: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]] = {}
-        for i in present:
-            for name, vec in decode_vectors(part[i]).items():
+        for i, blob in zip(present, found):
+            for name, vec in decode_vectors(blob).items():
                 rows, vecs = groups.setdefault((name, vec.size), ([], []))
                 rows.append(lo + i)
                 vecs.append(vec)

@@ -30,7 +30,9 @@ from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, Recs
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
 from .macro import top_domains
-from .profile_model import CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, UserEvidence, compute_profiles
+from .profile_model import (
+    CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, ProfileStatus, UserEvidence, compute_profiles,
+)
 from .storage import (
     ensure_model_collections,
     Names,
@@ -317,11 +319,9 @@ def _same_profile(old: Any, props: dict[str, Any], vec: np.ndarray | None) -> bo
     if int(p.get("event_count") or 0) != int(props.get("event_count") or 0):
         return False
     stored = vector_of(old, _USER_VECTOR)
-    if (stored is None) != (vec is None):
-        return False
-    if stored is None:
-        return True
-    return len(stored) == len(vec) and float(np.max(np.abs(np.asarray(stored, dtype=np.float32) - vec))) <= 1e-6  # type: ignore[arg-type]
+    if stored is None or vec is None:
+        return stored is None and vec is None
+    return len(stored) == len(vec) and float(np.max(np.abs(np.asarray(stored, dtype=np.float32) - vec))) <= 1e-6
 
 
 def _user_objects(
@@ -519,7 +519,7 @@ def _build(
             stale_deleted = delete_ids(client, names.user_interest, stale)
         lap("write", t)
     statuses = [batch.status(i) for i in range(len(scope))]
-    empty_examples = {}
+    empty_examples: dict[str, str] = {}
     for i, s in enumerate(statuses):
         if s == "empty" and len(empty_examples) < 5:
             empty_examples[scope[i]] = batch.notes[i][0] if batch.notes[i] else "no evidence"
@@ -685,7 +685,7 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
             f"{events} interactions but no usable evidence (unknown items, no domains or no text): run "
             f"`weaviate-recsys profiles build --user {user_id} --format json` to see why."
         )
-    status = "empty" if not has_any else ("complete" if (domains and keywords and interest) else "partial")
+    status: ProfileStatus = "empty" if not has_any else ("complete" if (domains and keywords and interest) else "partial")
     updated = p.get("profile_updated_at")
     return InterestProfile(
         user_id=user_id, domains=domains, keywords=keywords, domain_keywords=domain_keywords,
@@ -788,7 +788,7 @@ def _untrained_text_profile(
     norm = float(np.sqrt(sum(c * c for c in counts.values()))) or 1.0
     keywords = sorted(((t, round(c / norm, 6)) for t, c in counts.items()), key=lambda kv: -kv[1])[: settings.top_keywords]
     has = bool(ok[0])
-    status = "empty" if not (domains or keywords or has) else ("complete" if domains and keywords and has else "partial")
+    status: ProfileStatus = "empty" if not (domains or keywords or has) else ("complete" if domains and keywords and has else "partial")
     return InterestProfile(
         user_id=uid, domains=domains, keywords=keywords, interest_vector=vec[0].tolist() if has else None,
         counts=ProfileCounts(stated_interests=True), status=status, notes=notes, stored=False,

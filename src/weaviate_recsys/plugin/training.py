@@ -151,7 +151,7 @@ def train_domains(
     probability: list[float | None] = [None] * len(props)
     predicted = [False] * len(props)
     if labelled.any():
-        clf = DomainClassifier(cfg).fit(vectors[labelled], [domain_of[i] for i in np.nonzero(labelled)[0]])
+        clf = DomainClassifier(cfg).fit(vectors[labelled], [str(props[i]["domain"]) for i in np.nonzero(labelled)[0]])
     elif has_vec.any():
         idx = np.nonzero(has_vec)[0]
         found = discover_domains(vectors[idx], counts[idx], extractor.surfaces_, n_domains=n_domains, seed=cfg.seed)
@@ -165,7 +165,7 @@ def train_domains(
     todo = np.nonzero(~np.array(given) & has_vec)[0]
     if len(todo):
         labels, probs = clf.predict(vectors[todo])
-        for i, lab, pr in zip(todo, labels, probs):
+        for i, lab, pr in zip(todo.tolist(), labels, probs):
             domain_of[i], probability[i], predicted[i] = lab, round(float(pr), 6), True
 
     lap("classifier")
