@@ -12,7 +12,6 @@ import time
 import uuid
 
 import numpy as np
-import pytest
 import weaviate
 from weaviate.classes.config import Configure, DataType, Property
 from weaviate.classes.data import DataObject

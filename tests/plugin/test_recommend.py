@@ -11,7 +11,7 @@ from weaviate.classes.query import Filter
 from weaviate_recsys import lite
 from weaviate_recsys.errors import ConfigurationError, UnknownItem, UnknownUser
 from weaviate_recsys.loaders import HashingEmbedder, load_items
-from weaviate_recsys.plugin import Recommender, RecommendationPlan, get_profile
+from weaviate_recsys.plugin import RecommendationPlan, Recommender, get_profile
 
 from _recommend_fixtures import ITEMS, build_all
 

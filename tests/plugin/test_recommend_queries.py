@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +11,9 @@ from weaviate.classes.query import Filter
 from weaviate_recsys import lite
 from weaviate_recsys.errors import UnknownItem
 from weaviate_recsys.loaders import HashingEmbedder
-from weaviate_recsys.schema import item_uuid
 from weaviate_recsys.plugin.query_plan import DomainInterest, filter_to_data, plan
 from weaviate_recsys.plugin.recommend import Recommender
+from weaviate_recsys.schema import item_uuid
 
 from _recommend_fixtures import ITEMS, load_catalog
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -150,7 +150,7 @@ def _training_interactions(data: EvalData, split: Split) -> list[tuple[str, dict
     for x in data.interactions:
         if index[x.item_id] not in train_sets.get(x.user_id, ()):
             continue
-        when = datetime.fromtimestamp(x.timestamp, tz=timezone.utc) if x.timestamp is not None else None
+        when = datetime.fromtimestamp(x.timestamp, tz=UTC) if x.timestamp is not None else None
         properties: dict[str, Any] = {"user_id": x.user_id, "item_id": x.item_id, "kind": x.kind}
         if x.rating is not None:
             properties["rating"] = x.rating

@@ -19,7 +19,6 @@ from weaviate_recsys.lite.fusion import go_float_str
 from weaviate_recsys.lite.ranking import by_value_then_key
 from weaviate_recsys.lite.text import Stopwords, tokenize, tokenize_many
 
-
 __all__ = [
     "BM25Hit",
     "InvertedIndex",

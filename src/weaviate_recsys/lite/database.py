@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid as uuid_mod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ class Database:
             seqs, uuids, props, created, updated, blobs = self.store.load_object_columns(spec.name)
             recs = list(map(Record, uuids, range(len(seqs)), seqs, props, [{}] * len(seqs), created, updated))
             coll.bulk_load(recs)  # gives each record its own (empty) vectors dict
-            for name, idx in coll.vector_indexes.items():
+            for idx in coll.vector_indexes.values():
                 reserve = getattr(idx, "reserve", None)
                 if reserve is not None:
                     reserve(len(seqs))  # one allocation for the chunks below

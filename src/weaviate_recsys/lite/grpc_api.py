@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid as uuid_mod
+from collections.abc import Iterator
 from concurrent import futures
-from typing import Any, Iterator
+from typing import Any
 
 import grpc
 import numpy as np

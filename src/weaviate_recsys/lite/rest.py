@@ -12,8 +12,9 @@ import json
 import logging
 import re
 import socket
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -153,7 +154,6 @@ class _Handler(BaseHTTPRequestHandler):
     # --- routes --------------------------------------------------------------------------
 
     def _route(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
-        db = self.db
         if not path.startswith("/v1"):
             raise _Reply(404, {"code": 404, "message": f"path {path} was not found"})
         path = path[3:] or "/"

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -328,12 +330,13 @@ def _sorted_records(coll: Collection, recs: list[Record], sort_by: Any) -> list[
         if len(s.path) != 1:
             raise QueryError("sorting by reference paths is not supported by the lite server")
         path = s.path[0]
+        key: Callable[[Record], Any]
         if path == "_id":
-            key: Callable[[Record], Any] = lambda r: r.uuid
+            key = operator.attrgetter("uuid")
         elif path == "_creationTimeUnix":
-            key = lambda r: r.created
+            key = operator.attrgetter("created")
         elif path == "_lastUpdateTimeUnix":
-            key = lambda r: r.updated
+            key = operator.attrgetter("updated")
         else:
             prop = coll.spec.properties.get(path)
             if prop is None:

@@ -16,8 +16,9 @@ import os
 import sqlite3
 import struct
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -280,7 +281,7 @@ class Store:
             else:
                 self.conn.execute("ROLLBACK")
 
-    def _tx(self) -> "Store._Tx":
+    def _tx(self) -> Store._Tx:
         return Store._Tx(self._conn)
 
 

@@ -15,10 +15,10 @@ import functools
 import hashlib
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -31,12 +31,19 @@ from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
 from .macro import top_domains
 from .profile_model import (
-    CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, ProfileStatus, UserEvidence, compute_profiles,
+    CatalogView,
+    InterestModel,
+    InterestProfile,
+    ProfileBatch,
+    ProfileCounts,
+    ProfileStatus,
+    UserEvidence,
+    compute_profiles,
 )
 from .storage import (
-    ensure_model_collections,
     Names,
     delete_ids,
+    ensure_model_collections,
     fetch_by_ids,
     fetch_where,
     iterate,
@@ -492,7 +499,7 @@ def _build(
     failures = []
     n_interest = stale_deleted = unchanged = 0
     if write and scope:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         stored_hashes = {str(o.uuid): str(o.properties.get("profile_hash") or "") for o in old
                          if o.properties.get("user_id") in in_scope}
         interest_objs, keep, unchanged_interest = _interest_objects(batch, now, stored_hashes)
@@ -622,7 +629,7 @@ def record(
     if report.write_failures:
         raise ConnectionFailed(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
                                f"Run `weaviate-recsys profiles build --user {rec.user_id}`.")
-    profile = batch.profile(0, updated_at=datetime.now(timezone.utc))
+    profile = batch.profile(0, updated_at=datetime.now(UTC))
     profile.stored = True
     return profile
 
