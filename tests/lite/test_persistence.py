@@ -12,6 +12,7 @@ import time
 import uuid
 
 import numpy as np
+import pytest
 import weaviate
 from weaviate.classes.config import Configure, DataType, Property
 from weaviate.classes.data import DataObject
@@ -89,6 +90,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sigkill_mid_batch_keeps_committed_batches_whole(tmp_path) -> None:
     data = tmp_path / "crash"
     size = 1500

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import pytest
 from weaviate.classes.query import Filter
 
-from weaviate_recsys import lite
 from weaviate_recsys.errors import ConfigurationError, UnknownItem, UnknownUser
 from weaviate_recsys.loaders import HashingEmbedder, load_items
 from weaviate_recsys.plugin import RecommendationPlan, Recommender, get_profile
 from weaviate_recsys.schema import ITEM, collection_name
 
 from _recommend_fixtures import ITEMS, build_all
+from _weaviate_for_tests import connect_for_tests
 
 EMB = HashingEmbedder(dim=64)
 DOMAIN = {i["item_id"]: i["domain"] for i in ITEMS}
@@ -22,12 +22,9 @@ DOMAIN = {i["item_id"]: i["domain"] for i in ITEMS}
 
 @pytest.fixture(scope="module")
 def rec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recommender]:
-    client = lite.connect()
-    try:
+    with connect_for_tests() as client:
         settings = build_all(client, tmp_path_factory.mktemp("catalog"), "RecE", EMB)
         yield Recommender(client, settings, embedder=EMB)
-    finally:
-        client.close()
 
 
 def test_a_users_list_follows_their_domains_and_skips_what_they_have_seen(rec: Recommender) -> None:
