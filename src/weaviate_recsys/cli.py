@@ -19,6 +19,7 @@ import click
 from pydantic import ValidationError
 
 from .errors import ConfigurationError, RecsysError
+from .progress import Progress
 from .settings import Settings, get_settings
 
 __all__ = ["main"]
@@ -119,7 +120,7 @@ def connected(settings: Settings, quiet: bool = False) -> Iterator[Any]:
 
 
 @contextmanager
-def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int | None], None]]:
+def progress_bar(quiet: bool, label: str) -> Iterator[Progress]:
     """A callback ``(done, total)`` for library progress, drawn as a bar on a terminal."""
     if quiet or not sys.stderr.isatty():
         yield lambda done, total: None

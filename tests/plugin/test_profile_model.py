@@ -207,7 +207,9 @@ def test_one_domain_catalog(model_and_catalog) -> None:  # type: ignore[no-untyp
 # So pens can only lead when the events weigh them more.
 
 
-def _keyword_weights(model: InterestModel, cat: CatalogView, events: list[dict], settings: Settings) -> dict[str, float]:
+def _keyword_weights(
+    model: InterestModel, cat: CatalogView, events: list[dict], settings: Settings
+) -> dict[str, float]:
     return dict(compute_profiles(model, cat, _evidence(cat, ["u"], events), settings).keywords[0])
 
 
@@ -219,7 +221,7 @@ def test_a_disliked_items_words_do_not_become_top_keywords(model_and_catalog) ->
     assert "laser printer" not in kw and "monochrome" not in kw
 
 
-def test_what_a_user_bought_outweighs_what_they_only_viewed_in_keywords(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+def test_what_a_user_bought_outweighs_what_they_only_viewed(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
     kw = _keyword_weights(model, cat, [{"user": "u", "item": "pen1"}, {"user": "u", "item": "prn1", "kind": "view"}],
                           Settings())
@@ -255,7 +257,7 @@ def test_the_more_recent_items_words_lead_the_keywords(model_and_catalog) -> Non
     assert printer_recent["laser printer"] > printer_recent.get("gel pens", 0.0)
 
 
-def test_a_user_who_rates_everything_the_same_gets_a_full_profile(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_who_rates_everything_the_same_gets_a_profile(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
     ev = _evidence(cat, ["u"], [
         {"user": "u", "item": "pen1", "kind": "rating", "rating": 4},

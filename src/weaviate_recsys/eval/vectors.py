@@ -9,7 +9,7 @@ unset for a measured run.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import EvaluationError
 from ..loaders.embedding import get_embedder
 from ..loaders.embedding import item_text as loader_item_text
+from ..progress import Progress
 from ..settings import Settings
 from .data import EvalItem
 
@@ -60,7 +61,7 @@ def embed_items(
     *,
     cache_dir: str | Path | None = None,
     batch_size: int = 256,
-    progress: Callable[[int, int | None], None] | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """L2-normalised content vectors, one row per item in catalog order.
 

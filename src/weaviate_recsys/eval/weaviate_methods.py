@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import EvaluationError, ModelNotTrained
 from ..schema import ALL_CONTRACTS, INTERACTION, ITEM, collection_name, interaction_uuid, item_uuid, register_schema
+from ..schema.contracts import CONTENT_VECTOR
 from ..settings import Settings
 from .data import EvalData, EvalItem
 from .methods import Method, recency_weights, user_mean_vectors
@@ -108,7 +109,7 @@ def load_catalog(
         name = collection_name(contract.stem, prefix)
         if client.collections.exists(name):
             client.collections.delete(name)
-    register_schema(client, prefix=prefix, vector_dims={"Item": {"content": int(vectors.shape[1])}})
+    register_schema(client, prefix=prefix, vector_dims={ITEM.stem: {CONTENT_VECTOR: int(vectors.shape[1])}})
     items = client.collections.get(collection_name(ITEM.stem, prefix))
     item_objects = []
     for n, item in enumerate(split.training.items):
@@ -126,7 +127,7 @@ def load_catalog(
         if subdomain:
             properties["subdomain"] = subdomain
         properties = {k: v for k, v in properties.items() if v not in ("", [])}
-        item_objects.append((item_uuid(item.item_id), properties, {"content": vectors[n].tolist()}))
+        item_objects.append((item_uuid(item.item_id), properties, {CONTENT_VECTOR: vectors[n].tolist()}))
     _insert(items, item_objects, batch_size)
     interaction_collection = client.collections.get(collection_name(INTERACTION.stem, prefix))
     rows: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]] = []
@@ -279,7 +280,7 @@ class VectorSearch(_WeaviateContent):
         if vector is None:
             return _Empty()
         return self._collection.query.near_vector(
-            near_vector=vector, target_vector="content", limit=limit, return_properties=["item_id"]
+            near_vector=vector, target_vector=CONTENT_VECTOR, limit=limit, return_properties=["item_id"]
         )
 
 
@@ -307,7 +308,7 @@ class SingleHybrid(_WeaviateContent):
     def _query(self, vector: list[float] | None, keywords: str, limit: int) -> Any:
         alpha = self.config.alpha if self.config.alpha is not None else self.settings.alpha
         return self._collection.query.hybrid(
-            query=keywords or None, vector=vector, target_vector="content", alpha=alpha,
+            query=keywords or None, vector=vector, target_vector=CONTENT_VECTOR, alpha=alpha,
             query_properties=self._properties, limit=limit, return_properties=["item_id"],
         )
 

@@ -30,7 +30,7 @@ from weaviate.classes.query import Filter
 from weaviate.exceptions import WeaviateBaseError
 
 from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing
-from ..loaders.writer import insert_many_errors
+from ..loaders.writer import WriteFailure, insert_many_errors
 from ..schema.contracts import collection_name
 from ..schema.identity import generate_uuid5
 from ..settings import Settings
@@ -57,7 +57,6 @@ __all__ = [
     "clear_model_cache",
     "to_unix",
     "vector_of",
-    "WriteFailure",
 ]
 
 _CHUNK = 60_000  # characters per parameters chunk (one field-tokenized term each)
@@ -84,14 +83,6 @@ class Names:
             interaction=collection_name("Interaction", p), domain=collection_name("Domain", p),
             user_interest=collection_name("UserInterest", p),
         )
-
-
-@dataclass
-class WriteFailure:
-    """One object Weaviate rejected."""
-
-    uuid: str
-    reason: str
 
 
 def domain_uuid(name: str) -> str:
@@ -294,7 +285,7 @@ def write_objects(
                    first: bool) -> None:
             for idx, reason in errors.items():
                 failed.append(chunk[idx])  # noqa: B023 (handle runs within this attempt)
-                failures.append(WriteFailure(chunk[idx][0], reason))  # noqa: B023
+                failures.append(WriteFailure(chunk[idx][0], chunk[idx][1], reason))  # noqa: B023
             if progress is not None and first:
                 progress(len(chunk))
 
