@@ -12,12 +12,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 from pydantic import ValidationError
 
 from .errors import ConfigurationError, RecsysError
+from .progress import Progress
 from .settings import Settings, get_settings
 
 __all__ = ["main"]
@@ -118,7 +120,7 @@ def connected(settings: Settings, quiet: bool = False) -> Iterator[Any]:
 
 
 @contextmanager
-def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int | None], None]]:
+def progress_bar(quiet: bool, label: str) -> Iterator[Progress]:
     """A callback ``(done, total)`` for library progress, drawn as a bar on a terminal."""
     if quiet or not sys.stderr.isatty():
         yield lambda done, total: None
@@ -127,8 +129,11 @@ def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int | None]
 
     def update(done: int, total: int | None) -> None:
         if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
+            if total is None:
+                return  # no bar without a total (click needs one); it starts, caught up, once the total is known
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
         state["bar"].update(done - state["done"])
         state["done"] = done
 
@@ -470,9 +475,10 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
             raise click.UsageError(f"--map takes FIELD=COLUMN (got {pair!r})")
         mapping[field.strip()] = column.strip()
     config = EvaluationConfig(
-        items=items_path, interactions=list(interaction_paths), users=users_path, ks=list(ks) or [10, 20],
+        items=Path(items_path), interactions=[Path(p) for p in interaction_paths],
+        users=Path(users_path) if users_path else None, ks=list(ks) or [10, 20],
         split=split_spec, methods=names or None, min_rating=None if min_rating < 0 else min_rating,
-        domain_level=domain_level, report_dir=report_dir, mapping=mapping,
+        domain_level=domain_level, report_dir=Path(report_dir) if report_dir else None, mapping=mapping,
     )
     with progress_bar(quiet, "Evaluating users") as progress:
         report = run_evaluation(config, settings, progress=progress, command=" ".join(["weaviate-recsys", *sys.argv[1:]]))

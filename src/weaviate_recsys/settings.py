@@ -13,7 +13,9 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "DEFAULT_KIND_WEIGHTS", "get_settings"]
+__all__ = [
+    "Settings", "DEFAULT_KIND_WEIGHTS", "DEFAULT_ALPHA", "DEFAULT_BOOSTS", "DEFAULT_QUERY_KEYWORDS", "get_settings",
+]
 
 #: How strongly each interaction kind signals interest (purchase > cart > click > view; dislike counts against).
 DEFAULT_KIND_WEIGHTS: dict[str, float] = {
@@ -27,6 +29,13 @@ DEFAULT_KIND_WEIGHTS: dict[str, float] = {
     "view": 0.2,
     "dislike": -0.6,
 }
+
+#: Hybrid weight of the vector leg in recommendation queries (0: keywords only, 1: vector only).
+DEFAULT_ALPHA = 0.7
+#: BM25 property boosts of recommendation queries: the item's title and keywords count double.
+DEFAULT_BOOSTS: dict[str, float] = {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
+#: Keywords per domain in a recommendation query's BM25 leg.
+DEFAULT_QUERY_KEYWORDS = 8
 
 
 class Settings(BaseSettings):
@@ -101,11 +110,11 @@ class Settings(BaseSettings):
         description="Share of slots for one query with the user's overall interest over the whole catalog (no "
         "domain filter), next to the per-domain queries; 0: domain queries only.",
     )
-    alpha: float = Field(default=0.7, ge=0, le=1, description="Hybrid weight of the vector leg.")
-    query_keywords: int = Field(default=8, ge=1, description="Keywords per domain in a hybrid query.")
-    boosts: dict[str, float] = Field(
-        default_factory=lambda: {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
+    alpha: float = Field(default=DEFAULT_ALPHA, ge=0, le=1, description="Hybrid weight of the vector leg.")
+    query_keywords: int = Field(
+        default=DEFAULT_QUERY_KEYWORDS, ge=1, description="Keywords per domain in a hybrid query."
     )
+    boosts: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_BOOSTS))
     exploration: float = Field(default=0.0, ge=0, le=1, description="Share of slots for domains outside the profile.")
     diversity: float = Field(default=0.0, ge=0, le=1, description="MMR trade-off; 0 = pure relevance.")
     exclude_kinds: list[str] | None = Field(

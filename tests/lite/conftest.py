@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-
 _counter = itertools.count()
 
 

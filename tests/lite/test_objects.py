@@ -34,8 +34,8 @@ ALL_TYPES = [
     ),
 ]
 
-D1 = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
-D2 = dt.datetime(2023, 6, 7, 8, 9, 10, 123456, tzinfo=dt.timezone.utc)
+D1 = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+D2 = dt.datetime(2023, 6, 7, 8, 9, 10, 123456, tzinfo=dt.UTC)
 VALUES = {
     "title": "Hello World",
     "tags": ["a", "b c"],

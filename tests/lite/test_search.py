@@ -8,8 +8,8 @@ import uuid
 import numpy as np
 import pytest
 import weaviate
-from weaviate.classes.data import DataObject
 from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter, HybridFusion, HybridVector, MetadataQuery, TargetVectors
 from weaviate.exceptions import WeaviateQueryError
 

@@ -77,6 +77,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_cli_serve_works_with_connect_to_local(tmp_path) -> None:
     port, grpc_port = _free_port(), _free_port()
     proc = subprocess.Popen(

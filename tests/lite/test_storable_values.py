@@ -113,7 +113,7 @@ def test_text_with_an_unpaired_surrogate_is_refused(tmp_path) -> None:
     with lite.start(data) as server, _client(server) as c:
         _events(c)
         for props in ('{"title": "bad \\ud800 text"}', '{"meta": {"note": "\\udfff"}}'):
-            body = '{"class": "Event", "properties": %s}' % props
+            body = '{"class": "Event", "properties": ' + props + '}'
             r = httpx.post(f"{server.url}/v1/objects", content=body.encode(),
                            headers={"content-type": "application/json"})
             assert r.status_code == 422, r.text

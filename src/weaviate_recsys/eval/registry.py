@@ -161,7 +161,7 @@ def _weaviate_method(cls_name: str) -> Callable[[MethodContext], Method]:
         from . import weaviate_methods
 
         cls = getattr(weaviate_methods, cls_name)
-        return cls(ctx.client, ctx.catalog, ctx.vectors(), ctx.settings)  # type: ignore[no-any-return]
+        return cls(ctx.client, ctx.catalog, ctx.vectors(), ctx.settings)
 
     return build
 

@@ -98,7 +98,7 @@ def plot_ndcg_by_history(report: EvaluationReport, path: Path) -> None:
     for name in report.methods:
         ax.plot(
             [f"{b.label}\n(n={b.users})" for b in buckets],
-            [b.ndcg.get(name) if b.ndcg.get(name) is not None else float("nan") for b in buckets],
+            [v if (v := b.ndcg.get(name)) is not None else float("nan") for b in buckets],
             marker="o",
             label=name,
         )

@@ -16,9 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..progress import Progress
 from ..settings import Settings
 from .data import PositivePolicy, read_eval_data
-from .harness import EvaluationReport, Progress, evaluate
+from .harness import EvaluationReport, evaluate
 from .registry import MethodContext, resolve_methods
 from .report import write_report
 from .split import SplitSpec, split_data

@@ -19,7 +19,6 @@ from weaviate_recsys.lite.fusion import go_float_str
 from weaviate_recsys.lite.ranking import by_value_then_key
 from weaviate_recsys.lite.text import Stopwords, tokenize, tokenize_many
 
-
 __all__ = [
     "BM25Hit",
     "InvertedIndex",
@@ -457,7 +456,7 @@ class InvertedIndex:
         doc_ids = np.fromiter((doc for doc, _ in items), dtype=np.int64, count=len(items))
         if len(doc_ids) == 1 or bool((doc_ids[1:] > doc_ids[:-1]).all()):
             segment: _BulkTerms | None = _BulkTerms()
-            per_doc = None
+            per_doc: list[dict[str, tuple[str, ...]]] | None = None
         else:
             segment = None
             per_doc = [{} for _ in items]
@@ -467,7 +466,7 @@ class InvertedIndex:
         if segment is not None:
             known.update(dict.fromkeys(doc_ids.tolist(), segment))
         else:
-            for (doc, _), per_prop in zip(items, per_doc):  # type: ignore[arg-type]
+            for (doc, _), per_prop in zip(items, per_doc or []):
                 known[doc] = per_prop
         top = int(doc_ids.max())
         if top >= self._size:

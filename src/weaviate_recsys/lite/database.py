@@ -11,8 +11,9 @@ import logging
 import threading
 import time
 import uuid as uuid_mod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,7 @@ class Database:
             raise ValueError("the stored properties are not one JSON object per row")
         recs = list(map(Record, uuids, range(len(seqs)), seqs, props, [{}] * len(seqs), created, updated))
         coll.bulk_load(recs)  # gives each record its own (empty) vectors dict
-        for name, idx in coll.vector_indexes.items():
+        for idx in coll.vector_indexes.values():
             reserve = getattr(idx, "reserve", None)
             if reserve is not None:
                 reserve(len(seqs))  # one allocation for the chunks below
@@ -393,7 +394,7 @@ class Database:
             coll = self.collection(collection)
             mask = mask_fn(coll)
             docs = np.flatnonzero(mask)[:limit]
-            uuids = [coll.by_doc[d].uuid for d in docs.tolist() if coll.by_doc[d] is not None]  # type: ignore[union-attr]
+            uuids = [coll.by_doc[d].uuid for d in docs.tolist() if coll.by_doc[d] is not None]
             if not dry_run and uuids:
                 seqs = [coll.records[u].seq for u in uuids]
                 self.store.delete_objects(coll.name, seqs)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid as uuid_mod
+from collections.abc import Iterator
 from concurrent import futures
-from typing import Any, Iterator
+from typing import Any
 
 import grpc
 import numpy as np
@@ -417,8 +418,7 @@ def _aggregate(coll: Collection, req: Any) -> Any:
         raise ApiError("multi-tenancy is not supported by the lite server (tenant given)")
     mask = coll.filters.evaluate(req.filters) if req.HasField("filters") else coll.filters.all_alive()
     docs = np.flatnonzero(mask).tolist()
-    recs = [coll.by_doc[d] for d in docs]
-    recs = [r for r in recs if r is not None]
+    recs = [r for r in (coll.by_doc[d] for d in docs) if r is not None]
     reply = aggregate_pb2.AggregateReply()
     if req.HasField("group_by"):
         prop = coll.spec.properties.get(req.group_by.property)
@@ -514,10 +514,10 @@ def _fill_aggregations(coll: Collection, req: Any, recs: list[Record], out: Any)
             if spec.type:
                 a.text.type = prop.data_type
             if spec.top_occurences:
-                counts: dict[str, int] = {}
+                occurrences: dict[str, int] = {}
                 for v in values:
-                    counts[str(v)] = counts.get(str(v), 0) + 1
-                top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                    occurrences[str(v)] = occurrences.get(str(v), 0) + 1
+                top = sorted(occurrences.items(), key=lambda kv: (-kv[1], kv[0]))
                 limit = spec.top_occurences_limit or 5
                 a.text.top_occurences.SetInParent()
                 for value, occurs in top[:limit]:

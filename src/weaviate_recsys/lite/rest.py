@@ -13,8 +13,9 @@ import logging
 import re
 import socket
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -218,7 +219,6 @@ class _Handler(BaseHTTPRequestHandler):
     # --- routes --------------------------------------------------------------------------
 
     def _route(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
-        db = self.db
         if not path.startswith("/v1"):
             raise _Reply(404, {"code": 404, "message": f"path {path} was not found"})
         path = path[3:] or "/"
@@ -248,13 +248,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _nodes(self, query: dict[str, list[str]]) -> dict[str, Any]:
         with self.db.lock:
-            shards = [
+            shards: list[dict[str, Any]] = [
                 {"name": "lite", "class": c.name, "objectCount": len(c), "vectorIndexingStatus": "READY",
                  "vectorQueueLength": 0, "compressed": False, "loaded": True}
                 for c in self.db.collections.values()
             ]
         total = sum(s["objectCount"] for s in shards)
-        node = {
+        node: dict[str, Any] = {
             "name": "lite",
             "status": "HEALTHY",
             "version": SERVER_VERSION,
@@ -322,10 +322,10 @@ class _Handler(BaseHTTPRequestHandler):
                 body = self._body()
                 with db.lock:
                     inc = _incoming(body)
-                    coll = db.find(inc.collection)
-                    if coll is None:
+                    target = db.find(inc.collection)
+                    if target is None:
                         raise Unprocessable(f"invalid object: class \"{inc.collection}\" not found in schema")
-                    db._wrap(lambda: db._prepare(coll, inc, via_grpc=False, pending_dims={}))
+                    db._wrap(lambda: db._prepare(target, inc, via_grpc=False, pending_dims={}))
                 return 200, None
             # deprecated class-less form /v1/objects/{id}
             uid = _uuid_or_404(a)
@@ -443,7 +443,7 @@ class _Server(ThreadingHTTPServer):
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
-            super().process_request_thread(request, client_address)  # type: ignore[misc]
+            super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
 

@@ -146,7 +146,7 @@ class ClassSpec:
 
     @property
     def inverted(self) -> dict[str, Any]:
-        return self.json["invertedIndexConfig"]  # type: ignore[no-any-return]
+        return self.json["invertedIndexConfig"]
 
     def bm25_params(self) -> tuple[float, float]:
         """k1 and b as float32 values widened to float64 (§3.1)."""

@@ -12,8 +12,8 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from weaviate_recsys.errors import ConfigurationError, ConnectionFailed
 from weaviate_recsys.lite.auth import ApiKeys, is_loopback_host
@@ -128,7 +128,7 @@ class LiteServer:
         return f"LiteServer(http={self.url}, grpc_port={self.grpc_port}, data_dir={self.data_dir!r})"
 
 
-def _stop_at_exit(ref: "weakref.ReferenceType[LiteServer]") -> None:
+def _stop_at_exit(ref: weakref.ReferenceType[LiteServer]) -> None:
     server = ref()
     if server is not None:
         server.stop()
@@ -166,7 +166,7 @@ def start(
 
 
 def connect(data_dir: str | os.PathLike[str] | None = None, *, in_process: bool = True,
-            **client_options: Any) -> "weaviate.WeaviateClient":
+            **client_options: Any) -> weaviate.WeaviateClient:
     """Start a lite server and return a normal ``weaviate.WeaviateClient`` bound to it.
 
     Closing the client (``client.close()`` or leaving ``with client:``) stops the server.

@@ -466,7 +466,7 @@ def build_search_pairs(
     combination: str | int,
     weights: Sequence[tuple[str, float]] = (),
     vector: Sequence[float] | np.ndarray | None = None,
-    vectors_for_targets: Sequence[tuple[str, Sequence[Sequence[float]]]] | None = None,
+    vectors_for_targets: Sequence[tuple[str, Sequence[Sequence[float] | np.ndarray]]] | None = None,
     is_multi_vector: Callable[[str], bool] = lambda target: False,
 ) -> tuple[list[Pair], str]:
     """Turn a gRPC target/vector request into search pairs (§9.3), with §9.8's errors.

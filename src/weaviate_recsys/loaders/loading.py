@@ -21,7 +21,8 @@ from pydantic import BaseModel, Field
 
 from ..bulk import frozen_heap
 from ..errors import LoadError, RowError
-from ..schema import INTERACTION, ITEM, USER, CollectionContract, collection_name, register_schema
+from ..progress import Progress as ProgressCallback
+from ..schema import CONTENT_VECTOR, INTERACTION, ITEM, USER, CollectionContract, collection_name, register_schema
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
 from .embedding import DEFAULT_MODEL_NAME, Embedder, get_embedder, item_text
@@ -51,7 +52,6 @@ __all__ = [
 ]
 
 #: ``progress(done, total)``: bytes read of all sources so far, and their total size.
-ProgressCallback = Callable[[int, int | None], None]
 
 #: At most this many errors are kept in a ``LoadResult``; the rejects file has them all.
 MAX_ERRORS_KEPT = 10_000
@@ -179,7 +179,7 @@ def _prepare_item(record: ItemRecord, model: str) -> _Prepared:
         clear.append("domain_probability")
     text = item_text(record)
     props["content_hash"] = content_hash(props, model if text else None)
-    obj = PreparedObject(item_uuid(record.item_id), props, clear, {"content": text} if text else {})
+    obj = PreparedObject(item_uuid(record.item_id), props, clear, {CONTENT_VECTOR: text} if text else {})
     return _Prepared(obj, "item_id", f"item_id {record.item_id!r}")
 
 
@@ -203,7 +203,7 @@ def _prepare_interaction(record: InteractionRecord, model: str) -> _Prepared:
 
 
 _KINDS: dict[str, tuple[CollectionContract, Callable[[Any, str], _Prepared], str | None]] = {
-    "items": (ITEM, _prepare_item, "content"),
+    "items": (ITEM, _prepare_item, CONTENT_VECTOR),
     "users": (USER, _prepare_user, None),
     "interactions": (INTERACTION, _prepare_interaction, "text"),
 }

@@ -9,7 +9,7 @@ domain level); pass them with ``model_validate(data, context=record_context(sett
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
@@ -162,7 +162,7 @@ def parse_timestamp(value: Any) -> datetime | None:
             raise ValueError(f"expected Unix seconds, got {value!r}")
         if abs(seconds) > _MAX_UNIX_SECONDS:
             raise ValueError(f"{value!r} is too large for Unix seconds (milliseconds? divide by 1000)")
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip())
@@ -171,8 +171,8 @@ def parse_timestamp(value: Any) -> datetime | None:
     else:
         raise ValueError(f"expected an ISO-8601 time or Unix seconds, got {type(value).__name__}")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _is_number(text: str) -> bool:

@@ -32,7 +32,7 @@ __all__ = ["PreparedObject", "WriteFailure", "ObjectWriter", "content_hash", "in
 _ALL_FAILED_PREFIX = "Here is the set of all errors: "  # weaviate-client's WeaviateInsertManyAllFailedError text
 
 
-def insert_many_errors(collection: Collection, objects: list[DataObject]) -> dict[int, str]:
+def insert_many_errors(collection: Collection, objects: list[DataObject[Any, Any]]) -> dict[int, str]:
     """``data.insert_many`` of one batch; the positions of the objects Weaviate rejected, with its reasons.
 
     When Weaviate rejects every object, weaviate-client raises instead of returning the errors; that comes back
@@ -115,9 +115,9 @@ class ObjectWriter:
         self.concurrent_requests = max(1, concurrent_requests)
         self.added = 0
         self.failures: list[WriteFailure] = []
-        self._buffer: list[DataObject] = []
-        self._in_flight: list[tuple[list[DataObject], Future[Any]]] = []
-        self._rejected: list[DataObject] = []  # retried once when the block exits
+        self._buffer: list[DataObject[Any, Any]] = []
+        self._in_flight: list[tuple[list[DataObject[Any, Any]], Future[Any]]] = []
+        self._rejected: list[DataObject[Any, Any]] = []  # retried once when the block exits
         self._error: WeaviateBaseError | None = None  # a whole batch failed: the load fails when the block exits
         self._batches_sent = 0
         self._pool: ThreadPoolExecutor | None = None
@@ -159,7 +159,7 @@ class ObjectWriter:
             "skipped."
         )
 
-    def _insert(self, chunk: list[DataObject], exact: bool = False) -> dict[int, str]:
+    def _insert(self, chunk: list[DataObject[Any, Any]], exact: bool = False) -> dict[int, str]:
         """Insert one batch; the rejected objects' positions and reasons.
 
         When every object fails, the client gives only the distinct reasons joined; ``exact`` then inserts them

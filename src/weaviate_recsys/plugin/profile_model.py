@@ -36,7 +36,11 @@ __all__ = [
     "ProfileBatch",
     "compute_profiles",
     "STATED_INTEREST_WEIGHT",
+    "ProfileStatus",
 ]
+
+#: How much of a profile could be built: all three granularities, some of them, or none.
+ProfileStatus = Literal["complete", "partial", "empty"]
 
 #: Stated interests count like one recent purchase: explicit, but a single statement.
 STATED_INTEREST_WEIGHT = 1.0
@@ -67,7 +71,7 @@ class InterestProfile(BaseModel):
     behavior_vector: list[float] | None = Field(default=None, description="Co-interaction vector (when available).")
     event_count: int = 0
     counts: ProfileCounts = Field(default_factory=ProfileCounts)
-    status: Literal["complete", "partial", "empty"] = "empty"
+    status: ProfileStatus = "empty"
     notes: list[str] = Field(default_factory=list, description="Why parts of the profile are missing, and what to do.")
     updated_at: datetime | None = None
     stored: bool = Field(default=True, description="False when computed on the fly, not read from Weaviate.")
@@ -151,7 +155,7 @@ class ProfileBatch:
     behavior: np.ndarray | None = None
     has_behavior: np.ndarray | None = None
 
-    def status(self, i: int) -> Literal["complete", "partial", "empty"]:
+    def status(self, i: int) -> ProfileStatus:
         has_any = bool(self.domains[i] or self.keywords[i] or self.has_interest[i])
         if not has_any:
             return "empty"

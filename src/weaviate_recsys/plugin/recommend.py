@@ -48,7 +48,7 @@ from weaviate.collections.classes.filters import _Filters
 from weaviate.exceptions import WeaviateBaseError
 
 from ..errors import ConfigurationError, RecsysError, SchemaMissing, UnknownItem, UnknownUser
-from ..schema.contracts import collection_name
+from ..schema.contracts import INTEREST_VECTOR, collection_name
 from ..schema.identity import item_uuid, user_uuid
 from ..settings import Settings
 from .profile_model import InterestProfile
@@ -197,7 +197,7 @@ def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -
     per_domain_kw = {d: [kw for kw, _ in _pairs(v)] for d, v in (getattr(profile, "domain_keywords", None) or {}).items()}
     interest_vec = _vector(getattr(profile, "interest_vector", None))
     behavior = _vector(getattr(profile, "behavior_vector", None))
-    extra = {"behavior": behavior} if behavior is not None else {}
+    extra = {BEHAVIOR_VECTOR: behavior} if behavior is not None else {}
     dvecs = getattr(profile, "domain_vectors", None) or {}
     interests = []
     for d, w in domain_weights:
@@ -521,7 +521,7 @@ class Recommender:
             users = collection_handle(self.client, self.user_collection)
             where = Filter.by_property("domains").contains_any([domain]) if domain else None
             res = users.query.near_vector(
-                query, target_vector="interest", limit=fetch, filters=where,
+                query, target_vector=INTEREST_VECTOR, limit=fetch, filters=where,
                 return_properties=["user_id", "domains", "domain_weights"],
                 return_metadata=MetadataQuery(distance=True),
             )

@@ -18,10 +18,10 @@ import json
 import threading
 import uuid as uuidlib
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from weaviate.classes.query import Filter
 from weaviate.exceptions import WeaviateBaseError
 
 from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing
-from ..loaders.writer import insert_many_errors
+from ..loaders.writer import WriteFailure, insert_many_errors
 from ..schema.contracts import collection_name
 from ..schema.identity import generate_uuid5
 from ..settings import Settings
@@ -57,7 +57,6 @@ __all__ = [
     "clear_model_cache",
     "to_unix",
     "vector_of",
-    "WriteFailure",
 ]
 
 _CHUNK = 60_000  # characters per parameters chunk (one field-tokenized term each)
@@ -84,14 +83,6 @@ class Names:
             interaction=collection_name("Interaction", p), domain=collection_name("Domain", p),
             user_interest=collection_name("UserInterest", p),
         )
-
-
-@dataclass
-class WriteFailure:
-    """One object Weaviate rejected."""
-
-    uuid: str
-    reason: str
 
 
 def domain_uuid(name: str) -> str:
@@ -293,8 +284,8 @@ def write_objects(
         def handle(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]], errors: dict[int, str],
                    first: bool) -> None:
             for idx, reason in errors.items():
-                failed.append(chunk[idx])
-                failures.append(WriteFailure(chunk[idx][0], reason))
+                failed.append(chunk[idx])  # noqa: B023 (handle runs within this attempt)
+                failures.append(WriteFailure(chunk[idx][0], chunk[idx][1], reason))  # noqa: B023
             if progress is not None and first:
                 progress(len(chunk))
 
@@ -329,7 +320,7 @@ def to_unix(value: Any) -> float:
         return float("nan")
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.timestamp()
     if isinstance(value, (int, float)):
         return float(value)
@@ -374,7 +365,7 @@ def save_model(
     names = Names.of(settings)
     ensure_model_collections(client, settings)
     version = uuidlib.uuid4().hex
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     objs: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
     for model_name, payload in (("classifier", classifier.to_params()), ("keywords", extractor.to_dict())):
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)

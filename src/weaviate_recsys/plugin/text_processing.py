@@ -50,6 +50,8 @@ class _FixedPatternTokenizer(RegexpTokenizer):
     could backtrack catastrophically, so the guard buys nothing here.
     """
 
+    _regexp: re.Pattern[str] | None
+
     def _check_regexp(self) -> None:
         if self._regexp is None:
             self._regexp = re.compile(self._pattern, self._flags)

@@ -9,7 +9,6 @@ item's ``keywords``; write the ``Domain`` collection (domains with centroids and
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,8 @@ import weaviate
 from pydantic import BaseModel, Field
 
 from ..errors import ConfigurationError
+from ..progress import Progress
+from ..schema.contracts import CONTENT_VECTOR
 from ..settings import Settings
 from .domains import ClassifierMetrics, DomainClassifier, DomainClassifierConfig, discover_domains
 from .keywords import KeywordExtractor, KeywordExtractorConfig
@@ -28,7 +29,6 @@ __all__ = ["DomainSummary", "DomainModelReport", "train_domains", "item_keyword_
 #: Keywords stored on each item (``Item.keywords``), enough for a BM25 boost without drowning the title.
 ITEM_KEYWORDS = 10
 
-Progress = Callable[[int, int | None], None]
 
 
 class DomainSummary(BaseModel):
@@ -121,7 +121,7 @@ def train_domains(
     if not objs:
         raise ConfigurationError(f"{names.item} is empty: load items first (`weaviate-recsys load items FILE`).")
     props = [dict(o.properties) for o in objs]
-    vec_lists = [(o.vector or {}).get("content") if isinstance(o.vector, dict) else None for o in objs]
+    vec_lists = [(o.vector or {}).get(CONTENT_VECTOR) if isinstance(o.vector, dict) else None for o in objs]
     dims = {len(v) for v in vec_lists if v}
     if len(dims) > 1:
         raise ConfigurationError(f"Item content vectors have different lengths {sorted(dims)}: re-load items with one model.")
@@ -151,7 +151,7 @@ def train_domains(
     probability: list[float | None] = [None] * len(props)
     predicted = [False] * len(props)
     if labelled.any():
-        clf = DomainClassifier(cfg).fit(vectors[labelled], [domain_of[i] for i in np.nonzero(labelled)[0]])
+        clf = DomainClassifier(cfg).fit(vectors[labelled], [str(props[i]["domain"]) for i in np.nonzero(labelled)[0]])
     elif has_vec.any():
         idx = np.nonzero(has_vec)[0]
         found = discover_domains(vectors[idx], counts[idx], extractor.surfaces_, n_domains=n_domains, seed=cfg.seed)
@@ -165,7 +165,7 @@ def train_domains(
     todo = np.nonzero(~np.array(given) & has_vec)[0]
     if len(todo):
         labels, probs = clf.predict(vectors[todo])
-        for i, lab, pr in zip(todo, labels, probs):
+        for i, lab, pr in zip(todo.tolist(), labels, probs):
             domain_of[i], probability[i], predicted[i] = lab, round(float(pr), 6), True
 
     lap("classifier")

@@ -9,7 +9,7 @@ layer may import this module.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 __all__ = [
     "MAX_DATE",
@@ -24,7 +24,7 @@ __all__ = [
 MIN_DATE_NANOS = -(2**63)
 MAX_DATE_NANOS = 2**63 - 1
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # datetime keeps microseconds: the bounds rounded inwards to a whole microsecond
 MIN_DATE = _EPOCH + timedelta(microseconds=-(-MIN_DATE_NANOS // 1000))
 MAX_DATE = _EPOCH + timedelta(microseconds=MAX_DATE_NANOS // 1000)
@@ -40,5 +40,5 @@ def nanos_in_range(nanos: int) -> bool:
 def date_in_range(value: datetime) -> bool:
     """True when an aware (or UTC-naive) datetime lies within the storable range."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return MIN_DATE <= value <= MAX_DATE
