@@ -32,6 +32,7 @@ from ..settings import Settings
 from .macro import top_domains
 from .profile_model import CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, UserEvidence, compute_profiles
 from .storage import (
+    LOAD_ITEMS_FIRST,
     ensure_model_collections,
     Names,
     delete_ids,
@@ -422,9 +423,10 @@ def _build(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     names = Names.of(settings)
+    require_collections(client, [names.item], LOAD_ITEMS_FIRST)
     if write:
         ensure_model_collections(client, settings)
-    require_collections(client, [names.item, names.user, names.interaction, names.domain, names.user_interest])
+    require_collections(client, [names.user, names.interaction, names.domain, names.user_interest])
 
     def lap(name: str, t0: float) -> float:
         t1 = time.perf_counter()

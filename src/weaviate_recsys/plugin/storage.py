@@ -45,6 +45,7 @@ __all__ = [
     "user_interest_uuid",
     "require_collections",
     "ensure_model_collections",
+    "LOAD_ITEMS_FIRST",
     "collection_handle",
     "iterate",
     "fetch_where",
@@ -130,33 +131,40 @@ def _remember(client: Any, names: Iterable[str]) -> None:
 
 
 def ensure_model_collections(client: weaviate.WeaviateClient, settings: Settings) -> None:
-    """Create (or bring up to the contract) the collections the interest model owns: Domain, UserInterest.
+    """Create (or bring up to the contract) every collection the interest model reads or writes besides the
+    catalog: User and Interaction (both optional inputs: a catalog may have no users file, and profiles are
+    written onto User objects), Domain and UserInterest.
 
-    Done once per client and prefix (the schema is checked again in a new process).
+    So the documented pipeline works whichever optional steps (`schema create`, `load users`) were skipped.
+    Done once per client and prefix (the schema is checked again in a new process). The Item collection is
+    not created here: it must hold the loaded catalog (see `require_collections`).
     """
     from ..schema import register_schema
-    from ..schema.contracts import DOMAIN, USER_INTEREST
+    from ..schema.contracts import DOMAIN, INTERACTION, USER, USER_INTEREST
 
     marker = f"\x00ensured:{settings.prefix}"
     if marker in _known_to(client):
         return
-    register_schema(client, settings.prefix, contracts=[DOMAIN, USER_INTEREST])
+    register_schema(client, settings.prefix, contracts=[USER, INTERACTION, DOMAIN, USER_INTEREST])
     names = Names.of(settings)
-    _remember(client, [marker, names.domain, names.user_interest])
+    _remember(client, [marker, names.user, names.interaction, names.domain, names.user_interest])
 
 
-def require_collections(client: weaviate.WeaviateClient, names: Iterable[str]) -> None:
-    """Raise `SchemaMissing` naming the first collection that does not exist (existing ones are remembered
-    per client, so a later call asks Weaviate only about the others)."""
+#: What to do when the catalog's collection is missing: only loading items fills it.
+LOAD_ITEMS_FIRST = "load the catalog first (`weaviate-recsys load items FILE`)"
+
+
+def require_collections(client: weaviate.WeaviateClient, names: Iterable[str],
+                        what_to_do: str = "run `weaviate-recsys schema create` (and load data) first") -> None:
+    """Raise `SchemaMissing` naming the first collection that does not exist and ``what_to_do`` (existing ones
+    are remembered per client, so a later call asks Weaviate only about the others)."""
     known = _known_to(client)
     try:
         for name in names:
             if name in known:
                 continue
             if not client.collections.exists(name):
-                raise SchemaMissing(
-                    f"The collection {name!r} does not exist: run `weaviate-recsys schema create` (and load data) first."
-                )
+                raise SchemaMissing(f"The collection {name!r} does not exist: {what_to_do}.")
             _remember(client, [name])
     except WeaviateBaseError as e:
         raise ConnectionFailed(f"Could not read the schema from Weaviate: {e}. Check that Weaviate is running.") from e
