@@ -407,6 +407,8 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
     )
     with progress_bar(quiet, "Evaluating users") as progress:
         report = run_evaluation(config, settings, progress=progress, command=" ".join(["weaviate-recsys", *sys.argv[1:]]))
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
     if output_format == "json":
         echo_json(report.contract())
         return
