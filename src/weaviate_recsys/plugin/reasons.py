@@ -22,10 +22,13 @@ from typing import Literal
 from nltk.stem.snowball import SnowballStemmer
 from pydantic import BaseModel, Field
 
-__all__ = ["KeywordMatcher", "ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
+__all__ = ["KeywordMatcher", "PopularityBasis", "ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
 
 #: How a recommendation was found.
 Source = Literal["interest", "overall", "exploration", "text", "popular", "similar", "cold_items"]
+#: What "popular" means for a popularity-based result: the catalog's ``popularity`` values, the stored
+#: interactions (recency-weighted counts; when no item has a popularity), or nothing (neither exists).
+PopularityBasis = Literal["catalog", "interactions", "none"]
 
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|NaN|[-+]?Inf)"
 _RELATIVE = re.compile(
@@ -72,7 +75,10 @@ class Reasons(BaseModel):
         matched_keywords: the user's keywords found in the item's keywords or title (the user's wording).
         hybrid_score: the score of the Weaviate query that found the item (before cross-domain fusion).
         parts: the keyword and vector parts of ``hybrid_score`` (None when not requested).
-        popularity: the item's popularity, for popularity-based results.
+        popularity: the item's popularity, for popularity-based results: its catalog ``popularity``, or its
+            recency-weighted interaction count (see ``popularity_basis``).
+        popularity_basis: where ``popularity`` came from: ``catalog``, ``interactions`` (the catalog has no
+            popularity values) or ``none`` (neither: the order says nothing about popularity).
     """
 
     source: Source
@@ -82,6 +88,7 @@ class Reasons(BaseModel):
     hybrid_score: float | None = None
     parts: ScoreParts | None = None
     popularity: float | None = None
+    popularity_basis: PopularityBasis | None = None
 
 
 def _num(text: str) -> float:
@@ -190,8 +197,14 @@ def describe(reasons: Reasons | None, parts: bool = True) -> str:
         head = "similar item"
     elif reasons.source == "cold_items":
         head = "new item" + (f" in {reasons.domain}" if reasons.domain else "")
+    elif reasons.popularity_basis == "none":
+        head = "no popularity data" + (f", from {reasons.domain}" if reasons.domain else "")
+    elif reasons.popularity_basis == "interactions" and not reasons.popularity:
+        head = "no interactions yet" + (f", from {reasons.domain}" if reasons.domain else "")
     else:
         head = "popular" + (f" in {reasons.domain}" if reasons.domain else "")
+        if reasons.popularity_basis == "interactions":
+            head += " (by interactions)"
     bits = [head]
     if reasons.matched_keywords:
         bits.append("keywords: " + ", ".join(reasons.matched_keywords[:4]))
