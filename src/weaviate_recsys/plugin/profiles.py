@@ -33,6 +33,7 @@ from .macro import top_domains
 from .profile_model import CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, UserEvidence, compute_profiles
 from .storage import (
     LOAD_ITEMS_FIRST,
+    collection_handle,
     ensure_model_collections,
     Names,
     delete_ids,
@@ -629,6 +630,20 @@ def record(
     return profile
 
 
+def _has_interactions(client: weaviate.WeaviateClient, collection: str, user_id: str) -> bool:
+    """Whether the user has any stored interaction (True when that cannot be read: the caller's full path
+    then reports why)."""
+    from weaviate.classes.query import Filter
+    from weaviate.exceptions import WeaviateBaseError
+
+    try:
+        res = collection_handle(client, collection).query.fetch_objects(
+            filters=Filter.by_property("user_id").equal(user_id), limit=1, return_properties=["user_id"])
+    except WeaviateBaseError:
+        return True
+    return bool(res.objects)
+
+
 def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None, *,
                 submit: Callable[..., Any] | None = None) -> InterestProfile:
     """The stored profile of one user (User object plus its UserInterest objects).
@@ -652,6 +667,12 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
         require_collections(client, [names.user, names.user_interest])
         raise
     user = objs[0] if objs else None
+    if user is None and not _has_interactions(client, names.interaction, user_id):
+        # Nobody knows this user: say so without loading the interest model (a cold-start request must be fast).
+        raise UnknownUser(
+            f"No user {user_id!r}: it has no User object and no interactions. Load it with "
+            "`weaviate-recsys load users` or record an interaction first."
+        )
     if user is None or not user.properties.get("profile_updated_at"):
         batch, report, _ = _build(client, settings, [user_id], None, None, None, write=False)
         if report.unknown_users:

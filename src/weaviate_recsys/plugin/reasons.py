@@ -15,11 +15,12 @@ not find the item contributes 0. Anything unparsable leaves the parts unknown (N
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal
 
-from nltk.stem.snowball import SnowballStemmer
+import snowballstemmer
 from pydantic import BaseModel, Field
 
 __all__ = ["KeywordMatcher", "PopularityBasis", "ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
@@ -41,7 +42,12 @@ _RANKED = re.compile(
     r"Hybrid \(Result Set (?P<set>[^)]*)\) Document (?P<uuid>[0-9a-fA-F-]+) contributed " + _NUMBER + r" to the score"
 )
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_STEMMER = SnowballStemmer("english")
+# The Snowball English stemmer from the small `snowballstemmer` package, not NLTK's: matching runs on every
+# recommendation, and importing NLTK costs about a second of CPU per process. Both sides of a match (the
+# user's keywords, the item's keywords and title) go through this one stemmer, so they agree.
+# A stemmer object keeps its working state between calls: one call at a time.
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()
 
 
 class ScoreParts(BaseModel):
@@ -136,7 +142,8 @@ def parse_explain_score(explain: str | None) -> ScoreParts | None:
 
 @lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
-    return _STEMMER.stem(token)
+    with _STEMMER_LOCK:
+        return str(_STEMMER.stemWord(token))
 
 
 @lru_cache(maxsize=16384)
