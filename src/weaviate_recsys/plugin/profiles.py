@@ -26,7 +26,7 @@ import scipy.sparse as sp
 import weaviate
 from pydantic import BaseModel, Field
 
-from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser
+from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser, WeaviateRejected
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
 from .macro import top_domains
@@ -589,6 +589,7 @@ def record(
     Raises:
         ConfigurationError: the interaction is invalid (the message names the field).
         ModelNotTrained: no interest model is stored.
+        WeaviateRejected: Weaviate refused to store the interaction or the updated profile.
     """
     from pydantic import ValidationError
 
@@ -620,10 +621,10 @@ def record(
     uid = interaction_uuid(rec.user_id, rec.item_id, rec.kind, rec.timestamp, rec.seq, rec.text)
     failures = write_objects(client, names.interaction, [(uid, props, vectors)])
     if failures:
-        raise ConnectionFailed(f"Weaviate rejected the interaction: {failures[0].reason}")
+        raise WeaviateRejected(f"Weaviate rejected the interaction: {failures[0].reason}")
     batch, report, _ = _build(client, settings, [rec.user_id], None, embedder, None, write=True)
     if report.write_failures:
-        raise ConnectionFailed(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
+        raise WeaviateRejected(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
                                f"Run `weaviate-recsys profiles build --user {rec.user_id}`.")
     profile = batch.profile(0, updated_at=datetime.now(timezone.utc))
     profile.stored = True
@@ -662,7 +663,7 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     interests = submit(read_interests) if submit is not None else None
     try:
         objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
-    except ConnectionFailed:
+    except (ConnectionFailed, WeaviateRejected):
         # Checked only on failure: existence checks cost a round trip on every read (the hot path).
         require_collections(client, [names.user, names.user_interest])
         raise

@@ -27,9 +27,16 @@ from typing import Any
 import numpy as np
 import weaviate
 from weaviate.classes.query import Filter
-from weaviate.exceptions import WeaviateBaseError
+from weaviate.exceptions import (
+    WeaviateBaseError,
+    WeaviateClosedClientError,
+    WeaviateConnectionError,
+    WeaviateGRPCUnavailableError,
+    WeaviateRetryError,
+    WeaviateTimeoutError,
+)
 
-from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing
+from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing, WeaviateRejected
 from ..loaders.writer import insert_many_errors
 from ..schema.contracts import collection_name
 from ..schema.identity import generate_uuid5
@@ -109,7 +116,7 @@ def user_interest_uuid(user_id: str, domain: str) -> str:
 
 # Collections each client has seen exist (positive answers only), so the hot paths (`record`, `get_profile`)
 # do not pay a schema round trip per collection on every call. A collection deleted while a process runs then
-# surfaces as a failed query (ConnectionFailed) rather than SchemaMissing.
+# surfaces as a refused query (WeaviateRejected) rather than SchemaMissing.
 _known_lock = threading.Lock()
 _known: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
@@ -190,9 +197,21 @@ def collection_handle(client: weaviate.WeaviateClient, name: str) -> Any:
     return coll
 
 
-def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed]:
-    def make(e: WeaviateBaseError) -> ConnectionFailed:
-        return ConnectionFailed(f"{action} failed: {e}. Check that Weaviate is running, then try again.")
+#: Client errors that mean Weaviate was not there (as opposed to an answer that refused the request).
+_UNREACHABLE = (WeaviateConnectionError, WeaviateTimeoutError, WeaviateClosedClientError, WeaviateGRPCUnavailableError,
+                WeaviateRetryError)
+#: gRPC status codes of a query that failed because the server went away or did not answer in time.
+_UNREACHABLE_STATUS = ("StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED", "StatusCode.CANCELLED")
+
+
+def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed | WeaviateRejected]:
+    """Turn a client error into `ConnectionFailed` (Weaviate unreachable: retry once it runs) or
+    `WeaviateRejected` (Weaviate answered no: the message says why)."""
+
+    def make(e: WeaviateBaseError) -> ConnectionFailed | WeaviateRejected:
+        if isinstance(e, _UNREACHABLE) or any(code in str(e) for code in _UNREACHABLE_STATUS):
+            return ConnectionFailed(f"{action} failed: {e}. Check that Weaviate is running, then try again.")
+        return WeaviateRejected(f"{action} was refused by Weaviate: {e}")
 
     return make
 
@@ -403,7 +422,7 @@ def save_model(
     objs = objs[2:] + objs[:2]
     failures = write_objects(client, names.domain, objs, batch_size=settings.write_batch_size)
     if failures:
-        raise ConnectionFailed(
+        raise WeaviateRejected(
             f"Weaviate rejected {len(failures)} objects of the domain model (first: {failures[0].reason}); "
             "run `weaviate-recsys domains train` again."
         )
