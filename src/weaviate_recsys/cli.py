@@ -33,7 +33,7 @@ class JsonError(click.ClickException):
 
     def __init__(self, error: click.ClickException, error_type: str) -> None:
         super().__init__(error.format_message())
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click declares it on the class, sets per instance
         self.error_type = error_type
 
     def show(self, file: Any = None) -> None:

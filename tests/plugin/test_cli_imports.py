@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from _recommend_fixtures import build_all
 
 from weaviate_recsys import lite
 from weaviate_recsys.loaders import HashingEmbedder
-
-from _recommend_fixtures import build_all
 
 PREFIX = "Imp"
 HEAVY = ("torch", "sentence_transformers", "transformers", "nltk", "sklearn", "matplotlib")

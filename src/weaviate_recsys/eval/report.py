@@ -132,7 +132,7 @@ def write_report(report: EvaluationReport, directory: str | Path, command: str |
     for name, plot in plots.items():
         try:
             plot(report, directory / name)
-        except Exception as e:  # matplotlib raises many types (backends, fonts); the numbers matter more
+        except Exception as e:  # noqa: BLE001 - matplotlib raises many types (backends, fonts); the numbers matter more
             report.notes.append(f"Plot {name} skipped: {type(e).__name__}: {e}")
         else:
             written.append(directory / name)

@@ -476,10 +476,10 @@ class Recommender:
             else:
                 matches = by_case.get(wanted.casefold(), [])
                 if len(matches) != 1:
-                    listing = ", ".join(known) if known else "none (no item has a domain; run `weaviate-recsys " \
-                        "domains train`)"
-                    what = f"matches several domains ({', '.join(matches)})" if matches else "is not a domain of " \
-                        f"the catalog"
+                    listing = ", ".join(known) if known else (
+                        "none (no item has a domain; run `weaviate-recsys domains train`)")
+                    what = f"matches several domains ({', '.join(matches)})" if matches else (
+                        "is not a domain of the catalog")
                     raise ConfigurationError(f"Domain {wanted!r} {what}. Known domains: {listing}.")
                 name = matches[0]
             if name not in resolved:
@@ -659,12 +659,10 @@ class Recommender:
         items = self._items()
         rated = items.query.fetch_objects(limit=1, filters=Filter.by_property("popularity").is_none(False),
                                           return_properties=["item_id"])
-        if rated.objects:
-            self._popularity_cache = ("catalog", {})
-        else:
-            counts = self._interaction_popularity()
-            self._popularity_cache = ("interactions", counts) if counts else ("none", {})
-        return self._popularity_cache
+        counts = {} if rated.objects else self._interaction_popularity()
+        basis: PopularityBasis = "catalog" if rated.objects else ("interactions" if counts else "none")
+        self._popularity_cache = (basis, counts)
+        return basis, counts
 
     def _interaction_popularity(self) -> dict[str, float]:
         """Each item's interaction count, with the events of the last ``half_life_days`` before the latest
