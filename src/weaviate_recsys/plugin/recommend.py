@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 from pydantic import BaseModel
@@ -73,7 +73,7 @@ from .reasons import KeywordMatcher, PopularityBasis, Reasons, ScoreParts, match
 from .reranking import RankedCandidate, select_with_quotas
 from .storage import collection_handle
 
-__all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "RRF_K"]
+__all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "ListOptions", "TextListOptions", "RRF_K"]
 
 #: The reciprocal-rank constant (the same 60 as Weaviate's rankedFusion, §4.5).
 RRF_K = 60
@@ -222,6 +222,33 @@ def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -
     return interests, overall, overall_keywords
 
 
+class TextListOptions(TypedDict, total=False):
+    """What shapes a recommendation list besides whom it is for; every key is optional.
+
+    Attributes:
+        domains: only these domains (in the catalog's spelling or any case; profile domains among them keep
+            their weights, others are served with the user's overall interest). For a user with no profile:
+            popular items in them.
+        alpha: hybrid alpha (vector weight); default ``settings.alpha``.
+        diversity: MMR trade-off 0..1; default ``settings.diversity``.
+        exclude: item ids never to return (besides the ones the user interacted with).
+        filters: an extra weaviate-client filter on Item (in stock, price range, ...), ANDed in.
+    """
+
+    domains: Sequence[str] | None
+    alpha: float | None
+    diversity: float | None
+    exclude: Sequence[str]
+    filters: _Filters | None
+
+
+class ListOptions(TextListOptions, total=False):
+    """`TextListOptions` plus ``exploration``: the share of slots for domains outside the user's profile
+    (default ``settings.exploration``)."""
+
+    exploration: float | None
+
+
 class Recommender:
     """Recommendations, similar items and audiences from the interest profiles stored in Weaviate.
 
@@ -259,37 +286,19 @@ class Recommender:
 
     # --- public API ------------------------------------------------------------------------------
 
-    def recommend(
-        self,
-        user_id: str,
-        k: int = 10,
-        *,
-        domains: Sequence[str] | None = None,
-        alpha: float | None = None,
-        diversity: float | None = None,
-        exploration: float | None = None,
-        exclude: Sequence[str] = (),
-        filters: _Filters | None = None,
-        explain: bool = True,
-        cold_start: bool = False,
-        snapshot: UserSnapshot | None = None,
-    ) -> list[Recommendation]:
+    def recommend(self, user_id: str, k: int = 10, *, explain: bool = True, cold_start: bool = False,
+                  snapshot: UserSnapshot | None = None, **options: Unpack[ListOptions]) -> list[Recommendation]:
         """The top ``k`` items for a user, each with its reasons.
 
         Args:
             user_id: the user.
             k: how many items (fewer when the catalog, after exclusions and filters, has fewer).
-            domains: only these domains (profile domains among them keep their weights; others are served
-                with the user's overall interest). For a user with no profile: popular items in them.
-            alpha: hybrid alpha (vector weight); default ``settings.alpha``.
-            diversity: MMR trade-off 0..1; default ``settings.diversity``.
-            exploration: share of slots for domains outside the profile; default ``settings.exploration``.
-            exclude: item ids never to return (besides the ones the user interacted with).
-            filters: an extra weaviate-client filter on Item (in stock, price range, ...), ANDed in.
             explain: also return the keyword/vector parts of each score (Weaviate's explain_score).
             cold_start: serve an unknown user as a new user (popular items) instead of raising.
             snapshot: the user's profile and seen items from `read_user`, to serve several lists from one
                 read; default: read them now.
+            **options: what shapes the list (`ListOptions`): ``domains``, ``alpha``, ``diversity``,
+                ``exploration``, ``exclude``, ``filters``.
 
         Returns:
             Up to ``k`` recommendations, best first; an empty list when nothing matches.
@@ -300,68 +309,55 @@ class Recommender:
                 is out of range, a filter cannot be expressed as data, or the
                 snapshot is another user's or was read with other collections or ``exclude_kinds``.
             SchemaMissing: the Item collection does not exist.
+            TypeError: an unknown option.
         """
-        domains = self.resolve_domains(domains)
-        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start, snapshot=snapshot)
-        p = self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
-                           exclude=exclude, filters=filters)
-        return self.execute(p, explain=explain, user_keywords=ctx.keywords)
+        p, keywords = self._user_plan(user_id, k, options, cold_start=cold_start, snapshot=snapshot)
+        return self.execute(p, explain=explain, user_keywords=keywords)
 
-    def plan(
-        self,
-        user_id: str,
-        k: int = 10,
-        *,
-        domains: Sequence[str] | None = None,
-        alpha: float | None = None,
-        diversity: float | None = None,
-        exploration: float | None = None,
-        exclude: Sequence[str] = (),
-        filters: _Filters | None = None,
-        cold_start: bool = False,
-        snapshot: UserSnapshot | None = None,
-    ) -> RecommendationPlan:
+    def plan(self, user_id: str, k: int = 10, *, cold_start: bool = False, snapshot: UserSnapshot | None = None,
+             **options: Unpack[ListOptions]) -> RecommendationPlan:
         """The Weaviate queries `recommend` would run for these arguments, as plain data.
 
         ``plan(...).model_dump(mode="json")`` is JSON; `query_plan.hybrid_kwargs` / `fetch_kwargs` turn each
         query back into weaviate-client arguments. Same arguments and errors as `recommend`.
         """
-        domains = self.resolve_domains(domains)
-        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start, snapshot=snapshot)
-        return self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
-                              exclude=exclude, filters=filters)
+        return self._user_plan(user_id, k, options, cold_start=cold_start, snapshot=snapshot)[0]
 
-    def recommend_for_text(
-        self,
-        text: str,
-        k: int = 10,
-        *,
-        domains: Sequence[str] | None = None,
-        alpha: float | None = None,
-        diversity: float | None = None,
-        exclude: Sequence[str] = (),
-        filters: _Filters | None = None,
-        explain: bool = True,
-    ) -> list[Recommendation]:
+    def recommend_for_text(self, text: str, k: int = 10, *, explain: bool = True,
+                           **options: Unpack[TextListOptions]) -> list[Recommendation]:
         """Recommendations for free text (an anonymous session, a search box, a new user's self-description).
 
         The text is classified, keyword-extracted and embedded like user content, and served exactly like a
-        profile; empty text gives popular items (in ``domains`` when given).
+        profile; empty text gives popular items (in ``domains`` when given). Options as for `recommend`, without
+        ``exploration`` (a text has no profile to explore beyond).
         """
-        domains = self.resolve_domains(domains)
-        ctx = self._text_context(text, domains=domains, user_id=None)
-        p = self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=0.0,
-                           exclude=exclude, filters=filters)
-        return self.execute(p, explain=explain, user_keywords=ctx.keywords)
+        p, keywords = self._text_plan(text, k, options)
+        return self.execute(p, explain=explain, user_keywords=keywords)
 
-    def plan_for_text(self, text: str, k: int = 10, *, domains: Sequence[str] | None = None,
-                      alpha: float | None = None, diversity: float | None = None, exclude: Sequence[str] = (),
-                      filters: _Filters | None = None) -> RecommendationPlan:
+    def plan_for_text(self, text: str, k: int = 10, **options: Unpack[TextListOptions]) -> RecommendationPlan:
         """The queries `recommend_for_text` runs, as plain data."""
-        domains = self.resolve_domains(domains)
-        ctx = self._text_context(text, domains=domains, user_id=None)
-        return self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=0.0,
-                              exclude=exclude, filters=filters)
+        return self._text_plan(text, k, options)[0]
+
+    def _user_plan(self, user_id: str, k: int, options: Mapping[str, Any], *, cold_start: bool,
+                   snapshot: UserSnapshot | None) -> tuple[RecommendationPlan, list[str]]:
+        opts = self._options(options, ListOptions)
+        ctx = self._user_context(user_id, domains=opts.get("domains"), cold_start=cold_start, snapshot=snapshot)
+        return self._plan_for(ctx, k, opts), ctx.keywords
+
+    def _text_plan(self, text: str, k: int, options: Mapping[str, Any]) -> tuple[RecommendationPlan, list[str]]:
+        opts = self._options(options, TextListOptions)
+        ctx = self._text_context(text, domains=opts.get("domains"), user_id=None)
+        return self._plan_for(ctx, k, {**opts, "exploration": 0.0}), ctx.keywords
+
+    def _options(self, options: Mapping[str, Any], allowed: type) -> dict[str, Any]:
+        """The caller's options, checked against ``allowed``'s keys, with domains in the catalog's spelling."""
+        unknown = set(options) - set(allowed.__annotations__)
+        if unknown:
+            raise TypeError(f"unexpected option(s) {', '.join(sorted(unknown))}; "
+                            f"the options are {', '.join(allowed.__annotations__)}")
+        opts = dict(options)
+        opts["domains"] = self.resolve_domains(opts.get("domains"))
+        return opts
 
     def execute(self, plan: RecommendationPlan, *, explain: bool = True,
                 user_keywords: Sequence[str] = ()) -> list[Recommendation]:
@@ -712,9 +708,13 @@ class Recommender:
         found = {str(o.properties.get("item_id")): o for o in items.query.fetch_objects(**kwargs).objects}
         return [found[i] for i in top if i in found]
 
-    def _plan_for(self, ctx: _UserContext, k: int, *, domains: Sequence[str] | None, alpha: float | None,
-                  diversity: float | None, exploration: float | None, exclude: Sequence[str],
-                  filters: _Filters | None) -> RecommendationPlan:
+    def _plan_for(self, ctx: _UserContext, k: int, options: Mapping[str, Any]) -> RecommendationPlan:
+        domains: Sequence[str] | None = options.get("domains")
+        alpha: float | None = options.get("alpha")
+        diversity: float | None = options.get("diversity")
+        exploration: float | None = options.get("exploration")
+        exclude: Sequence[str] = options.get("exclude") or ()
+        filters: _Filters | None = options.get("filters")
         s = self.settings
         return build_plan(
             ctx.interests, k, collection=self.item_collection, user_id=ctx.user_id, basis=ctx.basis,  # type: ignore[arg-type]
