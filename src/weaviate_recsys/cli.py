@@ -105,7 +105,11 @@ def _validation_message(e: ValidationError) -> str:
 )
 @click.pass_context
 def main(ctx: click.Context, traceback: bool) -> None:
-    """Multi-granularity interest modelling and hybrid recommendations on Weaviate."""
+    """Multi-granularity interest modelling and hybrid recommendations on Weaviate.
+
+    Errors exit with status 1 (2 for usage errors); with --format json a failing command prints
+    {"error": {"message": ..., "type": ...}} on stderr instead of a line of text.
+    """
     ctx.meta["traceback"] = traceback
 
 
@@ -402,7 +406,8 @@ def _is_number(text: str) -> bool:
               help="Methods to run, e.g. --methods most-popular item-knn (see --list-methods).  "
                    "[default: every available method of the report contract]")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
-              help="Write report.json, details.json, report.md and PNG plots to this directory.")
+              help="Write report.json, details.json, report.md and PNG plots to this directory "
+                   "(plots need matplotlib: pip install 'weaviate-recsys[eval]'; skipped with a note without it).")
 @click.option("--domain-level", type=click.IntRange(min=1), default=1, show_default=True,
               help="Category level used as the macro domain (1 = root).")
 @click.option("--min-rating", type=float, default=4.0, show_default=True,
