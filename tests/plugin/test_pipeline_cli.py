@@ -60,3 +60,16 @@ def test_domains_train_before_any_item_says_to_load_items(tmp_path: Path) -> Non
     result = _run(tmp_path, DOMAINS)
     assert result.exit_code == 1
     assert "load items" in result.output
+
+
+def test_commands_run_before_training_say_what_to_run(tmp_path: Path) -> None:
+    for step in (ITEMS, INTERACTIONS):
+        assert _run(tmp_path, step).exit_code == 0
+    audience = _run(tmp_path, ["audience", "EL0000"])
+    assert audience.exit_code == 0 and "No interested users found" in audience.output
+    for step in (["recommend", "u000"], ["profile", "show", "u000"]):
+        result = _run(tmp_path, step)
+        assert result.exit_code == 1
+        assert "`weaviate-recsys domains train`, then `weaviate-recsys profiles build`" in result.output
+    cold = _run(tmp_path, ["recommend", "u000", "--cold-start", "-k", "2", "--format", "json"])
+    assert cold.exit_code == 0 and len(json.loads(cold.output)) == 2

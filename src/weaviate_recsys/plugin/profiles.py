@@ -33,6 +33,7 @@ from .macro import top_domains
 from .profile_model import CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, UserEvidence, compute_profiles
 from .storage import (
     LOAD_ITEMS_FIRST,
+    TRAIN_FIRST,
     collection_handle,
     ensure_model_collections,
     Names,
@@ -427,7 +428,7 @@ def _build(
     require_collections(client, [names.item], LOAD_ITEMS_FIRST)
     if write:
         ensure_model_collections(client, settings)
-    require_collections(client, [names.user, names.interaction, names.domain, names.user_interest])
+    require_collections(client, [names.user, names.interaction, names.domain, names.user_interest], TRAIN_FIRST)
 
     def lap(name: str, t0: float) -> float:
         t1 = time.perf_counter()
@@ -665,7 +666,7 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
         objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
     except (ConnectionFailed, WeaviateRejected):
         # Checked only on failure: existence checks cost a round trip on every read (the hot path).
-        require_collections(client, [names.user, names.user_interest])
+        require_collections(client, [names.user, names.user_interest], TRAIN_FIRST)
         raise
     user = objs[0] if objs else None
     if user is None and not _has_interactions(client, names.interaction, user_id):

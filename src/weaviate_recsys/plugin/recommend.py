@@ -564,7 +564,7 @@ class Recommender:
                 m = AudienceMember(user_id=uid, score=weight * sim, domain=domain, weight=weight, similarity=sim)
                 if uid not in members or members[uid].score < m.score:
                     members[uid] = m
-        if not members:
+        if not members and self._exists(self.user_collection):
             users = collection_handle(self.client, self.user_collection)
             where = Filter.by_property("domains").contains_any([domain]) if domain else None
             res = users.query.near_vector(

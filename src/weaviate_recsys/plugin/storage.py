@@ -53,6 +53,7 @@ __all__ = [
     "require_collections",
     "ensure_model_collections",
     "LOAD_ITEMS_FIRST",
+    "TRAIN_FIRST",
     "collection_handle",
     "iterate",
     "fetch_where",
@@ -159,6 +160,8 @@ def ensure_model_collections(client: weaviate.WeaviateClient, settings: Settings
 
 #: What to do when the catalog's collection is missing: only loading items fills it.
 LOAD_ITEMS_FIRST = "load the catalog first (`weaviate-recsys load items FILE`)"
+#: What to do when a profile is asked for before the interest model exists.
+TRAIN_FIRST = "train the interest model first (`weaviate-recsys domains train`, then `weaviate-recsys profiles build`)"
 
 
 def require_collections(client: weaviate.WeaviateClient, names: Iterable[str],
