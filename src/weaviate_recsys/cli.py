@@ -220,9 +220,52 @@ def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int) -> No
     serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready)
 
 
+@lite.command("check")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="The lite server's data directory.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]")
+@click.option("--repair", is_flag=True,
+              help="Move rows the server cannot load to the store's quarantine table (stop the server first).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Human-readable text or machine-readable JSON.")
+def lite_check(data_dir: str | None, repair: bool, output_format: str) -> None:
+    """Check a lite store: SQLite integrity and rows the server cannot load (exit 1 when something is wrong).
+
+    The server itself moves rows it cannot load to the quarantine table when it starts; this command
+    lists them too, with their collection, UUID and reason.
+    """
+    from dataclasses import asdict
+
+    from .lite import check_store
+
+    settings = get_settings(data_dir=data_dir)
+    report = check_store(settings.data_dir, repair=repair)
+    if output_format == "json":
+        echo_json({**asdict(report), "clean": report.clean})
+    else:
+        click.echo(f"lite store {report.path}")
+        click.echo("  SQLite integrity: " + ("ok" if not report.problems else "; ".join(report.problems)))
+        if report.unloadable:
+            verb = "moved to the quarantine table" if report.repaired else "cannot be loaded"
+            click.echo(f"  {len(report.unloadable)} row(s) {verb}:")
+            for row in report.unloadable:
+                click.echo(f"    {row.describe()}")
+            if not report.repaired:
+                click.echo("  run again with --repair (server stopped) to move them to the quarantine table; "
+                           "the server also does so when it starts")
+        else:
+            click.echo("  every row loads")
+        if report.quarantined:
+            click.echo(f"  {len(report.quarantined)} row(s) in the quarantine table (not served):")
+            for q in report.quarantined:
+                what = f"object {q.uuid} of collection {q.collection}" if q.uuid else f"collection {q.collection}"
+                click.echo(f"    {what}: {q.reason}")
+    if not report.clean:
+        raise SystemExit(1)
+
+
 # === commands are added below this line (one section per command group) ===========================
 
-# --- domains, profiles, profile (owner: interest model) -------------------------------------------
+# --- domains, profiles, profile: the interest model -----------------------------------------------
 
 
 @main.group()
@@ -361,7 +404,7 @@ def profile_show(settings: Settings, output_format: str, quiet: bool, user_id: s
     for note in prof.notes:
         click.echo(f"Note: {note}")
 
-# --- eval (owner: evaluation) ----------------------------------------------------------------------
+# --- eval: the offline evaluation ------------------------------------------------------------------
 
 
 class _ManyValuesCommand(click.Command):
@@ -468,7 +511,7 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
         click.echo(f"Report written to {report_dir}", err=True)
 
 
-# --- schema (owner: schema-loaders) ----------------------------------------------------------------
+# --- schema: the collections -----------------------------------------------------------------------
 
 
 @main.group()
@@ -545,7 +588,7 @@ def schema_drop(settings: Settings, output_format: str, quiet: bool, yes: bool) 
     click.echo(f"dropped {', '.join(dropped)}" if dropped else "nothing to drop")
 
 
-# --- load (owner: schema-loaders) ------------------------------------------------------------------
+# --- load: the bulk loaders ------------------------------------------------------------------------
 
 
 @main.group()
@@ -766,7 +809,7 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
         click.echo("  ".join(r[c].ljust(widths[c]) for c in range(len(r))).rstrip())
 
 
-# --- behavior (owner: behaviour vectors, issue 7) -------------------------------------------------
+# --- behavior: behaviour vectors ------------------------------------------------------------------
 
 
 @main.group()

@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
     half_life_days: float = Field(default=180.0, gt=0, description="Recency half-life over timestamps.")
     # 1.36 steps = x0.6 per step back. amazon-office validation NDCG@10 (1000 users, full recommender with
-    # behaviour): 0.0592 at 1.36 vs 0.0493 with 10 (issue 7; docs/behavior_validation.md).
+    # behaviour): 0.0592 at 1.36 vs 0.0493 with 10 (docs/behavior_validation.md).
     half_life_steps: float = Field(default=1.36, gt=0, description="Recency half-life over seq (no timestamps).")
     macro_behavior_weight: float = Field(default=0.7, ge=0, description="Weight of interacted items' domains.")
     macro_text_weight: float = Field(default=0.3, ge=0, description="Weight of the classifier on user text.")
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
         "or domain weight / (60 + rank).",
     )
 
-    # --- behaviour vectors (issue 7). Chosen on the amazon-office validation split (leave-last:1 carved from
+    # --- behaviour vectors. Chosen on the amazon-office validation split (leave-last:1 carved from
     # training; docs/behavior_validation.md): in-memory behaviour-only NDCG@10 0.0542 at 512 dimensions,
     # power 0.5 (0.0456 at 256, 0.0308 at 64); full recommender NDCG@10 (1000 users) 0.0620 at weight 0.75,
     # 0.0592 at 0.6, 0.0386 at 0 (item-kNN 0.0362, EASE 0.0369) ---------------------------------------------

@@ -1,5 +1,5 @@
 """Bad input gets a Weaviate-shaped error, the server keeps serving, and nothing stored changes
-(WEAVIATE_SEMANTICS.md §1.2, §7)."""
+(docs/lite-server.md §1.2, §7)."""
 
 from __future__ import annotations
 

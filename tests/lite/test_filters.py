@@ -1,4 +1,4 @@
-"""Every filter operator through the real client (WEAVIATE_SEMANTICS.md §5)."""
+"""Every filter operator through the real client (docs/lite-server.md §5)."""
 
 from __future__ import annotations
 

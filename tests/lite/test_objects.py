@@ -1,5 +1,5 @@
 """Object calls through the real client: insert/get/exists/replace/update/delete, batches, fetch
-ordering and pagination, return shapes (WEAVIATE_SEMANTICS.md §2.3-§2.7, §5.3)."""
+ordering and pagination, return shapes (docs/lite-server.md §2.3-§2.7, §5.3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """BM25, near_vector, hybrid and multi-target scores through the real client, against the
-formulas and worked examples of WEAVIATE_SEMANTICS.md (§3.9, §4.5, §9.9)."""
+formulas and worked examples of docs/lite-server.md (§3.9, §4.5, §9.9)."""
 
 from __future__ import annotations
 

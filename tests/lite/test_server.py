@@ -1,4 +1,4 @@
-"""Handshake, entry points and the ``lite serve`` command (WEAVIATE_SEMANTICS.md §1)."""
+"""Handshake, entry points and the ``lite serve`` command (docs/lite-server.md §1)."""
 
 from __future__ import annotations
 

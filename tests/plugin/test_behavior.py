@@ -1,4 +1,4 @@
-"""Behaviour vectors (issue 7): the in-memory fit, `train_behavior` through the client, the users' matching
+"""Behaviour vectors: the in-memory fit, `train_behavior` through the client, the users' matching
 vectors from the interest model, the multi-target recommender queries and `behavior train` on the CLI."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reasons: explain_score parsing (WEAVIATE_SEMANTICS.md §4.6) and keyword matching."""
+"""Reasons: explain_score parsing (docs/lite-server.md §4.6) and keyword matching."""
 
 from weaviate_recsys.plugin.reasons import Reasons, ScoreParts, describe, matched_keywords, parse_explain_score
 

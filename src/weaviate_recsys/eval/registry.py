@@ -42,7 +42,7 @@ __all__ = [
     "RECENCY_DECAY_GRID",
 ]
 
-#: The method names of the issue's report contract, in report order.
+#: The method names of the report contract (report.json), in report order.
 CONTRACT_METHODS = (
     "most-popular",
     "item-knn",

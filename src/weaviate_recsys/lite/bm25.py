@@ -1,6 +1,6 @@
 """Incremental inverted index with Weaviate's BlockMax BM25 scoring.
 
-Implements WEAVIATE_SEMANTICS.md §3.4–§3.7: per-property statistics kept on every write (postings with
+Implements docs/lite-server.md §3.4–§3.7: per-property statistics kept on every write (postings with
 term frequencies, document lengths, live-document count), per-property BM25 summed across properties,
 group IDF with an integer-averaged document frequency, no `(k1+1)` factor, float64 per-property sums
 rounded to float32, and ties ordered by UUID. A query touches only the postings of its own terms.

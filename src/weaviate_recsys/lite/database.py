@@ -7,6 +7,7 @@ half-written batch.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid as uuid_mod
@@ -18,6 +19,7 @@ import numpy as np
 from weaviate_recsys.bulk import collector_paused
 from weaviate_recsys.lite.api_errors import ApiError, NotFound, Unprocessable
 from weaviate_recsys.lite.collection import Collection, Record, same_vectors
+from weaviate_recsys.lite.integrity import UnloadableRow, check_class_row, quarantine_rows, split_loadable
 from weaviate_recsys.lite.schema import (
     ClassSpec,
     capitalize_class_name,
@@ -29,6 +31,9 @@ from weaviate_recsys.lite.storage import ObjectWrite, Store, iter_vector_matrice
 from weaviate_recsys.lite.values import canonical_uuid, check_vector, coerce_properties
 
 __all__ = ["Database", "IncomingObject"]
+
+log = logging.getLogger(__name__)
+_LOGGED_ROWS = 20  # per collection: one warning each, then a count
 
 
 def now_ms() -> int:
@@ -63,22 +68,72 @@ class Database:
 
     @collector_paused()  # start-up builds millions of long-lived records and postings
     def _load(self) -> None:
-        for class_json in self.store.load_classes():
-            spec = ClassSpec.from_json(class_json)
-            coll = Collection(spec)
-            seqs, uuids, props, created, updated, blobs = self.store.load_object_columns(spec.name)
-            recs = list(map(Record, uuids, range(len(seqs)), seqs, props, [{}] * len(seqs), created, updated))
-            coll.bulk_load(recs)  # gives each record its own (empty) vectors dict
-            for name, idx in coll.vector_indexes.items():
-                reserve = getattr(idx, "reserve", None)
-                if reserve is not None:
-                    reserve(len(seqs))  # one allocation for the chunks below
-            # chunked, so peak memory stays near one copy of the vectors; row position = doc id
-            for name, docs, matrix in iter_vector_matrices(blobs):
-                if name in coll.vector_indexes:
-                    coll.load_vectors(name, docs.astype(np.int64, copy=False), matrix)
-            del blobs
+        """Load every collection; rows that cannot be loaded go to quarantine (`lite.integrity`), the rest serve."""
+        bad_classes: list[UnloadableRow] = []
+        for name, config in self.store.class_rows():
+            spec, reason = check_class_row(name, config)
+            if spec is None:
+                bad_classes.append(UnloadableRow(str(name), None, reason or ""))
+                continue
+            try:
+                coll = self._load_fast(spec)
+            except Exception as e:  # noqa: BLE001 - a damaged row: load the collection row by row instead
+                log.debug("fast load of %s failed", spec.name, exc_info=True)
+                coll = self._load_checked(spec, e)
             self.collections[spec.name] = coll
+        orphans = [UnloadableRow(str(c), str(u), "its collection has no class definition", seq=s)
+                   for s, c, u in self.store.orphan_rows()]
+        if bad_classes or orphans:
+            for row in bad_classes + orphans:
+                log.warning("lite store %s: %s; moved to its quarantine table (see `weaviate-recsys lite check`)",
+                            self.store.path, row.describe())
+            quarantine_rows(self.store, bad_classes + orphans)
+
+    def _load_checked(self, spec: ClassSpec, error: Exception) -> Collection:
+        """Load a collection whose fast load failed: check each row, quarantine the ones that cannot load."""
+        good, bad = split_loadable(spec, self.store.object_rows(spec.name))
+        if bad:
+            for row in bad[:_LOGGED_ROWS]:
+                log.warning("lite store %s: %s; moved to its quarantine table (see `weaviate-recsys lite check`)",
+                            self.store.path, row.describe())
+            if len(bad) > _LOGGED_ROWS:
+                log.warning("lite store %s: %d more objects of collection %s moved to its quarantine table",
+                            self.store.path, len(bad) - _LOGGED_ROWS, spec.name)
+            quarantine_rows(self.store, bad)
+        else:
+            # every row passed its checks: the fast path failed for a reason a row check cannot see
+            raise error
+        coll = Collection(spec)
+        coll.bulk_load([Record(r.uuid, doc, r.seq, r.props, {}, r.created, r.updated) for doc, r in enumerate(good)])
+        by_name: dict[str, tuple[list[int], list[np.ndarray]]] = {}
+        for doc, r in enumerate(good):
+            for name, vec in r.vectors.items():
+                docs, vecs = by_name.setdefault(name, ([], []))
+                docs.append(doc)
+                vecs.append(vec)
+        for name, (docs, vecs) in by_name.items():
+            coll.load_vectors(name, np.asarray(docs, dtype=np.int64), np.stack(vecs))
+        return coll
+
+    def _load_fast(self, spec: ClassSpec) -> Collection:
+        """Load a collection in bulk (columns, one JSON parse, vector matrices); raises on a damaged row."""
+        coll = Collection(spec)
+        seqs, uuids, props, created, updated, blobs = self.store.load_object_columns(spec.name)
+        if len(props) != len(seqs) or not all(type(p) is dict for p in props):
+            raise ValueError("the stored properties are not one JSON object per row")
+        recs = list(map(Record, uuids, range(len(seqs)), seqs, props, [{}] * len(seqs), created, updated))
+        coll.bulk_load(recs)  # gives each record its own (empty) vectors dict
+        for name, idx in coll.vector_indexes.items():
+            reserve = getattr(idx, "reserve", None)
+            if reserve is not None:
+                reserve(len(seqs))  # one allocation for the chunks below
+        # chunked, so peak memory stays near one copy of the vectors; row position = doc id
+        for name, docs, matrix in iter_vector_matrices(blobs):
+            if name not in coll.vector_indexes:
+                raise ValueError(f"a stored vector {name!r} has no index")
+            coll.load_vectors(name, docs.astype(np.int64, copy=False), matrix)
+        del blobs
+        return coll
 
     def close(self) -> None:
         with self.lock:

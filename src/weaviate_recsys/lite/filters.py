@@ -1,4 +1,4 @@
-"""Filter indexes and evaluation (WEAVIATE_SEMANTICS.md §5).
+"""Filter indexes and evaluation (docs/lite-server.md §5).
 
 A filter evaluates to a boolean numpy mask over internal doc ids. Scalar properties are numpy
 columns indexed by doc; array properties are (value, doc) pair arrays; text is matched token by

@@ -1,6 +1,6 @@
 """Hybrid fusion (relativeScoreFusion and rankedFusion) and Go float formatting.
 
-Implements WEAVIATE_SEMANTICS.md §4.4–§4.6 (W:usecases/traverser/hybrid/hybrid_fusion.go): float32
+Implements docs/lite-server.md §4.4–§4.6 (W:usecases/traverser/hybrid/hybrid_fusion.go): float32
 arithmetic in Weaviate's evaluation order, the near-tie comparator, and explain strings byte for byte.
 """
 

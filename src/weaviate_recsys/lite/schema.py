@@ -1,7 +1,7 @@
 """Collection (class) definitions: validation, Weaviate's defaults, and the class JSON it returns.
 
 The stored class JSON is what ``GET /v1/schema/{Name}`` returns, so it must hold every key that
-``collection.config.get()`` reads (WEAVIATE_SEMANTICS.md §2.1).
+``collection.config.get()`` reads (docs/lite-server.md §2.1).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 hybrid and multi-target vector search, on the in-memory collection.
 
 Scoring itself lives in bm25.py, vectors.py and fusion.py; this module orchestrates them as
-Weaviate's explorer does (WEAVIATE_SEMANTICS.md §2.6, §4, §6, §9).
+Weaviate's explorer does (docs/lite-server.md §2.6, §4, §6, §9).
 """
 
 from __future__ import annotations

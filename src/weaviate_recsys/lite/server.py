@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import fcntl
 import gc
 import logging
 import os
@@ -15,12 +14,12 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
-from weaviate_recsys.errors import ConfigurationError, ConnectionFailed
+from weaviate_recsys.errors import ConnectionFailed
 from weaviate_recsys.lite.blas import one_blas_thread
 from weaviate_recsys.lite.database import Database
 from weaviate_recsys.lite.grpc_api import build_grpc_server
 from weaviate_recsys.lite.rest import build_http_server
-from weaviate_recsys.lite.storage import Store, store_path
+from weaviate_recsys.lite.storage import Store, lock_data_dir, prepare_data_dir, store_path
 
 if TYPE_CHECKING:
     import weaviate
@@ -51,9 +50,13 @@ class LiteServer:
         self._lock_file = None
         self.db: Database | None = None
         try:
-            os.makedirs(self.data_dir, exist_ok=True)
-            self._lock_file = _lock_data_dir(self.data_dir)
+            prepare_data_dir(self.data_dir)
+            self._lock_file = lock_data_dir(self.data_dir)
             self.db = Database(Store(store_path(self.data_dir)))
+        except BaseException:
+            self._cleanup()
+            raise
+        try:
             self._http = build_http_server(self.db, host, port)
             self.http_port = int(self._http.server_address[1])
             self._grpc, self.grpc_port = build_grpc_server(self.db, host, grpc_port)
@@ -124,20 +127,6 @@ def _stop_at_exit(ref: "weakref.ReferenceType[LiteServer]") -> None:
         server.stop()
 
 
-def _lock_data_dir(data_dir: str) -> Any:
-    """One server per data directory: two would each hold a diverging copy in memory."""
-    f = open(os.path.join(data_dir, "lite.lock"), "a+")  # noqa: SIM115 - held while serving
-    try:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
-        raise ConfigurationError(
-            f"the data directory {data_dir} is in use by another lite server; stop that server "
-            "or choose another data directory"
-        ) from None
-    return f
-
-
 def start(
     data_dir: str | os.PathLike[str] | None = None,
     port: int = 0,
@@ -157,7 +146,8 @@ def start(
 
     Raises:
         ConnectionFailed: a port could not be bound.
-        ConfigurationError: the data directory is used by another lite server.
+        ConfigurationError: the data directory is used by another lite server, or it (or the store in it)
+            is not writable.
     """
     return LiteServer(None if data_dir is None else os.fspath(data_dir), host, port, grpc_port)
 

@@ -7,24 +7,35 @@ Format 2 keeps an object's vectors inside its row (one float32 blob per object, 
 `encode_vectors`), so a batch writes one row per object under one index and start-up reads
 everything with one query. Stores written in format 1 (one row per vector in a `vectors` table)
 are migrated in place, in one transaction, when first opened.
+
+Rows the server cannot load (see `lite.integrity`) are moved to the `quarantine` table of the same
+file, whole, with the reason; nothing there is served, and `weaviate-recsys lite check` lists them.
+The data directory is private to its owner: created 0700, store files 0600 whatever the umask.
+What survives a crash is described in docs/lite-server-durability.md.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import sqlite3
 import struct
 import threading
+import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from weaviate_recsys.errors import ConfigurationError
 
-__all__ = ["Store", "StoredObject", "ObjectWrite", "encode_vectors", "decode_vectors", "iter_vector_matrices",
-           "FORMAT_VERSION"]
+__all__ = ["Store", "StoredObject", "ObjectWrite", "encode_vectors", "decode_vectors", "decode_vectors_checked",
+           "iter_vector_matrices", "FORMAT_VERSION", "store_path", "prepare_data_dir", "lock_data_dir",
+           "QuarantinedRow"]
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = "2"
 _FORMAT_VERSION = FORMAT_VERSION
@@ -47,14 +58,30 @@ CREATE TABLE IF NOT EXISTS objects (
     vectors BLOB,
     UNIQUE (collection, uuid)
 );
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    collection TEXT,
+    uuid TEXT,
+    reason TEXT NOT NULL,
+    quarantined_at INTEGER NOT NULL,
+    seq INTEGER,
+    props,
+    created,
+    updated,
+    vectors
+);
 """
+
+_DIR_MODE = 0o700
+_FILE_MODE = 0o600
 
 
 def encode_vectors(vectors: dict[str, np.ndarray]) -> bytes | None:
     """An object's named vectors as one blob: per vector `<HI` header, UTF-8 name, float32 LE data."""
     if not vectors:
         return None
-    parts = []
+    parts: list[bytes] = []
     for name, vec in vectors.items():
         raw_name = name.encode()
         data = np.asarray(vec, dtype="<f4").reshape(-1)
@@ -74,6 +101,44 @@ def decode_vectors(blob: bytes | None) -> dict[str, np.ndarray]:
         out[name] = np.frombuffer(blob, dtype="<f4", count=dim, offset=pos)
         pos += 4 * dim
     return out
+
+
+def decode_vectors_checked(blob: Any) -> dict[str, np.ndarray]:
+    """`decode_vectors` for a row that may be damaged: ValueError says what is wrong with the blob."""
+    if blob is None:
+        return {}
+    if not isinstance(blob, bytes):
+        raise ValueError(f"the vectors column holds {type(blob).__name__}, not a blob")
+    out: dict[str, np.ndarray] = {}
+    pos = 0
+    while pos < len(blob):
+        if pos + _VECTOR_HEADER.size > len(blob):
+            raise ValueError("the vectors blob ends inside a vector header")
+        name_len, dim = _VECTOR_HEADER.unpack_from(blob, pos)
+        pos += _VECTOR_HEADER.size
+        if pos + name_len + 4 * dim > len(blob):
+            raise ValueError("the vectors blob ends inside a vector")
+        try:
+            name = blob[pos : pos + name_len].decode()
+        except UnicodeDecodeError:
+            raise ValueError("a vector name in the vectors blob is not UTF-8") from None
+        pos += name_len
+        if name in out:
+            raise ValueError(f"the vectors blob holds vector {name!r} twice")
+        out[name] = np.frombuffer(blob, dtype="<f4", count=dim, offset=pos)
+        pos += 4 * dim
+    return out
+
+
+@dataclass
+class QuarantinedRow:
+    """A row set aside because the server could not load it (``uuid`` is None for a class definition)."""
+
+    kind: str
+    collection: str | None
+    uuid: str | None
+    reason: str
+    quarantined_at: int
 
 
 # one reusable encoder (json.dumps with options builds a new one per call)
@@ -117,14 +182,27 @@ class Store:
 
     def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
         self.path = path
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        _private_files(path)
+        try:
+            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as e:
+            raise ConfigurationError(_unwritable(path, e)) from e
         self._lock = threading.Lock()
-        # 1.5 KB vector rows: 16 KiB pages avoid overflow pages (measured: 2x faster inserts)
-        self._conn.execute("PRAGMA page_size=16384")
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(f"PRAGMA synchronous={synchronous}")
-        self._conn.execute("PRAGMA temp_store=MEMORY")
-        self._conn.executescript(_SCHEMA)
+        try:
+            # 1.5 KB vector rows: 16 KiB pages avoid overflow pages (measured: 2x faster inserts)
+            self._conn.execute("PRAGMA page_size=16384")
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
+            self._conn.execute("PRAGMA temp_store=MEMORY")
+            self._conn.executescript(_SCHEMA)
+            # a read-only file opens fine and fails on the first write: find out now, not on a request
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error as e:
+            self._conn.close()
+            raise ConfigurationError(_unwritable(path, e)) from e
+        _private_files(path)  # the -wal and -shm files SQLite just created
+        self._read_only = False
         row = self._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         if row is None:
             self._conn.execute("INSERT INTO meta VALUES ('format', ?)", (_FORMAT_VERSION,))
@@ -140,6 +218,33 @@ class Store:
         top = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM objects").fetchone()[0]
         self._next_seq = int(top) + 1
 
+    @classmethod
+    def open_read_only(cls, path: str) -> Store:
+        """A store opened for reading only (``lite check`` without --repair): no schema, migration or checkpoint.
+
+        Raises:
+            ConfigurationError: the file cannot be read as a lite store of this format.
+        """
+        store = cls.__new__(cls)
+        store.path = path
+        store._lock = threading.Lock()
+        store._read_only = True
+        store._next_seq = 0
+        try:
+            store._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                                          isolation_level=None)
+            row = store._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        except sqlite3.Error as e:
+            raise ConfigurationError(f"the lite store {path} cannot be read ({e})") from e
+        if row is None or row[0] != _FORMAT_VERSION:
+            store._conn.close()
+            raise ConfigurationError(
+                f"the lite store {path} has format {row[0] if row else None!r}, not {_FORMAT_VERSION}: the server "
+                "upgrades format 1 when it next starts (or run `lite check --repair`); a newer format needs a newer "
+                "weaviate-recsys"
+            )
+        return store
+
     def _migrate_from_1(self) -> None:
         """Format 1 -> 2: move each object's rows of the `vectors` table into its own row."""
         with self._tx():
@@ -153,7 +258,8 @@ class Store:
                 # by name, not rowid: some format-1 builds declared this table WITHOUT ROWID
                 cur = self._conn.execute("SELECT seq, name, data FROM vectors ORDER BY seq, name")
                 pending: list[tuple[bytes | None, int]] = []
-                seq_now, vecs = None, {}
+                seq_now: int = -1
+                vecs: dict[str, np.ndarray] = {}
                 for seq, name, data in cur.fetchall():
                     if seq != seq_now and vecs:
                         pending.append((encode_vectors(vecs), seq_now))
@@ -174,11 +280,20 @@ class Store:
         return list(range(start, start + n))
 
     def close(self) -> None:
+        """Fold the WAL into the store file and close: a stopped server's data is all in ``lite.sqlite3``."""
         with self._lock:
+            if self._read_only:
+                self._conn.close()
+                return
             try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass
+                busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.Error as e:
+                busy, reason = 1, str(e)
+            else:
+                reason = "another connection is reading the store"
+            if busy:
+                log.warning("lite store %s: the write-ahead log could not be folded into the store file (%s); "
+                            "keep %s-wal with it until the server next starts", self.path, reason, self.path)
             self._conn.close()
 
     # --- classes -------------------------------------------------------------------------
@@ -186,6 +301,10 @@ class Store:
     def load_classes(self) -> list[dict[str, Any]]:
         rows = self._conn.execute("SELECT config FROM classes ORDER BY position").fetchall()
         return [json.loads(r[0]) for r in rows]
+
+    def class_rows(self) -> list[tuple[str, Any]]:
+        """(name, stored config text) of every class, as stored (the text may be damaged)."""
+        return [(r[0], r[1]) for r in self._conn.execute("SELECT name, config FROM classes ORDER BY position")]
 
     def put_class(self, class_json: dict[str, Any]) -> None:
         with self._lock, self._tx():
@@ -237,6 +356,57 @@ class Store:
         props = json.loads("[" + ",".join(texts) + "]")
         return seqs, uuids, props, created, updated, blobs
 
+    def object_rows(self, collection: str) -> list[tuple[Any, ...]]:
+        """(seq, uuid, props, created, updated, vectors) rows as stored, in seq order (for checks)."""
+        return self._conn.execute(
+            "SELECT seq, uuid, props, created, updated, vectors FROM objects WHERE collection=? ORDER BY seq",
+            (collection,),
+        ).fetchall()
+
+    def orphan_rows(self) -> list[tuple[int, str, str]]:
+        """(seq, collection, uuid) of objects whose collection has no class definition."""
+        return self._conn.execute(
+            "SELECT seq, collection, uuid FROM objects WHERE collection NOT IN (SELECT name FROM classes) ORDER BY seq"
+        ).fetchall()
+
+    def quarantine(self, objects: Sequence[tuple[int, str]], classes: Sequence[tuple[str, str]] = ()) -> None:
+        """Move rows the server cannot load to the `quarantine` table, whole, in one transaction.
+
+        Args:
+            objects: (seq, reason) of object rows.
+            classes: (name, reason) of class definitions; their objects move with them.
+        """
+        at = int(time.time() * 1000)
+        with self._lock, self._tx():
+            for name, reason in classes:
+                self._conn.execute(
+                    "INSERT INTO quarantine (kind, collection, reason, quarantined_at, props) "
+                    "SELECT 'class', name, ?, ?, config FROM classes WHERE name=?", (reason, at, name),
+                )
+                self._conn.execute(
+                    "INSERT INTO quarantine (kind, collection, uuid, reason, quarantined_at, seq, props, created, "
+                    "updated, vectors) SELECT 'object', collection, uuid, ?, ?, seq, props, created, updated, vectors "
+                    "FROM objects WHERE collection=?",
+                    (f"its collection's definition cannot be loaded: {reason}", at, name),
+                )
+                self._conn.execute("DELETE FROM objects WHERE collection=?", (name,))
+                self._conn.execute("DELETE FROM classes WHERE name=?", (name,))
+            for seq, reason in objects:
+                self._conn.execute(
+                    "INSERT INTO quarantine (kind, collection, uuid, reason, quarantined_at, seq, props, created, "
+                    "updated, vectors) SELECT 'object', collection, uuid, ?, ?, seq, props, created, updated, vectors "
+                    "FROM objects WHERE seq=?", (reason, at, seq),
+                )
+                self._conn.execute("DELETE FROM objects WHERE seq=?", (seq,))
+
+    def quarantined(self) -> list[QuarantinedRow]:
+        """Every row set aside so far, oldest first."""
+        if not self._conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='quarantine'").fetchone():
+            return []  # a store no server of this version has opened yet
+        rows = self._conn.execute(
+            "SELECT kind, collection, uuid, reason, quarantined_at FROM quarantine ORDER BY id"
+        ).fetchall()
+        return [QuarantinedRow(*r) for r in rows]
 
     def write_batch(self, writes: Iterable[tuple[str, ObjectWrite]]) -> None:
         """Upsert objects of one or more collections in one transaction (all or nothing)."""
@@ -288,6 +458,87 @@ def store_path(data_dir: str) -> str:
     return os.path.join(data_dir, "lite.sqlite3")
 
 
+def _unwritable(path: str, e: Exception) -> str:
+    return (
+        f"the lite store {path} cannot be opened for writing ({e}): make the file and its directory writable "
+        "by this user, or start the lite server with another --data-dir"
+    )
+
+
+def _private_files(path: str) -> None:
+    """Create the store file owner-only (0600) if absent; take group and other rights off it and its -wal/-shm files.
+
+    SQLite gives the -wal and -shm files the mode of the database file, so this decides all three.
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, _FILE_MODE)
+        os.close(fd)
+    except OSError as e:
+        raise ConfigurationError(_unwritable(path, e)) from e
+    for p in (path, path + "-wal", path + "-shm", os.path.join(os.path.dirname(path), "lite.lock")):
+        try:
+            mode = os.stat(p).st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(p, mode & 0o600)  # only ever takes rights away
+        except OSError:
+            pass  # absent, or owned by someone else: SQLite reports what matters when it opens it
+
+
+def prepare_data_dir(data_dir: str) -> None:
+    """Create the data directory owner-only (0700, whatever the umask); an existing one is left as it is.
+
+    Raises:
+        ConfigurationError: it cannot be created, is not a directory, or is not writable.
+    """
+    if not os.path.exists(data_dir):
+        try:
+            os.makedirs(data_dir, mode=_DIR_MODE)
+            os.chmod(data_dir, _DIR_MODE)
+        except FileExistsError:
+            pass
+        except OSError as e:
+            raise ConfigurationError(
+                f"the lite data directory {data_dir} cannot be created ({e.strerror}): choose a --data-dir "
+                "in a writable place"
+            ) from e
+    if not os.path.isdir(data_dir):
+        raise ConfigurationError(f"the lite data directory {data_dir} is not a directory: choose another --data-dir")
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        raise ConfigurationError(
+            f"the lite data directory {data_dir} is not writable by this user: the store needs to write its "
+            "files there; make it writable (chmod u+w) or choose another --data-dir"
+        )
+
+
+def lock_data_dir(data_dir: str) -> Any:
+    """One server per data directory: two would each hold a diverging copy in memory.
+
+    Returns:
+        The open lock file; closing it releases the lock.
+
+    Raises:
+        ConfigurationError: another process holds the lock, or the lock file cannot be created.
+    """
+    path = os.path.join(data_dir, "lite.lock")
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_APPEND, _FILE_MODE)
+    except OSError as e:
+        raise ConfigurationError(
+            f"the lite data directory {data_dir} is not writable ({path}: {e.strerror}): make it writable "
+            "or choose another --data-dir"
+        ) from e
+    f = os.fdopen(fd, "a+")
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise ConfigurationError(
+            f"the data directory {data_dir} is in use by another lite server; stop that server "
+            "or choose another data directory"
+        ) from None
+    return f
+
+
 def iter_vector_matrices(
     blobs: list[bytes | None], chunk: int = 32768
 ) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
@@ -297,7 +548,7 @@ def iter_vector_matrices(
     blobs without per-row Python work; anything else is decoded row by row.
     """
     for lo in range(0, len(blobs), chunk):
-        part = blobs[lo : lo + chunk]
+        part = [b or b"" for b in blobs[lo : lo + chunk]]
         present = [i for i, b in enumerate(part) if b]
         if not present:
             continue

@@ -18,6 +18,7 @@ import numpy as np
 
 from weaviate_recsys.lite.api_errors import Unprocessable
 from weaviate_recsys.lite.schema import ClassSpec, PropertySpec
+from weaviate_recsys.schema.dates import DATE_RANGE_TEXT, nanos_in_range
 
 __all__ = [
     "coerce_properties",
@@ -25,7 +26,11 @@ __all__ = [
     "canonical_uuid",
     "check_vector",
     "go_type_name",
+    "is_storable_text",
 ]
+
+# nesting beyond this in an object property is refused: the store re-reads every row at start-up
+MAX_OBJECT_DEPTH = 64
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$"
@@ -74,6 +79,39 @@ def parse_date(value: str) -> tuple[str, int]:
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+def is_storable_text(value: str) -> bool:
+    """True when the string can be stored as UTF-8 (JSON's ``\\ud800`` escapes can decode to lone surrogates)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_BAD_TEXT = "not valid UTF-8 text: it contains an unpaired surrogate (\\ud800-\\udfff)"
+
+
+def _check_nested(value: Any, depth: int) -> None:
+    """An object property's value: JSON the store can write and read back (finite numbers, UTF-8, bounded depth)."""
+    if depth > MAX_OBJECT_DEPTH:
+        raise _Invalid("object", f"nested deeper than {MAX_OBJECT_DEPTH} levels")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str) or not is_storable_text(k):
+                raise _Invalid("object", f"key {k!r} is {_BAD_TEXT}")
+            _check_nested(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _check_nested(v, depth + 1)
+    elif isinstance(value, str):
+        if not is_storable_text(value):
+            raise _Invalid("object", _BAD_TEXT)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise _Invalid("object", f"numbers must be finite, the given value is '{value}'")
+
+
 def canonical_uuid(value: Any) -> str:
     """Lowercase canonical form of a UUID string; ValueError when it is not one."""
     if not isinstance(value, str):
@@ -115,6 +153,8 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
     if base == "text":
         if not isinstance(value, str):
             raise _Invalid("text", f"not a string, but {go_type_name(value, via_grpc)}")
+        if not is_storable_text(value):
+            raise _Invalid("text", _BAD_TEXT)
         return value
     if base == "int":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -133,7 +173,10 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
     if base == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _Invalid("number", f"requires a float, the given value is '{value}'")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # a JSON integer beyond float64
+            raise _Invalid("number", f"requires a float, the given value is '{value}'") from None
         if not math.isfinite(value):
             raise _Invalid("number", f"requires a float, the given value is '{value}'")
         return value
@@ -147,11 +190,15 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
                 "date", f"requires a string with a RFC3339 formatted date, but the given value is '{value}'"
             )
         try:
-            return parse_date(value)[0]
+            text, nanos = parse_date(value)
         except ValueError:
             raise _Invalid(
                 "date", f"requires a string with a RFC3339 formatted date, but the given value is '{value}'"
             ) from None
+        if not nanos_in_range(nanos):
+            # dates are indexed as 64-bit nanoseconds (docs/lite-server-durability.md)
+            raise _Invalid("date", f"requires a date between {DATE_RANGE_TEXT}, but the given value is '{value}'")
+        return text
     if base == "uuid":
         try:
             return canonical_uuid(value)
@@ -162,6 +209,7 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
     if base == "object":
         if not isinstance(value, dict):
             raise _Invalid("object", f"not an object, but {go_type_name(value, via_grpc)}")
+        _check_nested(value, 1)
         return value
     raise _Invalid(base, "unsupported data type")
 
@@ -176,7 +224,7 @@ def _coerce(prop: PropertySpec, value: Any, via_grpc: bool) -> Any:
             if all(type(v) is float for v in value) and all(map(math.isfinite, value)):
                 return list(value)
         elif base == "text":
-            if all(type(v) is str for v in value):
+            if all(type(v) is str and v.isascii() for v in value):
                 return list(value)
         elif base == "int":
             if all(type(v) is int and -(2**63) <= v < 2**63 for v in value):
@@ -216,7 +264,7 @@ def coerce_properties(
             # fast paths for the common, already well-typed values
             dt = prop.data_type
             tv = type(value)
-            if (dt == "text" and tv is str) or (dt == "boolean" and tv is bool) or (
+            if (dt == "text" and tv is str and is_storable_text(value)) or (dt == "boolean" and tv is bool) or (
                 dt == "int" and tv is int and -(2**63) <= value < 2**63
             ):
                 out[key] = value

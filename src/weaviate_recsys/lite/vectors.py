@@ -1,6 +1,6 @@
 """Exact vector search with Weaviate's distances, and multi-target combination.
 
-Implements WEAVIATE_SEMANTICS.md §6 (distances, certainty, near_vector rules) and §9.3–§9.5, §9.8
+Implements docs/lite-server.md §6 (distances, certainty, near_vector rules) and §9.3–§9.5, §9.8
 (multi-target search pairs, candidate gathering, fill-in, combination formulas, errors). Every
 named vector has one `VectorIndex`: a contiguous float32 matrix searched with one matrix-vector
 product; any HNSW/flat/dynamic index the client declares is served exactly by it.

@@ -40,7 +40,7 @@ from .reasons import Reasons, ScoreParts, parse_explain_score
 from .recommend import AudienceMember, Recommendation, Recommender, UserSnapshot
 from .reranking import RankedCandidate, select_with_quotas
 
-# Behaviour vectors (issue 7): behavior.py
+# Behaviour vectors: behavior.py
 from .behavior import BehaviorConfig, BehaviorEmbedding, BehaviorReport, fit_behavior, train_behavior
 
 __all__ = [

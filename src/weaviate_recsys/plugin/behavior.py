@@ -1,4 +1,4 @@
-"""Behaviour vectors: item embeddings learned from what people do together (issue 7).
+"""Behaviour vectors: item embeddings learned from what people do together.
 
 Items that the same users interact with get nearby vectors, whatever their text says. The embedding is a
 truncated eigendecomposition of the cosine-normalised item-item co-occurrence matrix
@@ -18,7 +18,7 @@ together with Weaviate's multi-target vector search (`plugin.query_plan`).
 ``Item`` whose behaviour changed, keeping all its properties and its ``content`` vector. Items without
 interactions get no behaviour vector and no ``behavior_events``; that null is what lets the recommender find
 them with a separate content-only query (multi-target sum/average/manual search drops objects that lack
-one of the targets, WEAVIATE_SEMANTICS.md §9.4).
+one of the targets, docs/lite-server.md §9.4).
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ class CatalogView:
     vectors: np.ndarray
     has_vector: np.ndarray
     terms: sp.csr_matrix
-    #: Behaviour (co-interaction) vectors, issue 7; None when no item has one.
+    #: Behaviour (co-interaction) vectors; None when no item has one.
     behavior: np.ndarray | None = None
     has_behavior: np.ndarray | None = None
 
@@ -147,7 +147,7 @@ class ProfileBatch:
     domain_events: list[dict[str, int]]
     counts: list[ProfileCounts]
     notes: list[list[str]]
-    #: Recency-weighted mean of the users' items' behaviour vectors (issue 7); None when items have none.
+    #: Recency-weighted mean of the users' items' behaviour vectors; None when items have none.
     behavior: np.ndarray | None = None
     has_behavior: np.ndarray | None = None
 
@@ -264,7 +264,7 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
         interest, has_interest = np.zeros((n_users, 0), dtype=np.float32), np.zeros(n_users, dtype=bool)
     behavior_vecs, has_behavior = None, None
     if catalog.behavior is not None and catalog.has_behavior is not None and catalog.has_behavior.any():
-        # Same recency weights as the content interest, over the item columns only (issue 7).
+        # Same recency weights as the content interest, over the item columns only.
         behavior_vecs, has_behavior = interest_vectors(W[:, :n_items], catalog.behavior, catalog.has_behavior)
 
     # --- per top domain --------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ DEFAULT_EXTRA_KIND_WEIGHT = 0.5
 Progress = Callable[[int, int | None], None]
 
 _USER_VECTOR = "interest"
-_BEHAVIOR_VECTOR = "behavior"  # Item and User co-interaction vectors (plugin.behavior, issue 7)
+_BEHAVIOR_VECTOR = "behavior"  # Item and User co-interaction vectors (plugin.behavior)
 _ITEM_VECTOR = "content"
 _TEXT_VECTOR = "text"
 _ITEM_PROPS = ["item_id", "domain", "title", "description", "tags", "brand"]
@@ -223,7 +223,7 @@ def _catalog(model: InterestModel, item_objs: list[Any]) -> CatalogView:
 
 
 def _behavior_matrix(vecs: list[list[float] | None]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Items' behaviour vectors (issue 7) as a matrix and a mask; (None, None) when no item has one."""
+    """Items' behaviour vectors as a matrix and a mask; (None, None) when no item has one."""
     dims = {len(v) for v in vecs if v}
     if not dims:
         return None, None

@@ -64,10 +64,10 @@ __all__ = [
 
 #: The Item named vector the semantic leg searches.
 CONTENT_VECTOR = "content"
-#: The Item named vector of co-interaction embeddings (issue 7), searched beside ``content``.
+#: The Item named vector of co-interaction embeddings, searched beside ``content``.
 BEHAVIOR_VECTOR = "behavior"
 #: Filter for items without a behaviour vector: `plugin.behavior.train_behavior` sets ``behavior_events``
-#: exactly on the items it gives one (null state is indexed, WEAVIATE_SEMANTICS.md §5.2).
+#: exactly on the items it gives one (null state is indexed, docs/lite-server.md §5.2).
 NO_BEHAVIOR_FILTER: dict[str, Any] = {"path": ["behavior_events"], "operator": "IsNull", "valueBoolean": True}
 #: Properties every recommendation query returns (what a `Recommendation` and its reasons need).
 ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "keywords", "popularity"]
@@ -259,7 +259,7 @@ class HybridQueryPlan(BaseModel):
         vectors: target vector name -> query vector. One entry: a single-target search. Two
             (``content`` and ``behavior``): a multi-target search with ``TargetVectors.manual_weights``,
             whose vector leg ranks by ``sum_t weight_t x cosine distance_t`` and only reaches items that
-            have every target vector (WEAVIATE_SEMANTICS.md §9.4); items without a behaviour vector are
+            have every target vector (docs/lite-server.md §9.4); items without a behaviour vector are
             served by the plan's ``cold-items`` query.
         target_weights: for several targets, the manual weight of each (multi-target search, §9).
         fusion_type: Weaviate's hybrid fusion.
@@ -350,7 +350,7 @@ class DomainInterest:
         weight: the interest's weight (any positive scale; slots are proportional to it).
         keywords: micro interests, best first.
         vector: the semantic interest in the ``content`` space (None: keyword only).
-        extra_vectors: further named vectors (issue 7: ``behavior``) with their query vectors.
+        extra_vectors: further named vectors (``behavior``) with their query vectors.
     """
 
     domain: str | None
@@ -470,7 +470,7 @@ def plan(
         popular_domains: the domains the application named: with no interests, popular items in each of them
             (one query each); with interests, the backfill stays within them too.
         backfill: add a popularity query that runs only when the others return fewer than k items.
-        target_weights: multi-target weights by named vector (issue 7); None: the content vector only.
+        target_weights: multi-target weights by named vector; None: the content vector only.
         cold_items: share of slots kept for items without a behaviour vector (new or never interacted with),
             served by one content-only hybrid query (``cold-items``) with ``cold_interest`` within the
             interests' domains. Added only when some interest query searches the ``behavior`` vector,

@@ -1,7 +1,7 @@
 """Why an item was recommended: the interest it serves, matched keywords, and the parts of its score.
 
 The keyword and vector parts come from Weaviate's own ``explain_score`` for hybrid queries
-(WEAVIATE_SEMANTICS.md §4.6), so they are exactly what the server added up, not a re-computation:
+(docs/lite-server.md §4.6), so they are exactly what the server added up, not a re-computation:
 
 * relativeScore fusion: one line per result set, ``Hybrid (Result Set <set>) Document <uuid>: original
   score <v>, normalized score: <n>``; ``<v>`` is the raw BM25 score (keyword set) or ``1 - distance``

@@ -13,19 +13,18 @@ shares with a domain query can fill either quota. Chosen on the validation split
 section 3c): per-domain queries alone ranked the next item worse than one unfiltered query.
 
 Fusion across domains. Each query's hybrid score is Weaviate's relativeScore fusion, normalised to 0..1
-within that query's candidate pool (WEAVIATE_SEMANTICS.md §4.5), so scores from different domains are on
+within that query's candidate pool (docs/lite-server.md §4.5), so scores from different domains are on
 the same scale but say nothing about how much the user cares about the domain. The default fused score is
 therefore ``domain weight x hybrid score`` (``fusion="weighted_score"``); ``reciprocal_rank`` (weight /
 (60 + rank)) is the alternative. The slot quotas already fix how many items each domain gets, so the fused
-score only orders the list and decides refills when a domain runs short. The default is a documented
-choice until the evaluation harness reports validation numbers for both (issue 5: defaults come from
-validation, not guesses).
+score only orders the list and decides refills when a domain runs short. The default is a design
+choice: the two have not been compared on a validation split.
 
-Behaviour (issue 7). When items have ``behavior`` vectors (`plugin.behavior.train_behavior`) and the user
+Behaviour. When items have ``behavior`` vectors (`plugin.behavior.train_behavior`) and the user
 has one (the recency-weighted mean of their items'), each interest query's vector leg is a multi-target
 search over ``content`` and ``behavior`` with manual weights ``1 - behavior_weight`` and
 ``behavior_weight`` (settings). Such a search cannot return items without a behaviour vector
-(WEAVIATE_SEMANTICS.md §9.4), so the plan adds one content-only ``cold-items`` query, filtered to items
+(docs/lite-server.md §9.4), so the plan adds one content-only ``cold-items`` query, filtered to items
 without one (``behavior_events`` is null) within the user's domains, with ``cold_item_share`` of the slots;
 when no such item matches, its slot goes back to the other queries. ``behavior_weight=0`` is the
 content-only recommender.
