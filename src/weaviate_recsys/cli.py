@@ -1,7 +1,8 @@
 """The ``weaviate-recsys`` command: a thin click layer over the library.
 
 Each command parses options, calls one library function and prints its result. Library errors become
-messages with a suggested fix (exit 1); misuse is a usage error (exit 2). Set
+messages with a suggested fix (exit 1); misuse is a usage error (exit 2). With ``--format json`` an error is
+one JSON object on stderr, ``{"error": {"message": ..., "type": ...}}``, with the same exit status. Set
 ``WEAVIATE_RECSYS_TRACEBACK=1`` to see the full traceback instead.
 """
 
@@ -25,10 +26,51 @@ from .settings import Settings, get_settings
 __all__ = ["main"]
 
 
+class JsonError(click.ClickException):
+    """A failed command's error as JSON on stderr, for ``--format json``: ``{"error": {"message", "type"}}``.
+
+    ``type`` names the error (a library error class such as ``SchemaMissing``, or ``UsageError`` for misuse);
+    the exit status stays the one of the plain-text error (1, or 2 for usage errors).
+    """
+
+    def __init__(self, error: click.ClickException, error_type: str) -> None:
+        super().__init__(error.format_message())
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click declares it on the class, sets per instance
+        self.error_type = error_type
+
+    def show(self, file: Any = None) -> None:
+        click.echo(json.dumps({"error": {"message": self.message, "type": self.error_type}}, ensure_ascii=False),
+                   file=file, err=file is None)
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    """Whether the command line chose ``--format json`` (read before parsing, so usage errors see it too)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--format=json" or (arg == "--format" and args[i + 1 : i + 2] == ["json"]):
+            return True
+    return False
+
+
 class RecsysGroup(click.Group):
-    """Turns library errors into click errors, so users see one actionable line."""
+    """Turns library errors into click errors, so users see one actionable line (JSON with ``--format json``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["json_errors"] = _asks_for_json(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke_translating_errors(ctx)
+        except click.ClickException as e:
+            if not ctx.meta.get("json_errors") or isinstance(e, JsonError):
+                raise
+            cause = e.__cause__
+            error_type = type(cause).__name__ if isinstance(cause, (RecsysError, ValidationError)) else type(e).__name__
+            raise JsonError(e, "ConfigurationError" if isinstance(cause, ValidationError) else error_type) from e
+
+    def _invoke_translating_errors(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
@@ -65,7 +107,11 @@ def _validation_message(e: ValidationError) -> str:
 )
 @click.pass_context
 def main(ctx: click.Context, traceback: bool) -> None:
-    """Multi-granularity interest modelling and hybrid recommendations on Weaviate."""
+    """Multi-granularity interest modelling and hybrid recommendations on Weaviate.
+
+    Errors exit with status 1 (2 for usage errors); with --format json a failing command prints
+    {"error": {"message": ..., "type": ...}} on stderr instead of a line of text.
+    """
     ctx.meta["traceback"] = traceback
 
 
@@ -93,6 +139,7 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
             settings = get_settings(url=url, grpc_port=grpc_port, api_key=api_key, prefix=prefix, data_dir=data_dir)
         except ValidationError as e:
             raise click.UsageError(_validation_message(e)) from e
+        click.get_current_context().meta["url_source"] = "option" if url else "environment"
         return f(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -115,7 +162,7 @@ def connected(settings: Settings, quiet: bool = False) -> Iterator[Any]:
 
     if not settings.url and not quiet:
         click.echo(f"Using the {describe_target(settings)}", err=True)
-    with open_client(settings) as client:
+    with open_client(settings, click.get_current_context().meta.get("url_source")) as client:
         yield client
 
 
@@ -433,7 +480,8 @@ def _is_number(text: str) -> bool:
               help="Methods to run, e.g. --methods most-popular item-knn (see --list-methods).  "
                    "[default: every available method of the report contract]")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
-              help="Write report.json, details.json, report.md and PNG plots to this directory.")
+              help="Write report.json, details.json, report.md and PNG plots to this directory "
+                   "(plots need matplotlib: pip install 'weaviate-recsys[eval]'; skipped with a note without it).")
 @click.option("--domain-level", type=click.IntRange(min=1), default=1, show_default=True,
               help="Category level used as the macro domain (1 = root).")
 @click.option("--min-rating", type=float, default=4.0, show_default=True,
@@ -482,6 +530,8 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
     )
     with progress_bar(quiet, "Evaluating users") as progress:
         report = run_evaluation(config, settings, progress=progress, command=" ".join(["weaviate-recsys", *sys.argv[1:]]))
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
     if output_format == "json":
         echo_json(report.contract())
         return

@@ -47,11 +47,25 @@ def describe_target(settings: Settings) -> str:
     return f"embedded lite server, data in {settings.data_dir}"
 
 
+#: How to stop using a URL, by where it came from (`open_client`'s ``url_source``).
+_URL_ADVICE = {
+    "option": "the URL came from the --url option: pass the right one, or leave --url out to use the embedded "
+              "lite server",
+    "environment": "the URL came from the environment (WEAVIATE_URL or WEAVIATE_RECSYS_URL): fix it, or unset it "
+                   "to use the embedded lite server",
+}
+
+
 @contextmanager
-def open_client(settings: Settings) -> Iterator[weaviate.WeaviateClient]:
+def open_client(settings: Settings, url_source: str | None = None) -> Iterator[weaviate.WeaviateClient]:
     """Connect to ``settings.url``, or start the embedded lite server persisted under ``settings.data_dir``.
 
     The client (and an embedded server) is closed when the block exits.
+
+    Args:
+        settings: where to connect.
+        url_source: where ``settings.url`` came from, ``"option"`` (the CLI's --url) or ``"environment"``,
+            so a connection error says what to change; None: a setting passed in Python (or unknown).
     """
     if settings.url:
         parsed = urlparse(settings.url)
@@ -74,9 +88,14 @@ def open_client(settings: Settings) -> Iterator[weaviate.WeaviateClient]:
             )
         except Exception as e:  # the client raises several unrelated types on connect
             key = settings.api_key.get_secret_value() if settings.api_key else None
+            detail = " ".join(str(e).split())
+            detail += "" if detail.endswith((".", "?", "!")) else "."
             raise ConnectionFailed(redact_secrets(
                 f"Could not connect to Weaviate at {redact_url(settings.url)} (gRPC port {settings.grpc_port}): "
-                f"{e}. Check that it is running, or unset WEAVIATE_URL to use the embedded lite server.",
+                f"{detail} Check that it is running; "
+                + _URL_ADVICE.get(url_source or "", "the URL came from the settings' url (a keyword argument, or "
+                                  "WEAVIATE_URL in the environment): leave it unset to use the embedded lite server")
+                + ".",
                 key, parsed.password,
             )) from e
     else:

@@ -71,6 +71,7 @@ class EvaluationReport(BaseModel):
     tuning: dict[str, Any] = Field(default_factory=dict)
     by_history: list[HistoryBucket] = Field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = Field(default_factory=list, description="What the run left out and why (e.g. plots).")
 
     def contract(self) -> dict[str, Any]:
         """``{"dataset", "split", "k", "methods": {NAME: {"overall", "cold_users", "cold_items"}}}``."""

@@ -171,8 +171,16 @@ def connect(data_dir: str | os.PathLike[str] | None = None, *, in_process: bool 
 
     Closing the client (``client.close()`` or leaving ``with client:``) stops the server.
 
+    Where the data goes differs from the CLI: with no ``data_dir`` the server keeps its collections in a
+    temporary directory that is **deleted on close** (a clean store per test or notebook session), while
+    every ``weaviate-recsys`` command persists under ``./.weaviate-recsys`` (``Settings().data_dir``). To keep
+    the data, or to open what the CLI loaded, pass the folder::
+
+        client = weaviate_recsys.lite.connect(data_dir=".weaviate-recsys")   # the CLI's default store
+        client = weaviate_recsys.lite.connect(data_dir=Settings().data_dir)  # honours WEAVIATE_RECSYS_DATA
+
     Args:
-        data_dir: as for :func:`start`.
+        data_dir: where to persist; None: a temporary directory removed when the client closes.
         in_process: False runs the server in a child process (`process.spawn`): slower to start, but
             client and server then use separate cores, which long jobs such as an evaluation need.
         **client_options: passed to ``weaviate.connect_to_custom`` (e.g. ``additional_config``).

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 import weaviate
 from pydantic import BaseModel, Field
 
-from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser
+from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser, WeaviateRejected
 from ..progress import Progress
 from ..schema.contracts import BEHAVIOR_VECTOR, CONTENT_VECTOR, INTEREST_VECTOR
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
@@ -43,7 +43,10 @@ from .profile_model import (
     compute_profiles,
 )
 from .storage import (
+    LOAD_ITEMS_FIRST,
+    TRAIN_FIRST,
     Names,
+    collection_handle,
     delete_ids,
     ensure_model_collections,
     fetch_by_ids,
@@ -427,9 +430,10 @@ def _build(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     names = Names.of(settings)
+    require_collections(client, [names.item], LOAD_ITEMS_FIRST)
     if write:
         ensure_model_collections(client, settings)
-    require_collections(client, [names.item, names.user, names.interaction, names.domain, names.user_interest])
+    require_collections(client, [names.user, names.interaction, names.domain, names.user_interest], TRAIN_FIRST)
 
     def lap(name: str, t0: float) -> float:
         t1 = time.perf_counter()
@@ -591,6 +595,7 @@ def record(
     Raises:
         ConfigurationError: the interaction is invalid (the message names the field).
         ModelNotTrained: no interest model is stored.
+        WeaviateRejected: Weaviate refused to store the interaction or the updated profile.
     """
     from pydantic import ValidationError
 
@@ -622,14 +627,28 @@ def record(
     uid = interaction_uuid(rec.user_id, rec.item_id, rec.kind, rec.timestamp, rec.seq, rec.text)
     failures = write_objects(client, names.interaction, [(uid, props, vectors)])
     if failures:
-        raise ConnectionFailed(f"Weaviate rejected the interaction: {failures[0].reason}")
+        raise WeaviateRejected(f"Weaviate rejected the interaction: {failures[0].reason}")
     batch, report, _ = _build(client, settings, [rec.user_id], None, embedder, None, write=True)
     if report.write_failures:
-        raise ConnectionFailed(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
+        raise WeaviateRejected(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
                                f"Run `weaviate-recsys profiles build --user {rec.user_id}`.")
     profile = batch.profile(0, updated_at=datetime.now(UTC))
     profile.stored = True
     return profile
+
+
+def _has_interactions(client: weaviate.WeaviateClient, collection: str, user_id: str) -> bool:
+    """Whether the user has any stored interaction (True when that cannot be read: the caller's full path
+    then reports why)."""
+    from weaviate.classes.query import Filter
+    from weaviate.exceptions import WeaviateBaseError
+
+    try:
+        res = collection_handle(client, collection).query.fetch_objects(
+            filters=Filter.by_property("user_id").equal(user_id), limit=1, return_properties=["user_id"])
+    except WeaviateBaseError:
+        return True
+    return bool(res.objects)
 
 
 def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None, *,
@@ -650,11 +669,17 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     interests = submit(read_interests) if submit is not None else None
     try:
         objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
-    except ConnectionFailed:
+    except (ConnectionFailed, WeaviateRejected):
         # Checked only on failure: existence checks cost a round trip on every read (the hot path).
-        require_collections(client, [names.user, names.user_interest])
+        require_collections(client, [names.user, names.user_interest], TRAIN_FIRST)
         raise
     user = objs[0] if objs else None
+    if user is None and not _has_interactions(client, names.interaction, user_id):
+        # Nobody knows this user: say so without loading the interest model (a cold-start request must be fast).
+        raise UnknownUser(
+            f"No user {user_id!r}: it has no User object and no interactions. Load it with "
+            "`weaviate-recsys load users` or record an interaction first."
+        )
     if user is None or not user.properties.get("profile_updated_at"):
         batch, report, _ = _build(client, settings, [user_id], None, None, None, write=False)
         if report.unknown_users:

@@ -15,17 +15,21 @@ not find the item contributes 0. Anything unparsable leaves the parts unknown (N
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal
 
-from nltk.stem.snowball import SnowballStemmer
+import snowballstemmer
 from pydantic import BaseModel, Field
 
-__all__ = ["KeywordMatcher", "ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
+__all__ = ["KeywordMatcher", "PopularityBasis", "ScoreParts", "Reasons", "parse_explain_score", "matched_keywords", "describe"]
 
 #: How a recommendation was found.
 Source = Literal["interest", "overall", "exploration", "text", "popular", "similar", "cold_items"]
+#: What "popular" means for a popularity-based result: the catalog's ``popularity`` values, the stored
+#: interactions (recency-weighted counts; when no item has a popularity), or nothing (neither exists).
+PopularityBasis = Literal["catalog", "interactions", "none"]
 
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|NaN|[-+]?Inf)"
 _RELATIVE = re.compile(
@@ -38,7 +42,12 @@ _RANKED = re.compile(
     r"Hybrid \(Result Set (?P<set>[^)]*)\) Document (?P<uuid>[0-9a-fA-F-]+) contributed " + _NUMBER + r" to the score"
 )
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_STEMMER = SnowballStemmer("english")
+# The Snowball English stemmer from the small `snowballstemmer` package, not NLTK's: matching runs on every
+# recommendation, and importing NLTK costs about a second of CPU per process. Both sides of a match (the
+# user's keywords, the item's keywords and title) go through this one stemmer, so they agree.
+# A stemmer object keeps its working state between calls: one call at a time.
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()
 
 
 class ScoreParts(BaseModel):
@@ -72,7 +81,10 @@ class Reasons(BaseModel):
         matched_keywords: the user's keywords found in the item's keywords or title (the user's wording).
         hybrid_score: the score of the Weaviate query that found the item (before cross-domain fusion).
         parts: the keyword and vector parts of ``hybrid_score`` (None when not requested).
-        popularity: the item's popularity, for popularity-based results.
+        popularity: the item's popularity, for popularity-based results: its catalog ``popularity``, or its
+            recency-weighted interaction count (see ``popularity_basis``).
+        popularity_basis: where ``popularity`` came from: ``catalog``, ``interactions`` (the catalog has no
+            popularity values) or ``none`` (neither: the order says nothing about popularity).
     """
 
     source: Source
@@ -82,6 +94,7 @@ class Reasons(BaseModel):
     hybrid_score: float | None = None
     parts: ScoreParts | None = None
     popularity: float | None = None
+    popularity_basis: PopularityBasis | None = None
 
 
 def _num(text: str) -> float:
@@ -129,7 +142,8 @@ def parse_explain_score(explain: str | None) -> ScoreParts | None:
 
 @lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
-    return _STEMMER.stem(token)
+    with _STEMMER_LOCK:
+        return str(_STEMMER.stemWord(token))
 
 
 @lru_cache(maxsize=16384)
@@ -190,8 +204,14 @@ def describe(reasons: Reasons | None, parts: bool = True) -> str:
         head = "similar item"
     elif reasons.source == "cold_items":
         head = "new item" + (f" in {reasons.domain}" if reasons.domain else "")
+    elif reasons.popularity_basis == "none":
+        head = "no popularity data" + (f", from {reasons.domain}" if reasons.domain else "")
+    elif reasons.popularity_basis == "interactions" and not reasons.popularity:
+        head = "no interactions yet" + (f", from {reasons.domain}" if reasons.domain else "")
     else:
         head = "popular" + (f" in {reasons.domain}" if reasons.domain else "")
+        if reasons.popularity_basis == "interactions":
+            head += " (by interactions)"
     bits = [head]
     if reasons.matched_keywords:
         bits.append("keywords: " + ", ".join(reasons.matched_keywords[:4]))

@@ -22,7 +22,15 @@ from ..schema.contracts import CONTENT_VECTOR
 from ..settings import Settings
 from .domains import ClassifierMetrics, DomainClassifier, DomainClassifierConfig, discover_domains
 from .keywords import KeywordExtractor, KeywordExtractorConfig
-from .storage import Names, ensure_model_collections, iterate, require_collections, save_model, write_objects
+from .storage import (
+    LOAD_ITEMS_FIRST,
+    Names,
+    ensure_model_collections,
+    iterate,
+    require_collections,
+    save_model,
+    write_objects,
+)
 
 __all__ = ["DomainSummary", "DomainModelReport", "train_domains", "item_keyword_text", "ITEM_KEYWORDS"]
 
@@ -100,13 +108,13 @@ def train_domains(
         progress: ``(done, total)`` callback over items written back.
 
     Raises:
-        SchemaMissing: the collections do not exist.
+        SchemaMissing: the Item collection does not exist (User and Interaction are created when missing).
         ConfigurationError: there are no items.
     """
     settings = settings or Settings()
     started = time.perf_counter()
     names = Names.of(settings)
-    require_collections(client, [names.item, names.user, names.interaction])
+    require_collections(client, [names.item], LOAD_ITEMS_FIRST)
     ensure_model_collections(client, settings)
 
     timings: dict[str, float] = {}
