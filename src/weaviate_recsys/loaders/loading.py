@@ -186,7 +186,9 @@ def _capped(value: Any, budget: list[int], depth: int = 0) -> Any:
                 budget[0] = -1
                 out["..."] = f"[cut: {len(value) - len(out):,} more fields]"
                 break
-            out[_capped(str(key), budget, depth + 1)] = _capped(item, budget, depth + 1)
+            name = cap_text(str(key), 200)  # a field name is kept whole enough to say which field it was
+            budget[0] -= len(name)
+            out[name] = _capped(item, budget, depth + 1)
         return out
     if isinstance(value, (list, tuple)):
         items: list[Any] = []

@@ -426,10 +426,10 @@ def read_rows(
 def _malformed(name: str, number: int, reason: str, text: str | list[str], offset: int) -> RawRow:
     """A row that could not be parsed; its text is kept up to ``MAX_REJECT_COPY`` characters."""
     parts = [text] if isinstance(text, str) else text
-    size = sum(len(p) for p in parts)
+    size = sum(len(p) for p in parts) - (1 if parts and parts[-1].endswith("\n") else 0)
     head = "".join(parts) if size <= MAX_REJECT_COPY + 1 else "".join(_head(parts, MAX_REJECT_COPY + 1))
     raw = head.rstrip("\n")
-    if size > len(head):
+    if size > len(raw):
         raw = f"{raw[:MAX_REJECT_COPY]}... [cut: {size:,} characters in all]"
     return RawRow(name, number, None, reason, raw, offset, raw_chars=size)
 
@@ -452,7 +452,9 @@ def _json_error(e: Exception) -> str:
     return f"malformed JSON: {cap_text(str(e), 200)}"
 
 
-def _read_jsonl(name: str, lines: _Lines, mapping: Mapping[str, str], set_values: Mapping[str, Any]) -> Iterator[RawRow]:
+def _read_jsonl(
+    name: str, lines: _Lines, mapping: Mapping[str, str], set_values: Mapping[str, Any]
+) -> Iterator[RawRow]:
     for text in lines:
         number = lines.line
         if number in lines.bad_lines:
@@ -511,11 +513,14 @@ def _read_csv(
                 reason = (f"malformed {label}: a quoted field opened on line {start} runs to line {end} and the record "
                           f"then has {len(values)} fields, the header has {len(header or ())}; is a closing quote "
                           "missing?")
+            elif "unexpected end of data" in str(error):
+                reason = f"malformed {label}: {_csv_error(error, start, end)}."
             else:
-                reason = f"malformed {label}: {_csv_error(error, start, end)}"
+                reason = (f"malformed {label}: a quoted field opened on line {start} runs to line {end} and the record "
+                          f"then ends badly ({error}); is a closing quote missing?")
             again = f"line {end} is" if end == start + 1 else f"lines {start + 1}-{end} are"
             if taken is not None:
-                reason += f" The swallowed {again} read again as rows."
+                reason += f" The swallowed {again} read again as {'a row' if end == start + 1 else 'rows'}."
                 first: str | list[str] = taken[0]
                 lines.give_back(taken[1:])
             else:

@@ -84,7 +84,9 @@ def _check_length(value: str, info: ValidationInfo) -> str:
                 "Unicode (a broken \\uXXXX escape in the JSON?)"
             )
     if "\x00" in value:
-        raise ValueError(f"text holds a NUL character at character {value.index(chr(0)) + 1} (a binary or UTF-16 file?)")
+        raise ValueError(
+            f"text holds a NUL character at character {value.index(chr(0)) + 1} (a binary or UTF-16 file?)"
+        )
     return value
 
 
