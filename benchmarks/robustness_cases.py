@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["LOADER_CASES", "USAGE_ERROR_CASES", "CLEAN_CASES", "GOOD_IDS", "case_names"]
+__all__ = ["CLEAN_CASES", "GOOD_IDS", "LOADER_CASES", "USAGE_ERROR_CASES", "case_names"]
 
 #: The item ids of the good rows every row-level case holds.
 GOOD_IDS = ("good-before", "good-after")

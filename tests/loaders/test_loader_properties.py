@@ -8,6 +8,7 @@ import io
 import json
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -83,8 +84,7 @@ def test_good_json_lines_around_any_bad_ones_all_survive(tmp_path_factory, bad, 
         lines.append(json.dumps(_good(n)).encode())
         good_lines[len(lines)] = f"good{n}"
         lines.append(json.dumps({"item_id": f"bad{n}", **row}).encode())  # ensure_ascii: surrogates as escapes
-    for blob in garbage:
-        lines.append(blob)
+    lines.extend(garbage)
     lines.append(json.dumps(_good(99)).encode())
     good_lines[len(lines)] = "good99"
     path = tmp_path_factory.mktemp("p") / "items.jsonl"
@@ -156,6 +156,6 @@ def test_a_load_stores_every_good_row_whatever_the_bad_rows_hold(client, embedde
     stored = {o.properties["item_id"] for o in items.iterator(return_properties=["item_id"])}
     assert {f"good{n}" for n in range(len(bad))} | {"good99"} <= stored
     if result.rejected:
-        entries = [json.loads(line) for line in open(result.rejects_paths[0], encoding="utf-8")]
+        entries = [json.loads(line) for line in Path(result.rejects_paths[0]).read_text("utf-8").splitlines()]
         assert len(entries) == result.rejected
         assert all(e["file"] == str(path) and e["line"] >= 1 and e["reason"] for e in entries)

@@ -17,11 +17,17 @@ import weaviate
 from click.testing import CliRunner
 from weaviate.classes.query import Filter
 
-import weaviate_recsys.loaders.loading as loading
-import weaviate_recsys.lite as lite
+from weaviate_recsys import lite
 from weaviate_recsys.cli import main
 from weaviate_recsys.errors import ConfigurationError
-from weaviate_recsys.loaders import LoadInterrupted, load_interactions, load_items, load_users, read_records
+from weaviate_recsys.loaders import (
+    LoadInterrupted,
+    load_interactions,
+    load_items,
+    load_users,
+    loading,
+    read_records,
+)
 from weaviate_recsys.schema import collection_name, item_uuid
 
 _spec = importlib.util.spec_from_file_location(

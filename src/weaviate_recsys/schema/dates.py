@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["MIN_NANOS", "MAX_NANOS", "MIN_DATE", "MAX_DATE", "check_date_in_range", "nanos_in_range"]
+__all__ = ["MAX_DATE", "MAX_NANOS", "MIN_DATE", "MIN_NANOS", "check_date_in_range", "nanos_in_range"]
 
 #: The smallest and largest nanoseconds since the epoch a signed 64-bit integer holds.
 MIN_NANOS = -(2**63)
