@@ -50,7 +50,7 @@ def stored_ids(client, prefix: str, stem: str = "Item", field: str = "item_id") 
 
 
 def rejects_of(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
 
 
 # --- every class of bad input ---------------------------------------------------------------------------------
