@@ -180,6 +180,14 @@ def test_a_default_rejects_path_that_is_an_input_is_a_usage_error(cli, tmp_path)
     assert second.read_text() == '{"item_id": "b"}\n'
 
 
+def test_a_folder_at_the_rejects_path_is_a_usage_error(cli, tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"title": "no id"}\n')
+    (tmp_path / "items.jsonl.rejects.jsonl").mkdir()
+    result = cli("load", "items", str(path))
+    assert result.exit_code == 2 and "is a folder" in result.output
+
+
 def test_rejects_file_replaces_a_symlink_instead_of_writing_through_it(cli, tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")

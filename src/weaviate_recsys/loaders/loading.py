@@ -142,6 +142,8 @@ def _rejects_paths(sources: Sequence[str | Path], explicit: str | Path | None) -
             taken.add(path.absolute())
             paths[str(source)] = path
     for path in set(paths.values()):
+        if path.is_dir():
+            raise ConfigurationError(f"the rejects file {path} is a folder; pass --rejects with a file path")
         if not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
             raise LoadError(f"cannot write the rejects file {path}: its folder is not writable; pass --rejects PATH")
         for source in sources:
@@ -257,9 +259,15 @@ class _Rejects:
         self._handle(path).write(reject_entry(error, row, raw, raw_chars))
 
     def close(self, success: bool) -> list[str]:
+        failed: list[str] = []
         for path, (handle, temp) in self.handles.items():
             handle.close()
-            os.replace(temp, path)
+            try:
+                os.replace(temp, path)
+            except OSError as e:
+                failed.append(f"{path} ({e.strerror or e}; the rejects are in {temp})")
+        if failed:
+            raise LoadError(f"cannot write the rejects file {', '.join(failed)}")
         if success and self.explicit is None:
             for path in set(self.paths.values()) - set(self.handles):
                 if path.exists() or path.is_symlink():
