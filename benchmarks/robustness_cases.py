@@ -7,6 +7,7 @@ one are stored, that the load exits 1 (0 for ``CLEAN_CASES``, which hold nothing
 reject names file, line and reason. The cases in ``USAGE_ERROR_CASES`` are refused as a whole before anything
 is written (exit 2). No case may crash the command or the server.
 
+``INTERACTION_CASES`` holds the same for `weaviate-recsys load interactions` (ratings, seq, timestamps, kinds).
 The tests in tests/loaders/test_loader_robustness.py run every case through the loader.
 """
 
@@ -14,7 +15,15 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["CLEAN_CASES", "GOOD_IDS", "LOADER_CASES", "USAGE_ERROR_CASES", "case_names"]
+__all__ = [
+    "CLEAN_CASES",
+    "GOOD_IDS",
+    "INTERACTION_CASES",
+    "INTERACTION_CLEAN_CASES",
+    "LOADER_CASES",
+    "USAGE_ERROR_CASES",
+    "case_names",
+]
 
 #: The item ids of the good rows every row-level case holds.
 GOOD_IDS = ("good-before", "good-after")
@@ -111,3 +120,38 @@ CLEAN_CASES = frozenset({"cr_only_line_endings", "crlf_line_endings", "cr_only_c
 def case_names() -> list[str]:
     """Every case's name, in order."""
     return [name for name, _, _ in LOADER_CASES]
+
+
+_EV_BEFORE = b'{"user_id": "u", "item_id": "good-before", "kind": "view", "seq": 1}\n'
+_EV_AFTER = b'{"user_id": "u", "item_id": "good-after", "kind": "view", "seq": 2}\n'
+
+
+def _events(*bad: bytes) -> bytes:
+    return _EV_BEFORE + b"".join(bad) + _EV_AFTER
+
+
+def _event(**fields: object) -> bytes:
+    return json.dumps({"user_id": "u", "item_id": "bad", "kind": "rating", **fields}).encode() + b"\n"
+
+
+#: Cases for `weaviate-recsys load interactions`, as ``(name, content, suffix)``; the good rows have item_id
+#: ``good-before`` and ``good-after`` (user ``u``). Names in ``INTERACTION_CLEAN_CASES`` hold nothing to reject.
+INTERACTION_CASES: list[tuple[str, bytes, str]] = [
+    ("negative_rating", _events(_event(rating=-3)), ".jsonl"),  # accepted: ratings have no fixed scale
+    ("rating_nan_text", _events(_event(rating="NaN")), ".jsonl"),
+    ("rating_infinite", _events(_event(rating=1e999)), ".jsonl"),
+    ("rating_huge_integer", _events(b'{"user_id": "u", "item_id": "bad", "kind": "rating", "rating": '
+                                    + b"9" * 4000 + b"}\n"), ".jsonl"),
+    ("seq_negative", _events(_event(seq=-1)), ".jsonl"),
+    ("seq_fractional", _events(_event(seq=1.5)), ".jsonl"),
+    ("seq_beyond_2_pow_53", _events(_event(seq=2**60)), ".jsonl"),
+    ("timestamp_after_2262", _events(_event(timestamp="2999-01-01T00:00:00Z")), ".jsonl"),
+    ("timestamp_unix_seconds_float_overflow", _events(_event(timestamp="1e400")), ".jsonl"),
+    ("unknown_kind", _events(_event(kind="teleport")), ".jsonl"),
+    ("missing_user", _events(b'{"item_id": "bad", "kind": "view"}\n'), ".jsonl"),
+    ("neither_item_nor_text", _events(b'{"user_id": "u", "kind": "view"}\n'), ".jsonl"),
+    ("text_with_lone_surrogate", _events(b'{"user_id": "u", "kind": "review", "text": "ok \\udc80"}\n'), ".jsonl"),
+    ("duplicate_event", _events(_EV_BEFORE), ".jsonl"),
+]
+
+INTERACTION_CLEAN_CASES = frozenset({"negative_rating"})

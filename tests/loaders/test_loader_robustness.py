@@ -83,6 +83,23 @@ def test_every_bad_input_class_costs_at_most_its_rows(client, settings, embedder
         assert len(json.dumps(entry)) < 12_000  # a huge row is cut, not copied
 
 
+@pytest.mark.parametrize("name, content, suffix", cases.INTERACTION_CASES,
+                         ids=[name for name, _, _ in cases.INTERACTION_CASES])
+def test_every_bad_interaction_class_costs_at_most_its_rows(client, settings, embedder, tmp_path, name, content,
+                                                           suffix):
+    path = tmp_path / f"events{suffix}"
+    path.write_bytes(content)
+    result = load_interactions(client, [path], settings, embedder)
+    assert reconciles(result)
+    assert set(cases.GOOD_IDS) <= stored_ids(client, settings.prefix, "Interaction")
+    if name in cases.INTERACTION_CLEAN_CASES:
+        assert result.rejected == 0
+        return
+    assert result.rejected == 1 and result.written == 2
+    (entry,) = rejects_of(Path(result.rejects_paths[0]))
+    assert (entry["file"], entry["line"]) == (str(path), 2) and entry["reason"]
+
+
 # --- dates the store cannot hold ------------------------------------------------------------------------------
 
 
