@@ -629,7 +629,8 @@ def load() -> None:
 
     The input format comes from each file's extension (.jsonl/.ndjson/.json, .csv, .tsv/.tab) or
     --input-format; `--format` chooses the output (text or json). Exit status: 0 when every row loaded,
-    1 when any row was rejected, 2 on usage errors.
+    1 when any row was rejected, 2 on usage errors (found in every input before anything is written), 130 when
+    interrupted (run the same command again to resume: stored rows are skipped).
     """
 
 
@@ -660,18 +661,32 @@ def load_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _run_load(kind: str, settings: Settings, files: tuple[str, ...], input_format: str | None,
               mappings: tuple[str, ...], set_values: tuple[str, ...], rejects: str | None, model: str | None,
               batch_size: int | None, output_format: str, quiet: bool, **overrides: Any) -> None:
-    from .loaders import load_records, parse_assignments
-
     update = {k: v for k, v in {"model": model, **overrides}.items() if v is not None}
     if update:
         settings = settings.model_copy(update=update)
-    with connected(settings, quiet) as client, progress_bar(quiet, f"Loading {kind}") as progress:
-        result = load_records(
-            client, kind, list(files), settings, progress=progress,  # type: ignore[arg-type]
-            input_format=input_format,  # type: ignore[arg-type]
-            mapping=parse_assignments(mappings, "--map"), set_values=parse_assignments(set_values, "--set"),
-            rejects=rejects, batch_size=batch_size,
+    try:
+        from .loaders import load_records, parse_assignments
+
+        with connected(settings, quiet) as client, progress_bar(quiet, f"Loading {kind}") as progress:
+            result = load_records(
+                client, kind, list(files), settings, progress=progress,  # type: ignore[arg-type]
+                input_format=input_format,  # type: ignore[arg-type]
+                mapping=parse_assignments(mappings, "--map"), set_values=parse_assignments(set_values, "--set"),
+                rejects=rejects, batch_size=batch_size,
+            )
+    except KeyboardInterrupt as e:
+        done = getattr(e, "result", None)  # a LoadInterrupted carries what was stored
+        if done is None:
+            click.echo("\nInterrupted before any row was loaded. Run the same command again to load.", err=True)
+            raise click.exceptions.Exit(130) from None
+        click.echo(
+            f"\nInterrupted: {done.collection}: read {done.read}; stored so far: written {done.written}, unchanged "
+            f"{done.unchanged}; rejected {done.rejected}"
+            + (f" (see {', '.join(done.rejects_paths)})" if done.rejects_paths else "") + ".\n"
+            "Run the same command again to resume: rows already stored are skipped by their content hash.",
+            err=True,
         )
+        raise click.exceptions.Exit(130) from None
     if output_format == "json":
         echo_json(result.model_dump())
     else:

@@ -114,6 +114,7 @@ class ObjectWriter:
         self.batch_size = batch_size
         self.concurrent_requests = max(1, concurrent_requests)
         self.added = 0
+        self.confirmed = 0  # objects of the batches Weaviate has answered that it stored
         self.failures: list[WriteFailure] = []
         self._buffer: list[DataObject[Any, Any]] = []
         self._in_flight: list[tuple[list[DataObject[Any, Any]], Future[Any]]] = []
@@ -196,6 +197,7 @@ class ObjectWriter:
         except WeaviateBaseError as e:
             self._error = self._error or e
             return
+        self.confirmed += len(chunk) - len(errors)
         self._rejected.extend(chunk[index] for index in errors)
 
     def existing_hashes(self, uuids: Sequence[str]) -> dict[str, str | None]:
