@@ -227,7 +227,15 @@ class _Handler(BaseHTTPRequestHandler):
                     raise NotFound()
                 return 200, [{"name": "lite", "status": "READY", "vectorQueueSize": 0}]
         if sub == "shards" and method == "PUT":
-            self._body()
+            body = self._body()
+            with db.lock:
+                if db.find(name) is None:
+                    raise NotFound()
+            status = body.get("status") if isinstance(body, dict) else None
+            if status != "READY":  # the one shard is always READY
+                raise Unprocessable(
+                    f"shard status {status!r} is not supported by the lite server: its one shard is always READY"
+                )
             return 200, {"status": "READY"}
         if sub == "tenants":
             raise Unprocessable("multi-tenancy is not supported by the lite server")
