@@ -157,7 +157,10 @@ def lite() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="REST port.")
 @click.option("--grpc-port", type=click.IntRange(0, 65535), default=50051, show_default=True, help="gRPC port.")
-def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int) -> None:
+@click.option("--autoschema/--no-autoschema", default=True, envvar="AUTOSCHEMA_ENABLED",
+              help="Create collections and properties from the objects written, as Weaviate does by default.  "
+                   "[env var: AUTOSCHEMA_ENABLED; default: on]")
+def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, autoschema: bool) -> None:
     """Serve Weaviate's REST + gRPC API until interrupted, so weaviate.connect_to_local() works."""
     from .lite import serve
 
@@ -170,7 +173,7 @@ def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int) -> No
             err=True,
         )
 
-    serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready)
+    serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready, autoschema=autoschema)
 
 
 # === commands are added below this line (one section per command group) ===========================

@@ -17,6 +17,7 @@ import numpy as np
 
 from weaviate_recsys.bulk import collector_paused
 from weaviate_recsys.lite.api_errors import ApiError, NotFound, Unprocessable
+from weaviate_recsys.lite.autoschema import class_body, new_properties
 from weaviate_recsys.lite.collection import Collection, Record, same_vectors
 from weaviate_recsys.lite.schema import (
     ClassSpec,
@@ -51,10 +52,13 @@ class Database:
 
     Args:
         store: the durable store; everything in it is loaded on construction.
+        autoschema: create collections and properties from the objects written, as Weaviate does by
+            default (``AUTOSCHEMA_ENABLED``); off, objects must match the schema.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, autoschema: bool = True) -> None:
         self.store = store
+        self.autoschema = autoschema
         self.lock = threading.RLock()
         self.collections: dict[str, Collection] = {}
         self._load()
@@ -150,6 +154,26 @@ class Database:
             coll.apply_spec(ClassSpec.from_json(new_json))
             return new_json
 
+    def _auto_schema(self, obj: IncomingObject, via_grpc: bool) -> Collection | None:
+        """The object's collection, first created or extended from the object when auto-schema is on."""
+        coll = self.find(obj.collection) if obj.collection else None
+        if not self.autoschema or not obj.collection:
+            return coll
+        raw = obj.properties if isinstance(obj.properties, dict) else None
+        if coll is None:
+            self.create_class(class_body(obj.collection, raw, list(obj.vectors), via_grpc))
+            coll = self.find(obj.collection)
+        elif raw and not raw.keys() <= coll.spec.properties.keys():
+            for prop in new_properties(coll.spec, raw, via_grpc):
+                self.add_property(coll.name, prop)
+        if raw and coll is not None and not raw.keys() <= coll.spec.properties.keys():
+            # unknown keys whose value created no property (null, {}) carry nothing to store
+            obj.properties = {
+                k: v for k, v in raw.items()
+                if k in coll.spec.properties or k[:1].lower() + k[1:] in coll.spec.properties
+            }
+        return coll
+
     # --- object validation ---------------------------------------------------------------
 
     def _prepare(
@@ -241,7 +265,7 @@ class Database:
 
     def insert_object(self, obj: IncomingObject) -> Record:
         with self.lock:
-            coll = self.find(obj.collection) if obj.collection else None
+            coll = self._wrap(lambda: self._auto_schema(obj, via_grpc=False))
             if coll is None:
                 raise Unprocessable(f"invalid object: class \"{obj.collection}\" not found in schema")
             uid, props, vectors = self._wrap(lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}))
@@ -315,6 +339,14 @@ class Database:
                     coll = found[obj.collection]
                 except KeyError:
                     coll = found[obj.collection] = self.find(obj.collection)
+                if self.autoschema and (coll is None or (
+                    obj.properties and not obj.properties.keys() <= coll.spec.properties.keys()
+                )):
+                    try:
+                        coll = found[obj.collection] = self._auto_schema(obj, via_grpc=True)
+                    except ApiError as e:
+                        errors[i] = e.message
+                        continue
                 if coll is None:
                     errors[i] = f"class '{obj.collection}' not present in schema"
                     continue

@@ -41,7 +41,7 @@ class LiteServer:
         startup_seconds: how long loading the store and binding the ports took.
     """
 
-    def __init__(self, data_dir: str | None, host: str, port: int, grpc_port: int) -> None:
+    def __init__(self, data_dir: str | None, host: str, port: int, grpc_port: int, autoschema: bool = True) -> None:
         started = time.perf_counter()
         self._temporary = data_dir is None
         self.data_dir = tempfile.mkdtemp(prefix="weaviate-recsys-lite-") if data_dir is None else str(data_dir)
@@ -53,7 +53,7 @@ class LiteServer:
         try:
             os.makedirs(self.data_dir, exist_ok=True)
             self._lock_file = _lock_data_dir(self.data_dir)
-            self.db = Database(Store(store_path(self.data_dir)))
+            self.db = Database(Store(store_path(self.data_dir)), autoschema=autoschema)
             self._http = build_http_server(self.db, host, port)
             self.http_port = int(self._http.server_address[1])
             self._grpc, self.grpc_port = build_grpc_server(self.db, host, grpc_port)
@@ -143,6 +143,7 @@ def start(
     port: int = 0,
     grpc_port: int = 0,
     host: str = "127.0.0.1",
+    autoschema: bool = True,
 ) -> LiteServer:
     """Start an embedded Weaviate-compatible server in this process.
 
@@ -151,6 +152,7 @@ def start(
         port: REST port (0 = any free port).
         grpc_port: gRPC port (0 = any free port).
         host: interface to bind; the default keeps the server private to this machine.
+        autoschema: create collections and properties from written objects (Weaviate's default).
 
     Returns:
         The running server's handle.
@@ -159,7 +161,7 @@ def start(
         ConnectionFailed: a port could not be bound.
         ConfigurationError: the data directory is used by another lite server.
     """
-    return LiteServer(None if data_dir is None else os.fspath(data_dir), host, port, grpc_port)
+    return LiteServer(None if data_dir is None else os.fspath(data_dir), host, port, grpc_port, autoschema)
 
 
 def connect(data_dir: str | os.PathLike[str] | None = None, *, in_process: bool = True,
@@ -251,6 +253,7 @@ def serve(
     port: int = 8080,
     grpc_port: int = 50051,
     on_ready: Callable[[LiteServer], None] | None = None,
+    autoschema: bool = True,
 ) -> None:
     """Run a lite server until interrupted (Ctrl-C or SIGTERM), for ``weaviate-recsys lite serve``.
 
@@ -258,6 +261,7 @@ def serve(
         data_dir: where to persist (None: a temporary directory, gone when the server stops).
         host, port, grpc_port: where to listen; ``weaviate.connect_to_local()`` expects 8080/50051.
         on_ready: called once with the running server (the CLI prints where it listens).
+        autoschema: create collections and properties from written objects (Weaviate's default).
 
     The process becomes a server process: BLAS is limited to one thread (see `lite.blas`), from the
     main thread, before any query runs, and the loaded store is frozen out of GC passes (`freeze_loaded_heap`).
@@ -265,7 +269,7 @@ def serve(
     main = threading.current_thread() is threading.main_thread()
     if main:
         one_blas_thread()
-    server = start(data_dir, port=port, grpc_port=grpc_port, host=host)
+    server = start(data_dir, port=port, grpc_port=grpc_port, host=host, autoschema=autoschema)
     if main:
         freeze_loaded_heap()
     stop_event = threading.Event()
