@@ -43,6 +43,10 @@ UNCLAIMED_TEXT = (
     # a property whose data type is a collection name is a cross-reference (the batch fixtures add one)
     (r"data type '[A-Z]\w*' is not supported|cross-references are not supported", "references"),
     (r"not supported by the lite server", "refused by the server"),
+    (r"path /v1/\S+ was not found", "REST endpoint not implemented"),
+    # the tests that use Weaviate Cloud, auth or multi-node clusters connect to other hosts and ports
+    (r"Could not connect to Weaviate|Connection to Weaviate failed|Name or service not known",
+     "needs another server (cloud, auth or multi-node ports)"),
     (r"the lite server has no modules", "vectorizer / generative / reranker modules"),
     (r"cross-reference|reference_add|references?\b.*not|ReferenceProperty|refs?_", "references"),
     (r"multi-?tenan|tenant", "multi-tenancy"),
@@ -76,6 +80,7 @@ class FileResult:
     seconds: float
     returncode: int
     tests: list[TestResult] = field(default_factory=list)
+    server_exit: int | None = None  # set when the lite server died during the file
 
     def count(self, outcome: str) -> int:
         return sum(t.outcome == outcome for t in self.tests)
@@ -86,6 +91,8 @@ class FileResult:
 
 def classify(test_name: str, text: str) -> tuple[str, str]:
     """(category, reason) of one failed test."""
+    if re.search(r"ModuleNotFoundError|ImportError while importing", text):
+        return "environment", "the test module could not be imported (install what it needs)"
     if "Timeout" in text and ("pytest-timeout" in text or "Timeout >" in text or "Failed: Timeout" in text):
         return "timeout", "hung past the per-test timeout"
     for pattern, reason in UNCLAIMED_TEXT:
@@ -148,7 +155,8 @@ def parse_junit(path: Path) -> list[TestResult]:
             text = (failure.get("message") or "") + "\n" + (failure.text or "")
             category, reason = classify(name, text)
             first = (failure.get("message") or "").strip().splitlines()
-            out.append(TestResult(name, "timeout" if category == "timeout" else "failed", category, reason,
+            outcome = {"timeout": "timeout", "environment": "error"}.get(category, "failed")
+            out.append(TestResult(name, outcome, category, reason,
                                   first[0][:300] if first else ""))
         elif case.find("skipped") is not None:
             out.append(TestResult(name, "skipped"))
@@ -175,14 +183,18 @@ def run_file(test_file: Path, args: argparse.Namespace, work: Path) -> FileResul
             except subprocess.TimeoutExpired:
                 rc = -9
     finally:
+        server_exited = server.poll()
         stop_server(server)
-    return FileResult(test_file.name, round(time.monotonic() - started, 1), rc, parse_junit(junit))
+    result = FileResult(test_file.name, round(time.monotonic() - started, 1), rc, parse_junit(junit))
+    if server_exited is not None:  # failures after a crash say nothing about the features
+        result.server_exit = server_exited
+    return result
 
 
 def summarise(results: list[FileResult]) -> dict[str, object]:
     tests = [t for r in results for t in r.tests]
-    totals = {k: sum(t.outcome == k for t in tests) for k in ("passed", "failed", "timeout", "skipped")}
-    by_cat = {k: sum(t.category == k for t in tests) for k in ("claimed", "unclaimed", "timeout")}
+    totals = {k: sum(t.outcome == k for t in tests) for k in ("passed", "failed", "timeout", "skipped", "error")}
+    by_cat = {k: sum(t.category == k for t in tests) for k in ("claimed", "unclaimed", "timeout", "environment")}
     reasons: dict[str, int] = {}
     for t in tests:
         if t.category == "unclaimed":
@@ -199,7 +211,7 @@ def markdown(summary: dict[str, object], source: str) -> str:
         "# weaviate-python-client integration tests against the lite server", "",
         f"Tests: `{source}`", "",
         (f"- passed {totals['passed']}, failed {totals['failed']}, timed out {totals['timeout']}, "
-         f"skipped {totals['skipped']}"),
+         f"skipped {totals['skipped']}, not importable {totals['error']}"),
         (f"- failures on claimed features: **{fails['claimed']}**; on unclaimed features: {fails['unclaimed']}; "
          f"hangs: {fails['timeout']}"), "",
         "| file | passed | claimed failures | unclaimed failures | timeouts | skipped | seconds |",
@@ -210,13 +222,15 @@ def markdown(summary: dict[str, object], source: str) -> str:
     for f in files:
         claimed = sum(t["category"] == "claimed" for t in f["tests"])
         unclaimed = sum(t["category"] == "unclaimed" for t in f["tests"])
-        lines.append(f"| {f['file']} | {f['passed']} | {claimed} | {unclaimed} | {f['timeout']} | {f['skipped']} "
+        died = f" (server exited with {f['server_exit']})" if f.get("server_exit") is not None else ""
+        lines.append(f"| {f['file']}{died} | {f['passed']} | {claimed} | {unclaimed} | {f['timeout']} | {f['skipped']} "
                      f"| {f['seconds']} |")
     reasons = summary["unclaimed_reasons"]
     assert isinstance(reasons, dict)
     if reasons:
         lines += ["", "Unclaimed failures by feature: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))]
     for category, title in (("claimed", "Failures on claimed features"), ("timeout", "Hangs"),
+                            ("environment", "Test modules that could not be imported"),
                             ("unclaimed", "Failures on unclaimed features")):
         rows = [(f["file"], t) for f in files for t in f["tests"] if t["category"] == category]
         if rows:

@@ -72,12 +72,20 @@ def test_text_aggregation_always_answers_count_and_top_occurrences(
     assert [(t.value, t.count) for t in res.top_occurrences] == [("pen", 2), ("ink", 1)]
 
 
-def test_adding_a_named_vector_to_the_legacy_vector_is_refused(client: weaviate.WeaviateClient, name: str) -> None:
+def test_named_vectors_can_be_added_next_to_the_legacy_vector(client: weaviate.WeaviateClient, name: str) -> None:
     coll = client.collections.create(name, vectorizer_config=Configure.Vectorizer.none())
-    with pytest.raises(UnexpectedStatusCodeError) as e:
-        coll.config.add_vector(vector_config=Configure.Vectors.self_provided(name="vec"))
-    assert e.value.status_code == 422 and "legacy unnamed vector" in e.value.message
-    assert coll.config.get().vector_config is None
+    old = coll.data.insert({}, vector=[1.0, 0.0])
+    coll.config.add_vector(vector_config=Configure.Vectors.self_provided(name="vec"))
+    config = coll.config.get()
+    assert set(config.vector_config or {}) == {"vec"} and config.vector_index_config is not None
+    new = coll.data.insert({}, vector={"default": [0.0, 1.0], "vec": [1.0, 2.0, 3.0]})
+    got = coll.query.fetch_object_by_id(new, include_vector=True).vector
+    assert got["default"] == pytest.approx([0.0, 1.0]) and got["vec"] == pytest.approx([1.0, 2.0, 3.0])
+    # with several vectors, a search names its target; the legacy vector is called "default"
+    assert [o.uuid for o in coll.query.near_vector([1.0, 0.0], limit=2, target_vector="default").objects] == [old, new]
+    assert [o.uuid for o in coll.query.near_vector([1.0, 2.0, 3.0], target_vector="vec").objects] == [new]
+    with pytest.raises(UnexpectedStatusCodeError, match="choose another name"):
+        coll.config.add_vector(vector_config=Configure.Vectors.self_provided(name="default"))
 
 
 def test_named_vectors_can_be_added_next_to_named_vectors(client: weaviate.WeaviateClient, name: str) -> None:

@@ -230,7 +230,7 @@ class Database:
             raise Unprocessable(f"collection {coll.name} configuration does not have single vector index")
         if legacy and name == "default":
             return "default"
-        if name not in specs or legacy:
+        if name not in specs:
             raise Unprocessable(f"collection {coll.name} does not have configuration for vector {name}")
         return name
 

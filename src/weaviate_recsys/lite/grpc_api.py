@@ -274,7 +274,8 @@ class _ReplyBuilder:
                     if vec is None:
                         continue
                     data = np.asarray(vec, dtype="<f4").tobytes()
-                    if self.coll.spec.legacy_vector and name == "default":
+                    # the client reads vector_bytes alone when set: beside named vectors "default" is one of them
+                    if self.coll.spec.legacy_vector and name == "default" and len(self.coll.spec.vectors) == 1:
                         m.vector_bytes = data
                     else:
                         m.vectors.add(name=name, vector_bytes=data, type=_SINGLE_FP32)

@@ -49,10 +49,10 @@ def _object_json(coll: Collection, rec: Record, with_vector: bool) -> dict[str, 
     if with_vector:
         stored = coll.vectors_of(rec)
         if coll.spec.legacy_vector:
-            vec = stored.get("default")
+            vec = stored.pop("default", None)
             if vec is not None:
                 out["vector"] = np.asarray(vec, dtype=np.float32).tolist()
-        else:
+        if not coll.spec.legacy_vector or len(coll.spec.vectors) > 1:  # named vectors, maybe beside the legacy one
             out["vectors"] = {k: np.asarray(v, dtype=np.float32).tolist() for k, v in stored.items()}
     return out
 

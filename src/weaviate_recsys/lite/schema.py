@@ -170,14 +170,13 @@ class ClassSpec:
                 searchable=bool(p.get("indexSearchable", False)),
                 range_filters=bool(p.get("indexRangeFilters", False)),
             )
-        if "vectorConfig" in class_json:
-            for name, vc in class_json["vectorConfig"].items():
-                spec.vectors[name] = VectorSpec(
-                    name=name,
-                    distance=vc["vectorIndexConfig"]["distance"],
-                    index_type=vc["vectorIndexType"],
-                )
-        elif class_json.get("vectorIndexConfig"):
+        for name, vc in (class_json.get("vectorConfig") or {}).items():
+            spec.vectors[name] = VectorSpec(
+                name=name,
+                distance=vc["vectorIndexConfig"]["distance"],
+                index_type=vc["vectorIndexType"],
+            )
+        if class_json.get("vectorIndexConfig"):  # the legacy vector, alone or next to added named vectors
             spec.vectors["default"] = VectorSpec(
                 name="default",
                 distance=class_json["vectorIndexConfig"]["distance"],
@@ -536,10 +535,16 @@ def merge_class_update(current: dict[str, Any], body: Any) -> dict[str, Any]:
         g = given_props.get(p["name"])
         if g is not None and g.get("description") is not None:
             p["description"] = g["description"]
-    if "vectorConfig" in new and isinstance(body.get("vectorConfig"), dict):
+    if isinstance(body.get("vectorConfig"), dict):
         for vname, vc in body["vectorConfig"].items():
-            if vname not in new["vectorConfig"]:
-                new["vectorConfig"][vname] = _named_vector(vname, vc)
+            if vname not in new.get("vectorConfig", {}):
+                if "vectorIndexConfig" in new and vname == "default":
+                    raise Unprocessable(
+                        f"collection {new['class']} has the legacy unnamed vector, which is called 'default': "
+                        "choose another name for the new named vector"
+                    )
+                # Weaviate (>= 1.31) adds named vectors next to the legacy unnamed one too
+                new.setdefault("vectorConfig", {})[vname] = _named_vector(vname, vc)
                 continue
             old = new["vectorConfig"][vname]
             given_cfg = (vc or {}).get("vectorIndexConfig") or {}
@@ -548,12 +553,7 @@ def merge_class_update(current: dict[str, Any], body: Any) -> dict[str, Any]:
             merged = _deep_merge(old["vectorIndexConfig"], given_cfg)
             _check_index_update(f"vector {vname!r}", old["vectorIndexType"], old["vectorIndexConfig"], merged)
             old["vectorIndexConfig"] = merged
-    elif "vectorConfig" not in new and body.get("vectorConfig"):
-        raise Unprocessable(
-            f"collection {new['class']} has the legacy unnamed vector: the lite server cannot add named "
-            "vectors to it (create the collection with named vectors, Configure.Vectors.self_provided(name=...))"
-        )
-    elif "vectorIndexConfig" in new and isinstance(body.get("vectorIndexConfig"), dict):
+    if "vectorIndexConfig" in new and isinstance(body.get("vectorIndexConfig"), dict):
         given_cfg = body["vectorIndexConfig"]
         if "distance" in given_cfg and given_cfg["distance"] != new["vectorIndexConfig"]["distance"]:
             raise Unprocessable("vectorIndexConfig: distance is immutable")
