@@ -121,3 +121,13 @@ def test_langchain_vector_store_works_with_its_default_schema(client: weaviate.W
     assert [d.metadata["page"] for d in blog] == [3.0]
     store.delete(ids=ids[:2])
     assert client.collections.get(name).aggregate.over_all(total_count=True).total_count == 1
+
+
+def test_replace_and_update_add_properties_too(client: weaviate.WeaviateClient, name: str) -> None:
+    coll = client.collections.get(name)
+    uid = coll.data.insert({"a": "x"})
+    coll.data.update(uid, properties={"b": True})
+    coll.data.replace(uid, properties={"a": "y", "c": ["z"]})
+    assert _types(coll) == {"a": "text", "b": "boolean", "c": "text[]"}
+    props = coll.query.fetch_object_by_id(uid).properties
+    assert (props["a"], props["c"], props.get("b")) == ("y", ["z"], None)  # replace dropped b

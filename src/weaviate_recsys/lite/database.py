@@ -22,6 +22,7 @@ from weaviate_recsys.lite.collection import Collection, Record, same_vectors
 from weaviate_recsys.lite.schema import (
     ClassSpec,
     capitalize_class_name,
+    lower_first,
     merge_class_update,
     normalize_class,
     normalize_property,
@@ -170,7 +171,7 @@ class Database:
             # unknown keys whose value created no property (null, {}) carry nothing to store
             obj.properties = {
                 k: v for k, v in raw.items()
-                if k in coll.spec.properties or k[:1].lower() + k[1:] in coll.spec.properties
+                if k in coll.spec.properties or lower_first(k) in coll.spec.properties
             }
         return coll
 
@@ -279,6 +280,7 @@ class Database:
             old = coll.get(canonical_uuid(obj.uuid))
             if old is None:
                 raise NotFound()
+            self._wrap(lambda: self._auto_schema(obj, via_grpc=False))  # new properties, as on insert
             uid, props, vectors = self._wrap(lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}))
             return self._commit([(coll, uid, props, vectors, old, True)])[0]
 
@@ -288,6 +290,7 @@ class Database:
             old = coll.get(canonical_uuid(obj.uuid))
             if old is None:
                 raise NotFound()
+            self._wrap(lambda: self._auto_schema(obj, via_grpc=False))  # new properties, as on insert
             uid, props, vectors = self._wrap(
                 lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}, base=old, merge=True)
             )
