@@ -170,3 +170,27 @@ def test_shard_updates_answer_for_the_shard_that_exists(client: weaviate.Weaviat
     assert r.status_code == 422 and "always READY" in r.text
     r = requests.put(f"{url}/v1/schema/{name}/shards/lite", json={"status": "READY"}, timeout=10)
     assert r.status_code == 200
+
+
+def test_async_replication_config_is_replaced_or_removed(client: weaviate.WeaviateClient, name: str) -> None:
+    coll = client.collections.create(
+        name,
+        replication_config=Configure.replication(
+            async_enabled=True, async_config=Configure.Replication.async_config(propagation_concurrency=4, hashtree_height=20)
+        ),
+    )
+    coll.config.update(
+        replication_config=Reconfigure.replication(
+            async_config=Reconfigure.Replication.async_config(propagation_concurrency=5)
+        )
+    )
+    ac = coll.config.get().replication_config.async_config
+    assert (ac.propagation_concurrency, ac.hashtree_height) == (5, None)  # replaced, not merged
+    coll.config.update(replication_config=Reconfigure.replication(async_config=Reconfigure.Replication.async_config()))
+    assert coll.config.get().replication_config.async_config is None
+    coll.config.update(
+        replication_config=Reconfigure.replication(async_config=Reconfigure.Replication.async_config(hashtree_height=18))
+    )
+    coll.config.update(replication_config=Reconfigure.replication(async_enabled=False))
+    config = coll.config.get().replication_config
+    assert config.async_enabled is False and config.async_config is None

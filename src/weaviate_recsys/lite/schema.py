@@ -524,8 +524,11 @@ def merge_class_update(current: dict[str, Any], body: Any) -> dict[str, Any]:
     if isinstance(rep, dict):  # async replication and the deletion strategy are stored as given
         new["replicationConfig"] = _deep_merge(current.get("replicationConfig") or _REPLICATION,
                                                {k: v for k, v in rep.items() if k != "factor"})
-        if "asyncConfig" in rep:  # replaced as a whole, as Weaviate does
+        # asyncConfig is replaced as a whole; an empty one, or switching async replication off, removes it
+        if rep.get("asyncConfig") and new["replicationConfig"].get("asyncEnabled"):
             new["replicationConfig"]["asyncConfig"] = copy.deepcopy(rep["asyncConfig"])
+        elif "asyncConfig" in rep or not new["replicationConfig"].get("asyncEnabled"):
+            new["replicationConfig"].pop("asyncConfig", None)
     if isinstance(body.get("multiTenancyConfig"), dict) and body["multiTenancyConfig"].get("enabled"):
         raise Unprocessable("multi-tenancy is not supported by the lite server")
     _check_object_ttl(body)
