@@ -2,8 +2,9 @@
 
 The client's ``integration/`` folder (from a checkout of weaviate/weaviate-python-client, e.g. tag v4.23.0)
 is not part of this repository; pass its path. For every selected test file the script starts a fresh
-``weaviate-recsys lite serve`` in its own process (temporary data directory), runs the file with pytest and a
-per-test timeout, stops the server, and classifies each failure:
+``weaviate-recsys lite serve`` in its own process (temporary data directory; auto-schema off, as the client's
+CI runs Weaviate), runs the file with pytest and a per-test timeout, stops the server, and classifies each
+failure:
 
 - ``claimed``: a feature the README's compatibility table says the lite server supports: a bug to fix;
 - ``unclaimed``: the server answered that it does not support the feature, or the test is about a feature
@@ -254,10 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file-timeout", type=int, default=1800, help="seconds per file")
     parser.add_argument("--out", type=Path, default=Path("client-tests-summary"), help="where summary.* go")
     parser.add_argument("--server-arg", action="append", default=[], help="extra `lite serve` argument")
+    parser.add_argument("--autoschema", action="store_true",
+                        help="keep auto-schema on (the client's CI runs Weaviate with AUTOSCHEMA_ENABLED=false)")
     parser.add_argument("--pytest-arg", action="append", default=[], help="extra pytest argument (e.g. -k expr)")
     parser.add_argument("--summary-only", action="store_true",
                         help="rebuild summary.* from the JUnit files an earlier run left in --out")
     args = parser.parse_args(argv)
+    if not args.autoschema:
+        args.server_arg = ["--no-autoschema", *args.server_arg]  # as the client's ci/docker-compose.yml
     folder = args.integration.resolve()
     if not (folder / "conftest.py").exists():
         parser.error(f"{folder} has no conftest.py: pass the client's integration/ folder")
