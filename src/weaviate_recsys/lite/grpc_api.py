@@ -521,9 +521,8 @@ def _fill_aggregations(coll: Collection, req: Any, recs: list[Record], out: Any)
                     uniq, counts = np.unique(arr, return_counts=True)
                     target.mode = cast(uniq[int(np.argmax(counts))])
         elif which == "text":
-            # Weaviate answers a text aggregation with count, type and top occurrences whatever was asked
-            # (the client asks for top occurrences only when it wants their counts):
-            # adapters/handlers/grpc/v1/aggregate_replier.go
+            # Weaviate answers a text aggregation with count, type and top occurrences whatever the flags say;
+            # the client relies on it (it sends no flag for top-occurrence values, only for their counts)
             spec = agg.text
             a.text.count = len(values)
             a.text.type = prop.data_type
