@@ -223,8 +223,11 @@ def _split_keys(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
                    "[env var: AUTHENTICATION_APIKEY_ALLOWED_KEYS, comma-separated]")
 @click.option("--insecure", is_flag=True,
               help="Listen on a non-loopback interface without an API key (anyone reaching it can change the data).")
+@click.option("--autoschema/--no-autoschema", default=True, envvar="AUTOSCHEMA_ENABLED",
+              help="Create collections and properties from the objects written, as Weaviate does by default.  "
+                   "[env var: AUTOSCHEMA_ENABLED; default: on]")
 def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, api_keys: list[str],
-               insecure: bool) -> None:
+               insecure: bool, autoschema: bool) -> None:
     """Serve Weaviate's REST + gRPC API until interrupted, so weaviate.connect_to_local() works."""
     from .lite import serve
     from .lite.auth import is_loopback_host
@@ -248,7 +251,7 @@ def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, api_k
         )
 
     serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready, api_keys=api_keys,
-          insecure=insecure)
+          insecure=insecure, autoschema=autoschema)
 
 
 @lite.command("check")

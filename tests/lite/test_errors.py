@@ -23,6 +23,12 @@ SEED = {uuid.UUID(int=i + 1): {"title": f"doc {i}", "n": i} for i in range(5)}
 
 
 @pytest.fixture(scope="module")
+def client(strict_client: weaviate.WeaviateClient) -> weaviate.WeaviateClient:
+    """The errors below are Weaviate's with auto-schema off: unknown collections and properties are rejected."""
+    return strict_client
+
+
+@pytest.fixture(scope="module")
 def coll(client: weaviate.WeaviateClient):
     c = client.collections.create(
         "Guarded",

@@ -255,11 +255,12 @@ def test_objects_weaviate_rejects_are_reported_with_its_reason_not_as_a_lost_con
     from weaviate_recsys.plugin.storage import Names, write_objects
 
     names = Names.of(built)
-    bad = [(user_uuid(f"ghost-{i}"), {"user_id": f"ghost-{i}", "no_such_property": "x"}, None) for i in range(3)]
+    # a wrong type: rejected whether or not auto-schema would add an unknown property
+    bad = [(user_uuid(f"ghost-{i}"), {"user_id": f"ghost-{i}", "event_count": "many"}, None) for i in range(3)]
     for batch_size in (1, 500):  # one object alone, and a batch
         failures = write_objects(client, names.user, bad, batch_size=batch_size)
         assert [f.uuid for f in failures] == [u for u, _, _ in bad]
-        assert all("no_such_property" in f.reason for f in failures)
+        assert all("event_count" in f.reason for f in failures)
     mixed = write_objects(client, names.user, [bad[0], (user_uuid("ghost-ok"), {"user_id": "ghost-ok"}, None)])
     assert [f.uuid for f in mixed] == [bad[0][0]]
     client.collections.get(names.user).data.delete_by_id(user_uuid("ghost-ok"))

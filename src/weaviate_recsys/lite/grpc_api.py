@@ -183,18 +183,52 @@ def _fill_object(msg: Any, value: dict[str, Any], nested: list[dict[str, Any]] |
         _set_value(msg.fields[k], data_type, v, spec.get("nestedProperties") if spec else None)
 
 
+_Selection = dict[str, "_Selection | None"]
+
+
+def _nested_selection(req: Any) -> _Selection:
+    """An ``ObjectPropertiesRequest`` (``QueryNested``) as {field: its own selection, None = whole}."""
+    out: _Selection = dict.fromkeys(req.primitive_properties)
+    out.update({o.prop_name: _nested_selection(o) for o in req.object_properties})
+    return out
+
+
+def _select_nested(value: Any, selection: _Selection) -> Any:
+    """Only the selected fields of an object (or of each object of an object[]) value."""
+    if isinstance(value, list):
+        return [_select_nested(v, selection) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for name, sub in selection.items():
+        if name in value:
+            v = value[name]
+            out[name] = v if sub is None or v is None else _select_nested(v, sub)
+    return out
+
+
 class _ReplyBuilder:
     def __init__(self, coll: Collection, req: Any, outcome: SearchOutcome) -> None:
         self.coll = coll
         self.outcome = outcome
         md = req.metadata if req.HasField("metadata") else None
         self.md = md
+        # property -> the nested fields asked for (None: the whole value)
+        self.selection: dict[str, _Selection | None] = {}
         if req.HasField("properties"):
             p = req.properties
-            names = list(p.non_ref_properties) + [o.prop_name for o in p.object_properties]
             if p.return_all_nonref_properties:
-                names = list(coll.spec.properties)
-            self.props = [coll.spec.properties[n] for n in dict.fromkeys(names) if n in coll.spec.properties]
+                self.selection = dict.fromkeys(coll.spec.properties)
+            self.selection.update(dict.fromkeys(p.non_ref_properties))
+            self.selection.update({o.prop_name: _nested_selection(o) for o in p.object_properties})
+            for name in self.selection:
+                if name not in coll.spec.properties:
+                    # W:entities/schema/errors.go: what Weaviate answers for a property the class lacks
+                    raise ApiError(
+                        f"no such prop with name '{name}' found in class '{coll.name}' in the schema. "
+                        "Check your schema files for which properties in this class are available"
+                    )
+            self.props = [coll.spec.properties[n] for n in self.selection]
         else:
             self.props = list(coll.spec.properties.values())  # §2.5: unset = all non-ref properties
         self.nested = {
@@ -243,7 +277,8 @@ class _ReplyBuilder:
                     if vec is None:
                         continue
                     data = np.asarray(vec, dtype="<f4").tobytes()
-                    if self.coll.spec.legacy_vector and name == "default":
+                    # the client reads vector_bytes alone when set: beside named vectors "default" is one of them
+                    if self.coll.spec.legacy_vector and name == "default" and len(self.coll.spec.vectors) == 1:
                         m.vector_bytes = data
                     else:
                         m.vectors.add(name=name, vector_bytes=data, type=_SINGLE_FP32)
@@ -251,7 +286,11 @@ class _ReplyBuilder:
         props.target_collection = self.coll.name
         fields = props.non_ref_props.fields
         for p in self.props:
-            _set_value(fields[p.name], p.data_type, rec.props.get(p.name), self.nested.get(p.name))
+            value = rec.props.get(p.name)
+            selected = self.selection.get(p.name)
+            if selected is not None and value is not None:
+                value = _select_nested(value, selected)
+            _set_value(fields[p.name], p.data_type, value, self.nested.get(p.name))
         props.non_ref_props.SetInParent()
 
 
@@ -508,20 +547,19 @@ def _fill_aggregations(coll: Collection, req: Any, recs: list[Record], out: Any)
                     uniq, counts = np.unique(arr, return_counts=True)
                     target.mode = cast(uniq[int(np.argmax(counts))])
         elif which == "text":
+            # Weaviate answers a text aggregation with count, type and top occurrences whatever the flags say;
+            # the client relies on it (it sends no flag for top-occurrence values, only for their counts)
             spec = agg.text
-            if spec.count:
-                a.text.count = len(values)
-            if spec.type:
-                a.text.type = prop.data_type
-            if spec.top_occurences:
-                occurrences: dict[str, int] = {}
-                for v in values:
-                    occurrences[str(v)] = occurrences.get(str(v), 0) + 1
-                top = sorted(occurrences.items(), key=lambda kv: (-kv[1], kv[0]))
-                limit = spec.top_occurences_limit or 5
-                a.text.top_occurences.SetInParent()
-                for value, occurs in top[:limit]:
-                    a.text.top_occurences.items.add(value=value, occurs=occurs)
+            a.text.count = len(values)
+            a.text.type = prop.data_type
+            occurrences: dict[str, int] = {}
+            for v in values:
+                occurrences[str(v)] = occurrences.get(str(v), 0) + 1
+            top = sorted(occurrences.items(), key=lambda kv: (-kv[1], kv[0]))
+            limit = spec.top_occurences_limit or 5
+            a.text.top_occurences.SetInParent()
+            for value, occurs in top[:limit]:
+                a.text.top_occurences.items.add(value=value, occurs=occurs)
         elif which == "boolean":
             spec = agg.boolean
             t = sum(1 for v in values if v)

@@ -54,10 +54,10 @@ def _object_json(coll: Collection, rec: Record, with_vector: bool) -> dict[str, 
     if with_vector:
         stored = coll.vectors_of(rec)
         if coll.spec.legacy_vector:
-            vec = stored.get("default")
+            vec = stored.pop("default", None)
             if vec is not None:
                 out["vector"] = np.asarray(vec, dtype=np.float32).tolist()
-        else:
+        if not coll.spec.legacy_vector or len(coll.spec.vectors) > 1:  # named vectors, maybe beside the legacy one
             out["vectors"] = {k: np.asarray(v, dtype=np.float32).tolist() for k, v in stored.items()}
     return out
 
@@ -292,7 +292,15 @@ class _Handler(BaseHTTPRequestHandler):
                     raise NotFound()
                 return 200, [{"name": "lite", "status": "READY", "vectorQueueSize": 0}]
         if sub == "shards" and method == "PUT":
-            self._body()
+            body = self._body()
+            with db.lock:
+                if db.find(name) is None:
+                    raise NotFound()
+            status = body.get("status") if isinstance(body, dict) else None
+            if status != "READY":  # the one shard is always READY
+                raise Unprocessable(
+                    f"shard status {status!r} is not supported by the lite server: its one shard is always READY"
+                )
             return 200, {"status": "READY"}
         if sub == "tenants":
             raise Unprocessable("multi-tenancy is not supported by the lite server")

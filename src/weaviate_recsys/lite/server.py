@@ -45,7 +45,7 @@ class LiteServer:
 
     def __init__(
         self, data_dir: str | None, host: str, port: int, grpc_port: int,
-        limits: ServerLimits | None = None, api_keys: Iterable[str] = (),
+        limits: ServerLimits | None = None, api_keys: Iterable[str] = (), autoschema: bool = True,
     ) -> None:
         started = time.perf_counter()
         self._temporary = data_dir is None
@@ -58,7 +58,7 @@ class LiteServer:
         try:
             prepare_data_dir(self.data_dir)
             self._lock_file = lock_data_dir(self.data_dir)
-            self.db = Database(Store(store_path(self.data_dir)))
+            self.db = Database(Store(store_path(self.data_dir)), autoschema=autoschema)
         except BaseException:
             self._cleanup()
             raise
@@ -142,6 +142,7 @@ def start(
     *,
     limits: ServerLimits | None = None,
     api_keys: Iterable[str] = (),
+    autoschema: bool = True,
 ) -> LiteServer:
     """Start an embedded Weaviate-compatible server in this process.
 
@@ -153,6 +154,7 @@ def start(
         limits: connection, size and time limits (`ServerLimits`; defaults when None).
         api_keys: when given, every request but the readiness probes needs one of these keys
             (``Auth.api_key(key)`` in weaviate-client).
+        autoschema: create collections and properties from written objects (Weaviate's default).
 
     Returns:
         The running server's handle.
@@ -162,7 +164,9 @@ def start(
         ConfigurationError: the data directory is used by another lite server, or it (or the store in it)
             is not writable.
     """
-    return LiteServer(None if data_dir is None else os.fspath(data_dir), host, port, grpc_port, limits, api_keys)
+    return LiteServer(
+        None if data_dir is None else os.fspath(data_dir), host, port, grpc_port, limits, api_keys, autoschema
+    )
 
 
 def connect(data_dir: str | os.PathLike[str] | None = None, *, in_process: bool = True,
@@ -277,6 +281,7 @@ def serve(
     api_keys: Iterable[str] = (),
     insecure: bool = False,
     limits: ServerLimits | None = None,
+    autoschema: bool = True,
 ) -> None:
     """Run a lite server until interrupted (Ctrl-C or SIGTERM), for ``weaviate-recsys lite serve``.
 
@@ -288,6 +293,7 @@ def serve(
         insecure: allow a non-loopback ``host`` without API keys (anyone who reaches the port can read
             and change the data).
         limits: see `start`.
+        autoschema: create collections and properties from written objects (Weaviate's default).
 
     Raises:
         ConfigurationError: ``host`` is reachable from other machines, no API key is set and
@@ -301,7 +307,9 @@ def serve(
     main = threading.current_thread() is threading.main_thread()
     if main:
         one_blas_thread()
-    server = start(data_dir, port=port, grpc_port=grpc_port, host=host, limits=limits, api_keys=api_keys)
+    server = start(
+        data_dir, port=port, grpc_port=grpc_port, host=host, limits=limits, api_keys=api_keys, autoschema=autoschema
+    )
     if main:
         freeze_loaded_heap()
     stop_event = threading.Event()
