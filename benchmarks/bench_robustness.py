@@ -289,8 +289,9 @@ def run_loader_cases(server: Any, workdir: Path) -> list[dict[str, Any]]:
                                   rejects=str(workdir / f"{kind}-{name}.rejects.jsonl"))
                 # good rows already stored by an earlier case count as unchanged
                 stored = result.written + result.unchanged
+                good_rows = sum(gid.encode() in content for gid in good_ids)  # empty files hold none
                 row.update(written=result.written, unchanged=result.unchanged, rejected=result.rejected,
-                           good_rows_lost=max(0, len(good_ids) - stored),
+                           good_rows_lost=max(0, good_rows - stored),
                            first_error=result.errors[0].reason[:160] if result.errors else None,
                            error_names_line=all(e.line is not None for e in result.errors))
             except Exception as e:  # noqa: BLE001 - a usage error refuses the whole file, a crash is a finding
