@@ -126,7 +126,7 @@ def run_evaluation(
     split = split_data(data, config.split)
     timings: dict[str, float] = {"read_and_split_s": round(time.perf_counter() - started, 3)}
     t0 = time.perf_counter()
-    vectors = embed_items(data.items, embedder, cache_dir=config.vector_cache_dir)
+    vectors = embed_items(data.items, embedder, cache_dir=config.vector_cache_dir, settings=settings)
     timings["embed_s"] = round(time.perf_counter() - t0, 3)
     ctx = MethodContext(data=data, split=split, settings=settings, item_vectors=vectors)
     with contextlib.ExitStack() as stack:
