@@ -32,7 +32,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from weaviate_recsys.settings import Settings  # noqa: E402
+from weaviate_recsys.settings import Settings
 
 DEFAULT_ROOT = next((p for p in (HERE.parent.parent / "shared" / "datasets", Path("/work/shared/datasets"))
                      if p.exists()), HERE.parent.parent / "shared" / "datasets")
@@ -101,10 +101,10 @@ def quality_runs(root: Path) -> dict[str, dict[str, Any]]:
     ml = root / "movielens-small"
     amazon = root / "amazon-office"
     return {
-        "amazon-office": dict(items=amazon / "items.jsonl", interactions=[amazon / "interactions.jsonl"],
-                              min_rating=4.0, domain_level=2),
-        "movielens-small": dict(items=ml / "movies.csv", interactions=[ml / "ratings.csv", ml / "tags.csv"],
-                                min_rating=4.0, domain_level=1),
+        "amazon-office": {"items": amazon / "items.jsonl", "interactions": [amazon / "interactions.jsonl"],
+                          "min_rating": 4.0, "domain_level": 2},
+        "movielens-small": {"items": ml / "movies.csv", "interactions": [ml / "ratings.csv", ml / "tags.csv"],
+                            "min_rating": 4.0, "domain_level": 1},
     }
 
 
@@ -113,9 +113,9 @@ def lite_client() -> Iterator[Any]:
     """A fresh lite server in a child process (as the evaluation runs it)."""
     from weaviate_recsys import lite
 
-    with tempfile.TemporaryDirectory(prefix="bench-embed-") as tmp:
-        with lite.connect(Path(tmp) / "lite", in_process=False) as client:
-            yield client
+    with tempfile.TemporaryDirectory(prefix="bench-embed-") as tmp, lite.connect(Path(tmp) / "lite",
+                                                                                  in_process=False) as client:
+        yield client
 
 
 def validation_ndcg(name: str, run: dict[str, Any], settings: Settings, users: int, seed: int) -> dict[str, Any]:
@@ -151,13 +151,14 @@ def validation_ndcg(name: str, run: dict[str, Any], settings: Settings, users: i
 
 
 def markdown(result: dict[str, Any]) -> str:
-    speed = result["speed"]["backends"]
+    speed = result.get("speed", {}).get("backends") or {spec: None for spec in result["backends"]}
     datasets = list(result.get("quality", {}))
     head = "| backend | texts/s | x torch | cosine mean | cosine min |" + "".join(
         f" {d} NDCG@10 (vs torch) |" for d in datasets)
     lines = [head, "|---" + "|---:" * (4 + len(datasets)) + "|"]
     for spec, s in speed.items():
-        row = f"| {spec} | {s['texts_per_s']} | {s['speedup']} | {s['cosine_mean']} | {s['cosine_min']} |"
+        row = f"| {spec} |" + (" - | - | - | - |" if s is None else
+                               f" {s['texts_per_s']} | {s['speedup']} | {s['cosine_mean']} | {s['cosine_min']} |")
         for d in datasets:
             q = result["quality"][d].get(spec)
             base = result["quality"][d].get(next(iter(speed)))
@@ -175,12 +176,16 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the shared datasets directory")
     parser.add_argument("--backends", nargs="*", default=DEFAULT_BACKENDS,
                         help="BACKEND[@MAX_SEQ_LENGTH]; the first is the reference for cosines and speed-ups")
-    parser.add_argument("--texts", type=int, default=300, help="amazon-office item texts for speed and cosine")
+    parser.add_argument("--texts", type=int, default=300,
+                        help="amazon-office item texts for speed and cosine (0: skip, NDCG only)")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per backend (alternating)")
     parser.add_argument("--batch-size", type=int, default=Settings.model_fields["embed_batch_size"].default)
     parser.add_argument("--datasets", nargs="*", default=["amazon-office", "movielens-small"],
                         help="data sets for validation NDCG@10 (none: speed and cosine only)")
-    parser.add_argument("--users", type=int, default=0, help="validation users per data set (0: all), seeded")
+    parser.add_argument("--quality-backends", nargs="*", default=None,
+                        help="backends for the NDCG runs (default: all of --backends but plain onnx, whose vectors "
+                        "are torch's to 1e-4)")
+    parser.add_argument("--users", type=int, default=1000, help="validation users per data set (0: all), seeded")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache-dir", type=Path, default=None, help="where exports are cached (default: settings)")
     args = parser.parse_args()
@@ -190,16 +195,21 @@ def main() -> int:
         for spec in args.backends
     }
     command = "python benchmarks/bench_embed.py " + " ".join(sys.argv[1:])
-    result: dict[str, Any] = {"cores": os.cpu_count(), "command": command.strip(),
+    result: dict[str, Any] = {"cores": os.cpu_count(), "command": command.strip(), "backends": args.backends,
                               "load_average_at_start": os.getloadavg()}
-    texts = sample_texts(args.root, args.texts, args.seed)
-    result["speed"] = measure_speed(settings_by_spec, texts, args.repeats)
-    print(markdown(result), file=sys.stderr, flush=True)
+    if args.texts > 0:
+        texts = sample_texts(args.root, args.texts, args.seed)
+        result["speed"] = measure_speed(settings_by_spec, texts, args.repeats)
+        print(markdown(result), file=sys.stderr, flush=True)
     result["quality"] = {}
     runs = quality_runs(args.root)
     for name in args.datasets:
         result["quality"][name] = {}
         for spec, settings in settings_by_spec.items():
+            chosen = args.quality_backends if args.quality_backends is not None else [
+                b for b in args.backends if b != "onnx"]
+            if spec not in chosen:
+                continue
             result["quality"][name][spec] = validation_ndcg(name, runs[name], settings, args.users, args.seed)
             print(f"{name} {spec}: {result['quality'][name][spec]}", file=sys.stderr, flush=True)
     result["load_average_at_end"] = os.getloadavg()

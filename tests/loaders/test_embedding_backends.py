@@ -27,11 +27,11 @@ from weaviate_recsys.loaders import (
     embedder_name,
     get_embedder,
     load_items,
+    onnx_backend,
     require_same_embedder,
     settings_embedder_name,
     stored_embedder,
 )
-from weaviate_recsys.loaders import onnx_backend
 from weaviate_recsys.schema import collection_name
 from weaviate_recsys.settings import Settings
 
@@ -81,6 +81,7 @@ def test_cache_dir_defaults_to_the_user_cache(monkeypatch, tmp_path):
     assert Settings().resolved_cache_dir() == tmp_path / "mine"
 
 
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_get_embedder_runs_the_chosen_backend(tiny_model, tmp_path):
     torch_embedder = get_embedder(Settings(model=str(tiny_model), cache_dir=tmp_path))
     onnx_embedder = get_embedder(Settings(model=str(tiny_model), embed_backend="onnx", cache_dir=tmp_path))
@@ -93,6 +94,7 @@ def test_get_embedder_runs_the_chosen_backend(tiny_model, tmp_path):
     np.testing.assert_allclose(a, b, atol=1e-4)
 
 
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_int8_vectors_stay_close_to_fp32(tiny_model, tmp_path):
     fp32 = get_embedder(Settings(model=str(tiny_model), cache_dir=tmp_path)).embed_batch(TEXTS)
     int8 = get_embedder(Settings(model=str(tiny_model), embed_backend="onnx-int8", cache_dir=tmp_path))
@@ -101,6 +103,7 @@ def test_int8_vectors_stay_close_to_fp32(tiny_model, tmp_path):
     assert (vectors * fp32).sum(axis=1).min() > 0.95
 
 
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_a_shorter_sequence_length_cuts_long_texts(tiny_model, tmp_path):
     long_text = "paper " * 10 + "stapler " * 40
     full = get_embedder(Settings(model=str(tiny_model), embed_backend="onnx", cache_dir=tmp_path))
@@ -111,6 +114,7 @@ def test_a_shorter_sequence_length_cuts_long_texts(tiny_model, tmp_path):
     assert full.embed_batch([long_text])[0] @ cut < 0.999
 
 
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_cuda_without_a_gpu_is_a_clear_error(tiny_model, tmp_path):
     with pytest.raises(ConfigurationError, match="--device cuda"):
         SentenceTransformerEmbedder(str(tiny_model), device="cuda")
@@ -121,6 +125,7 @@ def test_cuda_without_a_gpu_is_a_clear_error(tiny_model, tmp_path):
 # --- the export cache ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_the_export_is_made_once_and_read_from_the_cache(tiny_model, tmp_path, monkeypatch):
     first = OnnxEmbedder(tiny_model, "tiny", "onnx-int8", tmp_path)
     assert first.export_dir.parent == tmp_path / "onnx"
@@ -137,6 +142,7 @@ def test_the_export_is_made_once_and_read_from_the_cache(tiny_model, tmp_path, m
     assert [p.name for p in (tmp_path / "onnx").iterdir()] == [first.export_dir.name]  # no temporary leftovers
 
 
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_the_cache_is_keyed_by_backend_and_library_versions(tiny_model, tmp_path, monkeypatch):
     int8 = onnx_backend.export_onnx_model(tiny_model, "onnx-int8", tmp_path)
     fp32 = onnx_backend.export_onnx_model(tiny_model, "onnx", tmp_path)
@@ -145,6 +151,7 @@ def test_the_cache_is_keyed_by_backend_and_library_versions(tiny_model, tmp_path
     assert onnx_backend.export_onnx_model(tiny_model, "onnx", tmp_path) not in (int8, fp32)
 
 
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_a_process_that_loses_the_export_race_uses_the_winners_copy(tiny_model, tmp_path, monkeypatch):
     real_export = onnx_backend._export
     key = onnx_backend._cache_key(tiny_model, "onnx")
@@ -227,6 +234,7 @@ def test_query_text_from_another_backend_is_refused(client, tmp_path):
         require_same_embedder(collection, embedder_name("m", "onnx-int8"))
 
 
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_cli_backend_option_chooses_the_embedder_and_reports_a_switch(tiny_model, tmp_path, monkeypatch):
     monkeypatch.setenv("WEAVIATE_RECSYS_CACHE_DIR", str(tmp_path / "cache"))
     items = _items(tmp_path)

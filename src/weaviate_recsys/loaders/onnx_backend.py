@@ -58,7 +58,7 @@ def backend_versions(backend: EmbedBackend) -> dict[str, str]:
 
 def _require_onnxruntime() -> Any:
     try:
-        import onnxruntime
+        import onnxruntime  # type: ignore[import-untyped]
     except ImportError as e:
         raise ConfigurationError(
             "the onnx embedding backends need onnxruntime and onnx: `pip install 'weaviate-recsys[onnx]'`, "
@@ -160,14 +160,14 @@ def _export(location: Path, backend: EmbedBackend, work: Path) -> dict[str, Any]
             output_names=["sentence_embedding"], dynamic_axes=dynamic, opset_version=17, dynamo=False,
         )
     if backend == "onnx-int8":
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization import QuantType, quantize_dynamic  # type: ignore[import-untyped]
 
         with _no_warnings():
             quantize_dynamic(fp32, work / _EXPORT_FILE, weight_type=QuantType.QInt8, per_channel=True,
                              op_types_to_quantize=["MatMul"])
         fp32.unlink()
     dim = (getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()
-    return {"dim": int(dim or 0), "max_seq_length": int(st.max_seq_length), "inputs": input_names,
+    return {"dim": int(dim or 0), "max_seq_length": int(st.max_seq_length or 512), "inputs": input_names,
             "backend": backend, "versions": backend_versions(backend)}
 
 
