@@ -201,6 +201,8 @@ def main() -> int:
         texts = sample_texts(args.root, args.texts, args.seed)
         result["speed"] = measure_speed(settings_by_spec, texts, args.repeats)
         print(markdown(result), file=sys.stderr, flush=True)
+        print(f"load average (1 min) before and after each repeat: {result['speed']['load_average']}",
+              file=sys.stderr, flush=True)
     result["quality"] = {}
     runs = quality_runs(args.root)
     for name in args.datasets:
