@@ -40,7 +40,7 @@ ORDERS = {
 
 @pytest.fixture(autouse=True)
 def hashing_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embedding, "_cached_embedder", lambda model, batch_size: HashingEmbedder(dim=32))
+    monkeypatch.setattr(embedding, "_cached_embedder", lambda *args, **kwargs: HashingEmbedder(dim=32))
 
 
 def _run(data_dir: Path, args: list[str]) -> Result:
