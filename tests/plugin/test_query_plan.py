@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import pathlib
 import uuid
 
 import pytest
@@ -243,3 +244,45 @@ def test_by_score_allocation_leaves_domain_queries_without_quotas() -> None:
     assert all(q.limit >= 10 for q in p.queries if isinstance(q, HybridQueryPlan))  # any domain can fill the list
     with pytest.raises(ConfigurationError, match="slot_allocation"):
         plan(_interests(), 10, collection="Item", slot_allocation="evenly")  # type: ignore[arg-type]
+
+
+_SNAPSHOT = pathlib.Path(__file__).parent / "data" / "query_plan_snapshot.json"
+
+
+def _snapshot_plans() -> dict[str, RecommendationPlan]:
+    """Representative plans covering every query kind: per-domain hybrid (multi-target, keyword-less popular
+    fallback), overall, exploration, cold items, text with zero weights, popular per domain, and backfill."""
+    b = "behavior"
+    interests = [
+        DomainInterest("Writing", 0.5, ["gel pens", "ink", " ", "pen"], [0.1, 0.2], {b: [0.5, 0.5]}),
+        DomainInterest("Paper", 0.3, ["notebook"], [0.3, 0.1], {b: [0.2, 0.4]}),
+        DomainInterest("Desk", 0.2, [], None),
+    ]
+    overall = DomainInterest(None, 1.0, ["pen", "paper"], [0.2, 0.2], {b: [0.3, 0.3]})
+    text = [DomainInterest(None, 0.0, ["desk lamp"], [0.4, 0.1]), DomainInterest(None, 0.0, [], [0.0, 0.0])]
+    return {
+        "profile": plan(
+            interests, 10, collection="Item", user_id="u1", alpha=0.6, query_keywords=2,
+            boosts={"title": 2.0, "keywords": 1.0, "tags": 0.0}, exploration=0.2, exploration_interest=overall,
+            fusion_type="ranked", exclude_items=["i1", "i2", "i1"],
+            filters={"path": ["popularity"], "operator": "GreaterThan", "valueNumber": 1.5},
+            target_weights={"content": 0.7, b: 0.3}, cold_items=0.1, cold_interest=overall,
+            overall=0.2, overall_interest=overall,
+        ),
+        "text_by_score_diverse": plan(
+            text, 8, collection="Item", basis="text", source="text", diversity=0.3, fusion="reciprocal_rank",
+            slot_allocation="by_score", popular_domains=["Desk"], overall=0.5, overall_interest=overall,
+        ),
+        "popular_domains": plan(
+            [], 5, collection="Item", diversity=0.5, popular_domains=["A", "B", "A"], exclude_items=["i9"]
+        ),
+        "popular_no_backfill": plan([], 3, collection="Item", backfill=False),
+    }
+
+
+def test_plans_for_fixed_inputs_match_the_recorded_queries() -> None:
+    # The recorded JSON is the plan these inputs have always produced: a change to it changes what
+    # every recommendation asks Weaviate, so it must be deliberate.
+    expected = json.loads(_SNAPSHOT.read_text())
+    got = {name: p.model_dump(mode="json") for name, p in _snapshot_plans().items()}
+    assert got == expected
