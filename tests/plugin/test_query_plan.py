@@ -289,3 +289,12 @@ def test_plans_for_fixed_inputs_match_the_recorded_queries() -> None:
     expected = json.loads(_SNAPSHOT.read_text())
     got = {name: p.model_dump(mode="json") for name, p in _snapshot_plans().items()}
     assert got == expected
+
+
+def test_plan_options_default_to_the_settings_defaults() -> None:
+    # A plan built with default options searches the way a Recommender with default settings does.
+    from weaviate_recsys.settings import Settings
+
+    options = PlanOptions(collection="Item")
+    for name in ("alpha", "query_keywords", "boosts", "exploration", "diversity", "fusion", "slot_allocation"):
+        assert getattr(options, name) == Settings.model_fields[name].get_default(call_default_factory=True), name
