@@ -1,10 +1,11 @@
 """The Weaviate queries behind a recommendation list, as plain data.
 
-`plan` turns a user's interests into one hybrid query per interest domain (macro: a ``domain ==`` filter;
-micro: BM25 over the domain's keywords with per-property boosts; semantic: the domain's interest vector
-against the ``content`` named vector, together with the user's behaviour vector against ``behavior`` in a
-multi-target search when both exist), plus optional overall-interest, exploration, cold-item and popularity
-queries. The result is a
+`plan(interests, k, PlanOptions(collection=...))` turns a user's interests into one hybrid query per
+interest domain (macro: a ``domain ==`` filter; micro: BM25 over the domain's keywords with per-property
+boosts; semantic: the domain's interest vector against the ``content`` named vector, together with the user's
+behaviour vector against ``behavior`` in a multi-target search when both exist), plus optional
+overall-interest, exploration, cold-item and popularity queries, each built by its own small function. The
+result is a
 `RecommendationPlan` of pydantic models that dump to JSON, so an application can inspect it, store it, or
 run it itself::
 
@@ -509,58 +510,35 @@ class _PlanContext:
         self, interest: DomainInterest, *, name: str, source: Source, slots: int, limit: int, weight: float,
         filters: dict[str, Any] | None, content_only: bool = False,
     ) -> HybridQueryPlan | PopularityQueryPlan:
-        """The query for one interest (`_hybrid_for` with this plan's search settings)."""
+        """The hybrid query for one interest with this plan's search settings (``content_only``: no
+        behaviour vector); a popularity query when the interest has neither keywords nor a vector."""
         o = self.options
-        return _hybrid_for(
-            interest, name=name, source=source, collection=o.collection, slots=slots, limit=limit,
-            weight=weight, alpha=o.alpha, query_keywords=o.query_keywords, boosts=o.boosts,
-            target_weights=None if content_only else o.target_weights, fusion_type=o.fusion_type,
+        target_weights = None if content_only else o.target_weights
+        keywords = [kw for kw in interest.keywords if kw and kw.strip()][:o.query_keywords]
+        vectors: dict[str, list[float]] = {}
+        if interest.vector is not None and len(interest.vector) and any(x != 0 for x in interest.vector):
+            vectors[CONTENT_VECTOR] = _floats(interest.vector)
+        for target, vec in interest.extra_vectors.items():
+            if vec is not None and len(vec) and (target_weights or {}).get(target, 0) > 0:
+                vectors[target] = _floats(vec)
+        weights = None
+        if len(vectors) > 1 and target_weights:
+            weights = {t: float(target_weights.get(t, 1.0 if t == CONTENT_VECTOR else 0.0)) for t in vectors}
+        query = " ".join(keywords) if keywords else None
+        if not vectors and query is None:
+            # Nothing to search with: the best this interest can do is its domain's popular items.
+            return PopularityQueryPlan(
+                name=name, source=source, collection=o.collection, domain=interest.domain, weight=weight,
+                slots=slots, limit=limit, filters=filters, include_vectors=self.include_vectors,
+            )
+        # The client forces alpha=1 for query=None and a keyword-only search needs alpha=0; the plan says so.
+        effective_alpha = 1.0 if query is None else (0.0 if not vectors else o.alpha)
+        return HybridQueryPlan(
+            name=name, source=source, collection=o.collection, domain=interest.domain, weight=weight, slots=slots,
+            limit=limit, query=query, keywords=keywords, query_properties=_query_properties(o.boosts),
+            alpha=effective_alpha, vectors=vectors, target_weights=weights, fusion_type=o.fusion_type,
             filters=filters, include_vectors=self.include_vectors,
         )
-
-
-def _hybrid_for(
-    interest: DomainInterest,
-    *,
-    name: str,
-    source: Source,
-    collection: str,
-    slots: int,
-    limit: int,
-    weight: float,
-    alpha: float,
-    query_keywords: int,
-    boosts: Mapping[str, float],
-    target_weights: Mapping[str, float] | None,
-    fusion_type: HybridFusionType,
-    filters: dict[str, Any] | None,
-    include_vectors: list[str],
-) -> HybridQueryPlan | PopularityQueryPlan:
-    keywords = [kw for kw in interest.keywords if kw and kw.strip()][:query_keywords]
-    vectors: dict[str, list[float]] = {}
-    if interest.vector is not None and len(interest.vector) and any(x != 0 for x in interest.vector):
-        vectors[CONTENT_VECTOR] = _floats(interest.vector)
-    for target, vec in interest.extra_vectors.items():
-        if vec is not None and len(vec) and (target_weights or {}).get(target, 0) > 0:
-            vectors[target] = _floats(vec)
-    weights = None
-    if len(vectors) > 1 and target_weights:
-        weights = {t: float(target_weights.get(t, 1.0 if t == CONTENT_VECTOR else 0.0)) for t in vectors}
-    query = " ".join(keywords) if keywords else None
-    if not vectors and query is None:
-        # Nothing to search with: the best this interest can do is its domain's popular items.
-        return PopularityQueryPlan(
-            name=name, source=source, collection=collection, domain=interest.domain, weight=weight,
-            slots=slots, limit=limit, filters=filters, include_vectors=include_vectors,
-        )
-    # The client forces alpha=1 for query=None and a keyword-only search needs alpha=0; the plan says so.
-    effective_alpha = 1.0 if query is None else (0.0 if not vectors else alpha)
-    return HybridQueryPlan(
-        name=name, source=source, collection=collection, domain=interest.domain, weight=weight, slots=slots,
-        limit=limit, query=query, keywords=keywords, query_properties=_query_properties(boosts),
-        alpha=effective_alpha, vectors=vectors, target_weights=weights, fusion_type=fusion_type,
-        filters=filters, include_vectors=include_vectors,
-    )
 
 
 def _named_interests(
