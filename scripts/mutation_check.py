@@ -124,8 +124,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "recommend-seen-items-not-excluded",
         "src/weaviate_recsys/plugin/query_plan.py",
-        'exclusion = _contains_none_text("item_id", exclude_items)',
-        "exclusion = None",
+        'exclusion=_contains_none_text("item_id", options.exclude_items)',
+        "exclusion=None",
         ("tests/plugin/test_query_plan.py", "tests/plugin/test_recommend.py", "tests/plugin/test_recommend_queries.py"),
         "recommendations may repeat items the user already interacted with",
     ),

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
     "Settings", "DEFAULT_KIND_WEIGHTS", "DEFAULT_ALPHA", "DEFAULT_BOOSTS", "DEFAULT_QUERY_KEYWORDS", "get_settings",
+    "DEFAULT_EXPLORATION", "DEFAULT_DIVERSITY", "DEFAULT_SLOT_ALLOCATION", "DEFAULT_FUSION",
 ]
 
 #: How strongly each interaction kind signals interest (purchase > cart > click > view; dislike counts against).
@@ -37,6 +38,14 @@ DEFAULT_ALPHA = 0.7
 DEFAULT_BOOSTS: dict[str, float] = {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
 #: Keywords per domain in a recommendation query's BM25 leg.
 DEFAULT_QUERY_KEYWORDS = 8
+#: Share of a list's slots for domains outside the profile (0: none).
+DEFAULT_EXPLORATION = 0.0
+#: MMR trade-off of a list (0: pure relevance).
+DEFAULT_DIVERSITY = 0.0
+#: How a list's slots go to the user's domains (see `Settings.slot_allocation`).
+DEFAULT_SLOT_ALLOCATION: Literal["proportional", "by_score"] = "proportional"
+#: How scores of different queries are made comparable (see `Settings.fusion`).
+DEFAULT_FUSION: Literal["weighted_score", "reciprocal_rank"] = "weighted_score"
 
 
 class Settings(BaseSettings):
@@ -130,18 +139,18 @@ class Settings(BaseSettings):
         default=DEFAULT_QUERY_KEYWORDS, ge=1, description="Keywords per domain in a hybrid query."
     )
     boosts: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_BOOSTS))
-    exploration: float = Field(default=0.0, ge=0, le=1, description="Share of slots for domains outside the profile.")
-    diversity: float = Field(default=0.0, ge=0, le=1, description="MMR trade-off; 0 = pure relevance.")
+    exploration: float = Field(default=DEFAULT_EXPLORATION, ge=0, le=1, description="Share of slots for domains outside the profile.")
+    diversity: float = Field(default=DEFAULT_DIVERSITY, ge=0, le=1, description="MMR trade-off; 0 = pure relevance.")
     exclude_kinds: list[str] | None = Field(
         default=None, description="Interaction kinds whose items are not recommended again; None: all kinds."
     )
     slot_allocation: Literal["proportional", "by_score"] = Field(
-        default="proportional",
+        default=DEFAULT_SLOT_ALLOCATION,
         description="How a list's slots go to the user's domains: in proportion to the domain weights (largest "
         "remainder), or to the best fused scores (domain weight x hybrid score) across the domain queries.",
     )
     fusion: Literal["weighted_score", "reciprocal_rank"] = Field(
-        default="weighted_score",
+        default=DEFAULT_FUSION,
         description="How scores of different domain queries are made comparable: domain weight x hybrid score, "
         "or domain weight / (60 + rank).",
     )

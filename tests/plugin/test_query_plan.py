@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import pathlib
 import uuid
 
 import pytest
@@ -13,6 +14,7 @@ from weaviate_recsys.plugin.query_plan import (
     REFILL_MARGIN,
     DomainInterest,
     HybridQueryPlan,
+    PlanOptions,
     PopularityQueryPlan,
     RecommendationPlan,
     fetch_kwargs,
@@ -31,7 +33,7 @@ def _interests() -> list[DomainInterest]:
 
 
 def test_one_hybrid_query_per_domain_with_slots_keywords_boosts_and_filters() -> None:
-    p = plan(_interests(), 10, collection="Item", user_id="u1", alpha=0.6, exclude_items=["i1", "i2"])
+    p = plan(_interests(), 10, PlanOptions(collection="Item", user_id="u1", alpha=0.6, exclude_items=["i1", "i2"]))
     assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == ["interest:Writing", "interest:Paper"]
     writing = p.queries[0]
     assert isinstance(writing, HybridQueryPlan)
@@ -54,40 +56,40 @@ def test_one_hybrid_query_per_domain_with_slots_keywords_boosts_and_filters() ->
 
 def test_a_domain_query_fetches_its_slots_and_a_few_refills() -> None:
     # Beyond its slots a domain query only refills other domains' empty slots; the backfill query covers the rest.
-    p = plan(_interests(), 20, collection="Item")
+    p = plan(_interests(), 20, PlanOptions(collection="Item"))
     assert [(q.slots, q.limit) for q in p.queries[:2]] == [(12, 12 + REFILL_MARGIN), (8, 8 + REFILL_MARGIN)]
     assert p.queries[-1].name == "backfill" and p.queries[-1].only_if_short
-    assert [q.limit for q in plan(_interests(), 2, collection="Item").queries[:2]] == [2, 2]  # never more than k
+    assert [q.limit for q in plan(_interests(), 2, PlanOptions(collection="Item")).queries[:2]] == [2, 2]  # never more than k
     # Without quotas, or with MMR choosing from a pool, any domain may fill the whole list.
-    assert all(q.limit >= 20 for q in plan(_interests(), 20, collection="Item", slot_allocation="by_score").queries)
-    assert all(q.limit >= 20 for q in plan(_interests(), 20, collection="Item", diversity=0.5).queries)
+    assert all(q.limit >= 20 for q in plan(_interests(), 20, PlanOptions(collection="Item", slot_allocation="by_score")).queries)
+    assert all(q.limit >= 20 for q in plan(_interests(), 20, PlanOptions(collection="Item", diversity=0.5)).queries)
 
 
 def test_plan_is_json_and_round_trips() -> None:
-    p = plan(_interests(), 5, collection="Item", filters=filter_to_data(Filter.by_property("popularity").greater_than(1.5)))
+    p = plan(_interests(), 5, PlanOptions(collection="Item", filters=filter_to_data(Filter.by_property("popularity").greater_than(1.5))))
     text = json.dumps(p.model_dump(mode="json"))
     again = RecommendationPlan.model_validate_json(text)
     assert again == p
 
 
 def test_query_keywords_are_capped_and_a_keywordless_interest_is_vector_only() -> None:
-    p = plan([DomainInterest("A", 1.0, ["k1", "k2", "k3"], [1.0, 0.0])], 3, collection="Item", query_keywords=2)
+    p = plan([DomainInterest("A", 1.0, ["k1", "k2", "k3"], [1.0, 0.0])], 3, PlanOptions(collection="Item", query_keywords=2))
     assert p.queries[0].query == "k1 k2"
-    p = plan([DomainInterest("A", 1.0, [], [1.0, 0.0])], 3, collection="Item", alpha=0.3)
+    p = plan([DomainInterest("A", 1.0, [], [1.0, 0.0])], 3, PlanOptions(collection="Item", alpha=0.3))
     q = p.queries[0]
     assert isinstance(q, HybridQueryPlan) and q.query is None and q.alpha == 1.0
 
 
 def test_a_vectorless_interest_is_keyword_only_and_an_empty_one_is_popular_in_its_domain() -> None:
-    q = plan([DomainInterest("A", 1.0, ["pen"], None)], 3, collection="Item").queries[0]
+    q = plan([DomainInterest("A", 1.0, ["pen"], None)], 3, PlanOptions(collection="Item")).queries[0]
     assert isinstance(q, HybridQueryPlan) and q.alpha == 0.0 and q.vectors == {}
-    q = plan([DomainInterest("A", 1.0, [], None)], 3, collection="Item").queries[0]
+    q = plan([DomainInterest("A", 1.0, [], None)], 3, PlanOptions(collection="Item")).queries[0]
     assert isinstance(q, PopularityQueryPlan) and q.domain == "A"
 
 
 def test_exploration_queries_outside_the_profile_domains() -> None:
     overall = DomainInterest(None, 1.0, ["pen"], [0.5, 0.5, 0.0])
-    p = plan(_interests(), 10, collection="Item", exploration=0.2, exploration_interest=overall)
+    p = plan(_interests(), 10, PlanOptions(collection="Item", exploration=0.2, exploration_interest=overall))
     explore = [q for q in p.queries if q.name == "exploration"][0]
     assert explore.slots == 2 and explore.source == "exploration"
     assert explore.filters == {"path": ["domain"], "operator": "ContainsNone", "valueTextArray": ["Writing", "Paper"]}
@@ -95,29 +97,29 @@ def test_exploration_queries_outside_the_profile_domains() -> None:
 
 
 def test_no_interests_means_popular_items_overall_or_in_named_domains() -> None:
-    p = plan([], 4, collection="Item")
+    p = plan([], 4, PlanOptions(collection="Item"))
     assert p.basis == "popular"
     assert [type(q) for q in p.queries] == [PopularityQueryPlan]
-    p = plan([], 4, collection="Item", popular_domains=["A", "B"])
+    p = plan([], 4, PlanOptions(collection="Item", popular_domains=["A", "B"]))
     names = [q.name for q in p.queries]
     assert names == ["popular:A", "popular:B", "backfill"]
     assert p.queries[0].filters == {"path": ["domain"], "operator": "Equal", "valueText": "A"}
 
 
 def test_a_domain_with_no_slot_is_not_queried() -> None:
-    p = plan([DomainInterest("A", 0.9, ["x"], None), DomainInterest("B", 0.1, ["y"], None)], 2, collection="Item")
+    p = plan([DomainInterest("A", 0.9, ["x"], None), DomainInterest("B", 0.1, ["y"], None)], 2, PlanOptions(collection="Item"))
     assert p.quotas == {"interest:A": 2, "interest:B": 0}
     assert [q.name for q in p.queries] == ["interest:A", "backfill"]
 
 
 def test_diversity_asks_for_more_candidates_and_the_content_vectors() -> None:
-    q = plan(_interests(), 10, collection="Item", diversity=0.5).queries[0]
+    q = plan(_interests(), 10, PlanOptions(collection="Item", diversity=0.5)).queries[0]
     assert q.limit >= 20 and q.include_vectors == ["content"]
 
 
 def test_an_overall_share_adds_one_unfiltered_query_with_the_overall_interest() -> None:
     overall = DomainInterest(None, 1.0, ["pen", "notebook"], [0.2, 0.2, 0.2])
-    p = plan(_interests(), 10, collection="Item", exclude_items=["i1"], overall=0.3, overall_interest=overall)
+    p = plan(_interests(), 10, PlanOptions(collection="Item", exclude_items=["i1"], overall=0.3, overall_interest=overall))
     q = next(q for q in p.queries if q.name == "overall")
     assert isinstance(q, HybridQueryPlan) and q.source == "overall" and q.domain is None
     assert q.slots == 3 and q.limit == 3 + REFILL_MARGIN and q.weight == OVERALL_WEIGHT
@@ -126,27 +128,27 @@ def test_an_overall_share_adds_one_unfiltered_query_with_the_overall_interest() 
     assert q.filters == {"path": ["item_id"], "operator": "ContainsNone", "valueTextArray": ["i1"]}
     # The domains share what is left, in proportion to their weights.
     assert p.quotas == {"overall": 3, "interest:Writing": 4, "interest:Paper": 3}
-    assert all(q.name != "overall" for q in plan(_interests(), 10, collection="Item", overall=0.3).queries)
-    assert all(q.name != "overall" for q in plan(_interests(), 10, collection="Item", overall_interest=overall).queries)
+    assert all(q.name != "overall" for q in plan(_interests(), 10, PlanOptions(collection="Item", overall=0.3)).queries)
+    assert all(q.name != "overall" for q in plan(_interests(), 10, PlanOptions(collection="Item", overall_interest=overall)).queries)
     # An interest without a domain already spans the catalog: no second query for the same thing.
-    p = plan([DomainInterest(None, 1.0, ["pen"], None)], 10, collection="Item", overall=0.3, overall_interest=overall)
+    p = plan([DomainInterest(None, 1.0, ["pen"], None)], 10, PlanOptions(collection="Item", overall=0.3, overall_interest=overall))
     assert all(q.name != "overall" for q in p.queries) and p.quotas == {"interest:0": 10}
     # The whole list to the overall interest: the domain queries have no slot left and are not run.
-    p = plan(_interests(), 10, collection="Item", overall=1.0, overall_interest=overall)
+    p = plan(_interests(), 10, PlanOptions(collection="Item", overall=1.0, overall_interest=overall))
     assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == ["overall"]
 
 
 def test_bad_arguments_are_configuration_errors() -> None:
     with pytest.raises(ConfigurationError):
-        plan(_interests(), 10, collection="Item", overall=1.5)
+        plan(_interests(), 10, PlanOptions(collection="Item", overall=1.5))
     with pytest.raises(ConfigurationError):
-        plan(_interests(), 10, collection="Item", alpha=1.5)
+        plan(_interests(), 10, PlanOptions(collection="Item", alpha=1.5))
     with pytest.raises(ConfigurationError):
-        plan(_interests(), -1, collection="Item")
+        plan(_interests(), -1, PlanOptions(collection="Item"))
 
 
 def test_hybrid_kwargs_match_the_plan() -> None:
-    q = plan(_interests(), 10, collection="Item").queries[0]
+    q = plan(_interests(), 10, PlanOptions(collection="Item")).queries[0]
     kw = hybrid_kwargs(q)
     assert kw["query"] == q.query and kw["alpha"] == q.alpha and kw["limit"] == q.limit
     assert kw["vector"] == [0.1, 0.2, 0.3] and kw["target_vector"] == "content"
@@ -156,7 +158,7 @@ def test_hybrid_kwargs_match_the_plan() -> None:
 
 def test_multi_target_plan_uses_manual_weights() -> None:
     interest = DomainInterest("A", 1.0, ["x"], [1.0, 0.0], extra_vectors={"behavior": [0.0, 1.0]})
-    q = plan([interest], 3, collection="Item", target_weights={"content": 0.6, "behavior": 0.4}).queries[0]
+    q = plan([interest], 3, PlanOptions(collection="Item", target_weights={"content": 0.6, "behavior": 0.4})).queries[0]
     assert isinstance(q, HybridQueryPlan)
     assert q.vectors == {"content": [1.0, 0.0], "behavior": [0.0, 1.0]}
     assert q.target_weights == {"content": 0.6, "behavior": 0.4}
@@ -174,8 +176,8 @@ def _behavior_interests() -> list[DomainInterest]:
 
 def test_a_behaviour_plan_keeps_one_content_only_query_for_items_without_behaviour() -> None:
     overall = DomainInterest(None, 1.0, ["x", "y"], [0.6, 0.8], extra_vectors={"behavior": [0.0, 1.0]})
-    p = plan(_behavior_interests(), 10, collection="Item", target_weights={"content": 0.4, "behavior": 0.6},
-             cold_items=0.1, cold_interest=overall, exclude_items=["seen"])
+    p = plan(_behavior_interests(), 10, PlanOptions(collection="Item", target_weights={"content": 0.4, "behavior": 0.6},
+             cold_items=0.1, cold_interest=overall, exclude_items=["seen"]))
     assert p.quotas == {"interest:A": 6, "interest:B": 3, "cold-items": 1}
     cold = next(q for q in p.queries if q.name == "cold-items")
     assert isinstance(cold, HybridQueryPlan) and cold.source == "cold_items"
@@ -189,17 +191,17 @@ def test_a_behaviour_plan_keeps_one_content_only_query_for_items_without_behavio
 
 def test_no_cold_items_query_without_behaviour_in_the_plan() -> None:
     overall = DomainInterest(None, 1.0, ["x"], [0.6, 0.8])
-    content_only = plan(_behavior_interests(), 10, collection="Item", target_weights=None, cold_items=0.1,
-                        cold_interest=overall)
+    content_only = plan(_behavior_interests(), 10, PlanOptions(collection="Item", target_weights=None, cold_items=0.1,
+                        cold_interest=overall))
     assert "cold-items" not in content_only.quotas and sum(content_only.quotas.values()) == 10
     no_user_behaviour = [DomainInterest("A", 1.0, ["x"], [1.0, 0.0])]
-    p = plan(no_user_behaviour, 10, collection="Item", target_weights={"content": 0.4, "behavior": 0.6},
-             cold_items=0.1, cold_interest=overall)
+    p = plan(no_user_behaviour, 10, PlanOptions(collection="Item", target_weights={"content": 0.4, "behavior": 0.6},
+             cold_items=0.1, cold_interest=overall))
     assert "cold-items" not in p.quotas and p.queries[0].vectors == {"content": [1.0, 0.0]}  # type: ignore[union-attr]
 
 
 def test_fetch_kwargs_sort_by_popularity_descending() -> None:
-    q = plan([], 3, collection="Item").queries[0]
+    q = plan([], 3, PlanOptions(collection="Item")).queries[0]
     assert isinstance(q, PopularityQueryPlan)
     kw = fetch_kwargs(q)
     assert kw["limit"] == 3 and kw["filters"] is None
@@ -237,9 +239,62 @@ def test_reference_filters_are_refused_with_a_hint() -> None:
 
 
 def test_by_score_allocation_leaves_domain_queries_without_quotas() -> None:
-    p = plan(_interests(), 10, collection="Item", slot_allocation="by_score")
+    p = plan(_interests(), 10, PlanOptions(collection="Item", slot_allocation="by_score"))
     assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == ["interest:Writing", "interest:Paper"]
     assert p.quotas == {}
     assert all(q.limit >= 10 for q in p.queries if isinstance(q, HybridQueryPlan))  # any domain can fill the list
     with pytest.raises(ConfigurationError, match="slot_allocation"):
-        plan(_interests(), 10, collection="Item", slot_allocation="evenly")  # type: ignore[arg-type]
+        plan(_interests(), 10, PlanOptions(collection="Item", slot_allocation="evenly"))  # type: ignore[arg-type]
+
+
+_SNAPSHOT = pathlib.Path(__file__).parent / "data" / "query_plan_snapshot.json"
+
+
+def _snapshot_plans() -> dict[str, RecommendationPlan]:
+    """Representative plans covering every query kind: per-domain hybrid (multi-target, keyword-less popular
+    fallback), overall, exploration, cold items, text with zero weights, popular per domain, and backfill."""
+    b = "behavior"
+    interests = [
+        DomainInterest("Writing", 0.5, ["gel pens", "ink", " ", "pen"], [0.1, 0.2], {b: [0.5, 0.5]}),
+        DomainInterest("Paper", 0.3, ["notebook"], [0.3, 0.1], {b: [0.2, 0.4]}),
+        DomainInterest("Desk", 0.2, [], None),
+    ]
+    overall = DomainInterest(None, 1.0, ["pen", "paper"], [0.2, 0.2], {b: [0.3, 0.3]})
+    text = [DomainInterest(None, 0.0, ["desk lamp"], [0.4, 0.1]), DomainInterest(None, 0.0, [], [0.0, 0.0])]
+    return {
+        "profile": plan(interests, 10, PlanOptions(
+            collection="Item", user_id="u1", alpha=0.6, query_keywords=2,
+            boosts={"title": 2.0, "keywords": 1.0, "tags": 0.0}, exploration=0.2, exploration_interest=overall,
+            fusion_type="ranked", exclude_items=["i1", "i2", "i1"],
+            filters={"path": ["popularity"], "operator": "GreaterThan", "valueNumber": 1.5},
+            target_weights={"content": 0.7, b: 0.3}, cold_items=0.1, cold_interest=overall,
+            overall=0.2, overall_interest=overall,
+        )),
+        "text_by_score_diverse": plan(
+            text, 8, PlanOptions(
+                collection="Item", basis="text", source="text", diversity=0.3, fusion="reciprocal_rank",
+                slot_allocation="by_score", popular_domains=["Desk"], overall=0.5, overall_interest=overall,
+            ),
+        ),
+        "popular_domains": plan(
+            [], 5, PlanOptions(collection="Item", diversity=0.5, popular_domains=["A", "B", "A"], exclude_items=["i9"])
+        ),
+        "popular_no_backfill": plan([], 3, PlanOptions(collection="Item", backfill=False)),
+    }
+
+
+def test_plans_for_fixed_inputs_match_the_recorded_queries() -> None:
+    # The recorded JSON is the plan these inputs have always produced: a change to it changes what
+    # every recommendation asks Weaviate, so it must be deliberate.
+    expected = json.loads(_SNAPSHOT.read_text())
+    got = {name: p.model_dump(mode="json") for name, p in _snapshot_plans().items()}
+    assert got == expected
+
+
+def test_plan_options_default_to_the_settings_defaults() -> None:
+    # A plan built with default options searches the way a Recommender with default settings does.
+    from weaviate_recsys.settings import Settings
+
+    options = PlanOptions(collection="Item")
+    for name in ("alpha", "query_keywords", "boosts", "exploration", "diversity", "fusion", "slot_allocation"):
+        assert getattr(options, name) == Settings.model_fields[name].get_default(call_default_factory=True), name

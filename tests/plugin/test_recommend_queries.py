@@ -10,7 +10,7 @@ from weaviate.classes.query import Filter
 
 from weaviate_recsys.errors import UnknownItem
 from weaviate_recsys.loaders import HashingEmbedder
-from weaviate_recsys.plugin.query_plan import DomainInterest, filter_to_data, plan
+from weaviate_recsys.plugin.query_plan import DomainInterest, PlanOptions, filter_to_data, plan
 from weaviate_recsys.plugin.recommend import Recommender
 from weaviate_recsys.schema import item_uuid
 
@@ -39,7 +39,7 @@ def _interests() -> list[DomainInterest]:
 
 
 def _plan(rec: Recommender, k: int, **kw):  # type: ignore[no-untyped-def]
-    return plan(_interests(), k, collection=rec.item_collection, **kw)
+    return plan(_interests(), k, PlanOptions(collection=rec.item_collection, **kw))
 
 
 def test_each_domain_gets_its_slots_and_results_carry_reasons(rec: Recommender) -> None:
@@ -81,9 +81,9 @@ def test_k_larger_than_the_catalog_returns_every_eligible_item_once(rec: Recomme
 
 def test_a_domain_with_one_item_and_a_seen_domain_refill_from_elsewhere(rec: Recommender) -> None:
     interests = [DomainInterest("Tech", 0.5, ["label"], _vec("Label maker")), *_interests()]
-    out = rec.execute(plan(interests, 6, collection=rec.item_collection, exclude_items=["t1"]))
+    out = rec.execute(plan(interests, 6, PlanOptions(collection=rec.item_collection, exclude_items=["t1"])))
     assert len(out) == 6 and "t1" not in {r.item_id for r in out}
-    out = rec.execute(plan(interests, 6, collection=rec.item_collection))
+    out = rec.execute(plan(interests, 6, PlanOptions(collection=rec.item_collection)))
     assert "t1" in {r.item_id for r in out}
 
 
@@ -128,10 +128,10 @@ def test_reciprocal_rank_fusion(rec: Recommender) -> None:
 
 
 def test_popular_items_overall_and_within_domains(rec: Recommender) -> None:
-    out = rec.execute(plan([], 3, collection=rec.item_collection))
+    out = rec.execute(plan([], 3, PlanOptions(collection=rec.item_collection)))
     assert [r.item_id for r in out] == ["w4", "p3", "p4"]
     assert all(r.reasons.source == "popular" for r in out)
-    out = rec.execute(plan([], 2, collection=rec.item_collection, popular_domains=["Desk"]))
+    out = rec.execute(plan([], 2, PlanOptions(collection=rec.item_collection, popular_domains=["Desk"])))
     assert [r.item_id for r in out] == ["d1", "d2"]
 
 
@@ -162,8 +162,8 @@ def test_by_score_allocation_lets_the_best_scores_win_across_domains(rec: Recomm
     writing, paper = _interests()
     skewed = [DomainInterest("Writing", 0.7, writing.keywords, writing.vector),
               DomainInterest("Paper", 0.3, paper.keywords, paper.vector)]
-    proportional = rec.execute(plan(skewed, 3, collection=rec.item_collection))
-    by_score = rec.execute(plan(skewed, 3, collection=rec.item_collection, slot_allocation="by_score"))
+    proportional = rec.execute(plan(skewed, 3, PlanOptions(collection=rec.item_collection)))
+    by_score = rec.execute(plan(skewed, 3, PlanOptions(collection=rec.item_collection, slot_allocation="by_score")))
     assert [r.domain for r in proportional].count("Paper") == 1  # Paper's quota: round(0.3 x 3) = 1
     # without quotas Paper's best (0.3 x its hybrid score) loses to Writing's third item
     assert [r.domain for r in by_score] == ["Writing", "Writing", "Writing"]

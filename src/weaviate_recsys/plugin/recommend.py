@@ -60,6 +60,7 @@ from .query_plan import (
     ITEM_RETURN_PROPERTIES,
     DomainInterest,
     HybridQueryPlan,
+    PlanOptions,
     PopularityQueryPlan,
     RecommendationPlan,
     fetch_kwargs,
@@ -715,8 +716,8 @@ class Recommender:
         exclude: Sequence[str] = options.get("exclude") or ()
         filters: _Filters | None = options.get("filters")
         s = self.settings
-        return build_plan(
-            ctx.interests, k, collection=self.item_collection, user_id=ctx.user_id, basis=ctx.basis,  # type: ignore[arg-type]
+        return build_plan(ctx.interests, k, PlanOptions(
+            collection=self.item_collection, user_id=ctx.user_id, basis=ctx.basis,  # type: ignore[arg-type]
             source="text" if ctx.basis in ("text", "stated_interests") else "interest",
             alpha=s.alpha if alpha is None else alpha, query_keywords=s.query_keywords, boosts=s.boosts,
             exploration=s.exploration if exploration is None else exploration,
@@ -732,7 +733,7 @@ class Recommender:
             # are off (then the overall interest is the only query).
             overall=s.overall_share if ctx.basis == "profile" and domains is None and s.domain_filter else 0.0,
             overall_interest=ctx.overall,
-        )
+        ))
 
     def target_weights(self) -> dict[str, float] | None:
         """The multi-target weights of the hybrid queries' vector leg, from settings (None: content only).
