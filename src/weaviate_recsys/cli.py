@@ -663,7 +663,7 @@ def _recommendation_table(recs: list[Any], explain: bool) -> str:
     for i, r in enumerate(recs, 1):
         title = r.title or ""
         rows.append((str(i), r.item_id, title if len(title) <= 40 else title[:39] + "…", r.domain or "-",
-                     f"{r.score:.3f}", describe(r.reasons, parts=explain)))
+                     f"{r.score:.3f}", describe(r.reasons, parts=explain, score=r.score)))
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:

@@ -67,7 +67,18 @@ from .query_plan import (
     hybrid_kwargs,
 )
 from .query_plan import plan as build_plan
-from .reasons import KeywordMatcher, Reasons, ScoreParts, matched_keywords, parse_explain_score
+from .history import HistoryEntry, read_history
+from .reasons import (
+    ITEM_TEXT_PROPERTIES,
+    KeywordMatcher,
+    Reasons,
+    ScoreParts,
+    because_you_liked,
+    item_texts,
+    parse_explain_score,
+    score_contributions,
+    summarize,
+)
 from .reranking import RankedCandidate, select_with_quotas
 from .storage import collection_handle
 
@@ -77,6 +88,8 @@ __all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "R
 RRF_K = 60
 #: Most interactions read to exclude already-seen items (Weaviate's default QUERY_MAXIMUM_RESULTS).
 _MAX_SEEN = 10_000
+#: Most recent liked items a "because you liked" reason chooses from.
+_LIKED_HISTORY = 50
 
 
 class Recommendation(BaseModel):
@@ -129,12 +142,14 @@ class UserSnapshot:
         seen: ids of the items the user interacted with whose kind excludes re-recommending them.
         read_with: the collection prefix and ``exclude_kinds`` it was read with; a recommender whose
             settings differ in either refuses it.
+        liked: the user's most recent liked items with their vectors, newest first (for "because you liked").
     """
 
     user_id: str
     profile: InterestProfile | None
     seen: tuple[str, ...] = ()
     read_with: tuple[str, tuple[str, ...] | None] = ("", None)
+    liked: tuple[HistoryEntry, ...] = ()
 
 
 @dataclass
@@ -297,10 +312,12 @@ class Recommender:
                 snapshot is another user's or was read with other collections or ``exclude_kinds``.
             SchemaMissing: the Item collection does not exist.
         """
+        if snapshot is None:
+            snapshot = self.read_user(user_id)
         ctx = self._user_context(user_id, domains=domains, cold_start=cold_start, snapshot=snapshot)
         p = self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
                            exclude=exclude, filters=filters)
-        return self.execute(p, explain=explain, user_keywords=ctx.keywords)
+        return self.execute(p, explain=explain, user_keywords=ctx.keywords, liked=snapshot.liked)
 
     def plan(
         self,
@@ -356,13 +373,14 @@ class Recommender:
                               exclude=exclude, filters=filters)
 
     def execute(self, plan: RecommendationPlan, *, explain: bool = True,
-                user_keywords: Sequence[str] = ()) -> list[Recommendation]:
+                user_keywords: Sequence[str] = (), liked: Sequence[HistoryEntry] = ()) -> list[Recommendation]:
         """Run a plan's queries, fuse, de-duplicate, apply quotas and MMR, and attach reasons.
 
         Args:
             plan: from `plan` / `plan_for_text` (possibly edited by the application).
             explain: ask Weaviate for explain_score and report the keyword/vector parts.
             user_keywords: the user's overall keywords, matched against items besides each query's keywords.
+            liked: the user's liked items with vectors (`UserSnapshot.liked`), for "because you liked" reasons.
         """
         items = self._items()
         candidates: dict[str, tuple[RankedCandidate, tuple[Any, Any]]] = {}
@@ -399,7 +417,9 @@ class Recommender:
                     previous[0].also = (*previous[0].also, q.name)
         chosen = select_with_quotas([c for c, _ in candidates.values()], plan.k, plan.quotas, plan.diversity)
         # Reasons only for what is returned: keyword matching and explain parsing are per item; each query's
-        # keywords are stemmed once for all of its items.
+        # keywords are stemmed once for all of its items. One request reads the chosen items' text (keywords
+        # must occur in it) and, for "because you liked", their vectors.
+        details = self._details(items, [str(c.key) for c in chosen], vectors=bool(liked))
         matchers: dict[int, KeywordMatcher] = {}
         out = []
         for c in chosen:
@@ -408,31 +428,55 @@ class Recommender:
             if matcher is None:
                 words = [*q.keywords, *user_keywords] if isinstance(q, HybridQueryPlan) else user_keywords
                 matcher = matchers[id(q)] = KeywordMatcher(words)
-            out.append(self._recommendation(c, q, obj, explain, matcher))
+            out.append(self._recommendation(c, q, obj, explain, matcher, details.get(str(c.key)), liked))
         return out
+
+    def _details(self, items: Any, item_ids: list[str], *, vectors: bool) -> dict[str, Any]:
+        """The chosen items' text fields (and named vectors), by item id, in one request."""
+        if not item_ids:
+            return {}
+        try:
+            res = items.query.fetch_objects(
+                filters=Filter.by_property("item_id").contains_any(item_ids), limit=len(item_ids),
+                return_properties=["item_id", *ITEM_TEXT_PROPERTIES], include_vector=vectors,
+            )
+        except WeaviateBaseError as e:
+            raise RecsysError(f"Reading the recommended items from {self.item_collection} failed: {e}") from e
+        return {str(o.properties.get("item_id")): o for o in res.objects}
 
     @staticmethod
     def _recommendation(cand: RankedCandidate, q: HybridQueryPlan | PopularityQueryPlan, obj: Any, explain: bool,
-                        matcher: KeywordMatcher) -> Recommendation:
+                        matcher: KeywordMatcher, detail: Any = None,
+                        liked: Sequence[HistoryEntry] = ()) -> Recommendation:
         props = obj.properties
         title = _text(props.get("title"))
         item_domain = _text(props.get("domain"))
-        matched = matcher.match(_strings(props.get("keywords")), title)
+        texts = item_texts(detail.properties) if detail is not None else [title or ""]
+        matched = matcher.match(texts)
+        # The user's own interest: a query bound to one of their domains (not exploration's other domains).
+        interest = q.domain if q.source in ("interest", "cold_items") else None
+        because = []
+        if liked and detail is not None:
+            vecs = getattr(detail, "vector", None) or {}
+            because = because_you_liked(vecs.get(CONTENT_VECTOR), vecs.get(BEHAVIOR_VECTOR), liked,
+                                        exclude=str(cand.key))
         if isinstance(q, HybridQueryPlan):
             hybrid = float(obj.metadata.score or 0.0)
+            parts = parse_explain_score(obj.metadata.explain_score) if explain else None
             reasons = Reasons(
                 source=q.source, domain=q.domain if q.domain is not None else item_domain,
-                domain_weight=q.weight, hybrid_score=hybrid,
-                parts=parse_explain_score(obj.metadata.explain_score) if explain else None,
-                matched_keywords=matched,
+                domain_weight=q.weight, hybrid_score=hybrid, parts=parts, matched_keywords=matched,
+                interest=interest, because=because, score_parts=score_contributions(cand.relevance, parts),
             )
         else:
             reasons = Reasons(
                 source=q.source, domain=q.domain if q.domain is not None else item_domain,
                 domain_weight=q.weight if q.weight > 0 else None,
                 popularity=float(props.get("popularity") or 0.0),
-                matched_keywords=matched,
+                matched_keywords=matched, interest=interest, because=because,
+                score_parts=score_contributions(cand.relevance, None, popularity=True),
             )
+        reasons.summary = summarize(reasons, item_domain)
         return Recommendation(item_id=str(cand.key), title=title, score=cand.relevance, domain=item_domain,
                               reasons=reasons)
 
@@ -448,6 +492,8 @@ class Recommender:
         vec = _content_vector(source)
         src_keywords = _strings(source.properties.get("keywords"))
         title = _text(source.properties.get("title"))
+        src_matcher = KeywordMatcher(src_keywords)
+        props_wanted = list(dict.fromkeys([*ITEM_RETURN_PROPERTIES, *ITEM_TEXT_PROPERTIES]))
         own = Filter.by_property("item_id").not_equal(item_id)
         where = own & filters if filters is not None else own
         fetch = k if diversity == 0 else min(max(3 * k, k + 10), 100)
@@ -455,11 +501,11 @@ class Recommender:
             if vec is not None:
                 res = items.query.near_vector(
                     [float(x) for x in vec], target_vector=CONTENT_VECTOR, limit=fetch, filters=where,
-                    return_properties=ITEM_RETURN_PROPERTIES, return_metadata=MetadataQuery(distance=True),
+                    return_properties=props_wanted, return_metadata=MetadataQuery(distance=True),
                     include_vector=[CONTENT_VECTOR] if diversity > 0 else False,
                 )
             elif title:
-                res = items.query.bm25(title, limit=fetch, filters=where, return_properties=ITEM_RETURN_PROPERTIES,
+                res = items.query.bm25(title, limit=fetch, filters=where, return_properties=props_wanted,
                                        return_metadata=MetadataQuery(score=True))
             else:
                 return []
@@ -474,13 +520,13 @@ class Recommender:
             else:
                 sim = float(obj.metadata.score or 0.0)
                 parts = ScoreParts(keyword=sim, vector=0.0, bm25=sim)
-            rec = Recommendation(
-                item_id=str(props.get("item_id")), title=_text(props.get("title")), score=sim,
-                domain=_text(props.get("domain")),
-                reasons=Reasons(source="similar", domain=_text(props.get("domain")), parts=parts,
-                                matched_keywords=matched_keywords(src_keywords, _strings(props.get("keywords")),
-                                                                  _text(props.get("title")))),
-            )
+            reasons = Reasons(source="similar", domain=_text(props.get("domain")), parts=parts,
+                              matched_keywords=src_matcher.match(item_texts(props)),
+                              score_parts=score_contributions(sim, parts))
+            reasons.summary = f"Similar to {title or item_id}" + (
+                "; keywords: " + ", ".join(reasons.matched_keywords[:4]) if reasons.matched_keywords else "")
+            rec = Recommendation(item_id=str(props.get("item_id")), title=_text(props.get("title")), score=sim,
+                                 domain=_text(props.get("domain")), reasons=reasons)
             cands.append((RankedCandidate(key=rec.item_id, group=0, relevance=sim, vector=_content_vector(obj)), rec))
         chosen = select_with_quotas([c for c, _ in cands], k, None, diversity)
         by_key = {c.key: r for c, r in cands}
@@ -638,11 +684,17 @@ class Recommender:
         serves popular items with ``cold_start=True``).
         """
         seen_future = self._submit(self._seen_items, user_id)  # independent of the profile read
+        liked_future = self._submit(self._liked_items, user_id)
         try:
             profile: InterestProfile | None = get_profile(self.client, user_id, self.settings, submit=self._submit)
         except UnknownUser:
             profile = None
-        return UserSnapshot(user_id, profile, tuple(seen_future.result()), self.snapshot_scope)
+        return UserSnapshot(user_id, profile, tuple(seen_future.result()), self.snapshot_scope,
+                            tuple(liked_future.result()))
+
+    def _liked_items(self, user_id: str) -> list[HistoryEntry]:
+        return read_history(self.client, user_id, self.settings, limit=_LIKED_HISTORY, liked_only=True,
+                            with_vectors=True)
 
     @property
     def snapshot_scope(self) -> tuple[str, tuple[str, ...] | None]:

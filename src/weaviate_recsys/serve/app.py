@@ -13,7 +13,6 @@ are missing, 503 when Weaviate cannot be reached.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import threading
 import time
@@ -41,7 +40,7 @@ from ..errors import (
     UnknownItem,
     UnknownUser,
 )
-from ..plugin.history import HistoryEntry, read_history
+from ..plugin.history import read_history
 from ..plugin.recommend import Recommender, UserSnapshot
 from ..settings import Settings
 from .models import (
@@ -60,8 +59,8 @@ from .models import (
 
 __all__ = ["ServiceState", "create_app"]
 
-#: Interactions a "because you liked" reason chooses from (the user's most recent liked items).
-BECAUSE_HISTORY = 50
+#: Users whose snapshots one process keeps (the cache starts over when full).
+_MAX_CACHED_USERS = 10_000
 
 
 class ApiError(Exception):
@@ -120,7 +119,7 @@ class ServiceState:
         self._stack = ExitStack()
         self._lock = threading.Lock()
         self._recommender: Recommender | None = None
-        self._users: dict[str, tuple[float, UserSnapshot, list[HistoryEntry]]] = {}
+        self._users: dict[str, tuple[float, UserSnapshot]] = {}
         self._keys = [k.get_secret_value().encode() for k in settings.serve_api_keys if k.get_secret_value()]
 
     # --- connection -------------------------------------------------------------------------------
@@ -187,23 +186,19 @@ class ServiceState:
 
     # --- per-user cache ---------------------------------------------------------------------------
 
-    def user(self, user_id: str) -> tuple[UserSnapshot, list[HistoryEntry]]:
-        """The user's snapshot (profile, seen items) and liked history, reused for ``serve_cache_seconds``."""
+    def user(self, user_id: str) -> UserSnapshot:
+        """The user's snapshot (profile, seen and liked items), reused for ``serve_cache_seconds``."""
         now = time.monotonic()
         hit = self._users.get(user_id)
         if hit is not None and hit[0] > now:
-            return hit[1], hit[2]
-        rec = self.recommender()
-        history_future = rec._submit(functools.partial(read_history, rec.client, user_id, self.settings,
-                                                       limit=BECAUSE_HISTORY, liked_only=True, with_vectors=True))
-        snapshot = rec.read_user(user_id)
-        history = history_future.result()
+            return hit[1]
+        snapshot = self.recommender().read_user(user_id)
         ttl = self.settings.serve_cache_seconds
         if ttl > 0:
-            if len(self._users) > 10_000:
+            if len(self._users) > _MAX_CACHED_USERS:
                 self._users.clear()
-            self._users[user_id] = (now + ttl, snapshot, history)
-        return snapshot, history
+            self._users[user_id] = (now + ttl, snapshot)
+        return snapshot
 
     def forget(self, user_id: str) -> None:
         self._users.pop(user_id, None)
@@ -347,10 +342,9 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
     ) -> RecommendationList:
         """The user's top ``k`` items, each with the reasons a person reads."""
         with weaviate_errors():
-            snapshot, history = state.user(user_id)
             items = state.recommender().recommend(
                 user_id, k, domains=domain or None, diversity=diversity, exclude=exclude or (),
-                cold_start=cold_start, snapshot=snapshot, **_history_kwargs(history),
+                cold_start=cold_start, snapshot=state.user(user_id),
             )
         return RecommendationList(user_id=user_id, k=k, items=items)
 
@@ -362,7 +356,7 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
     ) -> ProfileOut:
         """The user's domains with weights, keywords, counts and recent interactions (no vectors)."""
         with weaviate_errors():
-            snapshot, _ = state.user(user_id)
+            snapshot = state.user(user_id)
             if snapshot.profile is None:
                 raise UnknownUser(f"No user {user_id!r}: it has no User object and no interactions. Load it with "
                                   "`weaviate-recsys load users` or post an interaction first.")
@@ -428,15 +422,6 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
         return FileResponse(static / "index.html")
 
     return app
-
-
-def _history_kwargs(history: list[HistoryEntry]) -> dict[str, Any]:
-    """Pass the liked history to the recommender when it takes one (for "because you liked" reasons)."""
-    import inspect
-
-    if "history" in inspect.signature(Recommender.recommend).parameters:
-        return {"history": history}
-    return {}
 
 
 def _version() -> str:
