@@ -7,15 +7,12 @@ from pathlib import Path
 
 import pytest
 import weaviate
+from _service_fixtures import EMB, KEY
 from fastapi.testclient import TestClient
 
 from weaviate_recsys.demo import run_demo
-from weaviate_recsys.loaders import HashingEmbedder
 from weaviate_recsys.serve import create_app
 from weaviate_recsys.settings import Settings
-
-EMB = HashingEmbedder(dim=64)
-KEY = "test-key-1"
 
 
 @pytest.fixture(scope="package")
