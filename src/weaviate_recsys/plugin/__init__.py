@@ -36,7 +36,8 @@ from .query_plan import (
     filter_to_data,
     hybrid_kwargs,
 )
-from .reasons import Reasons, ScoreParts, parse_explain_score
+from .history import HistoryEntry, read_history
+from .reasons import BecauseItem, Reasons, ScoreContribution, ScoreParts, parse_explain_score
 from .recommend import AudienceMember, Recommendation, Recommender, UserSnapshot
 from .reranking import RankedCandidate, select_with_quotas
 
@@ -78,7 +79,9 @@ __all__ = [
     "train_domains",
     # recommendations
     "AudienceMember",
+    "BecauseItem",
     "DomainInterest",
+    "HistoryEntry",
     "HybridQueryPlan",
     "PopularityQueryPlan",
     "RankedCandidate",
@@ -86,6 +89,7 @@ __all__ = [
     "Recommendation",
     "RecommendationPlan",
     "Recommender",
+    "ScoreContribution",
     "ScoreParts",
     "UserSnapshot",
     "allocate_slots",
@@ -95,6 +99,7 @@ __all__ = [
     "hybrid_kwargs",
     "parse_explain_score",
     "plan_slots",
+    "read_history",
     "select_with_quotas",
     # behaviour vectors
     "BehaviorConfig",

@@ -19,7 +19,7 @@ from ..schema.identity import item_uuid
 from ..settings import Settings
 from .storage import fetch_by_ids, fetch_where, require_collections, vector_of
 
-__all__ = ["HistoryEntry", "read_history"]
+__all__ = ["HistoryEntry", "attach_items", "liked", "read_events", "read_history"]
 
 #: Most interactions read per user (Weaviate's default QUERY_MAXIMUM_RESULTS).
 _MAX_EVENTS = 10_000
@@ -56,6 +56,70 @@ def _recency_key(entry: HistoryEntry) -> tuple[float, int]:
     return (ts, entry.seq if entry.seq is not None else -1)
 
 
+def read_events(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None) -> list[HistoryEntry]:
+    """All of the user's interactions (up to 10,000), newest first, without their items: one request.
+
+    Returns an empty list when the Interaction collection does not exist.
+    """
+    settings = settings or Settings()
+    interactions = collection_name("Interaction", settings.prefix)
+    try:
+        require_collections(client, [interactions])  # existence is remembered per client: no round trip later
+    except SchemaMissing:
+        return []
+    objs = fetch_where(client, interactions, "user_id", [user_id], properties=["item_id", "kind", "timestamp", "seq"])
+    weights = settings.kind_weights
+    entries = []
+    for o in objs[:_MAX_EVENTS]:
+        p = o.properties
+        kind = str(p.get("kind") or "")
+        ts = p.get("timestamp")
+        seq = p.get("seq")
+        entries.append(HistoryEntry(item_id=str(p["item_id"]) if p.get("item_id") else None, kind=kind,
+                                    kind_weight=float(weights.get(kind, 0.0)),
+                                    timestamp=ts if isinstance(ts, datetime) else None,
+                                    seq=int(seq) if seq is not None else None))
+    entries.sort(key=_recency_key, reverse=True)
+    return entries
+
+
+def liked(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """The interactions that signal interest (positive kind weight), newest first, one per item, leaving out
+    items the user also disliked: the items a "because you liked" reason may name."""
+    disliked = {e.item_id for e in entries if e.kind_weight < 0}
+    seen: set[str] = set()
+    kept = []
+    for e in entries:
+        if e.item_id and e.kind_weight > 0 and e.item_id not in disliked and e.item_id not in seen:
+            seen.add(e.item_id)
+            kept.append(e)
+    return kept
+
+
+def attach_items(client: weaviate.WeaviateClient, entries: list[HistoryEntry], settings: Settings | None = None, *,
+                 with_vectors: bool = False) -> list[HistoryEntry]:
+    """Fill in the entries' item titles and domains (and vectors) from one request; returns the entries."""
+    settings = settings or Settings()
+    ids = list(dict.fromkeys(e.item_id for e in entries if e.item_id))
+    if not ids:
+        return entries
+    items = collection_name("Item", settings.prefix)
+    require_collections(client, [items])
+    found = fetch_by_ids(client, items, [str(item_uuid(i)) for i in ids],
+                         properties=["item_id", "title", "domain"], include_vector=with_vectors)
+    by_id: dict[str, Any] = {str(o.properties.get("item_id")): o for o in found}
+    for e in entries:
+        obj = by_id.get(e.item_id or "")
+        if obj is None:
+            continue
+        e.title = obj.properties.get("title")
+        e.domain = obj.properties.get("domain")
+        if with_vectors:
+            e.content_vector = vector_of(obj, "content")
+            e.behavior_vector = vector_of(obj, "behavior")
+    return entries
+
+
 def read_history(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None, *,
                  limit: int = 20, liked_only: bool = False, with_vectors: bool = False) -> list[HistoryEntry]:
     """The user's ``limit`` most recent interactions, newest first, each with its item's title and domain.
@@ -69,52 +133,9 @@ def read_history(client: weaviate.WeaviateClient, user_id: str, settings: Settin
     Returns:
         The entries; an empty list for a user without interactions (or without the collections).
     """
-    settings = settings or Settings()
-    interactions = collection_name("Interaction", settings.prefix)
-    items = collection_name("Item", settings.prefix)
     if limit <= 0:
         return []
-    try:
-        require_collections(client, [interactions])  # existence is remembered per client: no round trip later
-    except SchemaMissing:
-        return []
-    objs = fetch_where(client, interactions, "user_id", [user_id],
-                       properties=["item_id", "kind", "timestamp", "seq"])
-    weights = settings.kind_weights
-    entries = []
-    for o in objs[:_MAX_EVENTS]:
-        p = o.properties
-        kind = str(p.get("kind") or "")
-        ts = p.get("timestamp")
-        seq = p.get("seq")
-        entries.append(HistoryEntry(item_id=str(p["item_id"]) if p.get("item_id") else None, kind=kind,
-                                    kind_weight=float(weights.get(kind, 0.0)),
-                                    timestamp=ts if isinstance(ts, datetime) else None,
-                                    seq=int(seq) if seq is not None else None))
-    entries.sort(key=_recency_key, reverse=True)
+    entries = read_events(client, user_id, settings)
     if liked_only:
-        disliked = {e.item_id for e in entries if e.kind_weight < 0}
-        seen: set[str] = set()
-        kept = []
-        for e in entries:
-            if e.item_id and e.kind_weight > 0 and e.item_id not in disliked and e.item_id not in seen:
-                seen.add(e.item_id)
-                kept.append(e)
-        entries = kept
-    entries = entries[:limit]
-    ids = [e.item_id for e in entries if e.item_id]
-    if ids:
-        require_collections(client, [items])
-        found = fetch_by_ids(client, items, [str(item_uuid(i)) for i in ids],
-                             properties=["item_id", "title", "domain"], include_vector=with_vectors)
-        by_id: dict[str, Any] = {str(o.properties.get("item_id")): o for o in found}
-        for e in entries:
-            obj = by_id.get(e.item_id or "")
-            if obj is None:
-                continue
-            e.title = obj.properties.get("title")
-            e.domain = obj.properties.get("domain")
-            if with_vectors:
-                e.content_vector = vector_of(obj, "content")
-                e.behavior_vector = vector_of(obj, "behavior")
-    return entries
+        entries = liked(entries)
+    return attach_items(client, entries[:limit], settings, with_vectors=with_vectors)

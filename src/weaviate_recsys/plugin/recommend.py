@@ -67,7 +67,7 @@ from .query_plan import (
     hybrid_kwargs,
 )
 from .query_plan import plan as build_plan
-from .history import HistoryEntry, read_history
+from .history import HistoryEntry, attach_items, liked, read_events
 from .reasons import (
     ITEM_TEXT_PROPERTIES,
     KeywordMatcher,
@@ -89,7 +89,7 @@ RRF_K = 60
 #: Most interactions read to exclude already-seen items (Weaviate's default QUERY_MAXIMUM_RESULTS).
 _MAX_SEEN = 10_000
 #: Most recent liked items a "because you liked" reason chooses from.
-_LIKED_HISTORY = 50
+_LIKED_HISTORY = 20
 
 
 class Recommendation(BaseModel):
@@ -683,18 +683,22 @@ class Recommender:
         An unknown user gives a snapshot without a profile (``recommend`` then raises `UnknownUser`, or
         serves popular items with ``cold_start=True``).
         """
-        seen_future = self._submit(self._seen_items, user_id)  # independent of the profile read
-        liked_future = self._submit(self._liked_items, user_id)
+        events_future = self._submit(self._seen_and_liked, user_id)  # independent of the profile read
         try:
             profile: InterestProfile | None = get_profile(self.client, user_id, self.settings, submit=self._submit)
         except UnknownUser:
             profile = None
-        return UserSnapshot(user_id, profile, tuple(seen_future.result()), self.snapshot_scope,
-                            tuple(liked_future.result()))
+        seen, liked_items = events_future.result()
+        return UserSnapshot(user_id, profile, tuple(seen), self.snapshot_scope, tuple(liked_items))
 
-    def _liked_items(self, user_id: str) -> list[HistoryEntry]:
-        return read_history(self.client, user_id, self.settings, limit=_LIKED_HISTORY, liked_only=True,
-                            with_vectors=True)
+    def _seen_and_liked(self, user_id: str) -> tuple[list[str], list[HistoryEntry]]:
+        """From one read of the user's interactions: the ids of items whose kind excludes re-recommending them
+        (``settings.exclude_kinds``; None: every kind) and the most recent liked items with their vectors."""
+        events = read_events(self.client, user_id, self.settings)
+        kinds = self.settings.exclude_kinds
+        seen = list(dict.fromkeys(e.item_id for e in events if e.item_id and (kinds is None or e.kind in kinds)))
+        recent = attach_items(self.client, liked(events)[:_LIKED_HISTORY], self.settings, with_vectors=True)
+        return seen, recent
 
     @property
     def snapshot_scope(self) -> tuple[str, tuple[str, ...] | None]:
@@ -772,20 +776,6 @@ class Recommender:
 
             self._embedder = get_embedder(self.settings)
         return self._embedder
-
-    def _seen_items(self, user_id: str) -> list[str]:
-        """Item ids of the user's interactions whose kind excludes re-recommending (settings.exclude_kinds)."""
-        if not self._exists(self.interaction_collection):
-            return []
-        where = Filter.by_property("user_id").equal(user_id)
-        kinds = self.settings.exclude_kinds
-        if kinds is not None:
-            if not kinds:
-                return []
-            where = where & Filter.by_property("kind").contains_any(list(kinds))
-        coll = collection_handle(self.client, self.interaction_collection)
-        res = coll.query.fetch_objects(filters=where, limit=_MAX_SEEN, return_properties=["item_id"])
-        return list(dict.fromkeys(str(o.properties["item_id"]) for o in res.objects if o.properties.get("item_id")))
 
     def _stated_interests(self, user_id: str) -> str:
         if not self._exists(self.user_collection):
