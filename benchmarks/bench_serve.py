@@ -123,10 +123,11 @@ def main() -> int:
         user_ids = sorted({json.loads(line)["user_id"]
                            for line in (args.data / "interactions.jsonl").read_text().splitlines()})
         rng = np.random.default_rng(args.seed)
-        need = args.warmup + 2 * args.users
+        need = args.warmup + 3 * args.users
         sample = [str(u) for u in rng.choice(user_ids, size=min(need, len(user_ids)), replace=False)]
-        warm, one, many = (sample[:args.warmup], sample[args.warmup:args.warmup + args.users],
-                           sample[args.warmup + args.users:])
+        w, n_users = args.warmup, args.users
+        warm, one, many, visits = (sample[:w], sample[w:w + n_users], sample[w + n_users:w + 2 * n_users],
+                                   sample[w + 2 * n_users:])
         path = "/users/{}/recommendations"
 
         with httpx.Client(base_url=base, timeout=30) as http:
@@ -152,48 +153,58 @@ def main() -> int:
                 "load_average_1min": round(os.getloadavg()[0], 2),
             }
 
-        # --- several clients, each its own connection ---
-        queue = list(many)
-        lock = threading.Lock()
-        lat_many: list[float] = []
-        errs: list[str] = []
+        def concurrent(queue: list[str]) -> dict[str, object]:
+            """``args.clients`` clients, each its own connection, taking users from ``queue``."""
+            lock = threading.Lock()
+            lat_many: list[float] = []
+            errs: list[str] = []
 
-        def worker() -> None:
-            with httpx.Client(base_url=base, timeout=30) as h:
-                while True:
-                    with lock:
-                        if not queue:
-                            return
-                        u = queue.pop()
-                    t = time.perf_counter()
-                    try:
-                        r = h.get(path.format(u), params={"k": args.k})
-                        ok = r.status_code == 200
-                        detail = f"{r.status_code}"
-                    except httpx.HTTPError as e:
-                        ok, detail = False, type(e).__name__
-                    elapsed = time.perf_counter() - t
-                    with lock:
-                        lat_many.append(elapsed)
-                        if not ok:
-                            errs.append(detail)
+            def worker() -> None:
+                with httpx.Client(base_url=base, timeout=30) as h:
+                    while True:
+                        with lock:
+                            if not queue:
+                                return
+                            u = queue.pop()
+                        t = time.perf_counter()
+                        try:
+                            r = h.get(path.format(u), params={"k": args.k})
+                            ok = r.status_code == 200
+                            detail = f"{r.status_code}"
+                        except httpx.HTTPError as e:
+                            ok, detail = False, type(e).__name__
+                        elapsed = time.perf_counter() - t
+                        with lock:
+                            lat_many.append(elapsed)
+                            if not ok:
+                                errs.append(detail)
 
-        svc0, srv0 = _process_cpu(service.pid), _process_cpu(server.pid)
-        t0 = time.perf_counter()
-        threads = [threading.Thread(target=worker) for _ in range(args.clients)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        wall = time.perf_counter() - t0
-        n = len(lat_many)
-        result["concurrent_clients"] = {
-            "clients": args.clients, "requests": n, "errors": len(errs), "error_examples": errs[:5],
-            "rec_per_s": round(n / wall, 1), **_percentiles(lat_many),
-            "service_cpu_ms_per_request": round(1000 * (_process_cpu(service.pid) - svc0) / n, 2),
-            "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
-            "load_average_1min": round(os.getloadavg()[0], 2),
-        }
+            svc0, srv0 = _process_cpu(service.pid), _process_cpu(server.pid)
+            t0 = time.perf_counter()
+            threads = [threading.Thread(target=worker) for _ in range(args.clients)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            wall = time.perf_counter() - t0
+            n = len(lat_many)
+            return {
+                "clients": args.clients, "requests": n, "errors": len(errs), "error_examples": errs[:5],
+                "rec_per_s": round(n / wall, 1), **_percentiles(lat_many),
+                "service_cpu_ms_per_request": round(1000 * (_process_cpu(service.pid) - svc0) / n, 2),
+                "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
+                "load_average_1min": round(os.getloadavg()[0], 2),
+            }
+        # Different users: every request reads the user's profile and history from Weaviate.
+        result["concurrent_clients"] = concurrent(list(many))
+        # Visits: each user asks three times in a row (a page and two carousels), within the cache time, so
+        # two of three requests reuse the user's profile and history (the other queries still run).
+        # Groups of 10 users, each group asked three times over, so a user's next request comes a few requests
+        # later (not at the same moment from another client).
+        groups = [visits[i:i + 10] for i in range(0, len(visits), 10)]
+        visit_queue = [u for g in groups for _ in range(3) for u in g][::-1]
+        result["concurrent_clients_visits"] = {"requests_per_user": 3, "users": len(visits),
+                                               **concurrent(visit_queue)}
         one_res = result["one_client"]
         many_res = result["concurrent_clients"]
         assert isinstance(one_res, dict) and isinstance(many_res, dict)

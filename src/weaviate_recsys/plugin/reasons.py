@@ -39,6 +39,7 @@ __all__ = [
     "ITEM_TEXT_PROPERTIES",
     "BecauseItem",
     "KeywordMatcher",
+    "LikedIndex",
     "Reasons",
     "ScoreContribution",
     "ScoreParts",
@@ -209,6 +210,13 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(_stem(t) for t in _TOKEN.findall(text.lower()))
 
 
+@lru_cache(maxsize=8192)
+def _text_index(texts: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
+    """An item's text fields as stem sequences and the set of all their stems (items recur across lists)."""
+    fields = tuple(_stems(t) for t in texts)
+    return fields, frozenset().union(*fields) if fields else frozenset()
+
+
 class KeywordMatcher:
     """A user's keywords, stemmed once, matched against many items (a recommendation matches ten or more).
 
@@ -228,10 +236,9 @@ class KeywordMatcher:
         """The keywords that occur in one of ``texts`` (the item's text fields) or its ``title``."""
         if not self._keywords:
             return []
-        fields = [_stems(t) for t in (*texts, title) if t]
+        fields, words = _text_index(tuple(t for t in (*texts, title) if t))
         if not fields:
             return []
-        words = set().union(*fields)
         out = []
         for kw, stems in self._keywords:
             if not set(stems) <= words:
@@ -311,6 +318,57 @@ def _unit(v: Any) -> np.ndarray | None:
     return arr / norm if norm > 0 else None
 
 
+class LikedIndex:
+    """A user's liked items as unit-vector matrices, built once per list and asked once per recommendation.
+
+    Args:
+        liked: the user's liked items (`plugin.history.HistoryEntry` with vectors), newest first.
+    """
+
+    def __init__(self, liked: Sequence[Any]) -> None:
+        self._entries = [e for e in liked if getattr(e, "item_id", None)]
+        self._by = {"content": self._matrix("content_vector"), "behavior": self._matrix("behavior_vector")}
+
+    def _matrix(self, attr: str) -> tuple[np.ndarray, np.ndarray] | None:
+        rows, where = [], []
+        for i, e in enumerate(self._entries):
+            v = getattr(e, attr, None)
+            if v is not None and len(v):
+                rows.append(np.asarray(v, dtype=np.float64))
+                where.append(i)
+        if not rows or len({len(r) for r in rows}) != 1:
+            return None
+        m = np.vstack(rows)
+        norms = np.linalg.norm(m, axis=1)
+        keep = norms > 0
+        return m[keep] / norms[keep, None], np.asarray(where)[keep]
+
+    def nearest(self, content: Any, behavior: Any, *, top: int = BECAUSE_TOP,
+                min_similarity: float = BECAUSE_MIN_SIMILARITY, exclude: str | None = None) -> list[BecauseItem]:
+        """The liked items nearest to a recommendation with these vectors (see `because_you_liked`)."""
+        best: dict[int, tuple[float, str]] = {}
+        for by, vec in (("content", content), ("behavior", behavior)):
+            index = self._by[by]
+            mine = _unit(vec)
+            if index is None or mine is None or index[0].shape[1] != mine.shape[0]:
+                continue
+            sims = index[0] @ mine
+            for row in np.flatnonzero(sims >= min_similarity):
+                i, sim = int(index[1][row]), float(sims[row])
+                if i not in best or best[i][0] < sim:
+                    best[i] = (sim, by)
+        out = []
+        for i, (sim, by) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+            e = self._entries[i]
+            if e.item_id == exclude or any(b.item_id == e.item_id for b in out):
+                continue
+            out.append(BecauseItem(item_id=e.item_id, title=getattr(e, "title", None), similarity=sim,
+                                   by=by))  # type: ignore[arg-type]
+            if len(out) == top:
+                break
+        return out
+
+
 def because_you_liked(content: Any, behavior: Any, liked: Sequence[Any], *, top: int = BECAUSE_TOP,
                       min_similarity: float = BECAUSE_MIN_SIMILARITY, exclude: str | None = None) -> list[BecauseItem]:
     """The liked items nearest to a recommendation, by content vector or behaviour vector.
@@ -324,27 +382,10 @@ def because_you_liked(content: Any, behavior: Any, liked: Sequence[Any], *, top:
         exclude: an item id never to name (the recommendation itself).
 
     Returns:
-        Up to ``top`` items, nearest first; each with the vector that brought it closer.
+        Up to ``top`` items, nearest first; each with the vector that brought it closer. For many
+        recommendations of one user, build a `LikedIndex` once and call its ``nearest``.
     """
-    c, b = _unit(content), _unit(behavior)
-    found: dict[str, BecauseItem] = {}
-    for entry in liked:
-        item_id = getattr(entry, "item_id", None)
-        if not item_id or item_id == exclude:
-            continue
-        best: BecauseItem | None = None
-        for by, mine, theirs in (("content", c, getattr(entry, "content_vector", None)),
-                                 ("behavior", b, getattr(entry, "behavior_vector", None))):
-            other = _unit(theirs)
-            if mine is None or other is None or other.shape != mine.shape:
-                continue
-            sim = float(mine @ other)
-            if sim >= min_similarity and (best is None or sim > best.similarity):
-                best = BecauseItem(item_id=item_id, title=getattr(entry, "title", None), similarity=sim,
-                                   by=by)  # type: ignore[arg-type]
-        if best is not None and (item_id not in found or found[item_id].similarity < best.similarity):
-            found[item_id] = best
-    return sorted(found.values(), key=lambda x: -x.similarity)[:top]
+    return LikedIndex(liked).nearest(content, behavior, top=top, min_similarity=min_similarity, exclude=exclude)
 
 
 def summarize(reasons: Reasons, item_domain: str | None = None) -> str:

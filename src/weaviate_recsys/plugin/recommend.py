@@ -71,9 +71,9 @@ from .history import HistoryEntry, attach_items, liked, read_events
 from .reasons import (
     ITEM_TEXT_PROPERTIES,
     KeywordMatcher,
+    LikedIndex,
     Reasons,
     ScoreParts,
-    because_you_liked,
     item_texts,
     parse_explain_score,
     score_contributions,
@@ -420,6 +420,7 @@ class Recommender:
         # keywords are stemmed once for all of its items. One request reads the chosen items' text (keywords
         # must occur in it) and, for "because you liked", their vectors.
         details = self._details(items, [str(c.key) for c in chosen], vectors=bool(liked))
+        liked_index = LikedIndex(liked) if liked else None
         matchers: dict[int, KeywordMatcher] = {}
         out = []
         for c in chosen:
@@ -428,7 +429,7 @@ class Recommender:
             if matcher is None:
                 words = [*q.keywords, *user_keywords] if isinstance(q, HybridQueryPlan) else user_keywords
                 matcher = matchers[id(q)] = KeywordMatcher(words)
-            out.append(self._recommendation(c, q, obj, explain, matcher, details.get(str(c.key)), liked))
+            out.append(self._recommendation(c, q, obj, explain, matcher, details.get(str(c.key)), liked_index))
         return out
 
     def _details(self, items: Any, item_ids: list[str], *, vectors: bool) -> dict[str, Any]:
@@ -447,7 +448,7 @@ class Recommender:
     @staticmethod
     def _recommendation(cand: RankedCandidate, q: HybridQueryPlan | PopularityQueryPlan, obj: Any, explain: bool,
                         matcher: KeywordMatcher, detail: Any = None,
-                        liked: Sequence[HistoryEntry] = ()) -> Recommendation:
+                        liked: LikedIndex | None = None) -> Recommendation:
         props = obj.properties
         title = _text(props.get("title"))
         item_domain = _text(props.get("domain"))
@@ -456,10 +457,9 @@ class Recommender:
         # The user's own interest: a query bound to one of their domains (not exploration's other domains).
         interest = q.domain if q.source in ("interest", "cold_items") else None
         because = []
-        if liked and detail is not None:
+        if liked is not None and detail is not None:
             vecs = getattr(detail, "vector", None) or {}
-            because = because_you_liked(vecs.get(CONTENT_VECTOR), vecs.get(BEHAVIOR_VECTOR), liked,
-                                        exclude=str(cand.key))
+            because = liked.nearest(vecs.get(CONTENT_VECTOR), vecs.get(BEHAVIOR_VECTOR), exclude=str(cand.key))
         if isinstance(q, HybridQueryPlan):
             hybrid = float(obj.metadata.score or 0.0)
             parts = parse_explain_score(obj.metadata.explain_score) if explain else None
