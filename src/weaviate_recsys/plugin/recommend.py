@@ -67,7 +67,7 @@ from .query_plan import (
     hybrid_kwargs,
 )
 from .query_plan import plan as build_plan
-from .history import HistoryEntry, attach_items, liked, read_events
+from .history import HistoryEntry, liked, read_events
 from .reasons import (
     ITEM_TEXT_PROPERTIES,
     KeywordMatcher,
@@ -142,7 +142,7 @@ class UserSnapshot:
         seen: ids of the items the user interacted with whose kind excludes re-recommending them.
         read_with: the collection prefix and ``exclude_kinds`` it was read with; a recommender whose
             settings differ in either refuses it.
-        liked: the user's most recent liked items with their vectors, newest first (for "because you liked").
+        liked: the user's most recent liked items, newest first (for "because you liked").
     """
 
     user_id: str
@@ -419,8 +419,11 @@ class Recommender:
         # Reasons only for what is returned: keyword matching and explain parsing are per item; each query's
         # keywords are stemmed once for all of its items. One request reads the chosen items' text (keywords
         # must occur in it) and, for "because you liked", their vectors.
-        details = self._details(items, [str(c.key) for c in chosen], vectors=bool(liked))
-        liked_index = LikedIndex(liked) if liked else None
+        # The liked items' titles and vectors come in the same request as the chosen items' text.
+        liked_ids = [e.item_id for e in liked if e.item_id]
+        details = self._details(items, list(dict.fromkeys([*(str(c.key) for c in chosen), *liked_ids])),
+                                vectors=bool(liked))
+        liked_index = LikedIndex(_with_items(liked, details)) if liked else None
         matchers: dict[int, KeywordMatcher] = {}
         out = []
         for c in chosen:
@@ -439,7 +442,7 @@ class Recommender:
         try:
             res = items.query.fetch_objects(
                 filters=Filter.by_property("item_id").contains_any(item_ids), limit=len(item_ids),
-                return_properties=["item_id", *ITEM_TEXT_PROPERTIES], include_vector=vectors,
+                return_properties=["item_id", "domain", *ITEM_TEXT_PROPERTIES], include_vector=vectors,
             )
         except WeaviateBaseError as e:
             raise RecsysError(f"Reading the recommended items from {self.item_collection} failed: {e}") from e
@@ -693,12 +696,12 @@ class Recommender:
 
     def _seen_and_liked(self, user_id: str) -> tuple[list[str], list[HistoryEntry]]:
         """From one read of the user's interactions: the ids of items whose kind excludes re-recommending them
-        (``settings.exclude_kinds``; None: every kind) and the most recent liked items with their vectors."""
+        (``settings.exclude_kinds``; None: every kind) and the most recent liked items (their titles and vectors
+        are read with the recommended items', in `execute`)."""
         events = read_events(self.client, user_id, self.settings)
         kinds = self.settings.exclude_kinds
         seen = list(dict.fromkeys(e.item_id for e in events if e.item_id and (kinds is None or e.kind in kinds)))
-        recent = attach_items(self.client, liked(events)[:_LIKED_HISTORY], self.settings, with_vectors=True)
-        return seen, recent
+        return seen, liked(events)[:_LIKED_HISTORY]
 
     @property
     def snapshot_scope(self) -> tuple[str, tuple[str, ...] | None]:
@@ -786,6 +789,21 @@ class Recommender:
         if obj is None:
             return ""
         return _text(obj.properties.get("stated_interests")) or ""
+
+
+def _with_items(entries: Sequence[HistoryEntry], objects: Mapping[str, Any]) -> list[HistoryEntry]:
+    """Copies of history entries with their items' titles, domains and vectors from returned objects."""
+    out = []
+    for e in entries:
+        obj = objects.get(e.item_id or "")
+        if obj is None:
+            continue
+        vecs = getattr(obj, "vector", None) or {}
+        out.append(e.model_copy(update={
+            "title": _text(obj.properties.get("title")), "domain": _text(obj.properties.get("domain")),
+            "content_vector": vecs.get(CONTENT_VECTOR), "behavior_vector": vecs.get(BEHAVIOR_VECTOR),
+        }))
+    return out
 
 
 def _vector_name(stem: str) -> str:
