@@ -6,6 +6,7 @@ tests are skipped, saying so, where they are not installed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -21,6 +22,7 @@ from weaviate_recsys.serve import create_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
+#: The README's picture of the page, refreshed by running these tests with RECSYS_UPDATE_SCREENSHOT=1.
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "serve-page.png"
 
 pytestmark = pytest.mark.skipif(
@@ -100,7 +102,8 @@ def _enter_key(driver: Any) -> None:
     driver.execute_script("sessionStorage.setItem('recsys-key', arguments[0])", KEY)
 
 
-def test_a_user_lookup_shows_interests_history_and_recommendations(browser: Any, page_url: str) -> None:
+def test_a_user_lookup_shows_interests_history_and_recommendations(browser: Any, page_url: str,
+                                                                  tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(page_url)
@@ -122,8 +125,8 @@ def test_a_user_lookup_shows_interests_history_and_recommendations(browser: Any,
     assert bars and "%" in bars[0].text
     assert browser.find_elements(By.CSS_SELECTOR, "#u-keywords span")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#u-history tbody tr")) == 15
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOT))
+    shot = SCREENSHOT if os.environ.get("RECSYS_UPDATE_SCREENSHOT") == "1" else tmp_path / "serve-page.png"
+    assert browser.save_screenshot(str(shot)) and shot.read_bytes().startswith(b"\x89PNG")
     assert _console_errors(browser) == []
 
 

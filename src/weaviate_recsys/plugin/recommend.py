@@ -89,7 +89,7 @@ RRF_K = 60
 #: Most interactions read to exclude already-seen items (Weaviate's default QUERY_MAXIMUM_RESULTS).
 _MAX_SEEN = 10_000
 #: Most recent liked items a "because you liked" reason chooses from.
-_LIKED_HISTORY = 20
+_LIKED_HISTORY = 10
 
 
 class Recommendation(BaseModel):
