@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _service_fixtures import KEY
 from fastapi.testclient import TestClient
 
 from weaviate_recsys.serve import create_app
@@ -169,3 +170,27 @@ def test_without_configured_keys_no_key_is_needed(sample_store: Any) -> None:
     client, settings = sample_store
     with TestClient(create_app(settings.model_copy(update={"serve_api_keys": []}), client=client)) as http:
         assert http.get("/users/u000/profile").status_code == 200
+
+
+def test_a_posted_interaction_refreshes_the_cached_profile_at_once(sample_store: Any) -> None:
+    client, settings = sample_store
+    cached = settings.model_copy(update={"serve_cache_seconds": 3600})
+    with TestClient(create_app(cached, client=client, embedder=None),
+                    headers={"Authorization": f"Bearer {KEY}"}) as http:
+        before = http.get("/users/u002/profile").json()["event_count"]
+        r = http.post("/interactions", json={"user_id": "u002", "item_id": "EL0002", "kind": "view",
+                                             "timestamp": "2026-06-02T00:00:00Z"})
+        assert r.status_code == 201, r.text
+        assert http.get("/users/u002/profile").json()["event_count"] == before + 1
+        recs = http.get("/users/u002/recommendations", params={"k": 20}).json()["items"]
+        assert "EL0002" not in [i["item_id"] for i in recs]  # now seen, so not recommended again
+
+
+def test_endpoints_that_do_not_embed_never_load_the_model(sample_store: Any) -> None:
+    client, settings = sample_store
+    app = create_app(settings, client=client, embedder=None)
+    with TestClient(app, headers={"Authorization": f"Bearer {KEY}"}) as http:
+        for path in ["/users/u000/recommendations", "/users/u000/profile", "/items/EL0001/similar",
+                     "/items/EL0001/audience"]:
+            assert http.get(path).status_code == 200
+    assert app.state.recsys.embedder.loaded is False
