@@ -357,7 +357,7 @@ class LikedIndex:
                 i, sim = int(index[1][row]), float(sims[row])
                 if i not in best or best[i][0] < sim:
                     best[i] = (sim, by)
-        out = []
+        out: list[BecauseItem] = []
         for i, (sim, by) in sorted(best.items(), key=lambda kv: -kv[1][0]):
             e = self._entries[i]
             if e.item_id == exclude or any(b.item_id == e.item_id for b in out):
