@@ -194,3 +194,23 @@ def test_endpoints_that_do_not_embed_never_load_the_model(sample_store: Any) -> 
                      "/items/EL0001/audience"]:
             assert http.get(path).status_code == 200
     assert app.state.recsys.embedder.loaded is False
+
+
+def test_weaviate_going_away_while_serving_is_a_503(tmp_path: Any) -> None:
+    from weaviate_recsys import lite
+
+    server = lite.spawn()
+    settings = Settings(url=f"http://{server.host}:{server.http_port}", grpc_port=server.grpc_port, data_dir=tmp_path)
+    try:
+        with TestClient(create_app(settings)) as http:
+            assert http.get("/readyz").status_code == 200
+            assert _error(http.get("/users/u000/recommendations"), 409)["type"] == "SchemaMissing"
+            server.stop()
+            # The readiness probe finds it gone, so requests are answered at once instead of after the
+            # client's retries.
+            assert http.get("/readyz").status_code == 503
+            for path in ["/users/u000/recommendations", "/items/x/similar", "/users/u000/profile"]:
+                assert _error(http.get(path), 503)["type"] == "ConnectionFailed"
+            assert http.get("/healthz").status_code == 200
+    finally:
+        server.stop()

@@ -31,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from weaviate.exceptions import WeaviateBaseError
 
+from ..connection import describe_target
 from ..errors import (
     ConfigurationError,
     ConnectionFailed,
@@ -59,6 +60,8 @@ from .models import (
 
 __all__ = ["ServiceState", "create_app"]
 
+#: How long after a request found Weaviate unreachable the next requests check it before running.
+_RECHECK_SECONDS = 30.0
 #: Users whose snapshots one process keeps (the cache starts over when full).
 _MAX_CACHED_USERS = 10_000
 
@@ -120,6 +123,8 @@ class ServiceState:
         self._lock = threading.Lock()
         self._recommender: Recommender | None = None
         self._users: dict[str, tuple[float, UserSnapshot]] = {}
+        #: When a request last found Weaviate unreachable (monotonic seconds).
+        self.failed_at = float("-inf")
         self._keys = [k.get_secret_value().encode() for k in settings.serve_api_keys if k.get_secret_value()]
 
     # --- connection -------------------------------------------------------------------------------
@@ -276,22 +281,38 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
     def require_key(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> None:
         state.check_key(credentials)
 
+    def unreachable(e: Exception) -> ApiError:
+        state.failed_at = time.monotonic()
+        return ApiError(503, "ConnectionFailed", f"Weaviate cannot be reached: {e}")
+
     @contextmanager
     def weaviate_errors() -> Iterator[None]:
-        """Library errors keep their message; a failure with Weaviate down becomes a 503."""
+        """Library errors keep their message; a failure with Weaviate down becomes a 503.
+
+        The client retries a lost connection for up to a minute; after one request found Weaviate gone, the
+        next ones check it first (one quick request while it is up) and answer 503 at once while it is away.
+        """
+        if time.monotonic() - state.failed_at < _RECHECK_SECONDS and not state.reachable():
+            raise unreachable(ConnectionFailed(f"the {describe_target(state.settings)} did not answer the last "
+                                               "requests; check that it is running"))
         try:
             yield
         except ApiError:
             raise
         except RecsysError as e:
             status = _status_of(e)
-            if status == 500 and not state.reachable():
-                raise ApiError(503, "ConnectionFailed", f"Weaviate cannot be reached: {e}") from e
+            if status == 503 or (status == 500 and not state.reachable()):
+                raise unreachable(e) from e
             raise ApiError(status, type(e).__name__, str(e)) from e
         except WeaviateBaseError as e:
             if not state.reachable():
-                raise ApiError(503, "ConnectionFailed", f"Weaviate cannot be reached: {e}") from e
+                raise unreachable(e) from e
             raise ApiError(500, "WeaviateError", f"Weaviate answered with an error: {e}") from e
+        except Exception as e:
+            # Transport errors the client does not wrap (gRPC, HTTP): a 503 when Weaviate is down, else a 500.
+            if not state.reachable():
+                raise unreachable(e) from e
+            raise
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -324,6 +345,7 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
     def readyz() -> Any:
         if state.reachable():
             return Health(status="ready")
+        state.failed_at = time.monotonic()  # the next requests check before waiting on the client's retries
         return JSONResponse(Health(status="unavailable", detail="Weaviate cannot be reached.").model_dump(),
                             status_code=503)
 
