@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(PY) -m mypy src/weaviate_recsys
 	$(PY) -m pytest -q
 
 demo: $(STAMP)

@@ -1,4 +1,4 @@
-"""Bulk-load throughput on ../shared/datasets/amazon-office (issue 3 targets), printed as one JSON document.
+"""Bulk-load throughput on the amazon-office data set, against the targets below; prints one JSON document.
 
 - items: end-to-end ``load_items`` (read, validate, hash, embed, write) vs ``SentenceTransformer.encode`` alone
   on the same texts with the same batch size (target >= 0.8x);

@@ -2,7 +2,7 @@
 
 Writes one report directory per data set (report.json, details.json, report.md, plots) under ``--out``,
 a combined ``quality.md``, and prints one JSON document on stdout (what ``run_all.py`` collects).
-MovieLens follows the issue's protocol (ratings >= 4 are positives, tags are user text); a second, cheap
+MovieLens follows the evaluation's protocol (ratings >= 4 are positives, tags are user text); a second, cheap
 run with every rating as a positive checks most-popular and item-kNN against the reference numbers of
 the data sets' README, which were computed that way.
 """
@@ -25,7 +25,7 @@ from weaviate_recsys.eval.report import markdown_table  # noqa: E402
 
 DEFAULT_ROOT = HERE.parent.parent / "shared" / "datasets"
 
-#: From ../shared/datasets/README.md (chronological leave-one-out, full ranking, seen items removed).
+#: From the data sets' README (chronological leave-one-out, full ranking, seen items removed).
 REFERENCE = {
     "amazon-office": {"most-popular": {"hr@10": 0.0024, "ndcg@10": 0.0008}, "item-knn": {"hr@10": 0.0630, "ndcg@10": 0.0367}},
     "movielens-small-all-ratings": {

@@ -1,6 +1,6 @@
 """Latency of `Recommender.recommend(k=10)` on the lite server with amazon-office loaded and profiles built.
 
-Target (issue 5): p50 <= 30 ms and p99 <= 80 ms for users with up to 5 domains.
+Target: p50 <= 30 ms and p99 <= 80 ms for users with up to 5 domains.
 
 Steps: load amazon-office items (second category level as domain) and interactions with the project loaders,
 train the interest model and the behaviour vectors (the defaults `make demo` uses), build every profile, then

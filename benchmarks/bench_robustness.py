@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,7 @@ def _old_date_filter(coll: Any) -> Any:
     from weaviate.classes.query import Filter
 
     return coll.query.fetch_objects(filters=Filter.by_property("at").greater_than(
-        datetime(1500, 1, 1, tzinfo=timezone.utc)), limit=3)
+        datetime(1500, 1, 1, tzinfo=UTC)), limit=3)
 
 
 def _nan_near_vector(coll: Any) -> Any:

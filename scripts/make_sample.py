@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "weaviate_recsys" / "data" / "sample"
@@ -106,7 +106,7 @@ def main() -> None:
         by_domain.setdefault(it["categories"][0], []).append(it)
     domains = list(CATALOG)
     users, interactions = [], []
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     for u in range(60):
         uid = f"u{u:03d}"
         interests = rng.sample(domains, rng.choice([1, 2, 2, 3]))

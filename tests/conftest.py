@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import weaviate
 
-import weaviate_recsys.lite as lite
+from _weaviate_for_tests import TEST_URL, connect_for_tests
+
+_LITE_TESTS = Path(__file__).parent / "lite"
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[weaviate.WeaviateClient]:
-    """A real weaviate-client bound to an in-process lite server, one per test module (stopped on close)."""
-    c = lite.connect()
-    try:
+    """A real weaviate-client on an empty Weaviate, one per test module (see `connect_for_tests`)."""
+    with connect_for_tests() as c:
         yield c
-    finally:
-        c.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The lite server's own tests are ``lite_only``; those tests are skipped when the tests use another Weaviate."""
+    skip = pytest.mark.skip(reason=f"lite_only: needs the embedded lite server (WEAVIATE_RECSYS_TEST_URL={TEST_URL})")
+    for item in items:
+        if item.path.is_relative_to(_LITE_TESTS):
+            item.add_marker(pytest.mark.lite_only)
+        if TEST_URL is not None and item.get_closest_marker("lite_only"):
+            item.add_marker(skip)

@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from weaviate_recsys.cli import main
 
 
+@pytest.mark.slow
 def test_demo_loads_builds_and_recommends_with_reasons(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["demo", "--data-dir", str(tmp_path / "data"), "-k", "3", "--quiet"])

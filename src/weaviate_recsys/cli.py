@@ -1,7 +1,8 @@
 """The ``weaviate-recsys`` command: a thin click layer over the library.
 
 Each command parses options, calls one library function and prints its result. Library errors become
-messages with a suggested fix (exit 1); misuse is a usage error (exit 2). Set
+messages with a suggested fix (exit 1); misuse is a usage error (exit 2). With ``--format json`` an error is
+one JSON object on stderr, ``{"error": {"message": ..., "type": ...}}``, with the same exit status. Set
 ``WEAVIATE_RECSYS_TRACEBACK=1`` to see the full traceback instead.
 """
 
@@ -12,21 +13,64 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 from pydantic import ValidationError
 
 from .errors import ConfigurationError, RecsysError
+from .progress import Progress
 from .settings import Settings, get_settings
 
 __all__ = ["main"]
 
 
+class JsonError(click.ClickException):
+    """A failed command's error as JSON on stderr, for ``--format json``: ``{"error": {"message", "type"}}``.
+
+    ``type`` names the error (a library error class such as ``SchemaMissing``, or ``UsageError`` for misuse);
+    the exit status stays the one of the plain-text error (1, or 2 for usage errors).
+    """
+
+    def __init__(self, error: click.ClickException, error_type: str) -> None:
+        super().__init__(error.format_message())
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click declares it on the class, sets per instance
+        self.error_type = error_type
+
+    def show(self, file: Any = None) -> None:
+        click.echo(json.dumps({"error": {"message": self.message, "type": self.error_type}}, ensure_ascii=False),
+                   file=file, err=file is None)
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    """Whether the command line chose ``--format json`` (read before parsing, so usage errors see it too)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--format=json" or (arg == "--format" and args[i + 1 : i + 2] == ["json"]):
+            return True
+    return False
+
+
 class RecsysGroup(click.Group):
-    """Turns library errors into click errors, so users see one actionable line."""
+    """Turns library errors into click errors, so users see one actionable line (JSON with ``--format json``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["json_errors"] = _asks_for_json(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke_translating_errors(ctx)
+        except click.ClickException as e:
+            if not ctx.meta.get("json_errors") or isinstance(e, JsonError):
+                raise
+            cause = e.__cause__
+            error_type = type(cause).__name__ if isinstance(cause, (RecsysError, ValidationError)) else type(e).__name__
+            raise JsonError(e, "ConfigurationError" if isinstance(cause, ValidationError) else error_type) from e
+
+    def _invoke_translating_errors(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
@@ -63,7 +107,11 @@ def _validation_message(e: ValidationError) -> str:
 )
 @click.pass_context
 def main(ctx: click.Context, traceback: bool) -> None:
-    """Multi-granularity interest modelling and hybrid recommendations on Weaviate."""
+    """Multi-granularity interest modelling and hybrid recommendations on Weaviate.
+
+    Errors exit with status 1 (2 for usage errors); with --format json a failing command prints
+    {"error": {"message": ..., "type": ...}} on stderr instead of a line of text.
+    """
     ctx.meta["traceback"] = traceback
 
 
@@ -91,6 +139,7 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
             settings = get_settings(url=url, grpc_port=grpc_port, api_key=api_key, prefix=prefix, data_dir=data_dir)
         except ValidationError as e:
             raise click.UsageError(_validation_message(e)) from e
+        click.get_current_context().meta["url_source"] = "option" if url else "environment"
         return f(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -113,12 +162,12 @@ def connected(settings: Settings, quiet: bool = False) -> Iterator[Any]:
 
     if not settings.url and not quiet:
         click.echo(f"Using the {describe_target(settings)}", err=True)
-    with open_client(settings) as client:
+    with open_client(settings, click.get_current_context().meta.get("url_source")) as client:
         yield client
 
 
 @contextmanager
-def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int | None], None]]:
+def progress_bar(quiet: bool, label: str) -> Iterator[Progress]:
     """A callback ``(done, total)`` for library progress, drawn as a bar on a terminal."""
     if quiet or not sys.stderr.isatty():
         yield lambda done, total: None
@@ -127,8 +176,11 @@ def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int | None]
 
     def update(done: int, total: int | None) -> None:
         if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
+            if total is None:
+                return  # no bar without a total (click needs one); it starts, caught up, once the total is known
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
         state["bar"].update(done - state["done"])
         state["done"] = done
 
@@ -151,26 +203,55 @@ def lite() -> None:
     """The embedded Weaviate-compatible server."""
 
 
+def _split_keys(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    """``--api-key a --api-key b`` or Weaviate's comma-separated ``AUTHENTICATION_APIKEY_ALLOWED_KEYS=a,b``."""
+    from .lite.auth import parse_allowed_keys
+
+    return [k for v in value for k in parse_allowed_keys(v)]
+
+
 @lite.command("serve")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Where to persist collections.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on; any other than loopback needs --api-key or --insecure.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="REST port.")
 @click.option("--grpc-port", type=click.IntRange(0, 65535), default=50051, show_default=True, help="gRPC port.")
-def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int) -> None:
+@click.option("--api-key", "api_keys", multiple=True, envvar="AUTHENTICATION_APIKEY_ALLOWED_KEYS",
+              callback=_split_keys, show_envvar=False,
+              help="Require this API key (repeatable; clients: Auth.api_key(key)).  "
+                   "[env var: AUTHENTICATION_APIKEY_ALLOWED_KEYS, comma-separated]")
+@click.option("--insecure", is_flag=True,
+              help="Listen on a non-loopback interface without an API key (anyone reaching it can change the data).")
+@click.option("--autoschema/--no-autoschema", default=True, envvar="AUTOSCHEMA_ENABLED",
+              help="Create collections and properties from the objects written, as Weaviate does by default.  "
+                   "[env var: AUTOSCHEMA_ENABLED; default: on]")
+def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, api_keys: list[str],
+               insecure: bool, autoschema: bool) -> None:
     """Serve Weaviate's REST + gRPC API until interrupted, so weaviate.connect_to_local() works."""
     from .lite import serve
+    from .lite.auth import is_loopback_host
+    from .lite.server import check_exposure
 
     settings = get_settings(data_dir=data_dir)  # the same store the other commands use
+    try:
+        check_exposure(host, api_keys, insecure)
+    except ConfigurationError as e:
+        raise click.UsageError(str(e)) from e
+    if not is_loopback_host(host) and not api_keys:
+        click.echo(f"Warning: serving on {host} without authentication (--insecure): anyone who can reach "
+                   "this address can read and change the data.", err=True)
 
     def ready(server: Any) -> None:
+        auth = f"API key required ({len(api_keys)} allowed)" if api_keys else "no authentication"
         click.echo(
             f"lite server listening: REST {server.url}, gRPC {server.host}:{server.grpc_port}, "
-            f"data {server.data_dir} (Ctrl-C to stop)",
+            f"data {server.data_dir}, {auth} (Ctrl-C to stop)",
             err=True,
         )
 
-    serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready)
+    serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready, api_keys=api_keys,
+          insecure=insecure, autoschema=autoschema)
 
 
 @lite.command("check")
@@ -218,7 +299,7 @@ def lite_check(data_dir: str | None, repair: bool, output_format: str) -> None:
 
 # === commands are added below this line (one section per command group) ===========================
 
-# --- domains, profiles, profile (owner: interest model) -------------------------------------------
+# --- domains, profiles, profile: the interest model -----------------------------------------------
 
 
 @main.group()
@@ -357,7 +438,7 @@ def profile_show(settings: Settings, output_format: str, quiet: bool, user_id: s
     for note in prof.notes:
         click.echo(f"Note: {note}")
 
-# --- eval (owner: evaluation) ----------------------------------------------------------------------
+# --- eval: the offline evaluation ------------------------------------------------------------------
 
 
 class _ManyValuesCommand(click.Command):
@@ -402,7 +483,8 @@ def _is_number(text: str) -> bool:
               help="Methods to run, e.g. --methods most-popular item-knn (see --list-methods).  "
                    "[default: every available method of the report contract]")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
-              help="Write report.json, details.json, report.md and PNG plots to this directory.")
+              help="Write report.json, details.json, report.md and PNG plots to this directory "
+                   "(plots need matplotlib: pip install 'weaviate-recsys[eval]'; skipped with a note without it).")
 @click.option("--domain-level", type=click.IntRange(min=1), default=1, show_default=True,
               help="Category level used as the macro domain (1 = root).")
 @click.option("--min-rating", type=float, default=4.0, show_default=True,
@@ -444,12 +526,15 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
             raise click.UsageError(f"--map takes FIELD=COLUMN (got {pair!r})")
         mapping[field.strip()] = column.strip()
     config = EvaluationConfig(
-        items=items_path, interactions=list(interaction_paths), users=users_path, ks=list(ks) or [10, 20],
+        items=Path(items_path), interactions=[Path(p) for p in interaction_paths],
+        users=Path(users_path) if users_path else None, ks=list(ks) or [10, 20],
         split=split_spec, methods=names or None, min_rating=None if min_rating < 0 else min_rating,
-        domain_level=domain_level, report_dir=report_dir, mapping=mapping,
+        domain_level=domain_level, report_dir=Path(report_dir) if report_dir else None, mapping=mapping,
     )
     with progress_bar(quiet, "Evaluating users") as progress:
         report = run_evaluation(config, settings, progress=progress, command=" ".join(["weaviate-recsys", *sys.argv[1:]]))
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
     if output_format == "json":
         echo_json(report.contract())
         return
@@ -461,7 +546,7 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
         click.echo(f"Report written to {report_dir}", err=True)
 
 
-# --- schema (owner: schema-loaders) ----------------------------------------------------------------
+# --- schema: the collections -----------------------------------------------------------------------
 
 
 @main.group()
@@ -538,7 +623,7 @@ def schema_drop(settings: Settings, output_format: str, quiet: bool, yes: bool) 
     click.echo(f"dropped {', '.join(dropped)}" if dropped else "nothing to drop")
 
 
-# --- load (owner: schema-loaders) ------------------------------------------------------------------
+# --- load: the bulk loaders ------------------------------------------------------------------------
 
 
 @main.group()
@@ -547,7 +632,8 @@ def load() -> None:
 
     The input format comes from each file's extension (.jsonl/.ndjson/.json, .csv, .tsv/.tab) or
     --input-format; `--format` chooses the output (text or json). Exit status: 0 when every row loaded,
-    1 when any row was rejected, 2 on usage errors.
+    1 when any row was rejected, 2 on usage errors (found in every input before anything is written), 130 when
+    interrupted (run the same command again to resume: stored rows are skipped).
     """
 
 
@@ -578,18 +664,32 @@ def load_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _run_load(kind: str, settings: Settings, files: tuple[str, ...], input_format: str | None,
               mappings: tuple[str, ...], set_values: tuple[str, ...], rejects: str | None, model: str | None,
               batch_size: int | None, output_format: str, quiet: bool, **overrides: Any) -> None:
-    from .loaders import load_records, parse_assignments
-
     update = {k: v for k, v in {"model": model, **overrides}.items() if v is not None}
     if update:
         settings = settings.model_copy(update=update)
-    with connected(settings, quiet) as client, progress_bar(quiet, f"Loading {kind}") as progress:
-        result = load_records(
-            client, kind, list(files), settings, progress=progress,  # type: ignore[arg-type]
-            input_format=input_format,  # type: ignore[arg-type]
-            mapping=parse_assignments(mappings, "--map"), set_values=parse_assignments(set_values, "--set"),
-            rejects=rejects, batch_size=batch_size,
+    try:
+        from .loaders import load_records, parse_assignments
+
+        with connected(settings, quiet) as client, progress_bar(quiet, f"Loading {kind}") as progress:
+            result = load_records(
+                client, kind, list(files), settings, progress=progress,  # type: ignore[arg-type]
+                input_format=input_format,  # type: ignore[arg-type]
+                mapping=parse_assignments(mappings, "--map"), set_values=parse_assignments(set_values, "--set"),
+                rejects=rejects, batch_size=batch_size,
+            )
+    except KeyboardInterrupt as e:
+        done = getattr(e, "result", None)  # a LoadInterrupted carries what was stored
+        if done is None:
+            click.echo("\nInterrupted before any row was loaded. Run the same command again to load.", err=True)
+            raise click.exceptions.Exit(130) from None
+        click.echo(
+            f"\nInterrupted: {done.collection}: read {done.read}; stored so far: written {done.written}, unchanged "
+            f"{done.unchanged}; rejected {done.rejected}"
+            + (f" (see {', '.join(done.rejects_paths)})" if done.rejects_paths else "") + ".\n"
+            "Run the same command again to resume: rows already stored are skipped by their content hash.",
+            err=True,
         )
+        raise click.exceptions.Exit(130) from None
     if output_format == "json":
         echo_json(result.model_dump())
     else:
@@ -795,7 +895,7 @@ def serve(host: str, port: int, serve_api_keys: tuple[str, ...], cache_seconds: 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning" if quiet else "info")
 
 
-# --- behavior (owner: behaviour vectors, issue 7) -------------------------------------------------
+# --- behavior: behaviour vectors ------------------------------------------------------------------
 
 
 @main.group()

@@ -14,9 +14,18 @@ import weaviate
 from pydantic import BaseModel
 
 from .loaders import LoadResult, load_interactions, load_items, load_users
-from .plugin import BuildReport, DomainModelReport, InterestProfile, Recommendation, Recommender
-from .plugin import build_profiles, get_profile, train_behavior, train_domains
-from .plugin import BehaviorReport
+from .plugin import (
+    BehaviorReport,
+    BuildReport,
+    DomainModelReport,
+    InterestProfile,
+    Recommendation,
+    Recommender,
+    build_profiles,
+    get_profile,
+    train_behavior,
+    train_domains,
+)
 from .schema import register_schema
 from .settings import Settings
 

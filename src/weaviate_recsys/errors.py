@@ -9,6 +9,7 @@ __all__ = [
     "RecsysError",
     "ConfigurationError",
     "ConnectionFailed",
+    "WeaviateRejected",
     "SchemaConflict",
     "SchemaMissing",
     "LoadError",
@@ -29,7 +30,13 @@ class ConfigurationError(RecsysError):
 
 
 class ConnectionFailed(RecsysError):
-    """Weaviate could not be reached or refused the connection."""
+    """Weaviate could not be reached, refused the connection, or went away during a request."""
+
+
+class WeaviateRejected(RecsysError):
+    """Weaviate answered but refused the request: an object or query it considers invalid, or a collection it
+    does not have. Unlike `ConnectionFailed`, retrying the same request will not help; the message says what
+    Weaviate objected to."""
 
 
 class SchemaConflict(RecsysError):

@@ -13,7 +13,9 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "DEFAULT_KIND_WEIGHTS", "get_settings"]
+__all__ = [
+    "Settings", "DEFAULT_KIND_WEIGHTS", "DEFAULT_ALPHA", "DEFAULT_BOOSTS", "DEFAULT_QUERY_KEYWORDS", "get_settings",
+]
 
 #: How strongly each interaction kind signals interest (purchase > cart > click > view; dislike counts against).
 DEFAULT_KIND_WEIGHTS: dict[str, float] = {
@@ -27,6 +29,13 @@ DEFAULT_KIND_WEIGHTS: dict[str, float] = {
     "view": 0.2,
     "dislike": -0.6,
 }
+
+#: Hybrid weight of the vector leg in recommendation queries (0: keywords only, 1: vector only).
+DEFAULT_ALPHA = 0.7
+#: BM25 property boosts of recommendation queries: the item's title and keywords count double.
+DEFAULT_BOOSTS: dict[str, float] = {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
+#: Keywords per domain in a recommendation query's BM25 leg.
+DEFAULT_QUERY_KEYWORDS = 8
 
 
 class Settings(BaseSettings):
@@ -78,7 +87,7 @@ class Settings(BaseSettings):
     kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
     half_life_days: float = Field(default=180.0, gt=0, description="Recency half-life over timestamps.")
     # 1.36 steps = x0.6 per step back. amazon-office validation NDCG@10 (1000 users, full recommender with
-    # behaviour): 0.0592 at 1.36 vs 0.0493 with 10 (issue 7; docs/behavior_validation.md).
+    # behaviour): 0.0592 at 1.36 vs 0.0493 with 10 (docs/behavior_validation.md).
     half_life_steps: float = Field(default=1.36, gt=0, description="Recency half-life over seq (no timestamps).")
     macro_behavior_weight: float = Field(default=0.7, ge=0, description="Weight of interacted items' domains.")
     macro_text_weight: float = Field(default=0.3, ge=0, description="Weight of the classifier on user text.")
@@ -101,11 +110,11 @@ class Settings(BaseSettings):
         description="Share of slots for one query with the user's overall interest over the whole catalog (no "
         "domain filter), next to the per-domain queries; 0: domain queries only.",
     )
-    alpha: float = Field(default=0.7, ge=0, le=1, description="Hybrid weight of the vector leg.")
-    query_keywords: int = Field(default=8, ge=1, description="Keywords per domain in a hybrid query.")
-    boosts: dict[str, float] = Field(
-        default_factory=lambda: {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
+    alpha: float = Field(default=DEFAULT_ALPHA, ge=0, le=1, description="Hybrid weight of the vector leg.")
+    query_keywords: int = Field(
+        default=DEFAULT_QUERY_KEYWORDS, ge=1, description="Keywords per domain in a hybrid query."
     )
+    boosts: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_BOOSTS))
     exploration: float = Field(default=0.0, ge=0, le=1, description="Share of slots for domains outside the profile.")
     diversity: float = Field(default=0.0, ge=0, le=1, description="MMR trade-off; 0 = pure relevance.")
     exclude_kinds: list[str] | None = Field(
@@ -122,7 +131,7 @@ class Settings(BaseSettings):
         "or domain weight / (60 + rank).",
     )
 
-    # --- behaviour vectors (issue 7). Chosen on the amazon-office validation split (leave-last:1 carved from
+    # --- behaviour vectors. Chosen on the amazon-office validation split (leave-last:1 carved from
     # training; docs/behavior_validation.md): in-memory behaviour-only NDCG@10 0.0542 at 512 dimensions,
     # power 0.5 (0.0456 at 256, 0.0308 at 64); full recommender NDCG@10 (1000 users) 0.0620 at weight 0.75,
     # 0.0592 at 0.6, 0.0386 at 0 (item-kNN 0.0362, EASE 0.0369) ---------------------------------------------
@@ -155,7 +164,9 @@ class Settings(BaseSettings):
     @classmethod
     def _url_has_scheme(cls, v: str | None) -> str | None:
         if v is not None and v != "" and not v.startswith(("http://", "https://")):
-            raise ValueError(f"WEAVIATE_URL must start with http:// or https:// (got {v!r})")
+            from .connection import redact_url  # the one redaction rule; imported here to avoid a cycle
+
+            raise ValueError(f"WEAVIATE_URL must start with http:// or https:// (got {redact_url(v)!r})")
         return v or None
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from weaviate_recsys import lite
 from weaviate_recsys.eval.data import build_eval_data
 from weaviate_recsys.eval.recommender_method import MultiGranularity
 from weaviate_recsys.eval.split import split_data
 from weaviate_recsys.eval.weaviate_methods import load_catalog
 from weaviate_recsys.loaders import HashingEmbedder
+
+from _weaviate_for_tests import connect_for_tests
 
 TOPICS = {
     "pens": "gel pen ink ballpoint refill",
@@ -39,9 +41,10 @@ def _synthetic() -> tuple:
     return data, split, vectors
 
 
+@pytest.mark.slow
 def test_multi_granularity_trains_on_the_training_part_and_never_returns_training_items() -> None:
     data, split, vectors = _synthetic()
-    with lite.connect() as client:
+    with connect_for_tests() as client:
         catalog = load_catalog(client, data, split, vectors, prefix="EvalMg", domain_level=2, interactions=True)
         method = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8)).fit(split.training)
         try:
@@ -58,12 +61,13 @@ def test_multi_granularity_trains_on_the_training_part_and_never_returns_trainin
     assert hits >= 6
 
 
+@pytest.mark.slow
 def test_ablations_reuse_the_full_methods_profiles_and_switch_one_part_off() -> None:
     from weaviate_recsys.eval.registry import ABLATIONS
 
     data, split, vectors = _synthetic()
     fitted: dict = {}
-    with lite.connect() as client:
+    with connect_for_tests() as client:
         catalog = load_catalog(client, data, split, vectors, prefix="EvalAb", domain_level=2, interactions=True)
         full = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), fitted=fitted).fit(split.training)
         full.close()
@@ -82,6 +86,7 @@ def test_ablations_reuse_the_full_methods_profiles_and_switch_one_part_off() -> 
                 assert recommended and not seen & set(recommended), name
 
 
+@pytest.mark.slow
 def test_the_full_method_and_its_ablations_read_each_user_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from weaviate_recsys.eval.registry import ABLATIONS
     from weaviate_recsys.plugin import Recommender
@@ -92,7 +97,7 @@ def test_the_full_method_and_its_ablations_read_each_user_once(monkeypatch) -> N
     data, split, vectors = _synthetic()
     fitted: dict = {}
     snapshots: dict = {}
-    with lite.connect() as client:
+    with connect_for_tests() as client:
         catalog = load_catalog(client, data, split, vectors, prefix="EvalSnap", domain_level=2, interactions=True)
         for name, overrides in [("multi-granularity", {})] + [(n, o) for n, (o, _) in ABLATIONS.items()]:
             shared = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), name=name, overrides=overrides,

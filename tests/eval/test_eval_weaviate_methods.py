@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from weaviate_recsys import lite
 from weaviate_recsys.eval.data import build_eval_data
 from weaviate_recsys.eval.methods import ContentVector
 from weaviate_recsys.eval.split import Split, split_data
@@ -16,6 +15,8 @@ from weaviate_recsys.eval.weaviate_methods import (
     load_catalog,
     user_keywords,
 )
+
+from _weaviate_for_tests import connect_for_tests
 
 TOPICS = {
     "pens": "gel pen ink ballpoint refill",
@@ -47,7 +48,7 @@ def world():
     for n in range(40):  # a shared direction per topic
         vectors[n] += 3 * np.eye(8, dtype=np.float32)[n % 4]
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    with lite.connect() as client:
+    with connect_for_tests() as client:
         catalog = load_catalog(client, data, split, vectors, prefix="EvalTest", interactions=True)
         yield client, catalog, split, vectors
 

@@ -6,7 +6,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 
+
+@pytest.mark.slow
 def test_server_process_products_are_single_threaded_and_split_products_match() -> None:
     # In a subprocess: limiting BLAS is process-wide and must happen before any product.
     script = textwrap.dedent(

@@ -1,4 +1,4 @@
-"""BM25 scoring against hand computations from WEAVIATE_SEMANTICS.md §3.4–§3.9."""
+"""BM25 scoring against hand computations from docs/lite-server.md §3.4–§3.9."""
 
 import math
 import random

@@ -1,4 +1,4 @@
-"""What the lite server promises about acknowledged writes (docs/lite-server-durability.md): they
+"""What the lite server promises about acknowledged writes (docs/lite-server.md, "What the lite server promises"): they
 survive the server process being killed (SIGKILL), and a cleanly stopped server leaves its whole
 store in the one file `lite.sqlite3` (nothing needed from the -wal file)."""
 

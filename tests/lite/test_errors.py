@@ -1,5 +1,5 @@
 """Bad input gets a Weaviate-shaped error, the server keeps serving, and nothing stored changes
-(WEAVIATE_SEMANTICS.md §1.2, §7)."""
+(docs/lite-server.md §1.2, §7)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateInsertManyAll
 from weaviate.proto.v1 import base_pb2, search_get_pb2, weaviate_pb2_grpc
 
 SEED = {uuid.UUID(int=i + 1): {"title": f"doc {i}", "n": i} for i in range(5)}
+
+
+@pytest.fixture(scope="module")
+def client(strict_client: weaviate.WeaviateClient) -> weaviate.WeaviateClient:
+    """The errors below are Weaviate's with auto-schema off: unknown collections and properties are rejected."""
+    return strict_client
 
 
 @pytest.fixture(scope="module")

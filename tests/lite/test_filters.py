@@ -1,4 +1,4 @@
-"""Every filter operator through the real client (WEAVIATE_SEMANTICS.md §5)."""
+"""Every filter operator through the real client (docs/lite-server.md §5)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from weaviate.exceptions import WeaviateDeleteManyError, WeaviateQueryError
 
 
 def _d(day: int) -> dt.datetime:
-    return dt.datetime(2024, 1, day, tzinfo=dt.timezone.utc)
+    return dt.datetime(2024, 1, day, tzinfo=dt.UTC)
 
 
 ROWS = {
@@ -139,7 +139,7 @@ def test_filter_operator(coll, f, expected) -> None:
 
 
 def test_timestamp_filters(coll) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert keys(coll, Filter.by_creation_time().less_than(now + dt.timedelta(minutes=1))) == sorted(ROWS)
     assert keys(coll, Filter.by_update_time().greater_than(now + dt.timedelta(minutes=1))) == []
 
@@ -165,7 +165,7 @@ def test_index_prerequisites(client: weaviate.WeaviateClient, name: str) -> None
     with pytest.raises(WeaviateQueryError, match="Nullstate must be indexed"):
         c.query.fetch_objects(filters=P("t").is_none(True))
     with pytest.raises(WeaviateQueryError, match="Timestamps must be indexed"):
-        c.query.fetch_objects(filters=Filter.by_creation_time().less_than(dt.datetime.now(dt.timezone.utc)))
+        c.query.fetch_objects(filters=Filter.by_creation_time().less_than(dt.datetime.now(dt.UTC)))
     with pytest.raises(WeaviateQueryError, match="Property length must be indexed"):
         c.query.fetch_objects(filters=Filter.by_property("t", length=True).equal(1))
 

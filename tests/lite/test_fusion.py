@@ -1,4 +1,4 @@
-"""Hybrid fusion against WEAVIATE_SEMANTICS.md §4.5/§4.6 test vectors and §9.9 (d)/(e)."""
+"""Hybrid fusion against docs/lite-server.md §4.5/§4.6 test vectors and §9.9 (d)/(e)."""
 
 import numpy as np
 import pytest

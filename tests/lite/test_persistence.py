@@ -90,6 +90,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sigkill_mid_batch_keeps_committed_batches_whole(tmp_path) -> None:
     data = tmp_path / "crash"
     size = 1500

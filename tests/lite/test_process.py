@@ -13,6 +13,7 @@ from weaviate_recsys import lite
 from weaviate_recsys.errors import ConnectionFailed
 
 
+@pytest.mark.slow
 def test_child_process_server_serves_the_client_and_persists(tmp_path) -> None:
     data = tmp_path / "store"
     client = lite.connect(data, in_process=False)
@@ -36,6 +37,7 @@ def test_child_process_server_serves_the_client_and_persists(tmp_path) -> None:
         client.close()
 
 
+@pytest.mark.slow
 def test_child_stops_when_its_parent_dies(tmp_path) -> None:
     code = (
         "import sys, weaviate_recsys.lite as lite; s = lite.spawn(sys.argv[1]); "
@@ -57,6 +59,7 @@ def test_child_stops_when_its_parent_dies(tmp_path) -> None:
         raise AssertionError(f"the lite child {pid} outlived its parent")
 
 
+@pytest.mark.slow
 def test_spawn_reports_why_the_child_failed(tmp_path) -> None:
     data = tmp_path / "busy"
     holder = lite.start(data)  # the data directory is locked by this server

@@ -1,5 +1,5 @@
 """Schema calls through the real client: create/get/list/exists/delete/add property/update and
-the class JSON ``config.get()`` parses (WEAVIATE_SEMANTICS.md §2.1-§2.2)."""
+the class JSON ``config.get()`` parses (docs/lite-server.md §2.1-§2.2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """BM25, near_vector, hybrid and multi-target scores through the real client, against the
-formulas and worked examples of WEAVIATE_SEMANTICS.md (§3.9, §4.5, §9.9)."""
+formulas and worked examples of docs/lite-server.md (§3.9, §4.5, §9.9)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import uuid
 import numpy as np
 import pytest
 import weaviate
-from weaviate.classes.data import DataObject
 from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter, HybridFusion, HybridVector, MetadataQuery, TargetVectors
 from weaviate.exceptions import WeaviateQueryError
 

@@ -1,4 +1,4 @@
-"""Handshake, entry points and the ``lite serve`` command (WEAVIATE_SEMANTICS.md §1)."""
+"""Handshake, entry points and the ``lite serve`` command (docs/lite-server.md §1)."""
 
 from __future__ import annotations
 
@@ -77,6 +77,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_cli_serve_works_with_connect_to_local(tmp_path) -> None:
     port, grpc_port = _free_port(), _free_port()
     proc = subprocess.Popen(

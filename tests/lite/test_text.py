@@ -1,4 +1,4 @@
-"""Tokenizers and stopwords against WEAVIATE_SEMANTICS.md §3.2 / §3.3."""
+"""Tokenizers and stopwords against docs/lite-server.md §3.2 / §3.3."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Vector distances, exact search and multi-target combination (WEAVIATE_SEMANTICS.md §6, §9)."""
+"""Vector distances, exact search and multi-target combination (docs/lite-server.md §6, §9)."""
 
 import math
 import uuid

@@ -99,6 +99,7 @@ def test_conflicting_schema_is_refused(run, client):
     assert not client.collections.exists(collection_name("User", run.prefix))
 
 
+@pytest.mark.slow
 def test_movielens_with_flags_alone(run, client, tmp_path):
     movies = head(MOVIELENS / "movies.csv", tmp_path / "movies.csv", 6)
     ratings = head(MOVIELENS / "ratings.csv", tmp_path / "ratings.csv", 21)
@@ -186,6 +187,7 @@ def test_missing_file_exit_2(run, tmp_path):
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
+@pytest.mark.slow
 def test_load_killed_midway_then_rerun_equals_uninterrupted(run, server, client, tmp_path):
     rows = [{"user_id": f"u{n % 97}", "item_id": f"i{n % 389}", "kind": "view", "seq": n} for n in range(8_000)]
     path = tmp_path / "events.jsonl"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from weaviate_recsys.errors import ConfigurationError
 from weaviate_recsys.loaders import (
     DEFAULT_MODEL_NAME,
     Embedder,
@@ -15,7 +16,6 @@ from weaviate_recsys.loaders import (
     item_text,
 )
 from weaviate_recsys.loaders.records import ItemRecord
-from weaviate_recsys.errors import ConfigurationError
 from weaviate_recsys.settings import Settings
 
 

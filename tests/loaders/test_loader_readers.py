@@ -84,12 +84,14 @@ def test_csv_line_numbers_count_physical_lines(tmp_path):
     assert got[5][1]["item_id"] == "6"
 
 
-def test_csv_unterminated_quote_is_one_error(tmp_path):
-    path = write(tmp_path, "m.csv", 'item_id,title\n1,ok\n2,"never closed\n3,lost\n')
+def test_csv_unterminated_quote_rejects_its_row_and_the_rows_it_swallowed_load(tmp_path):
+    path = write(tmp_path, "m.csv", 'item_id,title\n1,ok\n2,"never closed\n3,kept\n')
     got = outcomes(read_records(path, "items"))
     assert got[0][1]["item_id"] == "1"
-    assert got[1][0] == 3 and "never closed" in got[1][3]
-    assert len(got) == 2
+    assert got[1][0] == 3 and "quoted field opened on line 3 is never closed" in got[1][3]
+    assert "line 4 is read again" in got[1][3]
+    assert got[2][0] == 4 and got[2][1]["title"] == "kept"
+    assert len(got) == 3
 
 
 def test_tsv_and_empty_cells(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -77,7 +77,7 @@ def test_item_coercions():
     assert record.title == "T"
     assert record.popularity == 3.5
     assert record.tags == ["a", "b"]
-    assert record.created_at == datetime(2020, 1, 2, tzinfo=timezone.utc)
+    assert record.created_at == datetime(2020, 1, 2, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -117,11 +117,11 @@ def test_over_long_text_is_rejected_with_the_limit():
 @pytest.mark.parametrize(
     "value, expected",
     [
-        (964982703, datetime(2000, 7, 30, 18, 45, 3, tzinfo=timezone.utc)),
-        ("964982703", datetime(2000, 7, 30, 18, 45, 3, tzinfo=timezone.utc)),
-        ("2000-07-30T18:45:03Z", datetime(2000, 7, 30, 18, 45, 3, tzinfo=timezone.utc)),
-        ("2000-07-30T20:45:03+02:00", datetime(2000, 7, 30, 18, 45, 3, tzinfo=timezone.utc)),
-        ("2000-07-30 18:45:03", datetime(2000, 7, 30, 18, 45, 3, tzinfo=timezone.utc)),
+        (964982703, datetime(2000, 7, 30, 18, 45, 3, tzinfo=UTC)),
+        ("964982703", datetime(2000, 7, 30, 18, 45, 3, tzinfo=UTC)),
+        ("2000-07-30T18:45:03Z", datetime(2000, 7, 30, 18, 45, 3, tzinfo=UTC)),
+        ("2000-07-30T20:45:03+02:00", datetime(2000, 7, 30, 18, 45, 3, tzinfo=UTC)),
+        ("2000-07-30 18:45:03", datetime(2000, 7, 30, 18, 45, 3, tzinfo=UTC)),
         ("", None),
     ],
 )

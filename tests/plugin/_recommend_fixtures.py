@@ -39,7 +39,7 @@ USERS = [
 ]
 
 INTERACTIONS = [
-    # The pens are pen-fan's most recent interest (recency weighting is strong by default, issue 7).
+    # The pens are pen-fan's most recent interest (recency weighting is strong by default).
     {"user_id": "pen-fan", "item_id": "p2", "kind": "purchase", "seq": 0},
     {"user_id": "pen-fan", "item_id": "w1", "kind": "purchase", "seq": 1},
     {"user_id": "pen-fan", "item_id": "w3", "kind": "purchase", "seq": 2},

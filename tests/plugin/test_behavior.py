@@ -1,4 +1,4 @@
-"""Behaviour vectors (issue 7): the in-memory fit, `train_behavior` through the client, the users' matching
+"""Behaviour vectors: the in-memory fit, `train_behavior` through the client, the users' matching
 vectors from the interest model, the multi-target recommender queries and `behavior train` on the CLI."""
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from weaviate_recsys.plugin.query_plan import hybrid_kwargs
 from weaviate_recsys.schema import register_schema
 from weaviate_recsys.schema.identity import item_uuid, user_uuid
 from weaviate_recsys.settings import Settings
+
+from _weaviate_for_tests import connect_for_tests
 
 EMB = HashingEmbedder(dim=32)
 
@@ -111,15 +113,12 @@ def test_misaligned_inputs_are_an_error() -> None:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Settings, Any]]:
-    client = lite.connect()
-    try:
+    with connect_for_tests() as client:
         settings = _load(client, tmp_path_factory.mktemp("behavior"), "Beh")
         train_domains(client, settings)
         report = train_behavior(client, settings)
         build_profiles(client, settings=settings, embedder=EMB)
         yield client, settings, report
-    finally:
-        client.close()
 
 
 def _item(client: Any, settings: Settings, item_id: str) -> Any:

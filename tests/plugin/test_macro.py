@@ -23,6 +23,19 @@ def test_low_rating_relative_to_the_users_mean_counts_against() -> None:
     assert f[3] == f[4]  # a user who rates everything the same: equal factors
 
 
+def test_a_user_who_gives_every_item_the_same_rating_shows_the_same_positive_interest_in_each() -> None:
+    f = rating_factors(np.array([0, 0, 0]), np.array([4.0, 4.0, 4.0]), 1)
+    assert np.all(np.isfinite(f))
+    assert np.allclose(f, 0.5)
+
+
+def test_a_slightly_lower_rating_from_a_consistent_rater_is_still_interest_not_a_dislike() -> None:
+    # The user's own spread is tiny (0.04); ratings are read against at least half a star of spread, so
+    # 4.9 among 5s stays a positive signal instead of the user's strongest dislike.
+    f = rating_factors(np.array([0, 0, 0, 0]), np.array([5.0, 5.0, 5.0, 4.9]), 1)
+    assert 0 < f[3] < f[0]
+
+
 def test_unrated_events_get_factor_one() -> None:
     f = rating_factors(np.array([0, 0]), np.array([NAN, 4.0]), 1)
     assert f[0] == 1.0

@@ -199,3 +199,71 @@ def test_one_domain_catalog(model_and_catalog) -> None:  # type: ignore[no-untyp
                                  {"user": "u", "kind": "comment", "text": "gel pens", "text_axis": 0, "seq": 1}])
     b = compute_profiles(m1, cat1, ev, Settings())
     assert b.domains[0] == [("Office", 1.0)]
+
+
+# --- keywords follow the event weights (kind, rating, recency, dislike) ------------------------------------
+# On its own a printer document ("laser printer monochrome", two terms) gives "laser printer" a larger share
+# than a pen document ("blue gel pens smooth", three terms) gives "gel pens"; both phrases have the same IDF.
+# So pens can only lead when the events weigh them more.
+
+
+def _keyword_weights(
+    model: InterestModel, cat: CatalogView, events: list[dict], settings: Settings
+) -> dict[str, float]:
+    return dict(compute_profiles(model, cat, _evidence(cat, ["u"], events), settings).keywords[0])
+
+
+def test_a_disliked_items_words_do_not_become_top_keywords(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    kw = _keyword_weights(model, cat, [{"user": "u", "item": "pen1"}, {"user": "u", "item": "prn1", "kind": "dislike"}],
+                          Settings())
+    assert "gel pens" in kw
+    assert "laser printer" not in kw and "monochrome" not in kw
+
+
+def test_what_a_user_bought_outweighs_what_they_only_viewed(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    kw = _keyword_weights(model, cat, [{"user": "u", "item": "pen1"}, {"user": "u", "item": "prn1", "kind": "view"}],
+                          Settings())
+    assert kw["gel pens"] > kw["laser printer"]
+
+
+def test_the_higher_rated_items_words_lead_the_keywords(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+
+    def rated(pen: float, printer: float) -> dict[str, float]:
+        return _keyword_weights(model, cat, [
+            {"user": "u", "item": "pen1", "kind": "rating", "rating": pen},
+            {"user": "u", "item": "prn1", "kind": "rating", "rating": printer},
+            {"user": "u", "item": "pap1", "kind": "rating", "rating": 1},
+        ], Settings())
+
+    pens_loved = rated(pen=5, printer=4)
+    assert pens_loved["gel pens"] > pens_loved["laser printer"]
+    printer_loved = rated(pen=4, printer=5)
+    assert printer_loved["laser printer"] > printer_loved["gel pens"]
+
+
+def test_the_more_recent_items_words_lead_the_keywords(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    settings = Settings(half_life_steps=2)
+    pens_recent = _keyword_weights(
+        model, cat, [{"user": "u", "item": "prn1", "seq": 0}, {"user": "u", "item": "pen1", "seq": 10}], settings
+    )
+    assert pens_recent["gel pens"] > pens_recent.get("laser printer", 0.0)
+    printer_recent = _keyword_weights(
+        model, cat, [{"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "prn1", "seq": 10}], settings
+    )
+    assert printer_recent["laser printer"] > printer_recent.get("gel pens", 0.0)
+
+
+def test_a_user_who_rates_everything_the_same_gets_a_profile(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    ev = _evidence(cat, ["u"], [
+        {"user": "u", "item": "pen1", "kind": "rating", "rating": 4},
+        {"user": "u", "item": "pen2", "kind": "rating", "rating": 4},
+    ])
+    b = compute_profiles(model, cat, ev, Settings())
+    assert [d for d, _ in b.domains[0]] == ["Writing"]
+    assert "gel pens" in dict(b.keywords[0]) and b.has_interest[0]
+    assert np.all(np.isfinite(b.interest[0]))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import weaviate
 from weaviate.classes.query import Filter
 
-import weaviate_recsys.lite as lite
 from weaviate_recsys.errors import ModelNotTrained, UnknownUser
 from weaviate_recsys.plugin import (
     build_profiles,
@@ -25,15 +23,6 @@ from weaviate_recsys.schema import item_uuid, user_uuid
 from weaviate_recsys.settings import Settings
 
 from _profile_fixtures import EMB, load_fixture
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[weaviate.WeaviateClient]:
-    c = lite.connect()
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 @pytest.fixture(scope="module")
@@ -266,11 +255,37 @@ def test_objects_weaviate_rejects_are_reported_with_its_reason_not_as_a_lost_con
     from weaviate_recsys.plugin.storage import Names, write_objects
 
     names = Names.of(built)
-    bad = [(user_uuid(f"ghost-{i}"), {"user_id": f"ghost-{i}", "no_such_property": "x"}, None) for i in range(3)]
+    # a wrong type: rejected whether or not auto-schema would add an unknown property
+    bad = [(user_uuid(f"ghost-{i}"), {"user_id": f"ghost-{i}", "event_count": "many"}, None) for i in range(3)]
     for batch_size in (1, 500):  # one object alone, and a batch
         failures = write_objects(client, names.user, bad, batch_size=batch_size)
         assert [f.uuid for f in failures] == [u for u, _, _ in bad]
-        assert all("no_such_property" in f.reason for f in failures)
+        assert all("event_count" in f.reason for f in failures)
     mixed = write_objects(client, names.user, [bad[0], (user_uuid("ghost-ok"), {"user_id": "ghost-ok"}, None)])
     assert [f.uuid for f in mixed] == [bad[0][0]]
     client.collections.get(names.user).data.delete_by_id(user_uuid("ghost-ok"))
+
+
+def test_a_rebuild_updates_a_user_whose_only_change_is_their_interest_vector(
+    client: weaviate.WeaviateClient, tmp_path: Path
+) -> None:
+    settings = load_fixture(client, tmp_path, "VecOnly")
+    train_domains(client, settings)
+    build_profiles(client, settings=settings, embedder=EMB)
+    users, interests = client.collections.use("VecOnlyUser"), client.collections.use("VecOnlyUserInterest")
+    printers = Filter.by_property("user_id").equal("printer-fan") & Filter.by_property("domain").equal("Printers")
+    before = users.query.fetch_object_by_id(user_uuid("printer-fan"), include_vector=True)
+    before_printers = interests.query.fetch_objects(filters=printers, include_vector=True).objects[0]
+
+    # The toner printer-fan put in their cart gets another content vector; its text and domain stay the same,
+    # so printer-fan's domains, keywords and event count do too.
+    client.collections.use("VecOnlyItem").data.update(uuid=item_uuid("l3"), vector={"content": [1.0] + [0.0] * 63})
+    report = build_profiles(client, settings=settings, embedder=EMB)
+
+    after = users.query.fetch_object_by_id(user_uuid("printer-fan"), include_vector=True)
+    after_printers = interests.query.fetch_objects(filters=printers, include_vector=True).objects[0]
+    for key in ("domains", "keywords", "event_count"):
+        assert after.properties[key] == before.properties[key]
+    assert after.vector["interest"] != pytest.approx(before.vector["interest"], abs=1e-4)
+    assert after_printers.vector["interest"] != pytest.approx(before_printers.vector["interest"], abs=1e-4)
+    assert report.unchanged < report.users - len(report.unknown_users)

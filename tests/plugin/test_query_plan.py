@@ -9,11 +9,11 @@ from weaviate.classes.query import Filter, HybridFusion
 
 from weaviate_recsys.errors import ConfigurationError
 from weaviate_recsys.plugin.query_plan import (
-    DomainInterest,
     OVERALL_WEIGHT,
+    REFILL_MARGIN,
+    DomainInterest,
     HybridQueryPlan,
     PopularityQueryPlan,
-    REFILL_MARGIN,
     RecommendationPlan,
     fetch_kwargs,
     filter_from_data,
@@ -213,7 +213,7 @@ def test_fetch_kwargs_sort_by_popularity_descending() -> None:
         Filter.by_property("in_stock").equal(True),
         Filter.by_property("count").less_than(3),
         Filter.by_property("tags").contains_any(["red", "blue"]),
-        Filter.by_property("created_at").greater_than(dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)),
+        Filter.by_property("created_at").greater_than(dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)),
         Filter.by_id().equal(uuid.UUID("12345678-1234-5678-1234-567812345678")),
         Filter.by_property("title", length=True).greater_than(3),
         Filter.by_property("price").less_than(10.0) & (Filter.by_property("brand").equal("A") | Filter.by_property("brand").equal("B")),

@@ -29,7 +29,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _run(data_dir: Path, *args: str) -> "CliRunner.invoke":  # type: ignore[valid-type]
+def _run(data_dir: Path, *args: str) -> CliRunner.invoke:  # type: ignore[valid-type]
     return CliRunner().invoke(main, [*args, "--data-dir", str(data_dir), "--prefix", PREFIX, "-q"])
 
 

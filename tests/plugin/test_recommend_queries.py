@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from weaviate.classes.query import Filter
 
-from weaviate_recsys import lite
 from weaviate_recsys.errors import UnknownItem
 from weaviate_recsys.loaders import HashingEmbedder
-from weaviate_recsys.schema import item_uuid
 from weaviate_recsys.plugin.query_plan import DomainInterest, filter_to_data, plan
 from weaviate_recsys.plugin.recommend import Recommender
+from weaviate_recsys.schema import item_uuid
 
 from _recommend_fixtures import ITEMS, load_catalog
+from _weaviate_for_tests import connect_for_tests
 
 EMB = HashingEmbedder(dim=64)
 
 
 @pytest.fixture(scope="module")
 def rec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recommender]:
-    client = lite.connect()
-    try:
+    with connect_for_tests() as client:
         settings = load_catalog(client, tmp_path_factory.mktemp("catalog"), "RecQ", EMB, with_users=False)
         yield Recommender(client, settings, embedder=EMB)
-    finally:
-        client.close()
 
 
 def _vec(text: str) -> list[float]:

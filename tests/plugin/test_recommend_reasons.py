@@ -1,4 +1,4 @@
-"""Reasons: explain_score parsing (WEAVIATE_SEMANTICS.md §4.6) and keyword matching."""
+"""Reasons: explain_score parsing (docs/lite-server.md §4.6) and keyword matching."""
 
 from weaviate_recsys.plugin.reasons import (
     Reasons,
@@ -66,8 +66,8 @@ def test_matched_keywords_from_the_title_alone_and_nothing_to_match() -> None:
 def test_describe_is_one_readable_line() -> None:
     r = Reasons(source="interest", domain="Writing", domain_weight=0.6, matched_keywords=["pen"],
                 parts=ScoreParts(keyword=0.2, vector=0.5))
-    assert describe(r) == "Your interest in Writing (60%); keywords: pen"
-    assert describe(Reasons(source="popular")) == "Popular"
+    assert describe(r) == "your interest in Writing (60%); keywords: pen"
+    assert describe(Reasons(source="popular")) == "popular"
 
 
 # --- reasons a person reads ------------------------------------------------------------------------
@@ -131,8 +131,8 @@ def test_because_you_liked_by_behaviour_when_that_is_nearer() -> None:
 
 def test_summary_names_the_users_interest_and_the_items_domain_apart() -> None:
     r = Reasons(source="interest", domain="Paper", interest="Paper", domain_weight=0.54)
-    assert summarize(r, "Paper") == "Your interest in Paper (54%)"
+    assert summarize(r, "Paper") == "your interest in Paper (54%)"
     overall = Reasons(source="overall", domain="Desk", matched_keywords=["stapler"])
-    assert summarize(overall, "Desk") == "Your recent interests; in Desk; keywords: stapler"
+    assert summarize(overall, "Desk") == "your recent interests; in Desk; keywords: stapler"
     r.because = because_you_liked([1.0, 0.0], None, [_liked("p1", [1.0, 0.0])])
-    assert summarize(r, "Paper").startswith("Because you liked Item p1; your interest in Paper")
+    assert summarize(r, "Paper").startswith("because you liked Item p1; your interest in Paper")

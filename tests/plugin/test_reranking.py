@@ -56,6 +56,18 @@ def test_diversity_skips_a_near_duplicate() -> None:
     assert diverse == ["red pen", "stapler"]
 
 
+@pytest.mark.parametrize("scale", [0.01, 1.0, 100.0])
+def test_mmr_trades_relevance_relative_to_the_best_candidate_whatever_the_score_scale(scale: float) -> None:
+    # Fused scores come on different scales (relative score fusion up to 1, ranked fusion ~0.03, BM25 any
+    # size); similarity is always 0..1, so the same diversity must pick the same items on every scale.
+    cands = [
+        _c("red pen", "G", 1.0 * scale, [1.0, 0.0]),
+        _c("red pen 2", "G", 0.95 * scale, [0.99, 0.01]),
+        _c("stapler", "G", 0.6 * scale, [0.0, 1.0]),
+    ]
+    assert [c.key for c in select_with_quotas(cands, 2, diversity=0.5)] == ["red pen", "stapler"]
+
+
 def test_full_diversity_still_starts_from_a_candidate_and_candidates_without_vectors_are_never_redundant() -> None:
     cands = [_c("a", "G", 1.0, [1.0, 0.0]), _c("b", "G", 0.1, [1.0, 0.0]), _c("c", "G", 0.05)]
     keys = [c.key for c in select_with_quotas(cands, 3, diversity=1.0)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from weaviate.classes.config import DataType, Tokenization
@@ -65,7 +65,7 @@ def test_uuids_are_stable_and_distinct_per_collection():
 
 
 def test_interaction_uuid_normalises_the_timestamp_and_prefers_it_over_seq():
-    utc = datetime(2020, 1, 1, 12, tzinfo=timezone.utc)
+    utc = datetime(2020, 1, 1, 12, tzinfo=UTC)
     plus_one = datetime(2020, 1, 1, 13, tzinfo=timezone(timedelta(hours=1)))
     assert interaction_uuid("u", "i", "view", utc) == interaction_uuid("u", "i", "view", plus_one)
     assert interaction_uuid("u", "i", "view", utc, seq=3) == interaction_uuid("u", "i", "view", utc, seq=4)

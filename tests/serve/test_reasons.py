@@ -42,7 +42,7 @@ def test_because_you_liked_names_items_the_user_liked(api: TestClient) -> None:
     for b in named:
         assert b["item_id"] in liked and b["by"] in ("content", "behavior") and b["similarity"] >= 0.3
     with_because = next(rec for rec in items if rec["reasons"]["because"])
-    assert with_because["reasons"]["summary"].startswith("Because you liked ")
+    assert with_because["reasons"]["summary"].startswith("because you liked ")
 
 
 def test_the_interest_is_the_users_and_the_domain_the_items(api: TestClient) -> None:
@@ -59,4 +59,4 @@ def test_the_interest_is_the_users_and_the_domain_the_items(api: TestClient) -> 
 def test_similar_items_explain_with_parts_that_add_up(api: TestClient) -> None:
     for rec in api.get("/items/EL0001/similar", params={"k": 5}).json()["items"]:
         assert abs(sum(p["value"] for p in rec["reasons"]["score_parts"]) - rec["score"]) < 1e-9
-        assert rec["reasons"]["summary"].startswith("Similar to ")
+        assert rec["reasons"]["summary"].startswith("similar to ")

@@ -241,7 +241,7 @@ def build_eval_data(
     skipped = {"unknown_item": 0, "not_positive": 0}
     for n, row in enumerate(interaction_rows):
         user_id = _text(row.get("user_id"))
-        item_id = _text(row.get("item_id")) or None
+        event_item: str | None = _text(row.get("item_id")) or None
         if not user_id:
             raise EvaluationError(f"interaction row {n + 1} has no user_id; every interaction needs one.")
         try:
@@ -253,17 +253,17 @@ def build_eval_data(
         text = _text(row.get("text"))
         kind = _text(row.get("kind")) or ("rating" if rating is not None else ("tag" if text else "purchase"))
         if text:
-            texts.append(UserText(user_id, text, n, item_id, ts, seq))
-        if item_id is None:
+            texts.append(UserText(user_id, text, n, event_item, ts, seq))
+        if event_item is None:
             continue
-        if item_id not in seen:
+        if event_item not in seen:
             skipped["unknown_item"] += 1
             continue
         if not policy.is_positive(kind, rating):
             if kind not in policy.text_only_kinds:
                 skipped["not_positive"] += 1
             continue
-        interactions.append(EvalInteraction(user_id, item_id, n, ts, seq, kind, rating))
+        interactions.append(EvalInteraction(user_id, event_item, n, ts, seq, kind, rating))
     for n, row in enumerate(user_rows):
         user_id = _text(row.get("user_id"))
         stated = _text(row.get("stated_interests"))

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ..errors import EvaluationError
+from ..progress import Progress
 from . import metrics as m
 from .methods import Method
 from .split import Split, validation_split
@@ -24,14 +25,12 @@ __all__ = [
     "MethodResult",
     "HistoryBucket",
     "EvaluationReport",
-    "Progress",
     "HISTORY_BUCKETS",
     "evaluate",
     "rank_lists",
     "tune_on_validation",
 ]
 
-Progress = Callable[[int, int | None], None]
 
 #: Training-history length buckets (inclusive bounds) for "NDCG by user history length".
 HISTORY_BUCKETS: tuple[tuple[int, int | None], ...] = ((1, 3), (4, 5), (6, 10), (11, 20), (21, 50), (51, None))
@@ -72,6 +71,7 @@ class EvaluationReport(BaseModel):
     tuning: dict[str, Any] = Field(default_factory=dict)
     by_history: list[HistoryBucket] = Field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = Field(default_factory=list, description="What the run left out and why (e.g. plots).")
 
     def contract(self) -> dict[str, Any]:
         """``{"dataset", "split", "k", "methods": {NAME: {"overall", "cold_users", "cold_items"}}}``."""

@@ -53,7 +53,7 @@ class Method(ABC):
     def recommend(self, users: Sequence[str], k: int) -> list[list[str]]:
         """Top-``k`` item ids per user, best first, never one of the user's training items."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a default no-op, not a method every method must write)
         """Release resources (connections, collections); the default holds none."""
 
 

@@ -42,7 +42,7 @@ __all__ = [
     "RECENCY_DECAY_GRID",
 ]
 
-#: The method names of the issue's report contract, in report order.
+#: The method names of the report contract (report.json), in report order.
 CONTRACT_METHODS = (
     "most-popular",
     "item-knn",
@@ -161,7 +161,7 @@ def _weaviate_method(cls_name: str) -> Callable[[MethodContext], Method]:
         from . import weaviate_methods
 
         cls = getattr(weaviate_methods, cls_name)
-        return cls(ctx.client, ctx.catalog, ctx.vectors(), ctx.settings)  # type: ignore[no-any-return]
+        return cls(ctx.client, ctx.catalog, ctx.vectors(), ctx.settings)
 
     return build
 

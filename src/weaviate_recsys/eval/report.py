@@ -44,6 +44,8 @@ def markdown_report(report: EvaluationReport, command: str | None = None) -> str
     )
     if command:
         out += ["", "Produced by:", "", f"```\n{command}\n```"]
+    if report.notes:
+        out += ["", *(f"Note: {note}" for note in report.notes)]
     for slice_name, title in _SLICES:
         for k in report.k:
             out += ["", f"## {title} @{k} ({report.users.get(slice_name, 0)} users)", "", markdown_table(report, slice_name, k)]
@@ -98,7 +100,7 @@ def plot_ndcg_by_history(report: EvaluationReport, path: Path) -> None:
     for name in report.methods:
         ax.plot(
             [f"{b.label}\n(n={b.users})" for b in buckets],
-            [b.ndcg.get(name) if b.ndcg.get(name) is not None else float("nan") for b in buckets],
+            [v if (v := b.ndcg.get(name)) is not None else float("nan") for b in buckets],
             marker="o",
             label=name,
         )
@@ -112,19 +114,33 @@ def plot_ndcg_by_history(report: EvaluationReport, path: Path) -> None:
 
 
 def write_report(report: EvaluationReport, directory: str | Path, command: str | None = None) -> list[Path]:
-    """Write report.json, details.json, report.md, metrics.png and ndcg_by_history.png; returns the paths."""
+    """Write report.json, details.json, report.md, metrics.png and ndcg_by_history.png; returns the paths written.
+
+    The plots need matplotlib (the ``eval`` extra). Without it, or when drawing fails, the plots are skipped
+    with a note in ``report.notes`` (and in report.md): an evaluation that ran is never lost to its plots.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "json": directory / "report.json",
-        "details": directory / "details.json",
-        "md": directory / "report.md",
-        "metrics": directory / "metrics.png",
-        "history": directory / "ndcg_by_history.png",
+    written: list[Path] = []
+    plots = {"metrics.png": plot_metrics, "ndcg_by_history.png": plot_ndcg_by_history}
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        report.notes.append("Plots skipped: matplotlib is not installed "
+                            "(`pip install 'weaviate-recsys[eval]'` to get metrics.png and ndcg_by_history.png).")
+        plots = {}
+    for name, plot in plots.items():
+        try:
+            plot(report, directory / name)
+        except Exception as e:  # noqa: BLE001 - matplotlib raises many types (backends, fonts); the numbers matter more
+            report.notes.append(f"Plot {name} skipped: {type(e).__name__}: {e}")
+        else:
+            written.append(directory / name)
+    files = {
+        "report.json": json.dumps(report.contract(), indent=2) + "\n",
+        "details.json": report.model_dump_json(indent=2) + "\n",
+        "report.md": markdown_report(report, command),
     }
-    paths["json"].write_text(json.dumps(report.contract(), indent=2) + "\n")
-    paths["details"].write_text(report.model_dump_json(indent=2) + "\n")
-    paths["md"].write_text(markdown_report(report, command))
-    plot_metrics(report, paths["metrics"])
-    plot_ndcg_by_history(report, paths["history"])
-    return list(paths.values())
+    for name, text in files.items():
+        (directory / name).write_text(text)
+    return [*(directory / name for name in files), *written]

@@ -16,9 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..progress import Progress
 from ..settings import Settings
 from .data import PositivePolicy, read_eval_data
-from .harness import EvaluationReport, Progress, evaluate
+from .harness import EvaluationReport, evaluate
 from .registry import MethodContext, resolve_methods
 from .report import write_report
 from .split import SplitSpec, split_data
@@ -125,9 +126,12 @@ def run_evaluation(
     )
     split = split_data(data, config.split)
     timings: dict[str, float] = {"read_and_split_s": round(time.perf_counter() - started, 3)}
-    t0 = time.perf_counter()
-    vectors = embed_items(data.items, embedder, cache_dir=config.vector_cache_dir)
-    timings["embed_s"] = round(time.perf_counter() - t0, 3)
+    # Embedding the catalog is the slowest step of a small run: only methods that use vectors pay for it.
+    vectors = None
+    if any(spec.needs_vectors for spec in specs):
+        t0 = time.perf_counter()
+        vectors = embed_items(data.items, embedder, cache_dir=config.vector_cache_dir)
+        timings["embed_s"] = round(time.perf_counter() - t0, 3)
     ctx = MethodContext(data=data, split=split, settings=settings, item_vectors=vectors)
     with contextlib.ExitStack() as stack:
         if any(spec.needs_weaviate for spec in specs):
@@ -136,7 +140,7 @@ def run_evaluation(
             t0 = time.perf_counter()
             ctx.client = stack.enter_context(_weaviate(settings))
             ctx.catalog = load_catalog(
-                ctx.client, data, split, vectors, prefix=settings.prefix + EVAL_PREFIX, domain_level=config.domain_level,
+                ctx.client, data, split, ctx.vectors(), prefix=settings.prefix + EVAL_PREFIX, domain_level=config.domain_level,
                 interactions=any(spec.needs_interactions for spec in specs),
             )
             timings["weaviate_load_s"] = round(time.perf_counter() - t0, 3)
@@ -148,6 +152,9 @@ def run_evaluation(
             cold_user_max=config.cold_user_max, progress=progress, tuning=ctx.tuning,
         )
     report.tuning["timings"] = {**timings, "evaluate_s": report.seconds}
+    if vectors is None:
+        report.notes.append("diversity@k is not reported: it compares item content vectors, and no selected method "
+                            "needs them (add a vector method such as content-vector to compute them).")
     report.seconds = round(time.perf_counter() - started, 3)
     if config.report_dir is not None:
         write_report(report, config.report_dir, command)

@@ -54,7 +54,7 @@ class SplitSpec(BaseModel):
             raise ConfigurationError(f"leave-last needs a whole number of items >= 1 (got {match.group(2)}).")
         if method == "time" and not 0 < raw < 1:
             raise ConfigurationError(f"time needs a training share strictly between 0 and 1 (got {match.group(2)}).")
-        return cls(method=method, value=raw)
+        return cls.model_validate({"method": method, "value": raw})
 
     def __str__(self) -> str:
         return f"leave-last:{int(self.value)}" if self.method == "leave-last" else f"time:{self.value:g}"
@@ -142,6 +142,7 @@ def split_data(data: EvalData, spec: SplitSpec | str) -> Split:
     for x in data.interactions:
         b = basis[x.user_id]
         primary = x.timestamp if b == "timestamp" else (x.seq if b == "seq" else x.order)
+        assert primary is not None  # _user_keys picks a basis every row of this user has
         events[x.user_id].append(((float(primary), x.order), index[x.item_id]))
     texts: dict[str, list[tuple[tuple[float, int] | None, str, int | None]]] = defaultdict(list)
     for t in data.user_texts:

@@ -9,7 +9,7 @@ unset for a measured run.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import EvaluationError
 from ..loaders.embedding import get_embedder
 from ..loaders.embedding import item_text as loader_item_text
+from ..progress import Progress
 from ..settings import Settings
 from .data import EvalItem
 
@@ -60,7 +61,7 @@ def embed_items(
     *,
     cache_dir: str | Path | None = None,
     batch_size: int = 256,
-    progress: Callable[[int, int | None], None] | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """L2-normalised content vectors, one row per item in catalog order.
 
@@ -94,7 +95,7 @@ def embed_items(
     vectors = np.empty_like(by_length)
     vectors[np.asarray(order, dtype=np.int64)] = by_length
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.where(norms == 0, 1.0, norms)
+    vectors /= np.where(norms == 0, 1.0, norms)
     if cache_path is not None:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache_path, vectors)

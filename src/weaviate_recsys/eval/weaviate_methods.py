@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import EvaluationError, ModelNotTrained
 from ..schema import ALL_CONTRACTS, INTERACTION, ITEM, collection_name, interaction_uuid, item_uuid, register_schema
+from ..schema.contracts import CONTENT_VECTOR
 from ..settings import Settings
 from .data import EvalData, EvalItem
 from .methods import Method, recency_weights, user_mean_vectors
@@ -71,7 +72,7 @@ def _domain(item: EvalItem, level: int) -> tuple[str | None, str | None]:
     return domain, subdomain
 
 
-def _insert(collection: Any, objects: list[tuple[str, dict[str, Any], dict[str, list[float]] | None]], batch_size: int) -> None:
+def _insert(collection: Any, objects: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]], batch_size: int) -> None:
     with collection.batch.fixed_size(batch_size=batch_size) as batch:
         for uuid, properties, vector in objects:
             batch.add_object(properties=properties, uuid=uuid, vector=vector)
@@ -108,7 +109,7 @@ def load_catalog(
         name = collection_name(contract.stem, prefix)
         if client.collections.exists(name):
             client.collections.delete(name)
-    register_schema(client, prefix=prefix, vector_dims={"Item": {"content": int(vectors.shape[1])}})
+    register_schema(client, prefix=prefix, vector_dims={ITEM.stem: {CONTENT_VECTOR: int(vectors.shape[1])}})
     items = client.collections.get(collection_name(ITEM.stem, prefix))
     item_objects = []
     for n, item in enumerate(split.training.items):
@@ -126,10 +127,10 @@ def load_catalog(
         if subdomain:
             properties["subdomain"] = subdomain
         properties = {k: v for k, v in properties.items() if v not in ("", [])}
-        item_objects.append((item_uuid(item.item_id), properties, {"content": vectors[n].tolist()}))
+        item_objects.append((item_uuid(item.item_id), properties, {CONTENT_VECTOR: vectors[n].tolist()}))
     _insert(items, item_objects, batch_size)
     interaction_collection = client.collections.get(collection_name(INTERACTION.stem, prefix))
-    rows: list[tuple[str, dict[str, Any], dict[str, list[float]] | None]] = []
+    rows: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]] = []
     if interactions:
         rows = _training_interactions(data, split)
         _insert(interaction_collection, rows, batch_size)
@@ -150,7 +151,7 @@ def _training_interactions(data: EvalData, split: Split) -> list[tuple[str, dict
     for x in data.interactions:
         if index[x.item_id] not in train_sets.get(x.user_id, ()):
             continue
-        when = datetime.fromtimestamp(x.timestamp, tz=timezone.utc) if x.timestamp is not None else None
+        when = datetime.fromtimestamp(x.timestamp, tz=UTC) if x.timestamp is not None else None
         properties: dict[str, Any] = {"user_id": x.user_id, "item_id": x.item_id, "kind": x.kind}
         if x.rating is not None:
             properties["rating"] = x.rating
@@ -279,7 +280,7 @@ class VectorSearch(_WeaviateContent):
         if vector is None:
             return _Empty()
         return self._collection.query.near_vector(
-            near_vector=vector, target_vector="content", limit=limit, return_properties=["item_id"]
+            near_vector=vector, target_vector=CONTENT_VECTOR, limit=limit, return_properties=["item_id"]
         )
 
 
@@ -307,7 +308,7 @@ class SingleHybrid(_WeaviateContent):
     def _query(self, vector: list[float] | None, keywords: str, limit: int) -> Any:
         alpha = self.config.alpha if self.config.alpha is not None else self.settings.alpha
         return self._collection.query.hybrid(
-            query=keywords or None, vector=vector, target_vector="content", alpha=alpha,
+            query=keywords or None, vector=vector, target_vector=CONTENT_VECTOR, alpha=alpha,
             query_properties=self._properties, limit=limit, return_properties=["item_id"],
         )
 

@@ -1,4 +1,4 @@
-"""Errors the lite server returns over the wire, shaped like Weaviate's (WEAVIATE_SEMANTICS.md §7).
+"""Errors the lite server returns over the wire, shaped like Weaviate's (docs/lite-server.md §7).
 
 These never reach library users directly: the REST layer turns them into
 ``{"error":[{"message":...}]}`` with the given HTTP status, the gRPC layer into status UNKNOWN

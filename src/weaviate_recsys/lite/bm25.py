@@ -1,6 +1,6 @@
 """Incremental inverted index with Weaviate's BlockMax BM25 scoring.
 
-Implements WEAVIATE_SEMANTICS.md §3.4–§3.7: per-property statistics kept on every write (postings with
+Implements docs/lite-server.md §3.4–§3.7: per-property statistics kept on every write (postings with
 term frequencies, document lengths, live-document count), per-property BM25 summed across properties,
 group IDF with an integer-averaged document frequency, no `(k1+1)` factor, float64 per-property sums
 rounded to float32, and ties ordered by UUID. A query touches only the postings of its own terms.
@@ -18,7 +18,6 @@ import numpy as np
 from weaviate_recsys.lite.fusion import go_float_str
 from weaviate_recsys.lite.ranking import by_value_then_key
 from weaviate_recsys.lite.text import Stopwords, tokenize, tokenize_many
-
 
 __all__ = [
     "BM25Hit",
@@ -457,7 +456,7 @@ class InvertedIndex:
         doc_ids = np.fromiter((doc for doc, _ in items), dtype=np.int64, count=len(items))
         if len(doc_ids) == 1 or bool((doc_ids[1:] > doc_ids[:-1]).all()):
             segment: _BulkTerms | None = _BulkTerms()
-            per_doc = None
+            per_doc: list[dict[str, tuple[str, ...]]] | None = None
         else:
             segment = None
             per_doc = [{} for _ in items]
@@ -467,7 +466,7 @@ class InvertedIndex:
         if segment is not None:
             known.update(dict.fromkeys(doc_ids.tolist(), segment))
         else:
-            for (doc, _), per_prop in zip(items, per_doc):  # type: ignore[arg-type]
+            for (doc, _), per_prop in zip(items, per_doc or []):
                 known[doc] = per_prop
         top = int(doc_ids.max())
         if top >= self._size:

@@ -59,6 +59,12 @@ class Collection:
         rec = self.by_doc[doc] if doc < len(self.by_doc) else None
         return rec.props if rec is not None else None
 
+    def record_of(self, doc: int) -> Record:
+        """The live object behind an index hit (indexes never return a deleted doc)."""
+        rec = self.by_doc[doc]
+        assert rec is not None
+        return rec
+
     def uuid_of(self, doc: int) -> str:
         rec = self.by_doc[doc]
         assert rec is not None

@@ -11,18 +11,21 @@ import logging
 import threading
 import time
 import uuid as uuid_mod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from weaviate_recsys.bulk import collector_paused
 from weaviate_recsys.lite.api_errors import ApiError, NotFound, Unprocessable
+from weaviate_recsys.lite.autoschema import class_body, new_properties
 from weaviate_recsys.lite.collection import Collection, Record, same_vectors
 from weaviate_recsys.lite.integrity import UnloadableRow, check_class_row, quarantine_rows, split_loadable
 from weaviate_recsys.lite.schema import (
     ClassSpec,
     capitalize_class_name,
+    lower_first,
     merge_class_update,
     normalize_class,
     normalize_property,
@@ -56,10 +59,13 @@ class Database:
 
     Args:
         store: the durable store; everything in it is loaded on construction.
+        autoschema: create collections and properties from the objects written, as Weaviate does by
+            default (``AUTOSCHEMA_ENABLED``); off, objects must match the schema.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, autoschema: bool = True) -> None:
         self.store = store
+        self.autoschema = autoschema
         self.lock = threading.RLock()
         self.collections: dict[str, Collection] = {}
         self._load()
@@ -123,7 +129,7 @@ class Database:
             raise ValueError("the stored properties are not one JSON object per row")
         recs = list(map(Record, uuids, range(len(seqs)), seqs, props, [{}] * len(seqs), created, updated))
         coll.bulk_load(recs)  # gives each record its own (empty) vectors dict
-        for name, idx in coll.vector_indexes.items():
+        for idx in coll.vector_indexes.values():
             reserve = getattr(idx, "reserve", None)
             if reserve is not None:
                 reserve(len(seqs))  # one allocation for the chunks below
@@ -205,6 +211,26 @@ class Database:
             coll.apply_spec(ClassSpec.from_json(new_json))
             return new_json
 
+    def _auto_schema(self, obj: IncomingObject, via_grpc: bool) -> Collection | None:
+        """The object's collection, first created or extended from the object when auto-schema is on."""
+        coll = self.find(obj.collection) if obj.collection else None
+        if not self.autoschema or not obj.collection:
+            return coll
+        raw = obj.properties if isinstance(obj.properties, dict) else None
+        if coll is None:
+            self.create_class(class_body(obj.collection, raw, list(obj.vectors), via_grpc))
+            coll = self.find(obj.collection)
+        elif raw and not raw.keys() <= coll.spec.properties.keys():
+            for prop in new_properties(coll.spec, raw, via_grpc):
+                self.add_property(coll.name, prop)
+        if raw and coll is not None and not raw.keys() <= coll.spec.properties.keys():
+            # unknown keys whose value created no property (null, {}) carry nothing to store
+            obj.properties = {
+                k: v for k, v in raw.items()
+                if k in coll.spec.properties or lower_first(k) in coll.spec.properties
+            }
+        return coll
+
     # --- object validation ---------------------------------------------------------------
 
     def _prepare(
@@ -261,7 +287,7 @@ class Database:
             raise Unprocessable(f"collection {coll.name} configuration does not have single vector index")
         if legacy and name == "default":
             return "default"
-        if name not in specs or legacy:
+        if name not in specs:
             raise Unprocessable(f"collection {coll.name} does not have configuration for vector {name}")
         return name
 
@@ -296,7 +322,7 @@ class Database:
 
     def insert_object(self, obj: IncomingObject) -> Record:
         with self.lock:
-            coll = self.find(obj.collection) if obj.collection else None
+            coll = self._wrap(lambda: self._auto_schema(obj, via_grpc=False))
             if coll is None:
                 raise Unprocessable(f"invalid object: class \"{obj.collection}\" not found in schema")
             uid, props, vectors = self._wrap(lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}))
@@ -310,6 +336,7 @@ class Database:
             old = coll.get(canonical_uuid(obj.uuid))
             if old is None:
                 raise NotFound()
+            self._wrap(lambda: self._auto_schema(obj, via_grpc=False))  # new properties, as on insert
             uid, props, vectors = self._wrap(lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}))
             return self._commit([(coll, uid, props, vectors, old, True)])[0]
 
@@ -319,6 +346,7 @@ class Database:
             old = coll.get(canonical_uuid(obj.uuid))
             if old is None:
                 raise NotFound()
+            self._wrap(lambda: self._auto_schema(obj, via_grpc=False))  # new properties, as on insert
             uid, props, vectors = self._wrap(
                 lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}, base=old, merge=True)
             )
@@ -370,6 +398,14 @@ class Database:
                     coll = found[obj.collection]
                 except KeyError:
                     coll = found[obj.collection] = self.find(obj.collection)
+                if self.autoschema and (coll is None or (
+                    obj.properties and not obj.properties.keys() <= coll.spec.properties.keys()
+                )):
+                    try:
+                        coll = found[obj.collection] = self._auto_schema(obj, via_grpc=True)
+                    except ApiError as e:
+                        errors[i] = e.message
+                        continue
                 if coll is None:
                     errors[i] = f"class '{obj.collection}' not present in schema"
                     continue
@@ -393,7 +429,7 @@ class Database:
             coll = self.collection(collection)
             mask = mask_fn(coll)
             docs = np.flatnonzero(mask)[:limit]
-            uuids = [coll.by_doc[d].uuid for d in docs.tolist() if coll.by_doc[d] is not None]  # type: ignore[union-attr]
+            uuids = [coll.by_doc[d].uuid for d in docs.tolist() if coll.by_doc[d] is not None]
             if not dry_run and uuids:
                 seqs = [coll.records[u].seq for u in uuids]
                 self.store.delete_objects(coll.name, seqs)

@@ -1,4 +1,4 @@
-"""Filter indexes and evaluation (WEAVIATE_SEMANTICS.md §5).
+"""Filter indexes and evaluation (docs/lite-server.md §5).
 
 A filter evaluates to a boolean numpy mask over internal doc ids. Scalar properties are numpy
 columns indexed by doc; array properties are (value, doc) pair arrays; text is matched token by
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from weaviate_recsys.lite import text as text_mod
 from weaviate_recsys.lite.api_errors import Unprocessable
+from weaviate_recsys.lite.limits import check_deadline
 from weaviate_recsys.lite.schema import ClassSpec, PropertySpec
 from weaviate_recsys.lite.values import parse_date
 
@@ -538,10 +540,12 @@ class FilterIndex:
             if op == EQUAL:
                 m = self._from_docs(postings.docs(token))
             elif op == LIKE:
-                rx = re.compile(_like_regex(token), re.DOTALL)
+                matches = like_matcher(token)
                 m = self._empty()
-                for t in list(postings.sets):
-                    if rx.fullmatch(t):
+                for i, t in enumerate(list(postings.sets)):
+                    if not i & 1023:
+                        check_deadline()
+                    if matches(t):
                         m[postings.docs(t)] = True
             else:
                 cond = _comparison(op)
@@ -549,7 +553,9 @@ class FilterIndex:
                     raise FilterError(f"operator {_OP_NAMES[op]} is not supported on text")
                 m = self._empty()
                 tb = token.encode()
-                for t in list(postings.sets):
+                for i, t in enumerate(list(postings.sets)):
+                    if not i & 1023:
+                        check_deadline()
                     if _compare_bytes(op, t.encode(), tb):
                         m[postings.docs(t)] = True
             out = m if out is None else (out & m)
@@ -603,9 +609,11 @@ class FilterIndex:
         v = values[0]
         m = self._empty()
         if op == LIKE:
-            rx = re.compile(_like_regex(v), re.DOTALL)
-            for u, doc in self.uuids.items():
-                if rx.fullmatch(u):
+            matches = like_matcher(v)
+            for i, (u, doc) in enumerate(self.uuids.items()):
+                if not i & 1023:
+                    check_deadline()
+                if matches(u):
                     m[doc] = True
             return m
         for u, doc in self.uuids.items():
@@ -701,14 +709,67 @@ def _compare_bytes(op: int, a: bytes, b: bytes) -> bool:
     raise FilterError(f"operator {_OP_NAMES.get(op, op)} is not supported here")
 
 
-def _like_regex(pattern: str) -> str:
-    """``*`` any sequence, ``?`` one character, anchored (§5.2 Like)."""
-    out = []
-    for ch in pattern:
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        else:
-            out.append(re.escape(ch))
-    return "".join(out)
+def like_matcher(pattern: str) -> Callable[[str], object]:
+    """A test (truthy on a match) for Weaviate's Like: ``*`` any sequence, ``?`` one character, anchored.
+
+    Semantics: docs/lite-server.md §5.2.
+
+    No nested backtracking: a pattern with at most one ``*`` is a regular expression with one ``.*`` (and
+    ``*x*`` a substring test); with more, the pattern is split at ``*`` into segments, the first must match
+    at the start, the last at the end, and each middle one is taken at its leftmost place after the
+    previous one (a glob with only ``*`` between fixed-length segments matches iff this greedy placement
+    succeeds). A segment is found with ``str.find`` or, when it holds ``?``, a regular expression without
+    repetition, so a test costs O(len(value) * len(pattern)) at worst, never exponential time (a
+    backtracking ``.*x.*y.*z`` costs O(n^k) for k stars: minutes for ``*0*0*0*z`` over 3,000 characters).
+    """
+    pattern = re.sub(r"\*+", "*", pattern)
+    segments = pattern.split("*")
+    if "?" not in pattern and len(segments) == 1:
+        return lambda value: value == pattern
+    if "?" not in pattern and len(segments) == 3 and not segments[0] and not segments[2]:
+        inner = segments[1]
+        return lambda value: inner in value
+    if len(segments) <= 2:
+        # at most one ``.*``: the regular expression backtracks over one position at a time, O(n * m)
+        rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+        return rx.fullmatch
+    finders = [_segment_finder(s) for s in segments]
+    if len(segments) == 1:
+        only = finders[0]
+        return lambda value: len(value) == len(pattern) and only(value, 0, len(value)) == 0
+    first, last = segments[0], segments[-1]
+    find_first, find_last = finders[0], finders[-1]
+    middle = [(len(s), f) for s, f in zip(segments[1:-1], finders[1:-1]) if s]
+
+    def matches(value: str) -> bool:
+        n = len(value)
+        end = n - len(last)
+        if end < len(first):
+            return False
+        if first and find_first(value, 0, len(first)) != 0:
+            return False
+        if last and find_last(value, end, n) != end:
+            return False
+        pos = len(first)
+        for size, find in middle:
+            at = find(value, pos, end)
+            if at < 0:
+                return False
+            pos = at + size
+        return True
+
+    return matches
+
+
+def _segment_finder(segment: str) -> Callable[[str, int, int], int]:
+    """``find(value, start, end)``: the leftmost index where ``segment`` (``?`` = any character) fits in
+    ``value[start:end]``, or -1."""
+    if "?" not in segment:
+        return lambda value, start, end: value.find(segment, start, end)
+    rx = re.compile("".join("." if ch == "?" else re.escape(ch) for ch in segment), re.DOTALL)
+
+    def find(value: str, start: int, end: int) -> int:
+        found = rx.search(value, start, end)
+        return -1 if found is None else found.start()
+
+    return find

@@ -1,6 +1,6 @@
 """Hybrid fusion (relativeScoreFusion and rankedFusion) and Go float formatting.
 
-Implements WEAVIATE_SEMANTICS.md §4.4–§4.6 (W:usecases/traverser/hybrid/hybrid_fusion.go): float32
+Implements docs/lite-server.md §4.4–§4.6 (W:usecases/traverser/hybrid/hybrid_fusion.go): float32
 arithmetic in Weaviate's evaluation order, the near-tie comparator, and explain strings byte for byte.
 """
 
@@ -247,7 +247,10 @@ def _sorted(hits: list[FusedHit], uuid_of: Callable[[int], str]) -> list[FusedHi
     for i, j in zip(order, order[1:]):
         d = keys[i][0] - keys[j][0]
         if d != 0.0 and d * d < 1e-14:
-            cmp = functools.cmp_to_key(lambda x, y: _fusion_cmp(keys[x], keys[y]))
-            order = sorted(range(len(hits)), key=cmp)
+
+            def by_fusion(x: int, y: int) -> int:
+                return _fusion_cmp(keys[x], keys[y])
+
+            order = sorted(range(len(hits)), key=functools.cmp_to_key(by_fusion))
             break
     return [hits[i] for i in order]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid as uuid_mod
+from collections.abc import Iterator
 from concurrent import futures
-from typing import Any, Iterator
+from typing import Any
 
 import grpc
 import numpy as np
@@ -26,8 +27,10 @@ from weaviate.proto.v1 import (
 )
 
 from weaviate_recsys.lite.api_errors import ApiError
+from weaviate_recsys.lite.auth import UNAUTHENTICATED_MESSAGE, ApiKeys
 from weaviate_recsys.lite.collection import Collection, Record
 from weaviate_recsys.lite.database import Database, IncomingObject
+from weaviate_recsys.lite.limits import SearchTimeout, ServerLimits, search_deadline
 from weaviate_recsys.lite.schema import PropertySpec
 from weaviate_recsys.lite.search import Hit, SearchOutcome, run_search
 
@@ -180,18 +183,52 @@ def _fill_object(msg: Any, value: dict[str, Any], nested: list[dict[str, Any]] |
         _set_value(msg.fields[k], data_type, v, spec.get("nestedProperties") if spec else None)
 
 
+_Selection = dict[str, "_Selection | None"]
+
+
+def _nested_selection(req: Any) -> _Selection:
+    """An ``ObjectPropertiesRequest`` (``QueryNested``) as {field: its own selection, None = whole}."""
+    out: _Selection = dict.fromkeys(req.primitive_properties)
+    out.update({o.prop_name: _nested_selection(o) for o in req.object_properties})
+    return out
+
+
+def _select_nested(value: Any, selection: _Selection) -> Any:
+    """Only the selected fields of an object (or of each object of an object[]) value."""
+    if isinstance(value, list):
+        return [_select_nested(v, selection) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for name, sub in selection.items():
+        if name in value:
+            v = value[name]
+            out[name] = v if sub is None or v is None else _select_nested(v, sub)
+    return out
+
+
 class _ReplyBuilder:
     def __init__(self, coll: Collection, req: Any, outcome: SearchOutcome) -> None:
         self.coll = coll
         self.outcome = outcome
         md = req.metadata if req.HasField("metadata") else None
         self.md = md
+        # property -> the nested fields asked for (None: the whole value)
+        self.selection: dict[str, _Selection | None] = {}
         if req.HasField("properties"):
             p = req.properties
-            names = list(p.non_ref_properties) + [o.prop_name for o in p.object_properties]
             if p.return_all_nonref_properties:
-                names = list(coll.spec.properties)
-            self.props = [coll.spec.properties[n] for n in dict.fromkeys(names) if n in coll.spec.properties]
+                self.selection = dict.fromkeys(coll.spec.properties)
+            self.selection.update(dict.fromkeys(p.non_ref_properties))
+            self.selection.update({o.prop_name: _nested_selection(o) for o in p.object_properties})
+            for name in self.selection:
+                if name not in coll.spec.properties:
+                    # W:entities/schema/errors.go: what Weaviate answers for a property the class lacks
+                    raise ApiError(
+                        f"no such prop with name '{name}' found in class '{coll.name}' in the schema. "
+                        "Check your schema files for which properties in this class are available"
+                    )
+            self.props = [coll.spec.properties[n] for n in self.selection]
         else:
             self.props = list(coll.spec.properties.values())  # §2.5: unset = all non-ref properties
         self.nested = {
@@ -240,7 +277,8 @@ class _ReplyBuilder:
                     if vec is None:
                         continue
                     data = np.asarray(vec, dtype="<f4").tobytes()
-                    if self.coll.spec.legacy_vector and name == "default":
+                    # the client reads vector_bytes alone when set: beside named vectors "default" is one of them
+                    if self.coll.spec.legacy_vector and name == "default" and len(self.coll.spec.vectors) == 1:
                         m.vector_bytes = data
                     else:
                         m.vectors.add(name=name, vector_bytes=data, type=_SINGLE_FP32)
@@ -248,7 +286,11 @@ class _ReplyBuilder:
         props.target_collection = self.coll.name
         fields = props.non_ref_props.fields
         for p in self.props:
-            _set_value(fields[p.name], p.data_type, rec.props.get(p.name), self.nested.get(p.name))
+            value = rec.props.get(p.name)
+            selected = self.selection.get(p.name)
+            if selected is not None and value is not None:
+                value = _select_nested(value, selected)
+            _set_value(fields[p.name], p.data_type, value, self.nested.get(p.name))
         props.non_ref_props.SetInParent()
 
 
@@ -257,10 +299,21 @@ class _ReplyBuilder:
 class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
     """Search, BatchObjects, BatchDelete, Aggregate (and BatchStream) over one Database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, limits: ServerLimits | None = None) -> None:
         self.db = db
+        self.limits = limits or ServerLimits()
+
+    def _deadline_s(self, context: grpc.ServicerContext) -> float:
+        """The server's search time limit, or the client's deadline when that comes first."""
+        remaining = context.time_remaining()
+        limit = self.limits.search_timeout_s
+        return limit if remaining is None else max(0.0, min(limit, remaining))
 
     def _abort(self, context: grpc.ServicerContext, e: Exception) -> None:
+        if isinstance(e, SearchTimeout):
+            context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, e.message)
+        if isinstance(e, RecursionError):
+            context.abort(grpc.StatusCode.UNKNOWN, "the request is nested too deeply")
         if isinstance(e, ApiError):
             context.abort(grpc.StatusCode.UNKNOWN, e.message)
         log.exception("lite gRPC handler failed")
@@ -269,7 +322,7 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
     def Search(self, request: Any, context: grpc.ServicerContext) -> Any:
         started = time.perf_counter()
         try:
-            with self.db.lock:
+            with search_deadline(self._deadline_s(context)), self.db.lock:
                 coll = self.db.find(request.collection)
                 if coll is None:
                     raise ApiError(f"could not find class {request.collection} in schema")
@@ -328,7 +381,7 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
     def Aggregate(self, request: Any, context: grpc.ServicerContext) -> Any:
         started = time.perf_counter()
         try:
-            with self.db.lock:
+            with search_deadline(self._deadline_s(context)), self.db.lock:
                 coll = self.db.find(request.collection)
                 if coll is None:
                     raise ApiError(f"could not find class {request.collection} in schema")
@@ -345,7 +398,12 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
         context.abort(grpc.StatusCode.UNKNOWN, "multi-tenancy is not supported by the lite server")
 
     def BatchStream(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
-        """Server-side batching (``.stream()``, ``data.ingest()``): objects in, results out."""
+        """Server-side batching (``.stream()``, ``data.ingest()``): objects in, acks and results out.
+
+        The client stops sending once a batch size (100) of objects is unacknowledged, so every data
+        message is acknowledged as soon as it arrives (Weaviate's ``BatchStreamReply.Acks``), then answered
+        with one result per object (by uuid) and per reference (by beacon).
+        """
         try:
             for msg in request_iterator:
                 which = msg.WhichOneof("message")
@@ -353,13 +411,15 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
                     yield batch_pb2.BatchStreamReply(started=batch_pb2.BatchStreamReply.Started())
                 elif which == "data":
                     objs = list(msg.data.objects.values)
-                    if len(msg.data.references.values):
-                        results = batch_pb2.BatchStreamReply.Results()
-                        for _ in msg.data.references.values:
-                            results.errors.add(error="cross-references are not supported by the lite server")
-                        yield batch_pb2.BatchStreamReply(results=results)
-                    if not objs:
-                        continue
+                    refs = list(msg.data.references.values)
+                    beacons = [_beacon(r) for r in refs]
+                    yield batch_pb2.BatchStreamReply(
+                        acks=batch_pb2.BatchStreamReply.Acks(uuids=[o.uuid for o in objs], beacons=beacons)
+                    )
+                    results = batch_pb2.BatchStreamReply.Results()
+                    for beacon in beacons:
+                        results.errors.add(error="cross-references are not supported by the lite server",
+                                           beacon=beacon)
                     errors: dict[int, str] = {}
                     decoded, positions = [], []
                     for i, obj in enumerate(objs):
@@ -368,19 +428,25 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
                             positions.append(i)
                         except ApiError as e:
                             errors[i] = e.message
-                    for j, m in self.db.batch_put(decoded).items():
-                        errors[positions[j]] = m
-                    results = batch_pb2.BatchStreamReply.Results()
+                    if decoded:
+                        for j, m in self.db.batch_put(decoded).items():
+                            errors[positions[j]] = m
                     for i, obj in enumerate(objs):
                         if i in errors:
                             results.errors.add(error=errors[i], uuid=obj.uuid)
                         else:
                             results.successes.add(uuid=obj.uuid)
-                    yield batch_pb2.BatchStreamReply(results=results)
+                    if objs or refs:
+                        yield batch_pb2.BatchStreamReply(results=results)
                 elif which == "stop":
                     return
         except Exception as e:  # noqa: BLE001
             self._abort(context, e)
+
+
+def _beacon(ref: Any) -> str:
+    """How the client names a reference in acks and results (``BatchReference._to_beacon``)."""
+    return f"weaviate://localhost/{ref.from_collection}/{ref.from_uuid}/{ref.name}"
 
 
 def _aggregate(coll: Collection, req: Any) -> Any:
@@ -391,8 +457,7 @@ def _aggregate(coll: Collection, req: Any) -> Any:
         raise ApiError("multi-tenancy is not supported by the lite server (tenant given)")
     mask = coll.filters.evaluate(req.filters) if req.HasField("filters") else coll.filters.all_alive()
     docs = np.flatnonzero(mask).tolist()
-    recs = [coll.by_doc[d] for d in docs]
-    recs = [r for r in recs if r is not None]
+    recs = [r for r in (coll.by_doc[d] for d in docs) if r is not None]
     reply = aggregate_pb2.AggregateReply()
     if req.HasField("group_by"):
         prop = coll.spec.properties.get(req.group_by.property)
@@ -482,20 +547,19 @@ def _fill_aggregations(coll: Collection, req: Any, recs: list[Record], out: Any)
                     uniq, counts = np.unique(arr, return_counts=True)
                     target.mode = cast(uniq[int(np.argmax(counts))])
         elif which == "text":
+            # Weaviate answers a text aggregation with count, type and top occurrences whatever the flags say;
+            # the client relies on it (it sends no flag for top-occurrence values, only for their counts)
             spec = agg.text
-            if spec.count:
-                a.text.count = len(values)
-            if spec.type:
-                a.text.type = prop.data_type
-            if spec.top_occurences:
-                counts: dict[str, int] = {}
-                for v in values:
-                    counts[str(v)] = counts.get(str(v), 0) + 1
-                top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-                limit = spec.top_occurences_limit or 5
-                a.text.top_occurences.SetInParent()
-                for value, occurs in top[:limit]:
-                    a.text.top_occurences.items.add(value=value, occurs=occurs)
+            a.text.count = len(values)
+            a.text.type = prop.data_type
+            occurrences: dict[str, int] = {}
+            for v in values:
+                occurrences[str(v)] = occurrences.get(str(v), 0) + 1
+            top = sorted(occurrences.items(), key=lambda kv: (-kv[1], kv[0]))
+            limit = spec.top_occurences_limit or 5
+            a.text.top_occurences.SetInParent()
+            for value, occurs in top[:limit]:
+                a.text.top_occurences.items.add(value=value, occurs=occurs)
         elif which == "boolean":
             spec = agg.boolean
             t = sum(1 for v in values if v)
@@ -540,17 +604,63 @@ def _health_check(request: Any, context: grpc.ServicerContext) -> Any:
     )
 
 
-def build_grpc_server(db: Database, host: str, port: int, max_workers: int = 8) -> tuple[grpc.Server, int]:
-    """A started-ready (not yet started) gRPC server bound to host:port; returns (server, port)."""
+class _ApiKeyInterceptor(grpc.ServerInterceptor):
+    """Refuses calls without an allowed key (UNAUTHENTICATED, as Weaviate); the health check stays open."""
+
+    def __init__(self, keys: ApiKeys) -> None:
+        self.keys = keys
+
+    def intercept_service(self, continuation: Any, details: Any) -> Any:
+        handler = continuation(details)
+        if handler is None or details.method.startswith("/grpc.health.v1.Health/"):
+            return handler
+        metadata = {k.lower(): v for k, v in (details.invocation_metadata or ())}
+        value = metadata.get("authorization")
+        if self.keys.accepts(value if isinstance(value, str) else None):
+            return handler
+
+        def deny(request: Any, context: grpc.ServicerContext) -> Any:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE)
+
+        kind = {
+            (False, False): grpc.unary_unary_rpc_method_handler,
+            (False, True): grpc.unary_stream_rpc_method_handler,
+            (True, False): grpc.stream_unary_rpc_method_handler,
+            (True, True): grpc.stream_stream_rpc_method_handler,
+        }[(bool(handler.request_streaming), bool(handler.response_streaming))]
+        return kind(deny, request_deserializer=handler.request_deserializer,
+                    response_serializer=handler.response_serializer)
+
+
+def build_grpc_server(
+    db: Database, host: str, port: int, max_workers: int = 8, *,
+    limits: ServerLimits | None = None, api_keys: ApiKeys | None = None,
+) -> tuple[grpc.Server, int]:
+    """A started-ready (not yet started) gRPC server bound to host:port; returns (server, port).
+
+    Beyond ``limits.grpc_max_concurrent_rpcs`` calls in progress, more answer RESOURCE_EXHAUSTED at once;
+    the server pings idle clients and drops connections that stop answering, so a vanished client does
+    not hold a connection forever. No HTTP/2 ``max_concurrent_streams``: grpcio (1.78) does not release
+    the stream of a request that fails to deserialize, so a cap there ends in REFUSED_STREAM for every
+    later call on that connection.
+    """
+    limits = limits or ServerLimits()
+    interceptors = [_ApiKeyInterceptor(api_keys)] if api_keys is not None and api_keys.enabled else []
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="lite-grpc"),
+        interceptors=interceptors,
+        maximum_concurrent_rpcs=limits.grpc_max_concurrent_rpcs,
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_SIZE),
             ("grpc.max_send_message_length", MAX_MESSAGE_SIZE),
             ("grpc.so_reuseport", 0),
+            ("grpc.keepalive_time_ms", 60_000),
+            ("grpc.keepalive_timeout_ms", 20_000),
+            ("grpc.max_connection_idle_ms", int(max(limits.idle_timeout_s, 300.0) * 1000)),
+            ("grpc.http2.max_ping_strikes", 2),
         ],
     )
-    weaviate_pb2_grpc.add_WeaviateServicer_to_server(WeaviateService(db), server)
+    weaviate_pb2_grpc.add_WeaviateServicer_to_server(WeaviateService(db, limits), server)
     health = grpc.method_handlers_generic_handler(
         "grpc.health.v1.Health",
         {

@@ -1,7 +1,7 @@
 """Collection (class) definitions: validation, Weaviate's defaults, and the class JSON it returns.
 
 The stored class JSON is what ``GET /v1/schema/{Name}`` returns, so it must hold every key that
-``collection.config.get()`` reads (WEAVIATE_SEMANTICS.md §2.1).
+``collection.config.get()`` reads (docs/lite-server.md §2.1).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class ClassSpec:
 
     @property
     def inverted(self) -> dict[str, Any]:
-        return self.json["invertedIndexConfig"]  # type: ignore[no-any-return]
+        return self.json["invertedIndexConfig"]
 
     def bm25_params(self) -> tuple[float, float]:
         """k1 and b as float32 values widened to float64 (§3.1)."""
@@ -170,14 +170,13 @@ class ClassSpec:
                 searchable=bool(p.get("indexSearchable", False)),
                 range_filters=bool(p.get("indexRangeFilters", False)),
             )
-        if "vectorConfig" in class_json:
-            for name, vc in class_json["vectorConfig"].items():
-                spec.vectors[name] = VectorSpec(
-                    name=name,
-                    distance=vc["vectorIndexConfig"]["distance"],
-                    index_type=vc["vectorIndexType"],
-                )
-        elif class_json.get("vectorIndexConfig"):
+        for name, vc in (class_json.get("vectorConfig") or {}).items():
+            spec.vectors[name] = VectorSpec(
+                name=name,
+                distance=vc["vectorIndexConfig"]["distance"],
+                index_type=vc["vectorIndexType"],
+            )
+        if class_json.get("vectorIndexConfig"):  # the legacy vector, alone or next to added named vectors
             spec.vectors["default"] = VectorSpec(
                 name="default",
                 distance=class_json["vectorIndexConfig"]["distance"],
@@ -411,6 +410,7 @@ def normalize_class(body: Any) -> dict[str, Any]:
     rep = body.get("replicationConfig") or {}
     if int(rep.get("factor", 1) or 1) != 1:
         raise Unprocessable("the lite server is a single node: replication factor must be 1")
+    _check_object_ttl(body)
     out: dict[str, Any] = {"class": name}
     if body.get("description") is not None:
         out["description"] = body["description"]
@@ -444,6 +444,54 @@ def normalize_class(body: Any) -> dict[str, Any]:
     return out
 
 
+def _check_object_ttl(body: dict[str, Any]) -> None:
+    ttl = body.get("objectTtlConfig")
+    if isinstance(ttl, dict) and ttl.get("enabled", True) is not False and ttl:
+        raise Unprocessable(
+            "object TTL (objectTtlConfig) is not supported by the lite server: objects never expire; "
+            "leave it unset and delete old objects with data.delete_many"
+        )
+
+
+_IMMUTABLE_INVERTED = ("indexTimestamps", "indexNullState", "indexPropertyLength")
+_QUANTIZERS = ("pq", "bq", "sq", "rq")
+
+
+def _immutable(name: str, old: Any, new: Any) -> Unprocessable:
+    # the wording of Weaviate's immutable-field check (entities/vectorindex/*/config.go, usecases/schema)
+    return Unprocessable(f'{name} is immutable: attempted change from "{old}" to "{new}"')
+
+
+def _check_index_update(where: str, index_type: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Reject what Weaviate does not change on a live vector index.
+
+    Weaviate: hnsw keeps efConstruction, maxConnections and its quantizer (one may be switched on once, not
+    swapped for another); flat fixes whether each quantizer is on at creation; RQ's bits never change
+    (adapters/repos/db/vector/hnsw/config_update.go, entities/vectorindex/flat/config.go).
+    """
+    if index_type == "dynamic":
+        _check_index_update(f"{where}.hnsw", "hnsw", old.get("hnsw") or {}, new.get("hnsw") or {})
+        _check_index_update(f"{where}.flat", "flat", old.get("flat") or {}, new.get("flat") or {})
+        return
+    if index_type == "hnsw":
+        for key in ("efConstruction", "maxConnections"):
+            if old.get(key) != new.get(key):
+                raise _immutable(f"{where}: {key}", old.get(key), new.get(key))
+    was = [q for q in _QUANTIZERS if (old.get(q) or {}).get("enabled")]
+    now = [q for q in _QUANTIZERS if (new.get(q) or {}).get("enabled")]
+    if len(now) > 1:
+        raise Unprocessable(f"{where}: only one quantizer can be enabled, got {', '.join(now)}")
+    if index_type == "flat":
+        for q in _QUANTIZERS:
+            if (q in was) != (q in now):
+                raise _immutable(f"{where}: {q}", q in was, q in now)
+    elif was and now and was != now:
+        raise Unprocessable(f"{where}: cannot switch the quantizer from {was[0]} to {now[0]} on an existing index")
+    old_bits, new_bits = (old.get("rq") or {}).get("bits"), (new.get("rq") or {}).get("bits")
+    if "rq" in was and "rq" in now and old_bits != new_bits:
+        raise _immutable(f"{where}: rq.bits", old_bits, new_bits)
+
+
 def merge_class_update(current: dict[str, Any], body: Any) -> dict[str, Any]:
     """Apply a ``PUT /v1/schema/{Name}`` body: mutable settings change, immutable ones must not.
 
@@ -466,32 +514,55 @@ def merge_class_update(current: dict[str, Any], body: Any) -> dict[str, Any]:
                 "removals": sw.get("removals"),
             }
         new["invertedIndexConfig"] = _inverted_config(merged)
+        for key in _IMMUTABLE_INVERTED:
+            before, after = current["invertedIndexConfig"].get(key), new["invertedIndexConfig"].get(key)
+            if before != after:
+                raise _immutable(f"invertedIndexConfig.{key}", before, after)
     rep = body.get("replicationConfig")
     if isinstance(rep, dict) and int(rep.get("factor", 1) or 1) != 1:
         raise Unprocessable("the lite server is a single node: replication factor must be 1")
+    if isinstance(rep, dict):  # async replication and the deletion strategy are stored as given
+        new["replicationConfig"] = _deep_merge(current.get("replicationConfig") or _REPLICATION,
+                                               {k: v for k, v in rep.items() if k != "factor"})
+        # asyncConfig is replaced as a whole; an empty one, or switching async replication off, removes it
+        if rep.get("asyncConfig") and new["replicationConfig"].get("asyncEnabled"):
+            new["replicationConfig"]["asyncConfig"] = copy.deepcopy(rep["asyncConfig"])
+        elif "asyncConfig" in rep or not new["replicationConfig"].get("asyncEnabled"):
+            new["replicationConfig"].pop("asyncConfig", None)
     if isinstance(body.get("multiTenancyConfig"), dict) and body["multiTenancyConfig"].get("enabled"):
         raise Unprocessable("multi-tenancy is not supported by the lite server")
+    _check_object_ttl(body)
     # property descriptions may change; the property list itself may not (add_property adds)
     given_props = {p.get("name"): p for p in body.get("properties") or [] if isinstance(p, dict)}
     for p in new.get("properties", []):
         g = given_props.get(p["name"])
         if g is not None and g.get("description") is not None:
             p["description"] = g["description"]
-    if "vectorConfig" in new and isinstance(body.get("vectorConfig"), dict):
+    if isinstance(body.get("vectorConfig"), dict):
         for vname, vc in body["vectorConfig"].items():
-            if vname not in new["vectorConfig"]:
-                new["vectorConfig"][vname] = _named_vector(vname, vc)
+            if vname not in new.get("vectorConfig", {}):
+                if "vectorIndexConfig" in new and vname == "default":
+                    raise Unprocessable(
+                        f"collection {new['class']} has the legacy unnamed vector, which is called 'default': "
+                        "choose another name for the new named vector"
+                    )
+                # Weaviate (>= 1.31) adds named vectors next to the legacy unnamed one too
+                new.setdefault("vectorConfig", {})[vname] = _named_vector(vname, vc)
                 continue
             old = new["vectorConfig"][vname]
             given_cfg = (vc or {}).get("vectorIndexConfig") or {}
             if "distance" in given_cfg and given_cfg["distance"] != old["vectorIndexConfig"]["distance"]:
                 raise Unprocessable(f"vector {vname!r}: distance is immutable")
-            old["vectorIndexConfig"] = _deep_merge(old["vectorIndexConfig"], given_cfg)
-    elif "vectorIndexConfig" in new and isinstance(body.get("vectorIndexConfig"), dict):
+            merged = _deep_merge(old["vectorIndexConfig"], given_cfg)
+            _check_index_update(f"vector {vname!r}", old["vectorIndexType"], old["vectorIndexConfig"], merged)
+            old["vectorIndexConfig"] = merged
+    if "vectorIndexConfig" in new and isinstance(body.get("vectorIndexConfig"), dict):
         given_cfg = body["vectorIndexConfig"]
         if "distance" in given_cfg and given_cfg["distance"] != new["vectorIndexConfig"]["distance"]:
             raise Unprocessable("vectorIndexConfig: distance is immutable")
-        new["vectorIndexConfig"] = _deep_merge(new["vectorIndexConfig"], given_cfg)
+        merged = _deep_merge(new["vectorIndexConfig"], given_cfg)
+        _check_index_update("vectorIndexConfig", new.get("vectorIndexType", "hnsw"), new["vectorIndexConfig"], merged)
+        new["vectorIndexConfig"] = merged
     if body.get("moduleConfig"):
         new["moduleConfig"] = body["moduleConfig"]
     return new

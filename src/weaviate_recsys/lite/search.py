@@ -2,21 +2,24 @@
 hybrid and multi-target vector search, on the in-memory collection.
 
 Scoring itself lives in bm25.py, vectors.py and fusion.py; this module orchestrates them as
-Weaviate's explorer does (WEAVIATE_SEMANTICS.md §2.6, §4, §6, §9).
+Weaviate's explorer does (docs/lite-server.md §2.6, §4, §6, §9).
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
+import operator
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from weaviate_recsys.lite import fusion, vectors
 from weaviate_recsys.lite.api_errors import ApiError
-from weaviate_recsys.lite.bm25 import parse_query_properties
+from weaviate_recsys.lite.bm25 import BM25Hit, parse_query_properties
 from weaviate_recsys.lite.collection import Collection, Record
 from weaviate_recsys.lite.values import canonical_uuid, parse_date
 
@@ -294,15 +297,15 @@ def _fetch(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offs
     by_doc = coll.by_doc
     if len(req.sort_by):
         if mask is not None:
-            recs = [by_doc[d] for d in np.flatnonzero(mask).tolist()]
+            recs = [r for r in (by_doc[d] for d in np.flatnonzero(mask).tolist()) if r is not None]
         else:
             recs = [coll.records[u] for u in coll.sorted_uuids()]
-        recs = _sorted_records(coll, [r for r in recs if r is not None], req.sort_by)
+        recs = _sorted_records(coll, recs, req.sort_by)
         return [Hit(r) for r in recs[offset : offset + limit]]
     if mask is not None:
         # §5.3: filtered fetches come in docID (insertion) order
         docs = np.flatnonzero(mask)[offset : offset + limit]
-        return [Hit(by_doc[d]) for d in docs.tolist() if by_doc[d] is not None]  # type: ignore[arg-type]
+        return [Hit(r) for r in (by_doc[d] for d in docs.tolist()) if r is not None]
     uuids = coll.sorted_uuids()  # §5.3: unfiltered fetches come in UUID order
     start = offset
     if req.after:
@@ -314,17 +317,26 @@ def _fetch(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offs
     return [Hit(coll.records[u]) for u in uuids[start : start + limit]]
 
 
+def _property_sort_key(path: str, rec: Record) -> Any:
+    return rec.props.get(path)
+
+
+def _date_sort_key(path: str, rec: Record) -> Any:
+    return parse_date(rec.props[path])[1] if rec.props.get(path) is not None else None
+
+
 def _sorted_records(coll: Collection, recs: list[Record], sort_by: Any) -> list[Record]:
     for s in reversed(list(sort_by)):
         if len(s.path) != 1:
             raise QueryError("sorting by reference paths is not supported by the lite server")
         path = s.path[0]
+        key: Callable[[Record], Any]
         if path == "_id":
-            key: Callable[[Record], Any] = lambda r: r.uuid
+            key = operator.attrgetter("uuid")
         elif path == "_creationTimeUnix":
-            key = lambda r: r.created
+            key = operator.attrgetter("created")
         elif path == "_lastUpdateTimeUnix":
-            key = lambda r: r.updated
+            key = operator.attrgetter("updated")
         else:
             prop = coll.spec.properties.get(path)
             if prop is None:
@@ -332,9 +344,9 @@ def _sorted_records(coll: Collection, recs: list[Record], sort_by: Any) -> list[
             if prop.is_array or prop.base_type == "object":
                 raise QueryError(f"sorting by {prop.data_type} property '{path}' is not supported")
             if prop.base_type == "date":
-                key = lambda r, p=path: (parse_date(r.props[p])[1] if r.props.get(p) is not None else None)
+                key = functools.partial(_date_sort_key, path)
             else:
-                key = lambda r, p=path: r.props.get(p)
+                key = functools.partial(_property_sort_key, path)
         present = [r for r in recs if key(r) is not None]
         missing = [r for r in recs if key(r) is None]
         present.sort(key=key, reverse=not s.ascending)
@@ -365,17 +377,18 @@ def _keyword(coll: Collection, query: str, props: list[str], k: int, allow: np.n
         raise QueryError(str(e)) from None
 
 
+def _ranked_hit(coll: Collection, ranked: BM25Hit | fusion.FusedHit) -> Hit:
+    """The result for a BM25 or fused hit; its explain string is built only if the response asks for it."""
+    return Hit(coll.record_of(ranked.doc), score=ranked.score, explain=lambda: ranked.explain)
+
+
 def _bm25(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offset: int) -> list[Hit]:
     b = req.bm25_search
     op_msg = b.search_operator if b.HasField("search_operator") else None
     hits = _keyword(coll, b.query, list(b.properties), offset + limit, mask, op_msg)
     if req.autocut > 0:
         hits = hits[: autocut([h.score for h in hits], req.autocut)]
-    by_doc = coll.by_doc
-    return [
-        Hit(by_doc[h.doc], score=h.score, explain=lambda h=h: h.explain)  # type: ignore[arg-type]
-        for h in hits[offset : offset + limit]
-    ]
+    return [_ranked_hit(coll, h) for h in hits[offset : offset + limit]]
 
 
 # --- near_vector / near_object --------------------------------------------------------------
@@ -504,9 +517,5 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
         fused = fusion.relative_score_fusion_top(sets, coll.uuid_of, offset + limit)
     if req.autocut > 0:
         fused = fused[: autocut([f.score for f in fused], req.autocut)]
-    by_doc = coll.by_doc
-    return [
-        Hit(by_doc[f.doc], score=f.score, explain=lambda f=f: f.explain)  # type: ignore[arg-type]
-        for f in fused[offset : offset + limit]
-    ]
+    return [_ranked_hit(coll, f) for f in fused[offset : offset + limit]]
 

@@ -12,12 +12,15 @@ import tempfile
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from weaviate_recsys.errors import ConnectionFailed
+from weaviate_recsys.errors import ConfigurationError, ConnectionFailed
+from weaviate_recsys.lite.auth import ApiKeys, is_loopback_host
 from weaviate_recsys.lite.blas import one_blas_thread
 from weaviate_recsys.lite.database import Database
 from weaviate_recsys.lite.grpc_api import build_grpc_server
+from weaviate_recsys.lite.limits import ServerLimits
 from weaviate_recsys.lite.rest import build_http_server
 from weaviate_recsys.lite.storage import Store, lock_data_dir, prepare_data_dir, store_path
 
@@ -40,7 +43,10 @@ class LiteServer:
         startup_seconds: how long loading the store and binding the ports took.
     """
 
-    def __init__(self, data_dir: str | None, host: str, port: int, grpc_port: int) -> None:
+    def __init__(
+        self, data_dir: str | None, host: str, port: int, grpc_port: int,
+        limits: ServerLimits | None = None, api_keys: Iterable[str] = (), autoschema: bool = True,
+    ) -> None:
         started = time.perf_counter()
         self._temporary = data_dir is None
         self.data_dir = tempfile.mkdtemp(prefix="weaviate-recsys-lite-") if data_dir is None else str(data_dir)
@@ -52,14 +58,15 @@ class LiteServer:
         try:
             prepare_data_dir(self.data_dir)
             self._lock_file = lock_data_dir(self.data_dir)
-            self.db = Database(Store(store_path(self.data_dir)))
+            self.db = Database(Store(store_path(self.data_dir)), autoschema=autoschema)
         except BaseException:
             self._cleanup()
             raise
         try:
-            self._http = build_http_server(self.db, host, port)
+            keys = ApiKeys(api_keys)
+            self._http = build_http_server(self.db, host, port, limits=limits, api_keys=keys)
             self.http_port = int(self._http.server_address[1])
-            self._grpc, self.grpc_port = build_grpc_server(self.db, host, grpc_port)
+            self._grpc, self.grpc_port = build_grpc_server(self.db, host, grpc_port, limits=limits, api_keys=keys)
         except OSError as e:
             self._cleanup()
             raise ConnectionFailed(
@@ -121,7 +128,7 @@ class LiteServer:
         return f"LiteServer(http={self.url}, grpc_port={self.grpc_port}, data_dir={self.data_dir!r})"
 
 
-def _stop_at_exit(ref: "weakref.ReferenceType[LiteServer]") -> None:
+def _stop_at_exit(ref: weakref.ReferenceType[LiteServer]) -> None:
     server = ref()
     if server is not None:
         server.stop()
@@ -132,6 +139,10 @@ def start(
     port: int = 0,
     grpc_port: int = 0,
     host: str = "127.0.0.1",
+    *,
+    limits: ServerLimits | None = None,
+    api_keys: Iterable[str] = (),
+    autoschema: bool = True,
 ) -> LiteServer:
     """Start an embedded Weaviate-compatible server in this process.
 
@@ -140,6 +151,10 @@ def start(
         port: REST port (0 = any free port).
         grpc_port: gRPC port (0 = any free port).
         host: interface to bind; the default keeps the server private to this machine.
+        limits: connection, size and time limits (`ServerLimits`; defaults when None).
+        api_keys: when given, every request but the readiness probes needs one of these keys
+            (``Auth.api_key(key)`` in weaviate-client).
+        autoschema: create collections and properties from written objects (Weaviate's default).
 
     Returns:
         The running server's handle.
@@ -149,17 +164,27 @@ def start(
         ConfigurationError: the data directory is used by another lite server, or it (or the store in it)
             is not writable.
     """
-    return LiteServer(None if data_dir is None else os.fspath(data_dir), host, port, grpc_port)
+    return LiteServer(
+        None if data_dir is None else os.fspath(data_dir), host, port, grpc_port, limits, api_keys, autoschema
+    )
 
 
 def connect(data_dir: str | os.PathLike[str] | None = None, *, in_process: bool = True,
-            **client_options: Any) -> "weaviate.WeaviateClient":
+            **client_options: Any) -> weaviate.WeaviateClient:
     """Start a lite server and return a normal ``weaviate.WeaviateClient`` bound to it.
 
     Closing the client (``client.close()`` or leaving ``with client:``) stops the server.
 
+    Where the data goes differs from the CLI: with no ``data_dir`` the server keeps its collections in a
+    temporary directory that is **deleted on close** (a clean store per test or notebook session), while
+    every ``weaviate-recsys`` command persists under ``./.weaviate-recsys`` (``Settings().data_dir``). To keep
+    the data, or to open what the CLI loaded, pass the folder::
+
+        client = weaviate_recsys.lite.connect(data_dir=".weaviate-recsys")   # the CLI's default store
+        client = weaviate_recsys.lite.connect(data_dir=Settings().data_dir)  # honours WEAVIATE_RECSYS_DATA
+
     Args:
-        data_dir: as for :func:`start`.
+        data_dir: where to persist; None: a temporary directory removed when the client closes.
         in_process: False runs the server in a child process (`process.spawn`): slower to start, but
             client and server then use separate cores, which long jobs such as an evaluation need.
         **client_options: passed to ``weaviate.connect_to_custom`` (e.g. ``additional_config``).
@@ -235,12 +260,28 @@ def freeze_loaded_heap() -> None:
     gc.freeze()
 
 
+def check_exposure(host: str, api_keys: Iterable[str], insecure: bool) -> None:
+    """Refuse to serve other machines without a key, unless the caller explicitly accepts the risk."""
+    if is_loopback_host(host) or any(api_keys) or insecure:
+        return
+    raise ConfigurationError(
+        f"refusing to listen on {host} without an API key: anyone who can reach this address could read and "
+        "change the data. Set --api-key (or AUTHENTICATION_APIKEY_ALLOWED_KEYS), listen on 127.0.0.1, "
+        "or pass --insecure to serve without authentication anyway"
+    )
+
+
 def serve(
     data_dir: str | os.PathLike[str] | None,
     host: str = "127.0.0.1",
     port: int = 8080,
     grpc_port: int = 50051,
     on_ready: Callable[[LiteServer], None] | None = None,
+    *,
+    api_keys: Iterable[str] = (),
+    insecure: bool = False,
+    limits: ServerLimits | None = None,
+    autoschema: bool = True,
 ) -> None:
     """Run a lite server until interrupted (Ctrl-C or SIGTERM), for ``weaviate-recsys lite serve``.
 
@@ -248,14 +289,27 @@ def serve(
         data_dir: where to persist (None: a temporary directory, gone when the server stops).
         host, port, grpc_port: where to listen; ``weaviate.connect_to_local()`` expects 8080/50051.
         on_ready: called once with the running server (the CLI prints where it listens).
+        api_keys: keys clients must send (see `start`).
+        insecure: allow a non-loopback ``host`` without API keys (anyone who reaches the port can read
+            and change the data).
+        limits: see `start`.
+        autoschema: create collections and properties from written objects (Weaviate's default).
+
+    Raises:
+        ConfigurationError: ``host`` is reachable from other machines, no API key is set and
+            ``insecure`` is False.
 
     The process becomes a server process: BLAS is limited to one thread (see `lite.blas`), from the
     main thread, before any query runs, and the loaded store is frozen out of GC passes (`freeze_loaded_heap`).
     """
+    api_keys = list(api_keys)
+    check_exposure(host, api_keys, insecure)
     main = threading.current_thread() is threading.main_thread()
     if main:
         one_blas_thread()
-    server = start(data_dir, port=port, grpc_port=grpc_port, host=host)
+    server = start(
+        data_dir, port=port, grpc_port=grpc_port, host=host, limits=limits, api_keys=api_keys, autoschema=autoschema
+    )
     if main:
         freeze_loaded_heap()
     stop_event = threading.Event()

@@ -11,7 +11,7 @@ are migrated in place, in one transaction, when first opened.
 Rows the server cannot load (see `lite.integrity`) are moved to the `quarantine` table of the same
 file, whole, with the reason; nothing there is served, and `weaviate-recsys lite check` lists them.
 The data directory is private to its owner: created 0700, store files 0600 whatever the umask.
-What survives a crash is described in docs/lite-server-durability.md.
+What survives a crash is described in docs/lite-server.md, "What the lite server promises".
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import sqlite3
 import struct
 import threading
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -449,7 +450,7 @@ class Store:
             else:
                 self.conn.execute("ROLLBACK")
 
-    def _tx(self) -> "Store._Tx":
+    def _tx(self) -> Store._Tx:
         return Store._Tx(self._conn)
 
 
@@ -552,19 +553,20 @@ def iter_vector_matrices(
         present = [i for i, b in enumerate(part) if b]
         if not present:
             continue
-        first = part[present[0]]
+        found = [b for b in part if b]  # the blobs at `present`, in the same order
+        first = found[0]
         name_len, dim = _VECTOR_HEADER.unpack_from(first, 0)
         head = _VECTOR_HEADER.size + name_len
         size = head + 4 * dim
-        if len(first) == size and all(len(part[i]) == size and part[i][:head] == first[:head] for i in present):
-            joined = np.frombuffer(b"".join([part[i] for i in present]), dtype=np.uint8).reshape(-1, size)
+        if len(first) == size and all(len(b) == size and b[:head] == first[:head] for b in found):
+            joined = np.frombuffer(b"".join(found), dtype=np.uint8).reshape(-1, size)
             # a strided view (no copy): the index copies the rows into its own matrix anyway
             matrix = joined[:, head:].view("<f4")
             yield first[_VECTOR_HEADER.size : head].decode(), np.asarray(present) + lo, matrix
             continue
         groups: dict[tuple[str, int], tuple[list[int], list[np.ndarray]]] = {}
-        for i in present:
-            for name, vec in decode_vectors(part[i]).items():
+        for i, blob in zip(present, found):
+            for name, vec in decode_vectors(blob).items():
                 rows, vecs = groups.setdefault((name, vec.size), ([], []))
                 rows.append(lo + i)
                 vecs.append(vec)

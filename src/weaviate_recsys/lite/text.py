@@ -1,6 +1,6 @@
 """Weaviate's tokenizers and stopword sets, emulated in Python.
 
-Implements WEAVIATE_SEMANTICS.md §3.2 (tokenizers) and §3.3 (stopwords). The same functions serve
+Implements docs/lite-server.md §3.2 (tokenizers) and §3.3 (stopwords). The same functions serve
 BM25 indexing, BM25 queries and text filters, so every place tokenizes a value identically.
 """
 

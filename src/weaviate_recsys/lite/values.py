@@ -196,7 +196,7 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
                 "date", f"requires a string with a RFC3339 formatted date, but the given value is '{value}'"
             ) from None
         if not nanos_in_range(nanos):
-            # dates are indexed as 64-bit nanoseconds (docs/lite-server-durability.md)
+            # dates are indexed as 64-bit nanoseconds (docs/lite-server.md, "What the lite server promises")
             raise _Invalid("date", f"requires a date between {DATE_RANGE_TEXT}, but the given value is '{value}'")
         return text
     if base == "uuid":

@@ -1,6 +1,6 @@
 """Exact vector search with Weaviate's distances, and multi-target combination.
 
-Implements WEAVIATE_SEMANTICS.md §6 (distances, certainty, near_vector rules) and §9.3–§9.5, §9.8
+Implements docs/lite-server.md §6 (distances, certainty, near_vector rules) and §9.3–§9.5, §9.8
 (multi-target search pairs, candidate gathering, fill-in, combination formulas, errors). Every
 named vector has one `VectorIndex`: a contiguous float32 matrix searched with one matrix-vector
 product; any HNSW/flat/dynamic index the client declares is served exactly by it.
@@ -466,7 +466,7 @@ def build_search_pairs(
     combination: str | int,
     weights: Sequence[tuple[str, float]] = (),
     vector: Sequence[float] | np.ndarray | None = None,
-    vectors_for_targets: Sequence[tuple[str, Sequence[Sequence[float]]]] | None = None,
+    vectors_for_targets: Sequence[tuple[str, Sequence[Sequence[float] | np.ndarray]]] | None = None,
     is_multi_vector: Callable[[str], bool] = lambda target: False,
 ) -> tuple[list[Pair], str]:
     """Turn a gRPC target/vector request into search pairs (§9.3), with §9.8's errors.

@@ -10,6 +10,7 @@ from .embedding import (
     item_text,
 )
 from .loading import (
+    LoadInterrupted,
     LoadResult,
     ProgressCallback,
     RowErrorInfo,
@@ -43,6 +44,7 @@ __all__ = [
     "get_embedder",
     "item_text",
     "LoadResult",
+    "LoadInterrupted",
     "ProgressCallback",
     "RowErrorInfo",
     "default_rejects_path",

@@ -9,7 +9,9 @@ interrupted load is finished by running it again: what was written is found unch
 from __future__ import annotations
 
 import json
+import math
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,20 +22,23 @@ import weaviate
 from pydantic import BaseModel, Field
 
 from ..bulk import frozen_heap
-from ..errors import LoadError, RowError
-from ..schema import INTERACTION, ITEM, USER, CollectionContract, collection_name, register_schema
+from ..errors import ConfigurationError, LoadError, RowError
+from ..progress import Progress as ProgressCallback
+from ..schema import CONTENT_VECTOR, INTERACTION, ITEM, USER, CollectionContract, collection_name, register_schema
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
 from .embedding import DEFAULT_MODEL_NAME, Embedder, get_embedder, item_text
 from .readers import (
+    MAX_REJECT_COPY,
     STDIN,
     InputFormat,
+    InputSource,
     RowResult,
-    check_columns,
+    cap_text,
     check_field_names,
     detect_format,
-    read_header,
-    read_rows,
+    open_source,
+    unexpected_row_error,
     validate_row,
 )
 from .records import InteractionRecord, ItemRecord, RecordKind, UserRecord, record_context
@@ -43,6 +48,8 @@ __all__ = [
     "ProgressCallback",
     "RowErrorInfo",
     "LoadResult",
+    "LoadInterrupted",
+    "reject_entry",
     "load_items",
     "load_users",
     "load_interactions",
@@ -51,10 +58,21 @@ __all__ = [
 ]
 
 #: ``progress(done, total)``: bytes read of all sources so far, and their total size.
-ProgressCallback = Callable[[int, int | None], None]
 
 #: At most this many errors are kept in a ``LoadResult``; the rejects file has them all.
 MAX_ERRORS_KEPT = 10_000
+
+
+class LoadInterrupted(KeyboardInterrupt):
+    """The load was interrupted (Ctrl-C). ``result`` counts what was stored before it stopped.
+
+    Everything counted as written is in Weaviate; running the same load again finishes it, skipping the stored
+    rows by their content hashes.
+    """
+
+    def __init__(self, result: LoadResult) -> None:
+        super().__init__("load interrupted")
+        self.result = result
 
 
 class RowErrorInfo(BaseModel):
@@ -99,39 +117,160 @@ def default_rejects_path(source: str | Path, cwd: Path | None = None) -> Path:
     return cwd / beside.name
 
 
+def _rejects_paths(sources: Sequence[str | Path], explicit: str | Path | None) -> dict[str, Path]:
+    """Input -> its rejects file. Two inputs whose default paths coincide (same name, both from read-only folders,
+    so both fall back to the working directory) get ``<name>.2.rejects.jsonl`` and so on, never a shared file.
+
+    Raises:
+        ConfigurationError: a rejects file would be one of the inputs (writing it would destroy that input).
+        LoadError: the folder of a rejects file is not writable.
+    """
+    if explicit is not None:
+        paths = {str(s): Path(explicit) for s in sources}
+    else:
+        paths = {}
+        taken: set[Path] = set()
+        for source in sources:
+            path = default_rejects_path(source)
+            if str(source) in paths:
+                continue
+            n = 1
+            while path.absolute() in taken:
+                n += 1
+                base = default_rejects_path(source)
+                path = base.with_name(base.name.removesuffix(".rejects.jsonl") + f".{n}.rejects.jsonl")
+            taken.add(path.absolute())
+            paths[str(source)] = path
+    for path in set(paths.values()):
+        if path.is_dir():
+            raise ConfigurationError(f"the rejects file {path} is a folder; pass --rejects with a file path")
+        if not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
+            raise LoadError(f"cannot write the rejects file {path}: its folder is not writable; pass --rejects PATH")
+        for source in sources:
+            if str(source) != STDIN and _same_file(path, Path(source)):
+                option = "--rejects" if explicit is not None else "the default rejects file"
+                raise ConfigurationError(
+                    f"{option} {path} is the input {source}: writing rejects there would destroy it; "
+                    "pass --rejects with another path"
+                )
+    return paths
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def _capped(value: Any, budget: list[int], depth: int = 0) -> Any:
+    """A JSON-safe copy of a rejected row with at most ``budget[0]`` characters of text (the budget is spent)."""
+    if isinstance(value, str):
+        if len(value) > budget[0]:
+            cut = value[: max(budget[0], 0)]
+            budget[0] = -1  # marks the copy as cut
+            return f"{cut}... [cut: {len(value):,} characters]"
+        budget[0] -= len(value)
+        return value
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= 64 else _capped(f"<a whole number of {value.bit_length()} bits>", budget)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if depth >= 20:
+        budget[0] = -1
+        return "... [cut: nested deeper than 20 levels]"
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if budget[0] <= 0:
+                budget[0] = -1
+                out["..."] = f"[cut: {len(value) - len(out):,} more fields]"
+                break
+            name = cap_text(str(key), 200)  # a field name is kept whole enough to say which field it was
+            budget[0] -= len(name)
+            out[name] = _capped(item, budget, depth + 1)
+        return out
+    if isinstance(value, (list, tuple)):
+        items: list[Any] = []
+        for item in value:
+            if budget[0] <= 0:
+                budget[0] = -1
+                items.append(f"... [cut: {len(value) - len(items):,} more elements]")
+                break
+            items.append(_capped(item, budget, depth + 1))
+        return items
+    return _capped(str(value), budget, depth)
+
+
+def reject_entry(error: RowError, row: Mapping[str, Any] | None, raw: str | None, raw_chars: int | None = None) -> str:
+    """One rejects-file line: where, which field, why, and the row (or its text) cut to ``MAX_REJECT_COPY``.
+
+    A cut copy carries ``"truncated": true`` (and ``raw_chars``, the original text's length, for unparsed rows),
+    so a huge row costs a few KB in the rejects file, not its size again.
+    """
+    budget = [MAX_REJECT_COPY]
+    entry: dict[str, Any] = {"file": error.file, "line": error.line, "field": error.field,
+                             "reason": cap_text(error.reason, 1000), "row": None, "raw": None}
+    if row is not None:
+        try:
+            entry["row"] = _capped(dict(row), budget)
+        except RecursionError:
+            entry["row"], budget[0] = None, -1
+    if raw is not None:
+        entry["raw"] = _capped(raw, budget)
+    truncated = budget[0] < 0 or (raw_chars is not None and raw is not None and raw_chars > len(raw))
+    if truncated:
+        entry["truncated"] = True
+        if raw_chars is not None:
+            entry["raw_chars"] = raw_chars
+    return json.dumps(entry, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 class _Rejects:
-    """Writes rejected rows as JSON Lines, one file per input (or one file for all with an explicit path)."""
+    """Writes rejected rows as JSON Lines, one file per input (or one file for all with an explicit path).
+
+    Each file is written new: to a private (0600) temporary file in the same folder, moved into place when the
+    load ends (also when it fails or is interrupted). An existing file or symlink at the path is replaced,
+    never written through.
+    """
 
     def __init__(self, sources: Sequence[str | Path], explicit: str | Path | None) -> None:
         self.explicit = Path(explicit) if explicit is not None else None
-        self.paths = {str(s): self.explicit or default_rejects_path(s) for s in sources}
-        self.handles: dict[Path, TextIO] = {}
-        for path in set(self.paths.values()):
-            if not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
-                raise LoadError(f"cannot write the rejects file {path}: its folder is not writable; pass --rejects PATH")
+        self.paths = _rejects_paths(sources, explicit)
+        self.handles: dict[Path, tuple[TextIO, str]] = {}
         if self.explicit is not None:
             self._handle(self.explicit)  # an explicit rejects file always holds exactly this run's rejects
 
     def _handle(self, path: Path) -> TextIO:
         if path not in self.handles:
             try:
-                self.handles[path] = open(path, "w", encoding="utf-8")
+                fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             except OSError as e:
                 raise LoadError(f"cannot write the rejects file {path}: {e.strerror or e}; pass --rejects PATH") from e
-        return self.handles[path]
+            # A lone surrogate in a rejected row is written as its \\uXXXX escape rather than failing the write.
+            self.handles[path] = (open(fd, "w", encoding="utf-8", errors="backslashreplace"), temp)  # noqa: SIM115
+        return self.handles[path][0]
 
-    def write(self, error: RowError, row: dict[str, Any] | None, raw: str | None) -> None:
-        entry = {"file": error.file, "line": error.line, "field": error.field, "reason": error.reason,
-                 "row": row, "raw": raw}
-        handle = self._handle(self.paths[error.file])
-        handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+    def write(self, error: RowError, row: Mapping[str, Any] | None, raw: str | None,
+              raw_chars: int | None = None) -> None:
+        path = self.paths.get(error.file) or self.explicit or next(iter(self.paths.values()))
+        self._handle(path).write(reject_entry(error, row, raw, raw_chars))
 
     def close(self, success: bool) -> list[str]:
-        for handle in self.handles.values():
+        failed: list[str] = []
+        for path, (handle, temp) in self.handles.items():
             handle.close()
+            try:
+                os.replace(temp, path)
+            except OSError as e:
+                failed.append(f"{path} ({e.strerror or e}; the rejects are in {temp})")
+        if failed:
+            raise LoadError(f"cannot write the rejects file {', '.join(failed)}")
         if success and self.explicit is None:
             for path in set(self.paths.values()) - set(self.handles):
-                if path.exists():
+                if path.exists() or path.is_symlink():
                     path.unlink()  # a stale file from an earlier run would misreport this one
         return sorted(str(p) for p in self.handles)
 
@@ -179,7 +318,7 @@ def _prepare_item(record: ItemRecord, model: str) -> _Prepared:
         clear.append("domain_probability")
     text = item_text(record)
     props["content_hash"] = content_hash(props, model if text else None)
-    obj = PreparedObject(item_uuid(record.item_id), props, clear, {"content": text} if text else {})
+    obj = PreparedObject(item_uuid(record.item_id), props, clear, {CONTENT_VECTOR: text} if text else {})
     return _Prepared(obj, "item_id", f"item_id {record.item_id!r}")
 
 
@@ -203,7 +342,7 @@ def _prepare_interaction(record: InteractionRecord, model: str) -> _Prepared:
 
 
 _KINDS: dict[str, tuple[CollectionContract, Callable[[Any, str], _Prepared], str | None]] = {
-    "items": (ITEM, _prepare_item, "content"),
+    "items": (ITEM, _prepare_item, CONTENT_VECTOR),
     "users": (USER, _prepare_user, None),
     "interactions": (INTERACTION, _prepare_interaction, "text"),
 }
@@ -251,7 +390,6 @@ def load_records(
     settings = settings or Settings()
     if kind not in _KINDS:
         raise LoadError(f"unknown record kind {kind!r}: use items, users or interactions")
-    contract, prepare, vector_name = _KINDS[kind]
     mapping = dict(mapping or {})
     set_values = dict(set_values or {})
     sources = list(sources)
@@ -260,20 +398,40 @@ def load_records(
     if sum(1 for s in sources if str(s) == STDIN) > 1:
         raise LoadError("standard input (-) can be read only once per load")
 
-    # Every check that could refuse the whole load runs before anything is written.
+    # Every check that could refuse the whole load runs, for every input, before anything is written.
     check_field_names(kind, mapping, set_values)
-    formats: dict[str, InputFormat | None] = {}
-    for source in sources:
-        if str(source) != STDIN and not Path(source).is_file():
-            raise LoadError(f"cannot read {source}: no such file")
-        fmt = detect_format(source, input_format)
-        formats[str(source)] = fmt
-        if fmt in ("csv", "tsv"):
-            header = read_header(source, fmt)
-            if header is not None:
-                check_columns(source, header, kind, mapping, set_values)
-    total_bytes = None if STDIN in formats else sum(Path(s).stat().st_size for s in sources)
+    _rejects_paths(sources, rejects)
+    inputs: list[InputSource] = []
+    try:
+        for source in sources:
+            if str(source) != STDIN and not Path(source).is_file():
+                raise LoadError(f"cannot read {source}: no such file")
+            inputs.append(open_source(source, kind, detect_format(source, input_format), mapping, set_values, stdin))
+        return _load(client, kind, inputs, settings, embedder, progress, mapping, set_values, rejects,
+                     batch_size, stdin, started)
+    finally:
+        for opened in inputs:
+            opened.close()
 
+
+def _load(
+    client: weaviate.WeaviateClient,
+    kind: RecordKind,
+    inputs: list[InputSource],
+    settings: Settings,
+    embedder: Embedder | None,
+    progress: ProgressCallback | None,
+    mapping: dict[str, str],
+    set_values: dict[str, Any],
+    rejects: str | Path | None,
+    batch_size: int | None,
+    stdin: IO[bytes] | None,
+    started: float,
+) -> LoadResult:
+    """``load_records`` once every input passed its checks."""
+    contract, prepare, vector_name = _KINDS[kind]
+    sources = [opened.name for opened in inputs]
+    total_bytes = None if STDIN in sources else sum(Path(s).stat().st_size for s in sources)
     name = collection_name(contract.stem, settings.prefix)
 
     def check_dimension(loaded: Embedder) -> None:
@@ -296,18 +454,23 @@ def load_records(
     reject_log = _Rejects(sources, rejects)
     seen: dict[str, tuple[str, int]] = {}
 
-    def reject(error: RowError, row: dict[str, Any] | None, raw: str | None) -> None:
+    def reject(error: RowError, row: dict[str, Any] | None, raw: str | None, raw_chars: int | None = None) -> None:
         result.rejected += 1
         if len(result.errors) < MAX_ERRORS_KEPT:
-            result.errors.append(RowErrorInfo(file=error.file, line=error.line, field=error.field, reason=error.reason))
+            result.errors.append(RowErrorInfo(file=error.file, line=error.line, field=error.field,
+                                              reason=cap_text(error.reason, 1000)))
         else:
             result.errors_truncated = True
-        reject_log.write(error, row, raw)
+        reject_log.write(error, row, raw, raw_chars)
 
     def flush(pending: list[RowResult]) -> None:
         prepared: list[tuple[PreparedObject, RowResult]] = []
         for row in pending:
-            item = prepare(row.record, slot.name)
+            try:
+                item = prepare(row.record, slot.name)
+            except Exception as e:  # noqa: BLE001 - one row's surprise costs that row, never the load
+                reject(unexpected_row_error(row.file, row.line, e), row.data, None)
+                continue
             first = seen.get(item.obj.uuid)
             if first is not None:
                 reject(RowError(row.file, row.line, item.duplicate_field,
@@ -344,13 +507,14 @@ def load_records(
     try:
         with writer:
             done_bytes = 0
-            for source in sources:
+            for opened in inputs:
+                source = opened.name
                 pending: list[RowResult] = []
-                for raw_row in read_rows(source, formats[str(source)], mapping, set_values, stdin=stdin):
+                for raw_row in opened.rows(mapping, set_values, stdin):
                     result.read += 1
                     row = validate_row(raw_row, kind, context)
                     if row.error is not None:
-                        reject(row.error, row.data, row.raw)
+                        reject(row.error, row.data, row.raw, row.raw_chars)
                         continue
                     pending.append(row)
                     if len(pending) >= batch_size:
@@ -360,7 +524,7 @@ def load_records(
                             progress(done_bytes + row.offset, total_bytes)
                 if pending:
                     flush(pending)
-                if str(source) != STDIN:
+                if source != STDIN:
                     done_bytes += Path(source).stat().st_size
                 if progress is not None and total_bytes is not None:
                     progress(done_bytes, total_bytes)
@@ -370,6 +534,11 @@ def load_records(
             file, line = seen.get(failure.uuid, ("?", 0))
             reject(RowError(file, line, None, failure.reason), failure.properties, None)
         success = True
+    except KeyboardInterrupt as e:
+        # The writer waited for the batches in flight: what they stored is known and is kept.
+        result.written += writer.confirmed
+        result.seconds = time.perf_counter() - started
+        raise LoadInterrupted(result) from e
     finally:
         result.rejects_paths = reject_log.close(success)
     result.seconds = time.perf_counter() - started

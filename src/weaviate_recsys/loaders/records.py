@@ -9,11 +9,13 @@ domain level); pass them with ``model_validate(data, context=record_context(sett
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+import re
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
+from ..schema.dates import MAX_DATE, MIN_DATE, check_date_in_range
 from ..settings import DEFAULT_KIND_WEIGHTS, Settings
 
 __all__ = [
@@ -39,6 +41,9 @@ RecordKind = Literal["items", "users", "interactions"]
 #: Timestamps above this many Unix seconds (year 5138) are almost surely milliseconds.
 _MAX_UNIX_SECONDS = 1e11
 
+#: The largest ``seq``: every whole number up to it survives the trip through a float exactly.
+MAX_SEQ = 2**53 - 1
+
 
 def allowed_kinds(settings: Settings) -> frozenset[str]:
     """Built-in kinds, declared extra kinds, and any kind that has a weight in ``settings.kind_weights``."""
@@ -56,16 +61,31 @@ def record_context(settings: Settings) -> dict[str, Any]:
     }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _ctx(info: ValidationInfo, key: str, default: Any) -> Any:
     return (info.context or {}).get(key, default)
 
 
 def _check_length(value: str, info: ValidationInfo) -> str:
+    """Text the store can hold: not too long, valid Unicode (no lone surrogate, which UTF-8 cannot encode), no NUL."""
     limit = _ctx(info, "max_text_length", 100_000)
     if len(value) > limit:
         raise ValueError(
             f"text is {len(value):,} characters, longer than the limit of {limit:,} "
             "(raise WEAVIATE_RECSYS_MAX_TEXT_LENGTH to accept it)"
+        )
+    if not value.isascii():
+        bad = _SURROGATE.search(value)
+        if bad is not None:
+            raise ValueError(
+                f"text holds a lone surrogate {bad.group()!r} at character {bad.start() + 1}, which is not valid "
+                "Unicode (a broken \\uXXXX escape in the JSON?)"
+            )
+    if "\x00" in value:
+        raise ValueError(
+            f"text holds a NUL character at character {value.index(chr(0)) + 1} (a binary or UTF-16 file?)"
         )
     return value
 
@@ -134,19 +154,26 @@ def _number(value: Any) -> float | None:
         try:
             value = float(value.strip())
         except ValueError:
-            raise ValueError(f"expected a number, got {value!r}") from None
+            raise ValueError(f"expected a number, got {_short(value)}") from None
     if not isinstance(value, (int, float)):
         raise ValueError(f"expected a number, got {type(value).__name__}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("expected a number, got a whole number too large for a float") from None
     if not math.isfinite(number):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"expected a finite number, got {_short(value)}")
     return number
 
 
 def parse_timestamp(value: Any) -> datetime | None:
     """A timezone-aware UTC datetime from ISO-8601 text or Unix seconds (number or numeric string).
 
-    Naive ISO times are taken as UTC. A date alone means midnight UTC.
+    Naive ISO times are taken as UTC. A date alone means midnight UTC. A time the store cannot hold (outside
+    ``schema.dates.MIN_DATE .. MAX_DATE``) is refused here, so it never reaches Weaviate.
+
+    Raises:
+        ValueError: not a time, or a time out of the store's range.
     """
     if value is None or value == "":
         return None
@@ -157,22 +184,40 @@ def parse_timestamp(value: Any) -> datetime | None:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, (int, float)) or (isinstance(value, str) and _is_number(value)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            seconds = math.inf
         if not math.isfinite(seconds):
-            raise ValueError(f"expected Unix seconds, got {value!r}")
+            raise ValueError(f"expected Unix seconds, got {_short(value)}")
         if abs(seconds) > _MAX_UNIX_SECONDS:
-            raise ValueError(f"{value!r} is too large for Unix seconds (milliseconds? divide by 1000)")
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+            raise ValueError(f"{_short(value)} is too large for Unix seconds (milliseconds? divide by 1000)")
+        try:
+            moment = datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(
+                f"{_short(value)} Unix seconds is outside the range of times the store can hold "
+                f"({MIN_DATE:%Y-%m-%d} .. {MAX_DATE:%Y-%m-%d} UTC)"
+            ) from None
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"expected an ISO-8601 time or Unix seconds, got {value!r}") from None
+            raise ValueError(f"expected an ISO-8601 time or Unix seconds, got {_short(value)}") from None
     else:
         raise ValueError(f"expected an ISO-8601 time or Unix seconds, got {type(value).__name__}")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    check_date_in_range(moment)  # before the conversion: a year-1 time with an offset overflows it
+    return moment.astimezone(UTC)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr`` of a value for a message, cut to ``limit`` characters (a rejected value may be huge)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(text):,} characters)"
 
 
 def _is_number(text: str) -> bool:
@@ -292,8 +337,8 @@ class InteractionRecord(_Record):
         number = _number(value)
         if number is None:
             return None
-        if not number.is_integer() or number < 0:
-            raise ValueError(f"expected a whole number >= 0, got {value!r}")
+        if not number.is_integer() or not 0 <= number <= MAX_SEQ:
+            raise ValueError(f"expected a whole number from 0 to {MAX_SEQ}, got {_short(value)}")
         return int(number)
 
     @model_validator(mode="after")

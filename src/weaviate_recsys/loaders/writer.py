@@ -32,7 +32,7 @@ __all__ = ["PreparedObject", "WriteFailure", "ObjectWriter", "content_hash", "in
 _ALL_FAILED_PREFIX = "Here is the set of all errors: "  # weaviate-client's WeaviateInsertManyAllFailedError text
 
 
-def insert_many_errors(collection: Collection, objects: list[DataObject]) -> dict[int, str]:
+def insert_many_errors(collection: Collection, objects: list[DataObject[Any, Any]]) -> dict[int, str]:
     """``data.insert_many`` of one batch; the positions of the objects Weaviate rejected, with its reasons.
 
     When Weaviate rejects every object, weaviate-client raises instead of returning the errors; that comes back
@@ -114,10 +114,11 @@ class ObjectWriter:
         self.batch_size = batch_size
         self.concurrent_requests = max(1, concurrent_requests)
         self.added = 0
+        self.confirmed = 0  # objects of the batches Weaviate has answered that it stored
         self.failures: list[WriteFailure] = []
-        self._buffer: list[DataObject] = []
-        self._in_flight: list[tuple[list[DataObject], Future[Any]]] = []
-        self._rejected: list[DataObject] = []  # retried once when the block exits
+        self._buffer: list[DataObject[Any, Any]] = []
+        self._in_flight: list[tuple[list[DataObject[Any, Any]], Future[Any]]] = []
+        self._rejected: list[DataObject[Any, Any]] = []  # retried once when the block exits
         self._error: WeaviateBaseError | None = None  # a whole batch failed: the load fails when the block exits
         self._batches_sent = 0
         self._pool: ThreadPoolExecutor | None = None
@@ -159,7 +160,7 @@ class ObjectWriter:
             "skipped."
         )
 
-    def _insert(self, chunk: list[DataObject], exact: bool = False) -> dict[int, str]:
+    def _insert(self, chunk: list[DataObject[Any, Any]], exact: bool = False) -> dict[int, str]:
         """Insert one batch; the rejected objects' positions and reasons.
 
         When every object fails, the client gives only the distinct reasons joined; ``exact`` then inserts them
@@ -196,6 +197,7 @@ class ObjectWriter:
         except WeaviateBaseError as e:
             self._error = self._error or e
             return
+        self.confirmed += len(chunk) - len(errors)
         self._rejected.extend(chunk[index] for index in errors)
 
     def existing_hashes(self, uuids: Sequence[str]) -> dict[str, str | None]:

@@ -7,6 +7,8 @@ The public API: `train_domains` (domain classifier + keyword vocabulary, stored 
 own, on in-memory data.
 """
 
+from .allocation import allocate_slots, plan_slots
+from .behavior import BehaviorConfig, BehaviorEmbedding, BehaviorReport, fit_behavior, train_behavior
 from .domains import (
     ESTIMATORS,
     ClassifierMetrics,
@@ -19,13 +21,6 @@ from .keywords import Keyword, KeywordExtractor, KeywordExtractorConfig
 from .macro import DomainWeight, blend_distributions, event_weights, top_domains
 from .profile_model import InterestProfile, ProfileCounts, compute_profiles
 from .profiles import BuildReport, Shard, build_profiles, get_profile, parse_shard, profile_from_text, record
-from .semantic import interest_vectors
-from .storage import load_model, stored_model_version
-from .text_processing import TextAnalyzer, find_phrases, load_stopwords
-from .training import DomainModelReport, DomainSummary, train_domains
-
-# Recommendations (recommender helper): recommend.py, query_plan.py, reasons.py, reranking.py, allocation.py
-from .allocation import allocate_slots, plan_slots
 from .query_plan import (
     DomainInterest,
     HybridQueryPlan,
@@ -40,9 +35,10 @@ from .history import HistoryEntry, read_history
 from .reasons import BecauseItem, Reasons, ScoreContribution, ScoreParts, parse_explain_score
 from .recommend import AudienceMember, Recommendation, Recommender, UserSnapshot
 from .reranking import RankedCandidate, select_with_quotas
-
-# Behaviour vectors (issue 7): behavior.py
-from .behavior import BehaviorConfig, BehaviorEmbedding, BehaviorReport, fit_behavior, train_behavior
+from .semantic import interest_vectors
+from .storage import load_model, stored_model_version
+from .text_processing import TextAnalyzer, find_phrases, load_stopwords
+from .training import DomainModelReport, DomainSummary, train_domains
 
 __all__ = [
     "ESTIMATORS",

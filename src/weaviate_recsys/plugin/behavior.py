@@ -1,4 +1,4 @@
-"""Behaviour vectors: item embeddings learned from what people do together (issue 7).
+"""Behaviour vectors: item embeddings learned from what people do together.
 
 Items that the same users interact with get nearby vectors, whatever their text says. The embedding is a
 truncated eigendecomposition of the cosine-normalised item-item co-occurrence matrix
@@ -18,13 +18,13 @@ together with Weaviate's multi-target vector search (`plugin.query_plan`).
 ``Item`` whose behaviour changed, keeping all its properties and its ``content`` vector. Items without
 interactions get no behaviour vector and no ``behavior_events``; that null is what lets the recommender find
 them with a separate content-only query (multi-target sum/average/manual search drops objects that lack
-one of the targets, WEAVIATE_SEMANTICS.md §9.4).
+one of the targets, docs/lite-server.md §9.4).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,6 +34,8 @@ import weaviate
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ConfigurationError, ConnectionFailed
+from ..progress import Progress
+from ..schema.contracts import BEHAVIOR_VECTOR
 from ..schema.identity import item_uuid
 from ..settings import Settings
 from .storage import Names, iterate, require_collections, vector_of, write_objects
@@ -48,14 +50,10 @@ __all__ = [
     "train_behavior",
 ]
 
-#: The named vector on ``Item`` and ``User`` that holds behaviour embeddings.
-BEHAVIOR_VECTOR = "behavior"
 #: The ``Item`` property counting the interactions behind its behaviour vector (null: no behaviour vector).
 BEHAVIOR_EVENTS = "behavior_events"
 
-Progress = Callable[[int, int | None], None]
 
-_CONTENT_VECTOR = "content"
 #: Up to this many interacted items the eigendecomposition is dense (exact, a few seconds); beyond, ARPACK.
 _DENSE_ITEMS = 6000
 #: Two vectors closer than this (max abs difference) are the same; their item is not re-written.

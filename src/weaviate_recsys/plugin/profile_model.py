@@ -36,7 +36,11 @@ __all__ = [
     "ProfileBatch",
     "compute_profiles",
     "STATED_INTEREST_WEIGHT",
+    "ProfileStatus",
 ]
+
+#: How much of a profile could be built: all three granularities, some of them, or none.
+ProfileStatus = Literal["complete", "partial", "empty"]
 
 #: Stated interests count like one recent purchase: explicit, but a single statement.
 STATED_INTEREST_WEIGHT = 1.0
@@ -67,7 +71,7 @@ class InterestProfile(BaseModel):
     behavior_vector: list[float] | None = Field(default=None, description="Co-interaction vector (when available).")
     event_count: int = 0
     counts: ProfileCounts = Field(default_factory=ProfileCounts)
-    status: Literal["complete", "partial", "empty"] = "empty"
+    status: ProfileStatus = "empty"
     notes: list[str] = Field(default_factory=list, description="Why parts of the profile are missing, and what to do.")
     updated_at: datetime | None = None
     stored: bool = Field(default=True, description="False when computed on the fly, not read from Weaviate.")
@@ -93,7 +97,7 @@ class CatalogView:
     vectors: np.ndarray
     has_vector: np.ndarray
     terms: sp.csr_matrix
-    #: Behaviour (co-interaction) vectors, issue 7; None when no item has one.
+    #: Behaviour (co-interaction) vectors; None when no item has one.
     behavior: np.ndarray | None = None
     has_behavior: np.ndarray | None = None
 
@@ -147,11 +151,11 @@ class ProfileBatch:
     domain_events: list[dict[str, int]]
     counts: list[ProfileCounts]
     notes: list[list[str]]
-    #: Recency-weighted mean of the users' items' behaviour vectors (issue 7); None when items have none.
+    #: Recency-weighted mean of the users' items' behaviour vectors; None when items have none.
     behavior: np.ndarray | None = None
     has_behavior: np.ndarray | None = None
 
-    def status(self, i: int) -> Literal["complete", "partial", "empty"]:
+    def status(self, i: int) -> ProfileStatus:
         has_any = bool(self.domains[i] or self.keywords[i] or self.has_interest[i])
         if not has_any:
             return "empty"
@@ -264,7 +268,7 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
         interest, has_interest = np.zeros((n_users, 0), dtype=np.float32), np.zeros(n_users, dtype=bool)
     behavior_vecs, has_behavior = None, None
     if catalog.behavior is not None and catalog.has_behavior is not None and catalog.has_behavior.any():
-        # Same recency weights as the content interest, over the item columns only (issue 7).
+        # Same recency weights as the content interest, over the item columns only.
         behavior_vecs, has_behavior = interest_vectors(W[:, :n_items], catalog.behavior, catalog.has_behavior)
 
     # --- per top domain --------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ import functools
 import hashlib
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -26,15 +26,29 @@ import scipy.sparse as sp
 import weaviate
 from pydantic import BaseModel, Field
 
-from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser
+from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser, WeaviateRejected
+from ..progress import Progress
+from ..schema.contracts import BEHAVIOR_VECTOR, CONTENT_VECTOR, INTEREST_VECTOR
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
 from .macro import top_domains
-from .profile_model import CatalogView, InterestModel, InterestProfile, ProfileBatch, ProfileCounts, UserEvidence, compute_profiles
+from .profile_model import (
+    CatalogView,
+    InterestModel,
+    InterestProfile,
+    ProfileBatch,
+    ProfileCounts,
+    ProfileStatus,
+    UserEvidence,
+    compute_profiles,
+)
 from .storage import (
-    ensure_model_collections,
+    LOAD_ITEMS_FIRST,
+    TRAIN_FIRST,
     Names,
+    collection_handle,
     delete_ids,
+    ensure_model_collections,
     fetch_by_ids,
     fetch_where,
     iterate,
@@ -55,11 +69,7 @@ __all__ = [
 #: Weight of a declared extra interaction kind that ``Settings.kind_weights`` does not list.
 DEFAULT_EXTRA_KIND_WEIGHT = 0.5
 
-Progress = Callable[[int, int | None], None]
 
-_USER_VECTOR = "interest"
-_BEHAVIOR_VECTOR = "behavior"  # Item and User co-interaction vectors (plugin.behavior, issue 7)
-_ITEM_VECTOR = "content"
 _TEXT_VECTOR = "text"
 _ITEM_PROPS = ["item_id", "domain", "title", "description", "tags", "brand"]
 _EVENT_PROPS = ["user_id", "item_id", "kind", "rating", "text", "timestamp", "seq"]
@@ -203,8 +213,8 @@ def _catalog(model: InterestModel, item_objs: list[Any]) -> CatalogView:
         ids.append(str(p.get("item_id")))
         dom.append(pos.get(p.get("domain") or "", -1))
         texts.append(item_keyword_text(p))
-        vecs.append(vector_of(o, _ITEM_VECTOR))
-        beh.append(vector_of(o, _BEHAVIOR_VECTOR))
+        vecs.append(vector_of(o, CONTENT_VECTOR))
+        beh.append(vector_of(o, BEHAVIOR_VECTOR))
     dims = {len(v) for v in vecs if v}
     dim = max(dims) if dims else (model.classifier.dim if model.classifier is not None else 0)
     vectors = np.zeros((len(ids), dim), dtype=np.float32)
@@ -220,7 +230,7 @@ def _catalog(model: InterestModel, item_objs: list[Any]) -> CatalogView:
 
 
 def _behavior_matrix(vecs: list[list[float] | None]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Items' behaviour vectors (issue 7) as a matrix and a mask; (None, None) when no item has one."""
+    """Items' behaviour vectors as a matrix and a mask; (None, None) when no item has one."""
     dims = {len(v) for v in vecs if v}
     if not dims:
         return None, None
@@ -316,12 +326,10 @@ def _same_profile(old: Any, props: dict[str, Any], vec: np.ndarray | None) -> bo
             return False
     if int(p.get("event_count") or 0) != int(props.get("event_count") or 0):
         return False
-    stored = vector_of(old, _USER_VECTOR)
-    if (stored is None) != (vec is None):
-        return False
-    if stored is None:
-        return True
-    return len(stored) == len(vec) and float(np.max(np.abs(np.asarray(stored, dtype=np.float32) - vec))) <= 1e-6  # type: ignore[arg-type]
+    stored = vector_of(old, INTEREST_VECTOR)
+    if stored is None or vec is None:
+        return stored is None and vec is None
+    return len(stored) == len(vec) and float(np.max(np.abs(np.asarray(stored, dtype=np.float32) - vec))) <= 1e-6
 
 
 def _user_objects(
@@ -340,7 +348,7 @@ def _user_objects(
             if isinstance(old.vector, dict):
                 # The behaviour vector is this build's only once behaviour is trained (items have vectors);
                 # before that, one written by someone else is kept.
-                mine = (_USER_VECTOR, _BEHAVIOR_VECTOR) if batch.behavior is not None else (_USER_VECTOR,)
+                mine = (INTEREST_VECTOR, BEHAVIOR_VECTOR) if batch.behavior is not None else (INTEREST_VECTOR,)
                 vecs = {k: v for k, v in old.vector.items() if v and k not in mine}
         props["user_id"] = uid
         for key in ("domains", "domain_weights", "keywords", "keyword_weights"):
@@ -355,16 +363,16 @@ def _user_objects(
         vec = batch.interest[i] if batch.has_interest[i] else None
         beh = (batch.behavior[i] if batch.behavior is not None and batch.has_behavior is not None
                and batch.has_behavior[i] else None)
-        if _same_profile(old, props, vec) and (batch.behavior is None or _same_vector(vector_of(old, _BEHAVIOR_VECTOR), beh)):
+        if _same_profile(old, props, vec) and (batch.behavior is None or _same_vector(vector_of(old, BEHAVIOR_VECTOR), beh)):
             unchanged += 1
             continue
         props["profile_updated_at"] = now
         # Arrays, not lists: the client packs them per batch in its write threads (weaviate.util.get_vector),
         # instead of this loop building ~10 million float objects up front (and the GC passes they cost).
         if vec is not None:
-            vecs[_USER_VECTOR] = vec
+            vecs[INTEREST_VECTOR] = vec
         if beh is not None:
-            vecs[_BEHAVIOR_VECTOR] = beh
+            vecs[BEHAVIOR_VECTOR] = beh
         out.append((user_uuid(uid), props, vecs or None))
     return out, unchanged
 
@@ -403,7 +411,7 @@ def _interest_objects(
                 continue
             props["updated_at"] = now
             props["profile_hash"] = digest
-            out.append((u, props, {_USER_VECTOR: v} if v is not None else None))
+            out.append((u, props, {INTEREST_VECTOR: v} if v is not None else None))
     return out, keep, unchanged
 
 
@@ -422,9 +430,10 @@ def _build(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     names = Names.of(settings)
+    require_collections(client, [names.item], LOAD_ITEMS_FIRST)
     if write:
         ensure_model_collections(client, settings)
-    require_collections(client, [names.item, names.user, names.interaction, names.domain, names.user_interest])
+    require_collections(client, [names.user, names.interaction, names.domain, names.user_interest], TRAIN_FIRST)
 
     def lap(name: str, t0: float) -> float:
         t1 = time.perf_counter()
@@ -492,7 +501,7 @@ def _build(
     failures = []
     n_interest = stale_deleted = unchanged = 0
     if write and scope:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         stored_hashes = {str(o.uuid): str(o.properties.get("profile_hash") or "") for o in old
                          if o.properties.get("user_id") in in_scope}
         interest_objs, keep, unchanged_interest = _interest_objects(batch, now, stored_hashes)
@@ -519,7 +528,7 @@ def _build(
             stale_deleted = delete_ids(client, names.user_interest, stale)
         lap("write", t)
     statuses = [batch.status(i) for i in range(len(scope))]
-    empty_examples = {}
+    empty_examples: dict[str, str] = {}
     for i, s in enumerate(statuses):
         if s == "empty" and len(empty_examples) < 5:
             empty_examples[scope[i]] = batch.notes[i][0] if batch.notes[i] else "no evidence"
@@ -586,6 +595,7 @@ def record(
     Raises:
         ConfigurationError: the interaction is invalid (the message names the field).
         ModelNotTrained: no interest model is stored.
+        WeaviateRejected: Weaviate refused to store the interaction or the updated profile.
     """
     from pydantic import ValidationError
 
@@ -617,14 +627,28 @@ def record(
     uid = interaction_uuid(rec.user_id, rec.item_id, rec.kind, rec.timestamp, rec.seq, rec.text)
     failures = write_objects(client, names.interaction, [(uid, props, vectors)])
     if failures:
-        raise ConnectionFailed(f"Weaviate rejected the interaction: {failures[0].reason}")
+        raise WeaviateRejected(f"Weaviate rejected the interaction: {failures[0].reason}")
     batch, report, _ = _build(client, settings, [rec.user_id], None, embedder, None, write=True)
     if report.write_failures:
-        raise ConnectionFailed(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
+        raise WeaviateRejected(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
                                f"Run `weaviate-recsys profiles build --user {rec.user_id}`.")
-    profile = batch.profile(0, updated_at=datetime.now(timezone.utc))
+    profile = batch.profile(0, updated_at=datetime.now(UTC))
     profile.stored = True
     return profile
+
+
+def _has_interactions(client: weaviate.WeaviateClient, collection: str, user_id: str) -> bool:
+    """Whether the user has any stored interaction (True when that cannot be read: the caller's full path
+    then reports why)."""
+    from weaviate.classes.query import Filter
+    from weaviate.exceptions import WeaviateBaseError
+
+    try:
+        res = collection_handle(client, collection).query.fetch_objects(
+            filters=Filter.by_property("user_id").equal(user_id), limit=1, return_properties=["user_id"])
+    except WeaviateBaseError:
+        return True
+    return bool(res.objects)
 
 
 def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None, *,
@@ -645,11 +669,17 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     interests = submit(read_interests) if submit is not None else None
     try:
         objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
-    except ConnectionFailed:
+    except (ConnectionFailed, WeaviateRejected):
         # Checked only on failure: existence checks cost a round trip on every read (the hot path).
-        require_collections(client, [names.user, names.user_interest])
+        require_collections(client, [names.user, names.user_interest], TRAIN_FIRST)
         raise
     user = objs[0] if objs else None
+    if user is None and not _has_interactions(client, names.interaction, user_id):
+        # Nobody knows this user: say so without loading the interest model (a cold-start request must be fast).
+        raise UnknownUser(
+            f"No user {user_id!r}: it has no User object and no interactions. Load it with "
+            "`weaviate-recsys load users` or record an interaction first."
+        )
     if user is None or not user.properties.get("profile_updated_at"):
         batch, report, _ = _build(client, settings, [user_id], None, None, None, write=False)
         if report.unknown_users:
@@ -671,10 +701,10 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
         d = str(q.get("domain"))
         domain_keywords[d] = list(zip(q.get("keywords") or [], [float(x) for x in q.get("keyword_weights") or []]))
         by_domain[d] = int(q.get("event_count") or 0)
-        v = vector_of(o, _USER_VECTOR)
+        v = vector_of(o, INTEREST_VECTOR)
         if v is not None:
             domain_vectors[d] = v
-    interest = vector_of(user, _USER_VECTOR)
+    interest = vector_of(user, INTEREST_VECTOR)
     events = int(p.get("event_count") or 0)
     notes = []
     has_any = bool(domains or keywords or interest)
@@ -685,11 +715,13 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
             f"{events} interactions but no usable evidence (unknown items, no domains or no text): run "
             f"`weaviate-recsys profiles build --user {user_id} --format json` to see why."
         )
-    status = "empty" if not has_any else ("complete" if (domains and keywords and interest) else "partial")
+    status: ProfileStatus = (
+        "empty" if not has_any else ("complete" if (domains and keywords and interest) else "partial")
+    )
     updated = p.get("profile_updated_at")
     return InterestProfile(
         user_id=user_id, domains=domains, keywords=keywords, domain_keywords=domain_keywords,
-        interest_vector=interest, domain_vectors=domain_vectors, behavior_vector=vector_of(user, "behavior"),
+        interest_vector=interest, domain_vectors=domain_vectors, behavior_vector=vector_of(user, BEHAVIOR_VECTOR),
         event_count=events, counts=ProfileCounts(events=events, by_domain=by_domain), status=status, notes=notes,
         updated_at=updated if isinstance(updated, datetime) else None, stored=True,
     )
@@ -768,7 +800,7 @@ def _untrained_text_profile(
     if ok[0] and client.collections.exists(names.item):
         try:
             res = client.collections.use(names.item).query.near_vector(
-                near_vector=vec[0].tolist(), target_vector=_ITEM_VECTOR, limit=_NEAREST_ITEMS,
+                near_vector=vec[0].tolist(), target_vector=CONTENT_VECTOR, limit=_NEAREST_ITEMS,
                 return_properties=["domain"], return_metadata=MetadataQuery(distance=True),
             )
         except WeaviateBaseError as e:
@@ -788,7 +820,9 @@ def _untrained_text_profile(
     norm = float(np.sqrt(sum(c * c for c in counts.values()))) or 1.0
     keywords = sorted(((t, round(c / norm, 6)) for t, c in counts.items()), key=lambda kv: -kv[1])[: settings.top_keywords]
     has = bool(ok[0])
-    status = "empty" if not (domains or keywords or has) else ("complete" if domains and keywords and has else "partial")
+    status: ProfileStatus = (
+        "empty" if not (domains or keywords or has) else ("complete" if domains and keywords and has else "partial")
+    )
     return InterestProfile(
         user_id=uid, domains=domains, keywords=keywords, interest_vector=vec[0].tolist() if has else None,
         counts=ProfileCounts(stated_interests=True), status=status, notes=notes, stored=False,

@@ -42,7 +42,10 @@ from weaviate.collections.classes.filters import (
 )
 
 from ..errors import ConfigurationError
+from ..schema.contracts import BEHAVIOR_VECTOR, CONTENT_VECTOR
+from ..settings import DEFAULT_ALPHA, DEFAULT_BOOSTS, DEFAULT_QUERY_KEYWORDS
 from .allocation import EXPLORATION, plan_slots
+from .reasons import Source
 
 __all__ = [
     "DomainInterest",
@@ -62,12 +65,8 @@ __all__ = [
     "ITEM_RETURN_PROPERTIES",
 ]
 
-#: The Item named vector the semantic leg searches.
-CONTENT_VECTOR = "content"
-#: The Item named vector of co-interaction embeddings (issue 7), searched beside ``content``.
-BEHAVIOR_VECTOR = "behavior"
 #: Filter for items without a behaviour vector: `plugin.behavior.train_behavior` sets ``behavior_events``
-#: exactly on the items it gives one (null state is indexed, WEAVIATE_SEMANTICS.md §5.2).
+#: exactly on the items it gives one (null state is indexed, docs/lite-server.md §5.2).
 NO_BEHAVIOR_FILTER: dict[str, Any] = {"path": ["behavior_events"], "operator": "IsNull", "valueBoolean": True}
 #: Properties every recommendation query returns (what a `Recommendation` and its reasons need).
 ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "keywords", "popularity"]
@@ -78,7 +77,6 @@ OVERALL_WEIGHT = 1.0
 #: Items a domain query fetches beyond its slots to refill other domains' slots (see `plan`).
 REFILL_MARGIN = 3
 
-Source = Literal["interest", "overall", "exploration", "text", "popular", "similar", "cold_items"]
 Fusion = Literal["weighted_score", "reciprocal_rank"]
 
 # --- filters as plain data ------------------------------------------------------------------------
@@ -207,13 +205,13 @@ def filter_from_data(data: Mapping[str, Any] | None) -> _Filters | None:
         from weaviate.classes.data import GeoCoordinate
 
         geo = value["geoCoordinates"]
-        return base.within_geo_range(  # type: ignore[no-any-return]
+        return base.within_geo_range(
             GeoCoordinate(latitude=geo["latitude"], longitude=geo["longitude"]), value["distance"]["max"]
         )
     method = _METHOD_BY_OPERATOR.get(str(op))
     if method is None or not hasattr(base, method):
         raise ConfigurationError(f"Unsupported filter operator {op!r} on {target!r}.")
-    return getattr(base, method)(value)  # type: ignore[no-any-return]
+    return getattr(base, method)(value)
 
 
 def all_of(*parts: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -259,7 +257,7 @@ class HybridQueryPlan(BaseModel):
         vectors: target vector name -> query vector. One entry: a single-target search. Two
             (``content`` and ``behavior``): a multi-target search with ``TargetVectors.manual_weights``,
             whose vector leg ranks by ``sum_t weight_t x cosine distance_t`` and only reaches items that
-            have every target vector (WEAVIATE_SEMANTICS.md §9.4); items without a behaviour vector are
+            have every target vector (docs/lite-server.md §9.4); items without a behaviour vector are
             served by the plan's ``cold-items`` query.
         target_weights: for several targets, the manual weight of each (multi-target search, §9).
         fusion_type: Weaviate's hybrid fusion.
@@ -350,7 +348,7 @@ class DomainInterest:
         weight: the interest's weight (any positive scale; slots are proportional to it).
         keywords: micro interests, best first.
         vector: the semantic interest in the ``content`` space (None: keyword only).
-        extra_vectors: further named vectors (issue 7: ``behavior``) with their query vectors.
+        extra_vectors: further named vectors (``behavior``) with their query vectors.
     """
 
     domain: str | None
@@ -428,8 +426,8 @@ def plan(
     user_id: str | None = None,
     basis: Literal["profile", "stated_interests", "text", "popular"] = "profile",
     source: Source = "interest",
-    alpha: float = 0.7,
-    query_keywords: int = 8,
+    alpha: float = DEFAULT_ALPHA,
+    query_keywords: int = DEFAULT_QUERY_KEYWORDS,
     boosts: Mapping[str, float] | None = None,
     exploration: float = 0.0,
     exploration_interest: DomainInterest | None = None,
@@ -470,7 +468,7 @@ def plan(
         popular_domains: the domains the application named: with no interests, popular items in each of them
             (one query each); with interests, the backfill stays within them too.
         backfill: add a popularity query that runs only when the others return fewer than k items.
-        target_weights: multi-target weights by named vector (issue 7); None: the content vector only.
+        target_weights: multi-target weights by named vector; None: the content vector only.
         cold_items: share of slots kept for items without a behaviour vector (new or never interacted with),
             served by one content-only hybrid query (``cold-items``) with ``cold_interest`` within the
             interests' domains. Added only when some interest query searches the ``behavior`` vector,
@@ -503,7 +501,7 @@ def plan(
         raise ConfigurationError(f"overall must be between 0 and 1 (got {overall}).")
     if slot_allocation not in ("proportional", "by_score"):
         raise ConfigurationError(f"slot_allocation must be 'proportional' or 'by_score' (got {slot_allocation!r}).")
-    boosts = dict(boosts) if boosts is not None else {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
+    boosts = dict(boosts if boosts is not None else DEFAULT_BOOSTS)
     exclusion = _contains_none_text("item_id", exclude_items)
     include_vectors = [CONTENT_VECTOR] if diversity > 0 else []
     # MMR needs a pool to choose from; without it, k per query lets any one query fill the whole list.
@@ -596,7 +594,7 @@ def plan(
     else:
         basis = "popular"
         domains = list(dict.fromkeys(popular_domains or []))
-        targets: list[str | None] = domains if domains else [None]
+        targets: list[str | None] = [*domains] if domains else [None]
         slots = plan_slots({str(d): 1.0 for d in targets}, k) if domains else {"popular": k}
         for d in targets:
             name = f"popular:{d}" if d is not None else "popular"
@@ -624,7 +622,7 @@ def plan(
 # --- turning plans into client calls --------------------------------------------------------------
 
 
-class _ShortReprVector(list):  # type: ignore[type-arg]
+class _ShortReprVector(list[float]):
     """A query vector whose repr is one line: weaviate-client formats the vector into a prepared error
     message on every query (measured: ~1.2 ms per multi-target query, a fifth of a recommendation's CPU)."""
 
@@ -634,7 +632,7 @@ class _ShortReprVector(list):  # type: ignore[type-arg]
     __str__ = __repr__
 
 
-class _ShortReprVectors(dict):  # type: ignore[type-arg]
+class _ShortReprVectors(dict[str, _ShortReprVector]):
     """Named query vectors with a one-line repr (see `_ShortReprVector`)."""
 
     def __repr__(self) -> str:

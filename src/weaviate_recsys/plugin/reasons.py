@@ -1,7 +1,7 @@
 """Why an item was recommended: the interest it serves, matched keywords, and the parts of its score.
 
 The keyword and vector parts come from Weaviate's own ``explain_score`` for hybrid queries
-(WEAVIATE_SEMANTICS.md §4.6), so they are exactly what the server added up, not a re-computation:
+(docs/lite-server.md §4.6), so they are exactly what the server added up, not a re-computation:
 
 * relativeScore fusion: one line per result set, ``Hybrid (Result Set <set>) Document <uuid>: original
   score <v>, normalized score: <n>``; ``<v>`` is the raw BM25 score (keyword set) or ``1 - distance``
@@ -27,12 +27,13 @@ four things, each true of the item:
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
-from nltk.stem.snowball import SnowballStemmer
+import snowballstemmer
 from pydantic import BaseModel, Field
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "BecauseItem",
     "KeywordMatcher",
     "LikedIndex",
+    "PopularityBasis",
     "Reasons",
     "ScoreContribution",
     "ScoreParts",
@@ -60,6 +62,9 @@ BECAUSE_TOP = 2
 
 #: How a recommendation was found.
 Source = Literal["interest", "overall", "exploration", "text", "popular", "similar", "cold_items"]
+#: What "popular" means for a popularity-based result: the catalog's ``popularity`` values, the stored
+#: interactions (recency-weighted counts; when no item has a popularity), or nothing (neither exists).
+PopularityBasis = Literal["catalog", "interactions", "none"]
 
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|NaN|[-+]?Inf)"
 _RELATIVE = re.compile(
@@ -72,7 +77,12 @@ _RANKED = re.compile(
     r"Hybrid \(Result Set (?P<set>[^)]*)\) Document (?P<uuid>[0-9a-fA-F-]+) contributed " + _NUMBER + r" to the score"
 )
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_STEMMER = SnowballStemmer("english")
+# The Snowball English stemmer from the small `snowballstemmer` package, not NLTK's: matching runs on every
+# recommendation, and importing NLTK costs about a second of CPU per process. Both sides of a match (the
+# user's keywords, the item's text) go through this one stemmer, so they agree.
+# A stemmer object keeps its working state between calls: one call at a time.
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()
 
 
 class ScoreParts(BaseModel):
@@ -135,7 +145,10 @@ class Reasons(BaseModel):
         matched_keywords: the user's keywords found in the item's keywords or title (the user's wording).
         hybrid_score: the score of the Weaviate query that found the item (before cross-domain fusion).
         parts: the keyword and vector parts of ``hybrid_score`` (None when not requested).
-        popularity: the item's popularity, for popularity-based results.
+        popularity: the item's popularity, for popularity-based results: its catalog ``popularity``, or its
+            recency-weighted interaction count (see ``popularity_basis``).
+        popularity_basis: where ``popularity`` came from: ``catalog``, ``interactions`` (the catalog has no
+            popularity values) or ``none`` (neither: the order says nothing about popularity).
         interest: the user's interest the item serves (a profile domain), None when the query was not one of
             the user's domain interests (overall, exploration, text, popular, similar).
         because: liked items of the user nearest to this one (empty when none is near enough or unknown).
@@ -151,6 +164,7 @@ class Reasons(BaseModel):
     hybrid_score: float | None = None
     parts: ScoreParts | None = None
     popularity: float | None = None
+    popularity_basis: PopularityBasis | None = None
     interest: str | None = None
     because: list[BecauseItem] = Field(default_factory=list)
     score_parts: list[ScoreContribution] = Field(default_factory=list)
@@ -202,7 +216,8 @@ def parse_explain_score(explain: str | None) -> ScoreParts | None:
 
 @lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
-    return _STEMMER.stem(token)
+    with _STEMMER_LOCK:
+        return str(_STEMMER.stemWord(token))
 
 
 @lru_cache(maxsize=16384)
@@ -389,8 +404,8 @@ def because_you_liked(content: Any, behavior: Any, liked: Sequence[Any], *, top:
 
 
 def summarize(reasons: Reasons, item_domain: str | None = None) -> str:
-    """The reasons in one sentence a person reads, e.g. "Because you liked Acme Stapler; your interest in
-    Desk (40%); keywords: stapler"."""
+    """The reasons in one line a person reads, e.g. "because you liked Acme Stapler; your interest in Desk
+    (40%); keywords: stapler"."""
     bits = []
     if reasons.because:
         bits.append("because you liked " + " and ".join(b.title or b.item_id for b in reasons.because))
@@ -409,16 +424,21 @@ def summarize(reasons: Reasons, item_domain: str | None = None) -> str:
         head = "similar item"
     elif src == "cold_items":
         head = "new item" + (f" for your interest in {reasons.interest}" if reasons.interest else "")
+    elif reasons.popularity_basis == "none":
+        head = "no popularity data" + (f", from {reasons.domain}" if reasons.domain else "")
+    elif reasons.popularity_basis == "interactions" and not reasons.popularity:
+        head = "no interactions yet" + (f", from {reasons.domain}" if reasons.domain else "")
     else:
         head = "popular" + (f" in {reasons.domain}" if reasons.domain else "")
+        if reasons.popularity_basis == "interactions":
+            head += " (by interactions)"
     bits.append(head)
     named = (reasons.interest or reasons.domain) if src == "interest" else reasons.interest
     if item_domain and src != "popular" and item_domain != named:
         bits.append(f"in {item_domain}")
     if reasons.matched_keywords:
         bits.append("keywords: " + ", ".join(reasons.matched_keywords[:4]))
-    text = "; ".join(bits)
-    return text[:1].upper() + text[1:]
+    return "; ".join(bits)
 
 
 def describe(reasons: Reasons | None, parts: bool = True, score: float | None = None) -> str:

@@ -13,19 +13,18 @@ shares with a domain query can fill either quota. Chosen on the validation split
 section 3c): per-domain queries alone ranked the next item worse than one unfiltered query.
 
 Fusion across domains. Each query's hybrid score is Weaviate's relativeScore fusion, normalised to 0..1
-within that query's candidate pool (WEAVIATE_SEMANTICS.md §4.5), so scores from different domains are on
+within that query's candidate pool (docs/lite-server.md §4.5), so scores from different domains are on
 the same scale but say nothing about how much the user cares about the domain. The default fused score is
 therefore ``domain weight x hybrid score`` (``fusion="weighted_score"``); ``reciprocal_rank`` (weight /
 (60 + rank)) is the alternative. The slot quotas already fix how many items each domain gets, so the fused
-score only orders the list and decides refills when a domain runs short. The default is a documented
-choice until the evaluation harness reports validation numbers for both (issue 5: defaults come from
-validation, not guesses).
+score only orders the list and decides refills when a domain runs short. The default is a design
+choice: the two have not been compared on a validation split.
 
-Behaviour (issue 7). When items have ``behavior`` vectors (`plugin.behavior.train_behavior`) and the user
+Behaviour. When items have ``behavior`` vectors (`plugin.behavior.train_behavior`) and the user
 has one (the recency-weighted mean of their items'), each interest query's vector leg is a multi-target
 search over ``content`` and ``behavior`` with manual weights ``1 - behavior_weight`` and
 ``behavior_weight`` (settings). Such a search cannot return items without a behaviour vector
-(WEAVIATE_SEMANTICS.md §9.4), so the plan adds one content-only ``cold-items`` query, filtered to items
+(docs/lite-server.md §9.4), so the plan adds one content-only ``cold-items`` query, filtered to items
 without one (``behavior_events`` is null) within the user's domains, with ``cold_item_share`` of the slots;
 when no such item matches, its slot goes back to the other queries. ``behavior_weight=0`` is the
 content-only recommender.
@@ -39,19 +38,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 from pydantic import BaseModel
 from weaviate import WeaviateClient
-from weaviate.classes.query import Filter, MetadataQuery
+from weaviate.classes.query import Filter, MetadataQuery, Sort
 from weaviate.collections.classes.filters import _Filters
 from weaviate.exceptions import WeaviateBaseError
 
 from ..errors import ConfigurationError, RecsysError, SchemaMissing, UnknownItem, UnknownUser
-from ..schema.contracts import collection_name
+from ..schema.contracts import INTEREST_VECTOR, collection_name
 from ..schema.identity import item_uuid, user_uuid
 from ..settings import Settings
+from .history import HistoryEntry, liked, read_events
 from .profile_model import InterestProfile
 from .profiles import get_profile
 from .query_plan import (
@@ -63,15 +64,16 @@ from .query_plan import (
     PopularityQueryPlan,
     RecommendationPlan,
     fetch_kwargs,
+    filter_from_data,
     filter_to_data,
     hybrid_kwargs,
 )
 from .query_plan import plan as build_plan
-from .history import HistoryEntry, liked, read_events
 from .reasons import (
     ITEM_TEXT_PROPERTIES,
     KeywordMatcher,
     LikedIndex,
+    PopularityBasis,
     Reasons,
     ScoreParts,
     item_texts,
@@ -82,7 +84,7 @@ from .reasons import (
 from .reranking import RankedCandidate, select_with_quotas
 from .storage import collection_handle
 
-__all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "RRF_K"]
+__all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "ListOptions", "TextListOptions", "RRF_K"]
 
 #: The reciprocal-rank constant (the same 60 as Weaviate's rankedFusion, §4.5).
 RRF_K = 60
@@ -162,6 +164,8 @@ class _UserContext:
     overall: DomainInterest | None
     seen: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    #: The user's recent liked items (`UserSnapshot.liked`), for "because you liked" reasons.
+    liked: tuple[HistoryEntry, ...] = ()
 
 
 def _pairs(value: Any) -> list[tuple[str, float]]:
@@ -213,7 +217,7 @@ def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -
     per_domain_kw = {d: [kw for kw, _ in _pairs(v)] for d, v in (getattr(profile, "domain_keywords", None) or {}).items()}
     interest_vec = _vector(getattr(profile, "interest_vector", None))
     behavior = _vector(getattr(profile, "behavior_vector", None))
-    extra = {"behavior": behavior} if behavior is not None else {}
+    extra = {BEHAVIOR_VECTOR: behavior} if behavior is not None else {}
     dvecs = getattr(profile, "domain_vectors", None) or {}
     interests = []
     for d, w in domain_weights:
@@ -233,6 +237,33 @@ def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -
         overall = DomainInterest(domain=None, weight=1.0, keywords=overall_keywords, vector=interest_vec,
                                  extra_vectors=dict(extra))
     return interests, overall, overall_keywords
+
+
+class TextListOptions(TypedDict, total=False):
+    """What shapes a recommendation list besides whom it is for; every key is optional.
+
+    Attributes:
+        domains: only these domains (in the catalog's spelling or any case; profile domains among them keep
+            their weights, others are served with the user's overall interest). For a user with no profile:
+            popular items in them.
+        alpha: hybrid alpha (vector weight); default ``settings.alpha``.
+        diversity: MMR trade-off 0..1; default ``settings.diversity``.
+        exclude: item ids never to return (besides the ones the user interacted with).
+        filters: an extra weaviate-client filter on Item (in stock, price range, ...), ANDed in.
+    """
+
+    domains: Sequence[str] | None
+    alpha: float | None
+    diversity: float | None
+    exclude: Sequence[str]
+    filters: _Filters | None
+
+
+class ListOptions(TextListOptions, total=False):
+    """`TextListOptions` plus ``exploration``: the share of slots for domains outside the user's profile
+    (default ``settings.exploration``)."""
+
+    exploration: float | None
 
 
 class Recommender:
@@ -268,109 +299,82 @@ class Recommender:
         self.interaction_collection = collection_name("Interaction", prefix)
         self.user_interest_collection = collection_name("UserInterest", prefix)
         self._known_collections: dict[str, bool] = {}
+        self._popularity_cache: tuple[PopularityBasis, dict[str, float]] | None = None
 
     # --- public API ------------------------------------------------------------------------------
 
-    def recommend(
-        self,
-        user_id: str,
-        k: int = 10,
-        *,
-        domains: Sequence[str] | None = None,
-        alpha: float | None = None,
-        diversity: float | None = None,
-        exploration: float | None = None,
-        exclude: Sequence[str] = (),
-        filters: _Filters | None = None,
-        explain: bool = True,
-        cold_start: bool = False,
-        snapshot: UserSnapshot | None = None,
-    ) -> list[Recommendation]:
+    def recommend(self, user_id: str, k: int = 10, *, explain: bool = True, cold_start: bool = False,
+                  snapshot: UserSnapshot | None = None, **options: Unpack[ListOptions]) -> list[Recommendation]:
         """The top ``k`` items for a user, each with its reasons.
 
         Args:
             user_id: the user.
             k: how many items (fewer when the catalog, after exclusions and filters, has fewer).
-            domains: only these domains (profile domains among them keep their weights; others are served
-                with the user's overall interest). For a user with no profile: popular items in them.
-            alpha: hybrid alpha (vector weight); default ``settings.alpha``.
-            diversity: MMR trade-off 0..1; default ``settings.diversity``.
-            exploration: share of slots for domains outside the profile; default ``settings.exploration``.
-            exclude: item ids never to return (besides the ones the user interacted with).
-            filters: an extra weaviate-client filter on Item (in stock, price range, ...), ANDed in.
             explain: also return the keyword/vector parts of each score (Weaviate's explain_score).
             cold_start: serve an unknown user as a new user (popular items) instead of raising.
             snapshot: the user's profile and seen items from `read_user`, to serve several lists from one
                 read; default: read them now.
+            **options: what shapes the list (`ListOptions`): ``domains``, ``alpha``, ``diversity``,
+                ``exploration``, ``exclude``, ``filters``.
 
         Returns:
             Up to ``k`` recommendations, best first; an empty list when nothing matches.
 
         Raises:
             UnknownUser: the user is unknown and ``cold_start`` is False.
-            ConfigurationError: an argument is out of range, a filter cannot be expressed as data, or the
+            ConfigurationError: a domain is not in the catalog (the message lists the known ones), an argument
+                is out of range, a filter cannot be expressed as data, or the
                 snapshot is another user's or was read with other collections or ``exclude_kinds``.
             SchemaMissing: the Item collection does not exist.
+            TypeError: an unknown option.
         """
-        if snapshot is None:
-            snapshot = self.read_user(user_id)
-        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start, snapshot=snapshot)
-        p = self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
-                           exclude=exclude, filters=filters)
-        return self.execute(p, explain=explain, user_keywords=ctx.keywords, liked=snapshot.liked)
+        p, ctx = self._user_plan(user_id, k, options, cold_start=cold_start, snapshot=snapshot)
+        return self.execute(p, explain=explain, user_keywords=ctx.keywords, liked=ctx.liked)
 
-    def plan(
-        self,
-        user_id: str,
-        k: int = 10,
-        *,
-        domains: Sequence[str] | None = None,
-        alpha: float | None = None,
-        diversity: float | None = None,
-        exploration: float | None = None,
-        exclude: Sequence[str] = (),
-        filters: _Filters | None = None,
-        cold_start: bool = False,
-        snapshot: UserSnapshot | None = None,
-    ) -> RecommendationPlan:
+    def plan(self, user_id: str, k: int = 10, *, cold_start: bool = False, snapshot: UserSnapshot | None = None,
+             **options: Unpack[ListOptions]) -> RecommendationPlan:
         """The Weaviate queries `recommend` would run for these arguments, as plain data.
 
         ``plan(...).model_dump(mode="json")`` is JSON; `query_plan.hybrid_kwargs` / `fetch_kwargs` turn each
         query back into weaviate-client arguments. Same arguments and errors as `recommend`.
         """
-        ctx = self._user_context(user_id, domains=domains, cold_start=cold_start, snapshot=snapshot)
-        return self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=exploration,
-                              exclude=exclude, filters=filters)
+        return self._user_plan(user_id, k, options, cold_start=cold_start, snapshot=snapshot)[0]
 
-    def recommend_for_text(
-        self,
-        text: str,
-        k: int = 10,
-        *,
-        domains: Sequence[str] | None = None,
-        alpha: float | None = None,
-        diversity: float | None = None,
-        exclude: Sequence[str] = (),
-        filters: _Filters | None = None,
-        explain: bool = True,
-    ) -> list[Recommendation]:
+    def recommend_for_text(self, text: str, k: int = 10, *, explain: bool = True,
+                           **options: Unpack[TextListOptions]) -> list[Recommendation]:
         """Recommendations for free text (an anonymous session, a search box, a new user's self-description).
 
         The text is classified, keyword-extracted and embedded like user content, and served exactly like a
-        profile; empty text gives popular items (in ``domains`` when given).
+        profile; empty text gives popular items (in ``domains`` when given). Options as for `recommend`, without
+        ``exploration`` (a text has no profile to explore beyond).
         """
-        ctx = self._text_context(text, domains=domains, user_id=None)
-        p = self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=0.0,
-                           exclude=exclude, filters=filters)
-        return self.execute(p, explain=explain, user_keywords=ctx.keywords)
+        p, keywords = self._text_plan(text, k, options)
+        return self.execute(p, explain=explain, user_keywords=keywords)
 
-    def plan_for_text(self, text: str, k: int = 10, *, domains: Sequence[str] | None = None,
-                      alpha: float | None = None, diversity: float | None = None, exclude: Sequence[str] = (),
-                      filters: _Filters | None = None) -> RecommendationPlan:
+    def plan_for_text(self, text: str, k: int = 10, **options: Unpack[TextListOptions]) -> RecommendationPlan:
         """The queries `recommend_for_text` runs, as plain data."""
-        ctx = self._text_context(text, domains=domains, user_id=None)
-        return self._plan_for(ctx, k, domains=domains, alpha=alpha, diversity=diversity, exploration=0.0,
-                              exclude=exclude, filters=filters)
+        return self._text_plan(text, k, options)[0]
+
+    def _user_plan(self, user_id: str, k: int, options: Mapping[str, Any], *, cold_start: bool,
+                   snapshot: UserSnapshot | None) -> tuple[RecommendationPlan, _UserContext]:
+        opts = self._options(options, ListOptions)
+        ctx = self._user_context(user_id, domains=opts.get("domains"), cold_start=cold_start, snapshot=snapshot)
+        return self._plan_for(ctx, k, opts), ctx
+
+    def _text_plan(self, text: str, k: int, options: Mapping[str, Any]) -> tuple[RecommendationPlan, list[str]]:
+        opts = self._options(options, TextListOptions)
+        ctx = self._text_context(text, domains=opts.get("domains"), user_id=None)
+        return self._plan_for(ctx, k, {**opts, "exploration": 0.0}), ctx.keywords
+
+    def _options(self, options: Mapping[str, Any], allowed: type) -> dict[str, Any]:
+        """The caller's options, checked against ``allowed``'s keys, with domains in the catalog's spelling."""
+        unknown = set(options) - set(allowed.__annotations__)
+        if unknown:
+            raise TypeError(f"unexpected option(s) {', '.join(sorted(unknown))}; "
+                            f"the options are {', '.join(allowed.__annotations__)}")
+        opts = dict(options)
+        opts["domains"] = self.resolve_domains(opts.get("domains"))
+        return opts
 
     def execute(self, plan: RecommendationPlan, *, explain: bool = True,
                 user_keywords: Sequence[str] = (), liked: Sequence[HistoryEntry] = ()) -> list[Recommendation]:
@@ -394,13 +398,13 @@ class Recommender:
                 continue
             else:
                 objects = self._run(items, q, explain)
-            top_pop = max((float(o.properties.get("popularity") or 0.0) for o in objects), default=0.0)
+            top_pop = max((self._popularity_of(o) for o in objects), default=0.0)
             for rank, obj in enumerate(objects):
                 item_id = str(obj.properties.get("item_id") or obj.uuid)
                 if isinstance(q, HybridQueryPlan):
                     value = float(obj.metadata.score or 0.0)
                 else:
-                    popularity = float(obj.properties.get("popularity") or 0.0)
+                    popularity = self._popularity_of(obj)
                     value = popularity / top_pop if top_pop > 0 else 1.0 / (1 + rank)
                 fused = q.weight * value if plan.fusion == "weighted_score" else q.weight / (RRF_K + rank)
                 previous = candidates.get(item_id)
@@ -448,9 +452,8 @@ class Recommender:
             raise RecsysError(f"Reading the recommended items from {self.item_collection} failed: {e}") from e
         return {str(o.properties.get("item_id")): o for o in res.objects}
 
-    @staticmethod
-    def _recommendation(cand: RankedCandidate, q: HybridQueryPlan | PopularityQueryPlan, obj: Any, explain: bool,
-                        matcher: KeywordMatcher, detail: Any = None,
+    def _recommendation(self, cand: RankedCandidate, q: HybridQueryPlan | PopularityQueryPlan, obj: Any,
+                        explain: bool, matcher: KeywordMatcher, detail: Any = None,
                         liked: LikedIndex | None = None) -> Recommendation:
         props = obj.properties
         title = _text(props.get("title"))
@@ -475,13 +478,56 @@ class Recommender:
             reasons = Reasons(
                 source=q.source, domain=q.domain if q.domain is not None else item_domain,
                 domain_weight=q.weight if q.weight > 0 else None,
-                popularity=float(props.get("popularity") or 0.0),
+                popularity=self._popularity_of(obj), popularity_basis=self._popularity()[0],
                 matched_keywords=matched, interest=interest, because=because,
                 score_parts=score_contributions(cand.relevance, None, popularity=True),
             )
         reasons.summary = summarize(reasons, item_domain)
         return Recommendation(item_id=str(cand.key), title=title, score=cand.relevance, domain=item_domain,
                               reasons=reasons)
+
+    def known_domains(self) -> list[str]:
+        """The domains the catalog's items have (the values `domains=` accepts), sorted."""
+        from weaviate.classes.aggregate import GroupByAggregate
+
+        items = self._items()
+        try:
+            res = items.aggregate.over_all(group_by=GroupByAggregate(prop="domain"), total_count=True)
+        except WeaviateBaseError as e:
+            raise RecsysError(f"Could not read the domains of {self.item_collection}: {e}.") from e
+        return sorted({str(g.grouped_by.value) for g in res.groups if g.grouped_by.value not in (None, "")})
+
+    def resolve_domains(self, domains: Sequence[str] | None) -> list[str] | None:
+        """The catalog's spelling of each requested domain: an exact match, else the one domain that matches
+        ignoring case (``western`` -> ``Western``).
+
+        Raises:
+            ConfigurationError: a domain matches none of the catalog's domains, or several that differ only in
+                case; the message lists the known domains.
+        """
+        if not domains:
+            return None
+        known = self.known_domains()
+        exact = set(known)
+        by_case: dict[str, list[str]] = {}
+        for name in known:
+            by_case.setdefault(name.casefold(), []).append(name)
+        resolved: list[str] = []
+        for wanted in domains:
+            if wanted in exact:
+                name = wanted
+            else:
+                matches = by_case.get(wanted.casefold(), [])
+                if len(matches) != 1:
+                    listing = ", ".join(known) if known else (
+                        "none (no item has a domain; run `weaviate-recsys domains train`)")
+                    what = f"matches several domains ({', '.join(matches)})" if matches else (
+                        "is not a domain of the catalog")
+                    raise ConfigurationError(f"Domain {wanted!r} {what}. Known domains: {listing}.")
+                name = matches[0]
+            if name not in resolved:
+                resolved.append(name)
+        return resolved
 
     def similar_items(self, item_id: str, k: int = 10, *, filters: _Filters | None = None,
                       diversity: float = 0.0) -> list[Recommendation]:
@@ -526,7 +572,7 @@ class Recommender:
             reasons = Reasons(source="similar", domain=_text(props.get("domain")), parts=parts,
                               matched_keywords=src_matcher.match(item_texts(props)),
                               score_parts=score_contributions(sim, parts))
-            reasons.summary = f"Similar to {title or item_id}" + (
+            reasons.summary = f"similar to {title or item_id}" + (
                 "; keywords: " + ", ".join(reasons.matched_keywords[:4]) if reasons.matched_keywords else "")
             rec = Recommendation(item_id=str(props.get("item_id")), title=_text(props.get("title")), score=sim,
                                  domain=_text(props.get("domain")), reasons=reasons)
@@ -567,11 +613,11 @@ class Recommender:
                 m = AudienceMember(user_id=uid, score=weight * sim, domain=domain, weight=weight, similarity=sim)
                 if uid not in members or members[uid].score < m.score:
                     members[uid] = m
-        if not members:
+        if not members and self._exists(self.user_collection):
             users = collection_handle(self.client, self.user_collection)
             where = Filter.by_property("domains").contains_any([domain]) if domain else None
             res = users.query.near_vector(
-                query, target_vector="interest", limit=fetch, filters=where,
+                query, target_vector=INTEREST_VECTOR, limit=fetch, filters=where,
                 return_properties=["user_id", "domains", "domain_weights"],
                 return_metadata=MetadataQuery(distance=True),
             )
@@ -641,14 +687,83 @@ class Recommender:
         try:
             if isinstance(q, HybridQueryPlan):
                 return list(items.query.hybrid(**hybrid_kwargs(q, explain=explain)).objects)
+            basis, by_interactions = self._popularity()
+            if basis == "interactions" and q.sort_property == "popularity":
+                return self._popular_by_interactions(items, q, by_interactions)
             return list(items.query.fetch_objects(**fetch_kwargs(q)).objects)
         except WeaviateBaseError as e:
             raise RecsysError(f"The recommendation query {q.name!r} failed: {e}. If you passed filters, check that "
                               f"they name existing {self.item_collection} properties.") from e
 
-    def _plan_for(self, ctx: _UserContext, k: int, *, domains: Sequence[str] | None, alpha: float | None,
-                  diversity: float | None, exploration: float | None, exclude: Sequence[str],
-                  filters: _Filters | None) -> RecommendationPlan:
+    def _popularity(self) -> tuple[PopularityBasis, dict[str, float]]:
+        """What popularity-based results are ranked by, worked out once per Recommender: the catalog's
+        ``popularity`` when any item has one, else recency-weighted interaction counts (``{item_id: score}``),
+        else nothing."""
+        if self._popularity_cache is not None:
+            return self._popularity_cache
+        items = self._items()
+        rated = items.query.fetch_objects(limit=1, filters=Filter.by_property("popularity").is_none(False),
+                                          return_properties=["item_id"])
+        counts = {} if rated.objects else self._interaction_popularity()
+        basis: PopularityBasis = "catalog" if rated.objects else ("interactions" if counts else "none")
+        self._popularity_cache = (basis, counts)
+        return basis, counts
+
+    def _interaction_popularity(self) -> dict[str, float]:
+        """Each item's interaction count, with the events of the last ``half_life_days`` before the latest
+        interaction counted twice (recent popularity wins ties; dislikes do not count). Three server-side
+        queries, whatever the number of interactions."""
+        if not self._exists(self.interaction_collection):
+            return {}
+        from weaviate.classes.aggregate import GroupByAggregate
+
+        coll = collection_handle(self.client, self.interaction_collection)
+        liked = Filter.by_property("kind").not_equal("dislike")
+        groups = GroupByAggregate(prop="item_id", limit=_MAX_SEEN)
+
+        def counts(where: Any) -> dict[str, float]:
+            res = coll.aggregate.over_all(filters=where, group_by=groups, total_count=True)
+            return {str(g.grouped_by.value): float(g.total_count or 0) for g in res.groups if g.grouped_by.value}
+
+        scores = counts(liked)
+        latest = coll.query.fetch_objects(limit=1, filters=Filter.by_property("timestamp").is_none(False),
+                                          sort=Sort.by_property("timestamp", ascending=False),
+                                          return_properties=["timestamp"]).objects
+        stamp = latest[0].properties.get("timestamp") if latest else None
+        if isinstance(stamp, datetime):
+            since = stamp - timedelta(days=float(self.settings.half_life_days))
+            for item_id, n in counts(liked & Filter.by_property("timestamp").greater_or_equal(since)).items():
+                scores[item_id] = scores.get(item_id, 0.0) + n
+        return scores
+
+    def _popularity_of(self, obj: Any) -> float:
+        basis, by_interactions = self._popularity()
+        if basis == "interactions":
+            return by_interactions.get(str(obj.properties.get("item_id")), 0.0)
+        return float(obj.properties.get("popularity") or 0.0)
+
+    def _popular_by_interactions(self, items: Any, q: PopularityQueryPlan, scores: dict[str, float]) -> list[Any]:
+        """The query ``q`` with its order taken from interaction counts: the ids its filters allow, ranked by
+        ``scores``, then those items fetched (items nobody used come last, in the server's order)."""
+        where = filter_from_data(q.filters)
+        allowed = items.query.fetch_objects(limit=_MAX_SEEN, filters=where, return_properties=["item_id"]).objects
+        ids = [str(o.properties.get("item_id")) for o in allowed if o.properties.get("item_id")]
+        top = sorted(ids, key=lambda i: -scores.get(i, 0.0))[: q.limit]
+        if not top:
+            return []
+        chosen = Filter.by_property("item_id").contains_any(top)
+        kwargs = fetch_kwargs(q)
+        kwargs.update(filters=chosen if where is None else where & chosen, limit=len(top), sort=None)
+        found = {str(o.properties.get("item_id")): o for o in items.query.fetch_objects(**kwargs).objects}
+        return [found[i] for i in top if i in found]
+
+    def _plan_for(self, ctx: _UserContext, k: int, options: Mapping[str, Any]) -> RecommendationPlan:
+        domains: Sequence[str] | None = options.get("domains")
+        alpha: float | None = options.get("alpha")
+        diversity: float | None = options.get("diversity")
+        exploration: float | None = options.get("exploration")
+        exclude: Sequence[str] = options.get("exclude") or ()
+        filters: _Filters | None = options.get("filters")
         s = self.settings
         return build_plan(
             ctx.interests, k, collection=self.item_collection, user_id=ctx.user_id, basis=ctx.basis,  # type: ignore[arg-type]
@@ -713,13 +828,25 @@ class Recommender:
     def _user_context(self, user_id: str, *, domains: Sequence[str] | None, cold_start: bool,
                       snapshot: UserSnapshot | None = None) -> _UserContext:
         if snapshot is None:
-            snapshot = self.read_user(user_id)
+            try:
+                snapshot = self.read_user(user_id)
+            except SchemaMissing:
+                # No User (or model) collection yet: nobody has a profile. A new user can still be served.
+                if not cold_start:
+                    raise
+                snapshot = UserSnapshot(user_id, None, (), self.snapshot_scope)
         elif snapshot.user_id != user_id or snapshot.read_with != self.snapshot_scope:
             raise ConfigurationError(
                 f"The snapshot is user {snapshot.user_id!r}'s, read with collection prefix and exclude_kinds "
                 f"{snapshot.read_with}; this call is for user {user_id!r} with {self.snapshot_scope}. Read it with "
                 "this recommender's `read_user`."
             )
+        ctx = self._snapshot_context(user_id, snapshot, domains=domains, cold_start=cold_start)
+        ctx.liked = snapshot.liked
+        return ctx
+
+    def _snapshot_context(self, user_id: str, snapshot: UserSnapshot, *, domains: Sequence[str] | None,
+                          cold_start: bool) -> _UserContext:
         profile = snapshot.profile
         if profile is None:
             if not cold_start:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def _unit_rows(candidates: Sequence[RankedCandidate]) -> tuple[np.ndarray, np.nd
 def select_with_quotas(
     candidates: Sequence[RankedCandidate],
     k: int,
-    quotas: Mapping[Hashable, int] | None = None,
+    quotas: Mapping[Any, int] | None = None,
     diversity: float = 0.0,
 ) -> list[RankedCandidate]:
     """Pick up to ``k`` candidates honouring per-group quotas, optionally diversified by MMR.

@@ -18,19 +18,26 @@ import json
 import threading
 import uuid as uuidlib
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import weaviate
 from weaviate.classes.query import Filter
-from weaviate.exceptions import WeaviateBaseError
+from weaviate.exceptions import (
+    WeaviateBaseError,
+    WeaviateClosedClientError,
+    WeaviateConnectionError,
+    WeaviateGRPCUnavailableError,
+    WeaviateRetryError,
+    WeaviateTimeoutError,
+)
 
-from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing
-from ..loaders.writer import insert_many_errors
+from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing, WeaviateRejected
+from ..loaders.writer import WriteFailure, insert_many_errors
 from ..schema.contracts import collection_name
 from ..schema.identity import generate_uuid5
 from ..settings import Settings
@@ -45,6 +52,8 @@ __all__ = [
     "user_interest_uuid",
     "require_collections",
     "ensure_model_collections",
+    "LOAD_ITEMS_FIRST",
+    "TRAIN_FIRST",
     "collection_handle",
     "iterate",
     "fetch_where",
@@ -57,7 +66,6 @@ __all__ = [
     "clear_model_cache",
     "to_unix",
     "vector_of",
-    "WriteFailure",
 ]
 
 _CHUNK = 60_000  # characters per parameters chunk (one field-tokenized term each)
@@ -86,14 +94,6 @@ class Names:
         )
 
 
-@dataclass
-class WriteFailure:
-    """One object Weaviate rejected."""
-
-    uuid: str
-    reason: str
-
-
 def domain_uuid(name: str) -> str:
     return generate_uuid5(json.dumps(["domain", name]), "Domain")
 
@@ -108,7 +108,7 @@ def user_interest_uuid(user_id: str, domain: str) -> str:
 
 # Collections each client has seen exist (positive answers only), so the hot paths (`record`, `get_profile`)
 # do not pay a schema round trip per collection on every call. A collection deleted while a process runs then
-# surfaces as a failed query (ConnectionFailed) rather than SchemaMissing.
+# surfaces as a refused query (WeaviateRejected) rather than SchemaMissing.
 _known_lock = threading.Lock()
 _known: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
@@ -130,33 +130,42 @@ def _remember(client: Any, names: Iterable[str]) -> None:
 
 
 def ensure_model_collections(client: weaviate.WeaviateClient, settings: Settings) -> None:
-    """Create (or bring up to the contract) the collections the interest model owns: Domain, UserInterest.
+    """Create (or bring up to the contract) every collection the interest model reads or writes besides the
+    catalog: User and Interaction (both optional inputs: a catalog may have no users file, and profiles are
+    written onto User objects), Domain and UserInterest.
 
-    Done once per client and prefix (the schema is checked again in a new process).
+    So the documented pipeline works whichever optional steps (`schema create`, `load users`) were skipped.
+    Done once per client and prefix (the schema is checked again in a new process). The Item collection is
+    not created here: it must hold the loaded catalog (see `require_collections`).
     """
     from ..schema import register_schema
-    from ..schema.contracts import DOMAIN, USER_INTEREST
+    from ..schema.contracts import DOMAIN, INTERACTION, USER, USER_INTEREST
 
     marker = f"\x00ensured:{settings.prefix}"
     if marker in _known_to(client):
         return
-    register_schema(client, settings.prefix, contracts=[DOMAIN, USER_INTEREST])
+    register_schema(client, settings.prefix, contracts=[USER, INTERACTION, DOMAIN, USER_INTEREST])
     names = Names.of(settings)
-    _remember(client, [marker, names.domain, names.user_interest])
+    _remember(client, [marker, names.user, names.interaction, names.domain, names.user_interest])
 
 
-def require_collections(client: weaviate.WeaviateClient, names: Iterable[str]) -> None:
-    """Raise `SchemaMissing` naming the first collection that does not exist (existing ones are remembered
-    per client, so a later call asks Weaviate only about the others)."""
+#: What to do when the catalog's collection is missing: only loading items fills it.
+LOAD_ITEMS_FIRST = "load the catalog first (`weaviate-recsys load items FILE`)"
+#: What to do when a profile is asked for before the interest model exists.
+TRAIN_FIRST = "train the interest model first (`weaviate-recsys domains train`, then `weaviate-recsys profiles build`)"
+
+
+def require_collections(client: weaviate.WeaviateClient, names: Iterable[str],
+                        what_to_do: str = "run `weaviate-recsys schema create` (and load data) first") -> None:
+    """Raise `SchemaMissing` naming the first collection that does not exist and ``what_to_do`` (existing ones
+    are remembered per client, so a later call asks Weaviate only about the others)."""
     known = _known_to(client)
     try:
         for name in names:
             if name in known:
                 continue
             if not client.collections.exists(name):
-                raise SchemaMissing(
-                    f"The collection {name!r} does not exist: run `weaviate-recsys schema create` (and load data) first."
-                )
+                raise SchemaMissing(f"The collection {name!r} does not exist: {what_to_do}.")
             _remember(client, [name])
     except WeaviateBaseError as e:
         raise ConnectionFailed(f"Could not read the schema from Weaviate: {e}. Check that Weaviate is running.") from e
@@ -182,9 +191,21 @@ def collection_handle(client: weaviate.WeaviateClient, name: str) -> Any:
     return coll
 
 
-def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed]:
-    def make(e: WeaviateBaseError) -> ConnectionFailed:
-        return ConnectionFailed(f"{action} failed: {e}. Check that Weaviate is running, then try again.")
+#: Client errors that mean Weaviate was not there (as opposed to an answer that refused the request).
+_UNREACHABLE = (WeaviateConnectionError, WeaviateTimeoutError, WeaviateClosedClientError, WeaviateGRPCUnavailableError,
+                WeaviateRetryError)
+#: gRPC status codes of a query that failed because the server went away or did not answer in time.
+_UNREACHABLE_STATUS = ("StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED", "StatusCode.CANCELLED")
+
+
+def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed | WeaviateRejected]:
+    """Turn a client error into `ConnectionFailed` (Weaviate unreachable: retry once it runs) or
+    `WeaviateRejected` (Weaviate answered no: the message says why)."""
+
+    def make(e: WeaviateBaseError) -> ConnectionFailed | WeaviateRejected:
+        if isinstance(e, _UNREACHABLE) or any(code in str(e) for code in _UNREACHABLE_STATUS):
+            return ConnectionFailed(f"{action} failed: {e}. Check that Weaviate is running, then try again.")
+        return WeaviateRejected(f"{action} was refused by Weaviate: {e}")
 
     return make
 
@@ -293,8 +314,8 @@ def write_objects(
         def handle(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]], errors: dict[int, str],
                    first: bool) -> None:
             for idx, reason in errors.items():
-                failed.append(chunk[idx])
-                failures.append(WriteFailure(chunk[idx][0], reason))
+                failed.append(chunk[idx])  # noqa: B023 (handle runs within this attempt)
+                failures.append(WriteFailure(chunk[idx][0], chunk[idx][1], reason))  # noqa: B023
             if progress is not None and first:
                 progress(len(chunk))
 
@@ -329,7 +350,7 @@ def to_unix(value: Any) -> float:
         return float("nan")
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.timestamp()
     if isinstance(value, (int, float)):
         return float(value)
@@ -374,7 +395,7 @@ def save_model(
     names = Names.of(settings)
     ensure_model_collections(client, settings)
     version = uuidlib.uuid4().hex
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     objs: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
     for model_name, payload in (("classifier", classifier.to_params()), ("keywords", extractor.to_dict())):
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
@@ -395,7 +416,7 @@ def save_model(
     objs = objs[2:] + objs[:2]
     failures = write_objects(client, names.domain, objs, batch_size=settings.write_batch_size)
     if failures:
-        raise ConnectionFailed(
+        raise WeaviateRejected(
             f"Weaviate rejected {len(failures)} objects of the domain model (first: {failures[0].reason}); "
             "run `weaviate-recsys domains train` again."
         )

@@ -1,7 +1,7 @@
 """Turning free text into matchable terms: tokens, stems, and bigram phrases.
 
-Only NLTK's data-free parts are used (the NLTK corpora are not installed where this runs): a
-``RegexpTokenizer``, the ``SnowballStemmer`` and ``BigramCollocationFinder``. The stop-word list ships
+Only NLTK's data-free parts are used (the NLTK corpora are not installed where this runs): the
+``SnowballStemmer`` and ``BigramCollocationFinder``; tokens come from one fixed regular expression. The stop-word list ships
 with the package (``weaviate_recsys/data/stopwords_en.txt``).
 
 Terms are identified by their stem ("printer" and "printers" match), but shown to people in the surface
@@ -22,9 +22,8 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 
-from nltk.collocations import BigramAssocMeasures, BigramCollocationFinder
-from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize import RegexpTokenizer
+# NLTK is imported where it is used: importing it costs about a second of CPU, which commands that only read
+# stored profiles (recommend, profile show) should not pay.
 
 __all__ = ["load_stopwords", "TextAnalyzer", "find_phrases", "most_common_surface", "PHRASE_SEPARATOR"]
 
@@ -42,17 +41,11 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
 
 
-class _FixedPatternTokenizer(RegexpTokenizer):
-    """NLTK's RegexpTokenizer compiled with the standard ``re`` engine.
-
-    NLTK compiles caller patterns through its ReDoS guard (a timeout around every match), which made
-    tokenizing a catalog four times slower; our one pattern is fixed and has no nested quantifiers that
-    could backtrack catastrophically, so the guard buys nothing here.
-    """
-
-    def _check_regexp(self) -> None:
-        if self._regexp is None:
-            self._regexp = re.compile(self._pattern, self._flags)
+#: The tokenizer: what NLTK's ``RegexpTokenizer(_TOKEN_PATTERN).tokenize`` returns (``findall`` of the pattern),
+#: compiled with the standard ``re`` engine. NLTK compiles caller patterns through its ReDoS guard (a timeout
+#: around every match), which made tokenizing a catalog four times slower; our one pattern is fixed and has no
+#: nested quantifiers that could backtrack catastrophically, so the guard buys nothing here.
+_TOKENIZE = re.compile(_TOKEN_PATTERN, re.UNICODE | re.MULTILINE | re.DOTALL).findall
 
 
 @lru_cache(maxsize=1)
@@ -78,7 +71,8 @@ class TextAnalyzer:
     def __init__(self, extra_stopwords: Iterable[str] = (), min_token_length: int = 2) -> None:
         self.stopwords = load_stopwords() | {w.lower() for w in extra_stopwords}
         self.min_token_length = min_token_length
-        self._tokenizer = _FixedPatternTokenizer(_TOKEN_PATTERN)
+        from nltk.stem.snowball import SnowballStemmer
+
         self._stemmer = SnowballStemmer("english")
         self._stems: dict[str, str] = {}
         self._kinds: dict[str, tuple[str | None, ...]] = {}
@@ -121,7 +115,7 @@ class TextAnalyzer:
             text = html.unescape(_TAGS.sub(" ", text))
         out: list[str | None] = []
         kept = False
-        for raw in self._tokenizer.tokenize(text.lower()):
+        for raw in _TOKENIZE(text.lower()):
             if raw[0] in _BREAK_CHARS or raw == " - ":
                 if kept:
                     yield out
@@ -201,6 +195,8 @@ def find_phrases(
             docs.append(seg)
     if not docs:
         return {}
+    from nltk.collocations import BigramAssocMeasures, BigramCollocationFinder
+
     finder = BigramCollocationFinder.from_documents(docs)
     finder.apply_freq_filter(min_count)
     # Model numbers and markup ("5250dnhl 5280dwmfc", "1px solid") collocate strongly but are no phrases.

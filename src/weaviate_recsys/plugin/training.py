@@ -9,7 +9,6 @@ item's ``keywords``; write the ``Domain`` collection (domains with centroids and
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,17 +17,26 @@ import weaviate
 from pydantic import BaseModel, Field
 
 from ..errors import ConfigurationError
+from ..progress import Progress
+from ..schema.contracts import CONTENT_VECTOR
 from ..settings import Settings
 from .domains import ClassifierMetrics, DomainClassifier, DomainClassifierConfig, discover_domains
 from .keywords import KeywordExtractor, KeywordExtractorConfig
-from .storage import Names, ensure_model_collections, iterate, require_collections, save_model, write_objects
+from .storage import (
+    LOAD_ITEMS_FIRST,
+    Names,
+    ensure_model_collections,
+    iterate,
+    require_collections,
+    save_model,
+    write_objects,
+)
 
 __all__ = ["DomainSummary", "DomainModelReport", "train_domains", "item_keyword_text", "ITEM_KEYWORDS"]
 
 #: Keywords stored on each item (``Item.keywords``), enough for a BM25 boost without drowning the title.
 ITEM_KEYWORDS = 10
 
-Progress = Callable[[int, int | None], None]
 
 
 class DomainSummary(BaseModel):
@@ -100,13 +108,13 @@ def train_domains(
         progress: ``(done, total)`` callback over items written back.
 
     Raises:
-        SchemaMissing: the collections do not exist.
+        SchemaMissing: the Item collection does not exist (User and Interaction are created when missing).
         ConfigurationError: there are no items.
     """
     settings = settings or Settings()
     started = time.perf_counter()
     names = Names.of(settings)
-    require_collections(client, [names.item, names.user, names.interaction])
+    require_collections(client, [names.item], LOAD_ITEMS_FIRST)
     ensure_model_collections(client, settings)
 
     timings: dict[str, float] = {}
@@ -121,7 +129,7 @@ def train_domains(
     if not objs:
         raise ConfigurationError(f"{names.item} is empty: load items first (`weaviate-recsys load items FILE`).")
     props = [dict(o.properties) for o in objs]
-    vec_lists = [(o.vector or {}).get("content") if isinstance(o.vector, dict) else None for o in objs]
+    vec_lists = [(o.vector or {}).get(CONTENT_VECTOR) if isinstance(o.vector, dict) else None for o in objs]
     dims = {len(v) for v in vec_lists if v}
     if len(dims) > 1:
         raise ConfigurationError(f"Item content vectors have different lengths {sorted(dims)}: re-load items with one model.")
@@ -151,7 +159,7 @@ def train_domains(
     probability: list[float | None] = [None] * len(props)
     predicted = [False] * len(props)
     if labelled.any():
-        clf = DomainClassifier(cfg).fit(vectors[labelled], [domain_of[i] for i in np.nonzero(labelled)[0]])
+        clf = DomainClassifier(cfg).fit(vectors[labelled], [str(props[i]["domain"]) for i in np.nonzero(labelled)[0]])
     elif has_vec.any():
         idx = np.nonzero(has_vec)[0]
         found = discover_domains(vectors[idx], counts[idx], extractor.surfaces_, n_domains=n_domains, seed=cfg.seed)
@@ -165,7 +173,7 @@ def train_domains(
     todo = np.nonzero(~np.array(given) & has_vec)[0]
     if len(todo):
         labels, probs = clf.predict(vectors[todo])
-        for i, lab, pr in zip(todo, labels, probs):
+        for i, lab, pr in zip(todo.tolist(), labels, probs):
             domain_of[i], probability[i], predicted[i] = lab, round(float(pr), 6), True
 
     lap("classifier")

@@ -2,7 +2,10 @@
 
 from .contracts import (
     ALL_CONTRACTS,
+    BEHAVIOR_VECTOR,
+    CONTENT_VECTOR,
     INTERACTION,
+    INTEREST_VECTOR,
     ITEM,
     USER,
     CollectionContract,
@@ -24,6 +27,9 @@ from .registration import (
 
 __all__ = [
     "ALL_CONTRACTS",
+    "CONTENT_VECTOR",
+    "BEHAVIOR_VECTOR",
+    "INTEREST_VECTOR",
     "ITEM",
     "USER",
     "INTERACTION",

@@ -21,7 +21,17 @@ __all__ = [
     "ALL_CONTRACTS",
     "collection_name",
     "contract_for",
+    "CONTENT_VECTOR",
+    "BEHAVIOR_VECTOR",
+    "INTEREST_VECTOR",
 ]
+
+#: Item: the embedding of the item's text; the vector leg of recommendations searches it.
+CONTENT_VECTOR = "content"
+#: Item and User: co-interaction embeddings (`weaviate_recsys.plugin.behavior`).
+BEHAVIOR_VECTOR = "behavior"
+#: User and UserInterest: the interest vector the interest model builds.
+INTEREST_VECTOR = "interest"
 
 _TEXT_TYPES = (DataType.TEXT, DataType.TEXT_ARRAY)
 
@@ -118,8 +128,8 @@ ITEM = CollectionContract(
                      "Interactions behind the `behavior` vector (null: none, the item is content-only)."),
     ),
     vectors=(
-        VectorSpec("content", description="Embedding of title, categories, brand, tags and description."),
-        VectorSpec("behavior", description="Co-interaction embedding (items with interactions only)."),
+        VectorSpec(CONTENT_VECTOR, description="Embedding of title, categories, brand, tags and description."),
+        VectorSpec(BEHAVIOR_VECTOR, description="Co-interaction embedding (items with interactions only)."),
     ),
 )
 
@@ -139,8 +149,8 @@ USER = CollectionContract(
         PropertySpec("content_hash", DataType.TEXT, _F, "Hash of the loaded fields; unchanged rows skip."),
     ),
     vectors=(
-        VectorSpec("interest", description="Profile interest vector (built by the interest model)."),
-        VectorSpec("behavior", description="Mean behavior vector of the user's items."),
+        VectorSpec(INTEREST_VECTOR, description="Profile interest vector (built by the interest model)."),
+        VectorSpec(BEHAVIOR_VECTOR, description="Mean behavior vector of the user's items."),
     ),
 )
 
@@ -193,7 +203,7 @@ USER_INTEREST = CollectionContract(
         PropertySpec("updated_at", DataType.DATE, None, "When it last changed."),
         PropertySpec("profile_hash", DataType.TEXT, _F, "Hash of the other fields and the vector; unchanged rows skip."),
     ),
-    vectors=(VectorSpec("interest", description="The user's interest vector within the domain."),),
+    vectors=(VectorSpec(INTEREST_VECTOR, description="The user's interest vector within the domain."),),
 )
 
 #: Every collection ``register_schema`` creates by default. Other subpackages append their contracts here.

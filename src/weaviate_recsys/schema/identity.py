@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["item_uuid", "user_uuid", "interaction_uuid", "text_hash", "generate_uuid5"]
 
@@ -50,8 +50,8 @@ def _timestamp_key(timestamp: datetime | None) -> str | None:
     if timestamp is None:
         return None
     if timestamp.tzinfo is None:
-        timestamp = timestamp.replace(tzinfo=timezone.utc)
-    return timestamp.astimezone(timezone.utc).isoformat()
+        timestamp = timestamp.replace(tzinfo=UTC)
+    return timestamp.astimezone(UTC).isoformat()
 
 
 def interaction_uuid(

@@ -133,7 +133,8 @@ def stored_vector_dimension(client: weaviate.WeaviateClient, name: str, vector: 
         except WeaviateQueryError:
             pass  # a mismatch (or a server that cannot probe): find the stored dimension below
     seen = 0
-    for obj in collection.iterator(include_vector=[vector]):
+    # the client passes a list of vector names through to fetch_objects; its iterator overloads only say bool
+    for obj in collection.iterator(include_vector=[vector]):  # type: ignore[call-overload]
         got = (obj.vector or {}).get(vector)
         if got:
             return len(got)
@@ -216,15 +217,15 @@ def register_schema(
             report.created.append(name)
             continue
         collection = client.collections.get(name)
-        for spec in missing_props:
+        for pspec in missing_props:
             try:
-                collection.config.add_property(_property(spec))
+                collection.config.add_property(_property(pspec))
             except WeaviateBaseError as e:
                 raise SchemaConflict(
-                    f"Could not add property {spec.name!r} to {name}: {e}. Add it by hand, or drop the collection "
+                    f"Could not add property {pspec.name!r} to {name}: {e}. Add it by hand, or drop the collection "
                     "(`weaviate-recsys schema drop --yes`, deletes its objects) and run `schema create`."
                 ) from e
-            report.properties_added.setdefault(name, []).append(spec.name)
+            report.properties_added.setdefault(name, []).append(pspec.name)
         for vspec in missing_vectors:
             try:
                 collection.config.add_vector(vector_config=_vector_config(vspec))
