@@ -70,6 +70,8 @@ def main() -> int:
     parser.add_argument("--server", choices=["subprocess", "inprocess"], default="subprocess")
     parser.add_argument("--batch-size", type=int, default=64, help="embedding batch size (both sides)")
     parser.add_argument("--items", type=int, default=None, help="use only the first N items")
+    parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default=None,
+                        help="embedding backend (default: the settings'; raw encoding uses the same backend)")
     args = parser.parse_args()
 
     import torch
@@ -85,15 +87,19 @@ def main() -> int:
         items_path = work / "items.jsonl"
         items_path.write_text("".join(lines), encoding="utf-8")
 
-    settings = Settings(prefix="Bench", embed_batch_size=args.batch_size, domain_level=2)
+    settings = Settings(prefix="Bench", embed_batch_size=args.batch_size, domain_level=2,
+                        **({"embed_backend": args.backend} if args.backend else {}))
     embedder = get_embedder(settings)  # loaded once, outside every timing
     texts = [item_text(r.record) for r in read_records(items_path, "items", settings=settings) if r.record]
     texts = [t for t in texts if t]
 
     def encode_alone() -> float:
         start = time.perf_counter()
-        embedder.model.encode(texts, batch_size=args.batch_size, normalize_embeddings=True,
-                              convert_to_numpy=True, show_progress_bar=False)
+        if settings.embed_backend == "torch":
+            embedder.model.encode(texts, batch_size=args.batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False)
+        else:
+            embedder.embed_batch(texts)
         return time.perf_counter() - start
 
     client, proc = start_server(args.server)
@@ -121,6 +127,7 @@ def main() -> int:
         "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
                     "load_average_1m": os.getloadavg()[0]},
         "embed_batch_size": args.batch_size,
+        "embed_backend": settings.embed_backend,
         "items": {
             "rows": first.read, "embedded_texts": len(texts), "written": first.written, "rejected": first.rejected,
             "load_seconds": round(first.seconds, 2), "load_rows_per_s": round(item_rate, 1),

@@ -119,7 +119,7 @@ def main(ctx: click.Context, traceback: bool) -> None:
 
 
 def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --url/--grpc-port/--api-key/--prefix/--data-dir and pass a ``settings`` argument instead."""
+    """Add --url/--grpc-port/--api-key/--prefix/--data-dir, the embedding options, and pass ``settings`` instead."""
 
     @click.option("--url", default=None, help="Weaviate REST URL.  [env var: WEAVIATE_URL; default: embedded lite server]")
     @click.option("--grpc-port", type=int, default=None, help="Weaviate gRPC port (with --url).  [default: 50051]")
@@ -132,17 +132,33 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
         help="Data directory of the embedded lite server (no --url).  "
         "[env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]",
     )
+    @embedding_options
     @functools.wraps(f)
     def wrapper(*args: Any, url: str | None, grpc_port: int | None, api_key: str | None, prefix: str | None,
-                data_dir: str | None, **kwargs: Any) -> Any:
+                data_dir: str | None, embed_backend: str | None, embed_device: str | None, **kwargs: Any) -> Any:
         try:
-            settings = get_settings(url=url, grpc_port=grpc_port, api_key=api_key, prefix=prefix, data_dir=data_dir)
+            settings = get_settings(url=url, grpc_port=grpc_port, api_key=api_key, prefix=prefix, data_dir=data_dir,
+                                    embed_backend=embed_backend, embed_device=embed_device)
         except ValidationError as e:
             raise click.UsageError(_validation_message(e)) from e
         click.get_current_context().meta["url_source"] = "option" if url else "environment"
         return f(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def embedding_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --backend/--device: what embeds text wherever a command embeds (loads, text queries, eval)."""
+    f = click.option(
+        "--device", "embed_device", type=click.Choice(["cpu", "cuda"]), default=None,
+        help="Where the embedding model runs.  [env var: WEAVIATE_RECSYS_EMBED_DEVICE; default: cpu]",
+    )(f)
+    f = click.option(
+        "--backend", "embed_backend", type=click.Choice(["torch", "onnx", "onnx-int8"]), default=None,
+        help="What runs the embedding model; items, user text and queries must use the same one (see "
+        "docs/embedding.md).  [env var: WEAVIATE_RECSYS_EMBED_BACKEND; default: torch]",
+    )(f)
+    return f
 
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -690,6 +706,8 @@ def _run_load(kind: str, settings: Settings, files: tuple[str, ...], input_forma
             err=True,
         )
         raise click.exceptions.Exit(130) from None
+    for note in result.notes:
+        click.echo(note, err=True)
     if output_format == "json":
         echo_json(result.model_dump())
     else:

@@ -7,6 +7,7 @@ Nothing else in the package reads ``os.environ``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,6 +76,20 @@ class Settings(BaseSettings):
         default=16, ge=1,
         description="Texts per forward pass. 16 embeds amazon-office's catalog in 91 s on 2 cores, 64 in 110 s "
         "(long descriptions: bigger batches only add padding and cache misses); the vectors are the same.",
+    )
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="torch",
+        description="What runs the embedding model: torch, onnx (ONNX Runtime, fp32) or onnx-int8 (ONNX Runtime "
+        "with int8 weights: faster on CPUs, vectors within 0.99 cosine of fp32; docs/embedding.md). Items, user "
+        "text and queries must use the same one: it is recorded with the vectors.",
+    )
+    embed_device: Literal["cpu", "cuda"] = Field(default="cpu", description="Where the embedding model runs.")
+    embed_max_seq_length: int | None = Field(
+        default=None, ge=8, description="Tokens embedded per text; longer texts are cut. None: the model's (256).")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Where exported embedding models are cached. None: $XDG_CACHE_HOME/weaviate-recsys, else "
+        "~/.cache/weaviate-recsys.",
     )
     write_batch_size: int = Field(default=500, ge=1)
     max_text_length: int = Field(default=100_000, ge=1, description="Longer text fields are rejected (real catalogs have 40k-character descriptions).")
@@ -159,6 +174,13 @@ class Settings(BaseSettings):
         description="How long the service reuses a user's profile and history between requests (0: never); "
         "an interaction posted to a replica refreshes that user at once on that replica.",
     )
+
+    def resolved_cache_dir(self) -> Path:
+        """``cache_dir``, or the user cache directory when it is unset."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        return (Path(xdg) if xdg else Path.home() / ".cache") / "weaviate-recsys"
 
     @field_validator("url")
     @classmethod

@@ -130,7 +130,7 @@ def run_evaluation(
     vectors = None
     if any(spec.needs_vectors for spec in specs):
         t0 = time.perf_counter()
-        vectors = embed_items(data.items, embedder, cache_dir=config.vector_cache_dir)
+        vectors = embed_items(data.items, embedder, cache_dir=config.vector_cache_dir, settings=settings)
         timings["embed_s"] = round(time.perf_counter() - t0, 3)
     ctx = MethodContext(data=data, split=split, settings=settings, item_vectors=vectors)
     with contextlib.ExitStack() as stack:

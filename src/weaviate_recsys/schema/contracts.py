@@ -124,6 +124,7 @@ ITEM = CollectionContract(
         PropertySpec("popularity", DataType.NUMBER, None, "Popularity score from the input, if any."),
         PropertySpec("created_at", DataType.DATE, None, "When the item was created or published."),
         PropertySpec("content_hash", DataType.TEXT, _F, "Hash of the loaded fields and model; unchanged rows skip."),
+        PropertySpec("embedder", DataType.TEXT, _F, "Model and backend that embedded `content` (docs/embedding.md)."),
         PropertySpec("behavior_events", DataType.INT, None,
                      "Interactions behind the `behavior` vector (null: none, the item is content-only)."),
     ),
@@ -167,6 +168,7 @@ INTERACTION = CollectionContract(
         PropertySpec("timestamp", DataType.DATE, None, "When it happened."),
         PropertySpec("seq", DataType.INT, None, "Order within the user when there is no timestamp."),
         PropertySpec("content_hash", DataType.TEXT, _F, "Hash of the loaded fields and model; unchanged rows skip."),
+        PropertySpec("embedder", DataType.TEXT, _F, "Model and backend that embedded `text` (docs/embedding.md)."),
     ),
     vectors=(VectorSpec("text", description="Embedding of `text` (rows with text only)."),),
 )
