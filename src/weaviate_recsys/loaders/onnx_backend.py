@@ -61,8 +61,8 @@ def _require_onnxruntime() -> Any:
         import onnxruntime  # type: ignore[import-untyped]
     except ImportError as e:
         raise ConfigurationError(
-            "the onnx embedding backends need onnxruntime and onnx: `pip install 'weaviate-recsys[onnx]'`, "
-            "or use --backend torch"
+            "the onnx embedding backends need onnxruntime and onnx (dependencies of weaviate-recsys): "
+            "`pip install onnxruntime onnx`, or use --backend torch"
         ) from e
     return onnxruntime
 
