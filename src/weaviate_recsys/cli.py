@@ -781,7 +781,7 @@ def _recommendation_table(recs: list[Any], explain: bool) -> str:
     for i, r in enumerate(recs, 1):
         title = r.title or ""
         rows.append((str(i), r.item_id, title if len(title) <= 40 else title[:39] + "…", r.domain or "-",
-                     f"{r.score:.3f}", describe(r.reasons, parts=explain)))
+                     f"{r.score:.3f}", describe(r.reasons, parts=explain, score=r.score)))
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
@@ -875,6 +875,42 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(r[c].ljust(widths[c]) for c in range(len(r))).rstrip())
+
+
+# --- serve (the recommendation service) -------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="HTTP port.")
+@click.option("--serve-api-key", "serve_api_keys", multiple=True, metavar="KEY",
+              help="Accept requests carrying 'Authorization: Bearer KEY' (repeatable); none: no auth.  "
+              "[env var: WEAVIATE_RECSYS_SERVE_API_KEYS, a JSON list]")
+@click.option("--cache-seconds", type=click.FloatRange(min=0), default=None,
+              help="How long a user's profile is reused between requests.  [env var: "
+              "WEAVIATE_RECSYS_SERVE_CACHE_SECONDS; default: 5]")
+@click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
+@connection_options
+def serve(host: str, port: int, serve_api_keys: tuple[str, ...], cache_seconds: float | None, quiet: bool,
+          settings: Settings) -> None:
+    """Serve recommendations, profiles and interactions over HTTP, with a page at / and API docs at /docs."""
+    import uvicorn
+    from pydantic import SecretStr
+
+    from .connection import describe_target
+    from .serve import create_app
+
+    update: dict[str, Any] = {}
+    if serve_api_keys:
+        update["serve_api_keys"] = [SecretStr(k) for k in serve_api_keys]
+    if cache_seconds is not None:
+        update["serve_cache_seconds"] = cache_seconds
+    settings = settings.model_copy(update=update)
+    if not quiet:
+        auth = "API keys required" if settings.serve_api_keys else "no API key required (use --serve-api-key)"
+        click.echo(f"Serving recommendations from the {describe_target(settings)} on http://{host}:{port} "
+                   f"({auth}; page at /, API docs at /docs)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning" if quiet else "info")
 
 
 # --- behavior: behaviour vectors ------------------------------------------------------------------

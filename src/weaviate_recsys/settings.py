@@ -173,6 +173,17 @@ class Settings(BaseSettings):
         description="Share of slots kept for items without a behaviour vector (new items), found by content.",
     )
 
+    # --- recommendation service (`weaviate-recsys serve`) ---------------------------------------------
+    serve_api_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="API keys the service accepts as `Authorization: Bearer <key>` (JSON list); empty: no auth.",
+    )
+    serve_cache_seconds: float = Field(
+        default=5.0, ge=0,
+        description="How long the service reuses a user's profile and history between requests (0: never); "
+        "an interaction posted to a replica refreshes that user at once on that replica.",
+    )
+
     def resolved_cache_dir(self) -> Path:
         """``cache_dir``, or the user cache directory when it is unset."""
         if self.cache_dir is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -39,14 +40,20 @@ def test_recommend_table_is_readable(data_dir: Path) -> None:
     assert lines[0].split() == ["#", "item", "title", "domain", "score", "why"]
     assert len(lines) == 4
     # The top item serves the user's recent interests (the overall query), the rest their top domain.
-    assert "recent interests, Writing" in lines[1]
-    assert any("interest Writing (84%)" in line for line in lines[2:])
+    assert "your recent interests; in Writing" in lines[1]
+    assert any("your interest in Writing (84%)" in line for line in lines[2:])
 
 
 def test_recommend_explain_adds_the_score_parts(data_dir: Path) -> None:
     res = _run(data_dir, "recommend", "pen-fan", "-k", "2", "--explain")
     assert res.exit_code == 0, res.output
-    assert "kw " in res.output and "vec " in res.output
+    # The parts are on the list's scale: the shown parts add up to the shown score.
+    for line in res.output.strip().splitlines()[1:]:
+        score = float(re.search(r"  (\d+\.\d{3})  ", line).group(1))  # type: ignore[union-attr]
+        parts = line.rsplit("[", 1)[1].rstrip("]")
+        shown, total = parts.split(" = ")
+        assert float(total) == score
+        assert round(sum(float(p.split()[1]) for p in shown.split(" + ")), 3) == score
 
 
 def test_recommend_json_with_options(data_dir: Path) -> None:

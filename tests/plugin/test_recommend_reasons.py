@@ -1,6 +1,12 @@
 """Reasons: explain_score parsing (docs/lite-server.md §4.6) and keyword matching."""
 
-from weaviate_recsys.plugin.reasons import Reasons, ScoreParts, describe, matched_keywords, parse_explain_score
+from weaviate_recsys.plugin.reasons import (
+    Reasons,
+    ScoreParts,
+    describe,
+    matched_keywords,
+    parse_explain_score,
+)
 
 U = "0b4a8a4e-6d1b-5d2a-9c1e-1e2b3c4d5e6f"
 
@@ -60,5 +66,73 @@ def test_matched_keywords_from_the_title_alone_and_nothing_to_match() -> None:
 def test_describe_is_one_readable_line() -> None:
     r = Reasons(source="interest", domain="Writing", domain_weight=0.6, matched_keywords=["pen"],
                 parts=ScoreParts(keyword=0.2, vector=0.5))
-    assert describe(r) == "interest Writing (60%); keywords: pen; kw 0.20 + vec 0.50"
+    assert describe(r) == "your interest in Writing (60%); keywords: pen"
     assert describe(Reasons(source="popular")) == "popular"
+
+
+# --- reasons a person reads ------------------------------------------------------------------------
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from weaviate_recsys.plugin.history import HistoryEntry
+from weaviate_recsys.plugin.reasons import (
+    because_you_liked,
+    format_score_parts,
+    score_contributions,
+    summarize,
+)
+
+
+def test_score_parts_add_up_to_the_fused_score() -> None:
+    # Domain weight 0.6 x hybrid (0.2 keyword + 0.5 vector) = 0.42: the parts keep Weaviate's shares.
+    parts = score_contributions(0.42, ScoreParts(keyword=0.2, vector=0.5))
+    assert [p.name for p in parts] == ["keywords", "similarity"]
+    assert abs(sum(p.value for p in parts) - 0.42) < 1e-12
+    assert abs(parts[0].value - 0.12) < 1e-12
+    assert [p.value for p in score_contributions(0.3, None, popularity=True)] == [0.3]
+    assert score_contributions(0.3, None) == []
+
+
+@given(st.floats(0, 5), st.floats(0, 1), st.floats(0, 1))
+def test_shown_parts_add_up_to_the_shown_score(score: float, keyword: float, vector: float) -> None:
+    text = format_score_parts(score, score_contributions(score, ScoreParts(keyword=keyword, vector=vector)))
+    if " = " in text:
+        shown, total = text.split(" = ")
+        units = [round(float(p.split()[1]) * 1000) for p in shown.split(" + ")]
+        assert sum(units) == round(float(total) * 1000)
+        assert float(total) == round(score, 3)
+
+
+def test_a_phrase_must_occur_as_a_phrase_in_the_items_text() -> None:
+    assert matched_keywords(["gel pens"], ["Gel ink and ballpoint pens"]) == []
+    assert matched_keywords(["gel pens", "ink"], ["Smooth gel pen with blue ink"]) == ["gel pens", "ink"]
+    # Only the item's own text counts: a keyword in no field is never shown.
+    assert matched_keywords(["stapler"], ["Desk organizer", "tray"], "Organizer") == []
+
+
+def _liked(item_id: str, content: list[float], behavior: list[float] | None = None) -> HistoryEntry:
+    return HistoryEntry(item_id=item_id, kind="purchase", kind_weight=1.0, title=f"Item {item_id}",
+                        content_vector=content, behavior_vector=behavior)
+
+
+def test_because_you_liked_names_the_nearest_liked_items() -> None:
+    liked = [_liked("far", [0.0, 1.0]), _liked("near", [1.0, 0.1]), _liked("nearer", [1.0, 0.0])]
+    got = because_you_liked([1.0, 0.0], None, liked)
+    assert [(b.item_id, b.by) for b in got] == [("nearer", "content"), ("near", "content")]
+    assert because_you_liked([1.0, 0.0], None, liked, exclude="nearer")[0].item_id == "near"
+    assert because_you_liked([-1.0, 0.0], None, liked) == []  # nothing near enough: no reason invented
+
+
+def test_because_you_liked_by_behaviour_when_that_is_nearer() -> None:
+    got = because_you_liked([1.0, 0.0], [0.0, 1.0], [_liked("x", [0.0, 1.0], [0.0, 2.0])])
+    assert got[0].by == "behavior" and abs(got[0].similarity - 1.0) < 1e-9
+
+
+def test_summary_names_the_users_interest_and_the_items_domain_apart() -> None:
+    r = Reasons(source="interest", domain="Paper", interest="Paper", domain_weight=0.54)
+    assert summarize(r, "Paper") == "your interest in Paper (54%)"
+    overall = Reasons(source="overall", domain="Desk", matched_keywords=["stapler"])
+    assert summarize(overall, "Desk") == "your recent interests; in Desk; keywords: stapler"
+    r.because = because_you_liked([1.0, 0.0], None, [_liked("p1", [1.0, 0.0])])
+    assert summarize(r, "Paper").startswith("because you liked Item p1; your interest in Paper")

@@ -31,7 +31,8 @@ from .query_plan import (
     filter_to_data,
     hybrid_kwargs,
 )
-from .reasons import Reasons, ScoreParts, parse_explain_score
+from .history import HistoryEntry, read_history
+from .reasons import BecauseItem, Reasons, ScoreContribution, ScoreParts, parse_explain_score
 from .recommend import AudienceMember, Recommendation, Recommender, UserSnapshot
 from .reranking import RankedCandidate, select_with_quotas
 from .semantic import interest_vectors
@@ -74,7 +75,9 @@ __all__ = [
     "train_domains",
     # recommendations
     "AudienceMember",
+    "BecauseItem",
     "DomainInterest",
+    "HistoryEntry",
     "HybridQueryPlan",
     "PopularityQueryPlan",
     "RankedCandidate",
@@ -82,6 +85,7 @@ __all__ = [
     "Recommendation",
     "RecommendationPlan",
     "Recommender",
+    "ScoreContribution",
     "ScoreParts",
     "UserSnapshot",
     "allocate_slots",
@@ -91,6 +95,7 @@ __all__ = [
     "hybrid_kwargs",
     "parse_explain_score",
     "plan_slots",
+    "read_history",
     "select_with_quotas",
     # behaviour vectors
     "BehaviorConfig",

@@ -52,6 +52,7 @@ from ..errors import ConfigurationError, RecsysError, SchemaMissing, UnknownItem
 from ..schema.contracts import INTEREST_VECTOR, collection_name
 from ..schema.identity import item_uuid, user_uuid
 from ..settings import Settings
+from .history import HistoryEntry, liked, read_events
 from .profile_model import InterestProfile
 from .profiles import get_profile
 from .query_plan import (
@@ -69,7 +70,18 @@ from .query_plan import (
     hybrid_kwargs,
 )
 from .query_plan import plan as build_plan
-from .reasons import KeywordMatcher, PopularityBasis, Reasons, ScoreParts, matched_keywords, parse_explain_score
+from .reasons import (
+    ITEM_TEXT_PROPERTIES,
+    KeywordMatcher,
+    LikedIndex,
+    PopularityBasis,
+    Reasons,
+    ScoreParts,
+    item_texts,
+    parse_explain_score,
+    score_contributions,
+    summarize,
+)
 from .reranking import RankedCandidate, select_with_quotas
 from .storage import collection_handle
 
@@ -79,6 +91,8 @@ __all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "L
 RRF_K = 60
 #: Most interactions read to exclude already-seen items (Weaviate's default QUERY_MAXIMUM_RESULTS).
 _MAX_SEEN = 10_000
+#: Most recent liked items a "because you liked" reason chooses from.
+_LIKED_HISTORY = 10
 
 
 class Recommendation(BaseModel):
@@ -131,12 +145,14 @@ class UserSnapshot:
         seen: ids of the items the user interacted with whose kind excludes re-recommending them.
         read_with: the collection prefix and ``exclude_kinds`` it was read with; a recommender whose
             settings differ in either refuses it.
+        liked: the user's most recent liked items, newest first (for "because you liked").
     """
 
     user_id: str
     profile: InterestProfile | None
     seen: tuple[str, ...] = ()
     read_with: tuple[str, tuple[str, ...] | None] = ("", None)
+    liked: tuple[HistoryEntry, ...] = ()
 
 
 @dataclass
@@ -149,6 +165,8 @@ class _UserContext:
     overall: DomainInterest | None
     seen: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    #: The user's recent liked items (`UserSnapshot.liked`), for "because you liked" reasons.
+    liked: tuple[HistoryEntry, ...] = ()
 
 
 def _pairs(value: Any) -> list[tuple[str, float]]:
@@ -311,8 +329,8 @@ class Recommender:
             SchemaMissing: the Item collection does not exist.
             TypeError: an unknown option.
         """
-        p, keywords = self._user_plan(user_id, k, options, cold_start=cold_start, snapshot=snapshot)
-        return self.execute(p, explain=explain, user_keywords=keywords)
+        p, ctx = self._user_plan(user_id, k, options, cold_start=cold_start, snapshot=snapshot)
+        return self.execute(p, explain=explain, user_keywords=ctx.keywords, liked=ctx.liked)
 
     def plan(self, user_id: str, k: int = 10, *, cold_start: bool = False, snapshot: UserSnapshot | None = None,
              **options: Unpack[ListOptions]) -> RecommendationPlan:
@@ -339,10 +357,10 @@ class Recommender:
         return self._text_plan(text, k, options)[0]
 
     def _user_plan(self, user_id: str, k: int, options: Mapping[str, Any], *, cold_start: bool,
-                   snapshot: UserSnapshot | None) -> tuple[RecommendationPlan, list[str]]:
+                   snapshot: UserSnapshot | None) -> tuple[RecommendationPlan, _UserContext]:
         opts = self._options(options, ListOptions)
         ctx = self._user_context(user_id, domains=opts.get("domains"), cold_start=cold_start, snapshot=snapshot)
-        return self._plan_for(ctx, k, opts), ctx.keywords
+        return self._plan_for(ctx, k, opts), ctx
 
     def _text_plan(self, text: str, k: int, options: Mapping[str, Any]) -> tuple[RecommendationPlan, list[str]]:
         opts = self._options(options, TextListOptions)
@@ -360,13 +378,14 @@ class Recommender:
         return opts
 
     def execute(self, plan: RecommendationPlan, *, explain: bool = True,
-                user_keywords: Sequence[str] = ()) -> list[Recommendation]:
+                user_keywords: Sequence[str] = (), liked: Sequence[HistoryEntry] = ()) -> list[Recommendation]:
         """Run a plan's queries, fuse, de-duplicate, apply quotas and MMR, and attach reasons.
 
         Args:
             plan: from `plan` / `plan_for_text` (possibly edited by the application).
             explain: ask Weaviate for explain_score and report the keyword/vector parts.
             user_keywords: the user's overall keywords, matched against items besides each query's keywords.
+            liked: the user's liked items with vectors (`UserSnapshot.liked`), for "because you liked" reasons.
         """
         items = self._items()
         candidates: dict[str, tuple[RankedCandidate, tuple[Any, Any]]] = {}
@@ -403,7 +422,13 @@ class Recommender:
                     previous[0].also = (*previous[0].also, q.name)
         chosen = select_with_quotas([c for c, _ in candidates.values()], plan.k, plan.quotas, plan.diversity)
         # Reasons only for what is returned: keyword matching and explain parsing are per item; each query's
-        # keywords are stemmed once for all of its items.
+        # keywords are stemmed once for all of its items. One request reads the chosen items' text (keywords
+        # must occur in it) and, for "because you liked", their vectors.
+        # The liked items' titles and vectors come in the same request as the chosen items' text.
+        liked_ids = [e.item_id for e in liked if e.item_id]
+        details = self._details(items, list(dict.fromkeys([*(str(c.key) for c in chosen), *liked_ids])),
+                                vectors=bool(liked))
+        liked_index = LikedIndex(_with_items(liked, details)) if liked else None
         matchers: dict[int, KeywordMatcher] = {}
         out = []
         for c in chosen:
@@ -412,30 +437,53 @@ class Recommender:
             if matcher is None:
                 words = [*q.keywords, *user_keywords] if isinstance(q, HybridQueryPlan) else user_keywords
                 matcher = matchers[id(q)] = KeywordMatcher(words)
-            out.append(self._recommendation(c, q, obj, explain, matcher))
+            out.append(self._recommendation(c, q, obj, explain, matcher, details.get(str(c.key)), liked_index))
         return out
 
+    def _details(self, items: Any, item_ids: list[str], *, vectors: bool) -> dict[str, Any]:
+        """The chosen items' text fields (and named vectors), by item id, in one request."""
+        if not item_ids:
+            return {}
+        try:
+            res = items.query.fetch_objects(
+                filters=Filter.by_property("item_id").contains_any(item_ids), limit=len(item_ids),
+                return_properties=["item_id", "domain", *ITEM_TEXT_PROPERTIES], include_vector=vectors,
+            )
+        except WeaviateBaseError as e:
+            raise RecsysError(f"Reading the recommended items from {self.item_collection} failed: {e}") from e
+        return {str(o.properties.get("item_id")): o for o in res.objects}
+
     def _recommendation(self, cand: RankedCandidate, q: HybridQueryPlan | PopularityQueryPlan, obj: Any,
-                        explain: bool, matcher: KeywordMatcher) -> Recommendation:
+                        explain: bool, matcher: KeywordMatcher, detail: Any = None,
+                        liked: LikedIndex | None = None) -> Recommendation:
         props = obj.properties
         title = _text(props.get("title"))
         item_domain = _text(props.get("domain"))
-        matched = matcher.match(_strings(props.get("keywords")), title)
+        texts = item_texts(detail.properties) if detail is not None else [title or ""]
+        matched = matcher.match(texts)
+        # The user's own interest: a query bound to one of their domains (not exploration's other domains).
+        interest = q.domain if q.source in ("interest", "cold_items") else None
+        because = []
+        if liked is not None and detail is not None:
+            vecs = getattr(detail, "vector", None) or {}
+            because = liked.nearest(vecs.get(CONTENT_VECTOR), vecs.get(BEHAVIOR_VECTOR), exclude=str(cand.key))
         if isinstance(q, HybridQueryPlan):
             hybrid = float(obj.metadata.score or 0.0)
+            parts = parse_explain_score(obj.metadata.explain_score) if explain else None
             reasons = Reasons(
                 source=q.source, domain=q.domain if q.domain is not None else item_domain,
-                domain_weight=q.weight, hybrid_score=hybrid,
-                parts=parse_explain_score(obj.metadata.explain_score) if explain else None,
-                matched_keywords=matched,
+                domain_weight=q.weight, hybrid_score=hybrid, parts=parts, matched_keywords=matched,
+                interest=interest, because=because, score_parts=score_contributions(cand.relevance, parts),
             )
         else:
             reasons = Reasons(
                 source=q.source, domain=q.domain if q.domain is not None else item_domain,
                 domain_weight=q.weight if q.weight > 0 else None,
                 popularity=self._popularity_of(obj), popularity_basis=self._popularity()[0],
-                matched_keywords=matched,
+                matched_keywords=matched, interest=interest, because=because,
+                score_parts=score_contributions(cand.relevance, None, popularity=True),
             )
+        reasons.summary = summarize(reasons, item_domain)
         return Recommendation(item_id=str(cand.key), title=title, score=cand.relevance, domain=item_domain,
                               reasons=reasons)
 
@@ -494,6 +542,8 @@ class Recommender:
         vec = _content_vector(source)
         src_keywords = _strings(source.properties.get("keywords"))
         title = _text(source.properties.get("title"))
+        src_matcher = KeywordMatcher(src_keywords)
+        props_wanted = list(dict.fromkeys([*ITEM_RETURN_PROPERTIES, *ITEM_TEXT_PROPERTIES]))
         own = Filter.by_property("item_id").not_equal(item_id)
         where = own & filters if filters is not None else own
         fetch = k if diversity == 0 else min(max(3 * k, k + 10), 100)
@@ -501,11 +551,11 @@ class Recommender:
             if vec is not None:
                 res = items.query.near_vector(
                     [float(x) for x in vec], target_vector=CONTENT_VECTOR, limit=fetch, filters=where,
-                    return_properties=ITEM_RETURN_PROPERTIES, return_metadata=MetadataQuery(distance=True),
+                    return_properties=props_wanted, return_metadata=MetadataQuery(distance=True),
                     include_vector=[CONTENT_VECTOR] if diversity > 0 else False,
                 )
             elif title:
-                res = items.query.bm25(title, limit=fetch, filters=where, return_properties=ITEM_RETURN_PROPERTIES,
+                res = items.query.bm25(title, limit=fetch, filters=where, return_properties=props_wanted,
                                        return_metadata=MetadataQuery(score=True))
             else:
                 return []
@@ -520,13 +570,13 @@ class Recommender:
             else:
                 sim = float(obj.metadata.score or 0.0)
                 parts = ScoreParts(keyword=sim, vector=0.0, bm25=sim)
-            rec = Recommendation(
-                item_id=str(props.get("item_id")), title=_text(props.get("title")), score=sim,
-                domain=_text(props.get("domain")),
-                reasons=Reasons(source="similar", domain=_text(props.get("domain")), parts=parts,
-                                matched_keywords=matched_keywords(src_keywords, _strings(props.get("keywords")),
-                                                                  _text(props.get("title")))),
-            )
+            reasons = Reasons(source="similar", domain=_text(props.get("domain")), parts=parts,
+                              matched_keywords=src_matcher.match(item_texts(props)),
+                              score_parts=score_contributions(sim, parts))
+            reasons.summary = f"similar to {title or item_id}" + (
+                "; keywords: " + ", ".join(reasons.matched_keywords[:4]) if reasons.matched_keywords else "")
+            rec = Recommendation(item_id=str(props.get("item_id")), title=_text(props.get("title")), score=sim,
+                                 domain=_text(props.get("domain")), reasons=reasons)
             cands.append((RankedCandidate(key=rec.item_id, group=0, relevance=sim, vector=_content_vector(obj)), rec))
         chosen = select_with_quotas([c for c, _ in cands], k, None, diversity)
         by_key = {c.key: r for c, r in cands}
@@ -752,12 +802,22 @@ class Recommender:
         An unknown user gives a snapshot without a profile (``recommend`` then raises `UnknownUser`, or
         serves popular items with ``cold_start=True``).
         """
-        seen_future = self._submit(self._seen_items, user_id)  # independent of the profile read
+        events_future = self._submit(self._seen_and_liked, user_id)  # independent of the profile read
         try:
             profile: InterestProfile | None = get_profile(self.client, user_id, self.settings, submit=self._submit)
         except UnknownUser:
             profile = None
-        return UserSnapshot(user_id, profile, tuple(seen_future.result()), self.snapshot_scope)
+        seen, liked_items = events_future.result()
+        return UserSnapshot(user_id, profile, tuple(seen), self.snapshot_scope, tuple(liked_items))
+
+    def _seen_and_liked(self, user_id: str) -> tuple[list[str], list[HistoryEntry]]:
+        """From one read of the user's interactions: the ids of items whose kind excludes re-recommending them
+        (``settings.exclude_kinds``; None: every kind) and the most recent liked items (their titles and vectors
+        are read with the recommended items', in `execute`)."""
+        events = read_events(self.client, user_id, self.settings)
+        kinds = self.settings.exclude_kinds
+        seen = list(dict.fromkeys(e.item_id for e in events if e.item_id and (kinds is None or e.kind in kinds)))
+        return seen, liked(events)[:_LIKED_HISTORY]
 
     @property
     def snapshot_scope(self) -> tuple[str, tuple[str, ...] | None]:
@@ -782,6 +842,12 @@ class Recommender:
                 f"{snapshot.read_with}; this call is for user {user_id!r} with {self.snapshot_scope}. Read it with "
                 "this recommender's `read_user`."
             )
+        ctx = self._snapshot_context(user_id, snapshot, domains=domains, cold_start=cold_start)
+        ctx.liked = snapshot.liked
+        return ctx
+
+    def _snapshot_context(self, user_id: str, snapshot: UserSnapshot, *, domains: Sequence[str] | None,
+                          cold_start: bool) -> _UserContext:
         profile = snapshot.profile
         if profile is None:
             if not cold_start:
@@ -845,20 +911,6 @@ class Recommender:
             self._embedder = embedder
         return self._embedder
 
-    def _seen_items(self, user_id: str) -> list[str]:
-        """Item ids of the user's interactions whose kind excludes re-recommending (settings.exclude_kinds)."""
-        if not self._exists(self.interaction_collection):
-            return []
-        where = Filter.by_property("user_id").equal(user_id)
-        kinds = self.settings.exclude_kinds
-        if kinds is not None:
-            if not kinds:
-                return []
-            where = where & Filter.by_property("kind").contains_any(list(kinds))
-        coll = collection_handle(self.client, self.interaction_collection)
-        res = coll.query.fetch_objects(filters=where, limit=_MAX_SEEN, return_properties=["item_id"])
-        return list(dict.fromkeys(str(o.properties["item_id"]) for o in res.objects if o.properties.get("item_id")))
-
     def _stated_interests(self, user_id: str) -> str:
         if not self._exists(self.user_collection):
             return ""
@@ -868,6 +920,21 @@ class Recommender:
         if obj is None:
             return ""
         return _text(obj.properties.get("stated_interests")) or ""
+
+
+def _with_items(entries: Sequence[HistoryEntry], objects: Mapping[str, Any]) -> list[HistoryEntry]:
+    """Copies of history entries with their items' titles, domains and vectors from returned objects."""
+    out = []
+    for e in entries:
+        obj = objects.get(e.item_id or "")
+        if obj is None:
+            continue
+        vecs = getattr(obj, "vector", None) or {}
+        out.append(e.model_copy(update={
+            "title": _text(obj.properties.get("title")), "domain": _text(obj.properties.get("domain")),
+            "content_vector": vecs.get(CONTENT_VECTOR), "behavior_vector": vecs.get(BEHAVIOR_VECTOR),
+        }))
+    return out
 
 
 def _vector_name(stem: str) -> str:

@@ -1,0 +1,235 @@
+"""Recommendations over HTTP: `weaviate-recsys serve` against a lite server, amazon-office loaded.
+
+Targets: one client p50 <= 25 ms; 4 concurrent clients >= 100 recommendations/s with p99 <= 150 ms and no
+errors.
+
+Steps: the lite server runs in its own process with amazon-office loaded and profiles built (the same
+set-up as bench_recommend.py, shared through ``--cache``); the service runs in its own process
+(``weaviate-recsys serve --url ...``), as deployed. Each request is ``GET /users/{id}/recommendations?k=10``
+with every reason (because-you-liked, matched keywords, score parts). The one-client phase and the
+four-client phase use different users, so no answer comes from the service's per-user cache. The service's
+and the lite server's CPU per request are reported from /proc next to the wall times: on a shared machine
+wall times follow its load, CPU times much less.
+
+Usage: python benchmarks/bench_serve.py [--users 300] [--embedder minilm|hashing] [--cache DIR] [--out FILE]
+Prints one JSON object (also written to --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_recommend import DEFAULT_DATA, PREFIX, _percentiles, _process_cpu, _setup  # noqa: E402
+
+TARGET = {"one_client_p50_ms": 25, "four_clients_rec_per_s": 100, "four_clients_p99_ms": 150, "errors": 0}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_service(server, prefix: str, port: int) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    code = "from weaviate_recsys.cli import main; main()"
+    args = [sys.executable, "-c", code, "serve", "--url", f"http://{server.host}:{server.http_port}",
+            "--grpc-port", str(server.grpc_port), "--prefix", prefix, "--port", str(port), "--quiet"]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wait_ready(http, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the service exited: " + (proc.stderr.read().decode()[-2000:] if proc.stderr else ""))
+        try:
+            if http.get("/readyz").status_code == 200:
+                return
+        except Exception:  # noqa: BLE001 - not listening yet
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the service did not become ready")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="amazon-office directory")
+    parser.add_argument("--users", type=int, default=300, help="users per phase (seeded sample)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients in the second phase")
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--embedder", choices=["minilm", "hashing"], default="minilm")
+    parser.add_argument("--cache", type=Path, default=None, help="lite data dir kept between runs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--embed-cache", type=Path, default=HERE.parent / "bench-results" / "embed-cache-minilm.npz")
+    args = parser.parse_args()
+
+    import httpx
+    import weaviate
+
+    from weaviate_recsys import lite
+    from weaviate_recsys.loaders import HashingEmbedder, get_embedder
+    from weaviate_recsys.settings import Settings
+
+    data_dir = args.cache or Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings(prefix=PREFIX + args.embedder.capitalize(), domain_level=2, data_dir=data_dir)
+    marker = data_dir / f"{settings.prefix}.ready"
+    result: dict[str, object] = {"dataset": str(args.data), "embedder": args.embedder, "k": args.k,
+                                 "request": "GET /users/{id}/recommendations?k=10 (all reasons)"}
+    server = lite.spawn(data_dir)
+    service = None
+    try:
+        if marker.exists():
+            result["setup"] = "reused " + str(data_dir)
+        else:
+            embedder = HashingEmbedder(dim=384) if args.embedder == "hashing" else get_embedder(settings)
+            if args.embedder == "minilm":
+                from bench_profiles import CachingEmbedder
+
+                embedder = CachingEmbedder(embedder, args.embed_cache)
+            client = weaviate.connect_to_custom(
+                http_host=server.host, http_port=server.http_port, http_secure=False, grpc_host=server.host,
+                grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+            )
+            try:
+                result["setup"] = _setup(client, settings, args.data, embedder)
+            finally:
+                client.close()
+            if hasattr(embedder, "save"):
+                embedder.save()
+            marker.write_text("ok")
+
+        port = _free_port()
+        service = _start_service(server, settings.prefix, port)
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=30) as http:
+            _wait_ready(http, service)
+        user_ids = sorted({json.loads(line)["user_id"]
+                           for line in (args.data / "interactions.jsonl").read_text().splitlines()})
+        rng = np.random.default_rng(args.seed)
+        need = args.warmup + 3 * args.users
+        sample = [str(u) for u in rng.choice(user_ids, size=min(need, len(user_ids)), replace=False)]
+        w, n_users = args.warmup, args.users
+        warm, one, many, visits = (sample[:w], sample[w:w + n_users], sample[w + n_users:w + 2 * n_users],
+                                   sample[w + 2 * n_users:])
+        path = "/users/{}/recommendations"
+
+        with httpx.Client(base_url=base, timeout=30) as http:
+            for u in warm:
+                http.get(path.format(u), params={"k": args.k}).raise_for_status()
+            # --- one client ---
+            lat: list[float] = []
+            errors = 0
+            svc0, srv0 = _process_cpu(service.pid), _process_cpu(server.pid)
+            t0 = time.perf_counter()
+            for u in one:
+                t = time.perf_counter()
+                r = http.get(path.format(u), params={"k": args.k})
+                lat.append(time.perf_counter() - t)
+                errors += r.status_code != 200
+            wall = time.perf_counter() - t0
+            n = len(one)
+            result["one_client"] = {
+                "requests": n, "errors": errors, **_percentiles(lat),
+                "rec_per_s": round(n / wall, 1),
+                "service_cpu_ms_per_request": round(1000 * (_process_cpu(service.pid) - svc0) / n, 2),
+                "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
+                "load_average_1min": round(os.getloadavg()[0], 2),
+            }
+
+        def concurrent(queue: list[str]) -> dict[str, object]:
+            """``args.clients`` clients, each its own connection, taking users from ``queue``."""
+            lock = threading.Lock()
+            lat_many: list[float] = []
+            errs: list[str] = []
+
+            def worker() -> None:
+                with httpx.Client(base_url=base, timeout=30) as h:
+                    while True:
+                        with lock:
+                            if not queue:
+                                return
+                            u = queue.pop()
+                        t = time.perf_counter()
+                        try:
+                            r = h.get(path.format(u), params={"k": args.k})
+                            ok = r.status_code == 200
+                            detail = f"{r.status_code}"
+                        except httpx.HTTPError as e:
+                            ok, detail = False, type(e).__name__
+                        elapsed = time.perf_counter() - t
+                        with lock:
+                            lat_many.append(elapsed)
+                            if not ok:
+                                errs.append(detail)
+
+            svc0, srv0 = _process_cpu(service.pid), _process_cpu(server.pid)
+            t0 = time.perf_counter()
+            threads = [threading.Thread(target=worker) for _ in range(args.clients)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            wall = time.perf_counter() - t0
+            n = len(lat_many)
+            return {
+                "clients": args.clients, "requests": n, "errors": len(errs), "error_examples": errs[:5],
+                "rec_per_s": round(n / wall, 1), **_percentiles(lat_many),
+                "service_cpu_ms_per_request": round(1000 * (_process_cpu(service.pid) - svc0) / n, 2),
+                "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
+                "load_average_1min": round(os.getloadavg()[0], 2),
+            }
+        # Different users: every request reads the user's profile and history from Weaviate.
+        result["concurrent_clients"] = concurrent(list(many))
+        # Visits: each user asks three times in a row (a page and two carousels), within the cache time, so
+        # two of three requests reuse the user's profile and history (the other queries still run).
+        # Groups of 10 users, each group asked three times over, so a user's next request comes a few requests
+        # later (not at the same moment from another client).
+        groups = [visits[i:i + 10] for i in range(0, len(visits), 10)]
+        visit_queue = [u for g in groups for _ in range(3) for u in g][::-1]
+        result["concurrent_clients_visits"] = {"requests_per_user": 3, "users": len(visits),
+                                               **concurrent(visit_queue)}
+        one_res = result["one_client"]
+        many_res = result["concurrent_clients"]
+        assert isinstance(one_res, dict) and isinstance(many_res, dict)
+        result.update({
+            "cpu_count": os.cpu_count(),
+            "target": TARGET,
+            "meets_target": bool(one_res["p50_ms"] <= TARGET["one_client_p50_ms"]
+                                 and many_res["rec_per_s"] >= TARGET["four_clients_rec_per_s"]
+                                 and many_res["p99_ms"] <= TARGET["four_clients_p99_ms"]
+                                 and many_res["errors"] == 0 and one_res["errors"] == 0),
+        })
+    finally:
+        if service is not None:
+            service.terminate()
+            try:
+                service.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                service.kill()
+        server.stop()
+    text = json.dumps(result, indent=2)
+    if args.out:
+        args.out.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
