@@ -1,11 +1,19 @@
 """Reasons: explain_score parsing (docs/lite-server.md §4.6) and keyword matching."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from weaviate_recsys.plugin.history import HistoryEntry
 from weaviate_recsys.plugin.reasons import (
     Reasons,
     ScoreParts,
+    because_you_liked,
     describe,
+    format_score_parts,
     matched_keywords,
     parse_explain_score,
+    score_contributions,
+    summarize,
 )
 
 U = "0b4a8a4e-6d1b-5d2a-9c1e-1e2b3c4d5e6f"
@@ -72,16 +80,6 @@ def test_describe_is_one_readable_line() -> None:
 
 # --- reasons a person reads ------------------------------------------------------------------------
 
-from hypothesis import given
-from hypothesis import strategies as st
-
-from weaviate_recsys.plugin.history import HistoryEntry
-from weaviate_recsys.plugin.reasons import (
-    because_you_liked,
-    format_score_parts,
-    score_contributions,
-    summarize,
-)
 
 
 def test_score_parts_add_up_to_the_fused_score() -> None:

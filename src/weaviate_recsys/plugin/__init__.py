@@ -17,6 +17,7 @@ from .domains import (
     DomainClassifierConfig,
     discover_domains,
 )
+from .history import HistoryEntry, read_history
 from .keywords import Keyword, KeywordExtractor, KeywordExtractorConfig
 from .macro import DomainWeight, blend_distributions, event_weights, top_domains
 from .profile_model import InterestProfile, ProfileCounts, compute_profiles
@@ -31,7 +32,6 @@ from .query_plan import (
     filter_to_data,
     hybrid_kwargs,
 )
-from .history import HistoryEntry, read_history
 from .reasons import BecauseItem, Reasons, ScoreContribution, ScoreParts, parse_explain_score
 from .recommend import AudienceMember, Recommendation, Recommender, UserSnapshot
 from .reranking import RankedCandidate, select_with_quotas
