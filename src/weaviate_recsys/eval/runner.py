@@ -39,7 +39,8 @@ class EvaluationConfig(BaseModel):
         items: the catalog file; interactions: one or more interaction files; users: optional users file.
         ks: cut-offs. split: ``leave-last:N`` or ``time:F``. methods: names (None: all available).
         min_rating: rows with a lower rating are not positives (None: every rating counts).
-        domain_level: category level used as the macro domain when loading items into Weaviate.
+        domain_level: category level used as the macro domain when loading items into Weaviate and for
+            subtopic recall.
         cold_user_max: users with at most this many training items form the cold-user slice.
         on_validation: evaluate on the validation split carved from the training part (for choosing models and
             settings; the held-out test part is never read).
@@ -154,6 +155,7 @@ def run_evaluation(
         timings["build_and_tune_s"] = round(time.perf_counter() - t0, 3)
         report = evaluate(
             split, methods, config.ks, dataset=data.name, item_vectors=vectors,
+            item_domains=[item.domain(config.domain_level) for item in data.items],
             cold_user_max=config.cold_user_max, progress=progress, tuning=ctx.tuning,
         )
     report.tuning["timings"] = {**timings, "evaluate_s": report.seconds}
