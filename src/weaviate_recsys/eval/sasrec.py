@@ -102,7 +102,8 @@ def _build_model(n_items: int, hidden: int, blocks: int, heads: int, max_len: in
             self.attn = nn.MultiheadAttention(hidden, heads, dropout=dropout, batch_first=True)
             self.ffn_norm = nn.LayerNorm(hidden, eps=1e-8)
             self.ffn = nn.Sequential(
-                nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.Dropout(dropout)
+                nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
+                nn.Linear(hidden, hidden), nn.Dropout(dropout),
             )
 
         def forward(self, x: torch.Tensor, causal: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
@@ -129,7 +130,9 @@ def _build_model(n_items: int, hidden: int, blocks: int, heads: int, max_len: in
         def forward(self, seqs: torch.Tensor) -> torch.Tensor:
             """Hidden state per position (batch x max_len x hidden) for left-padded sequences."""
             length = seqs.shape[1]
-            x = self.items(seqs) * hidden**0.5 + self.positions.weight[:length]
+            # Positions count back from the most recent item (row 0), so a batch trimmed to its longest
+            # sequence gives every item the same position as in a full-length row.
+            x = self.items(seqs) * hidden**0.5 + self.positions.weight[:length].flip(0)
             keep = (seqs != 0).unsqueeze(-1)
             x = self.dropout(x) * keep
             causal = self.causal[:length, :length]
@@ -187,6 +190,7 @@ class SASRec(ScoringMethod):
                 out[n, -len(tail) :] = np.asarray(tail, dtype=np.int64) + 1
         return out
 
+
     def _train(self, model: Any, training: TrainingSet, rng: np.random.Generator, started: float) -> None:
         import torch
 
@@ -206,18 +210,18 @@ class SASRec(ScoringMethod):
         inputs = self._pad([s[:-1] for s in window])
         targets = self._pad([s[1:] for s in window])
         rows = np.array([training.user_row[u] for u in trainable], dtype=np.int64)
+        lengths = (inputs != 0).sum(axis=1)
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98))
         loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
         best_ndcg, best_state, best_epoch, waited = -1.0, None, 0, 0
         stopped, epoch = "epochs", 0
         for epoch in range(1, cfg.epochs + 1):
             model.train()
-            order = rng.permutation(len(trainable))
-            for start in range(0, len(order), cfg.batch_size):
-                batch = order[start : start + cfg.batch_size]
-                pos = torch.from_numpy(targets[batch])
-                neg = torch.from_numpy(self._negatives(training, rows[batch], targets[batch], rng))
-                hidden = model(torch.from_numpy(inputs[batch]))
+            for batch in _batches(lengths, cfg.batch_size, rng):
+                width = int(lengths[batch].max())
+                pos = torch.from_numpy(targets[batch, -width:])
+                neg = torch.from_numpy(self._negatives(training, rows[batch], targets[batch, -width:], rng))
+                hidden = model(torch.from_numpy(inputs[batch, -width:]))
                 pos_logits = (hidden * model.items(pos)).sum(-1)
                 neg_logits = (hidden * model.items(neg)).sum(-1)
                 real = pos != 0
@@ -265,7 +269,7 @@ class SASRec(ScoringMethod):
         import torch
 
         with torch.no_grad():
-            return model(torch.from_numpy(self._pad(sequences)))[:, -1, :]
+            return model(torch.from_numpy(_trim(self._pad(sequences))))[:, -1, :]
 
     def _validation_ndcg(self, model: Any, training: TrainingSet, users: list[str]) -> float:
         """Mean NDCG@10 of each user's last training item, ranked from the items before it."""
@@ -295,3 +299,22 @@ class SASRec(ScoringMethod):
         with torch.no_grad():
             hidden = self._hidden_last(self.model, sequences)
             return (hidden @ self.model.items.weight[1:].T).double().numpy()
+
+
+def _trim(rows: np.ndarray) -> np.ndarray:
+    """Drop the leading columns that only pad (the model's positions count from the end, so nothing changes)."""
+    used = np.flatnonzero((rows != 0).any(axis=0))
+    return rows[:, used[0] :] if len(used) else rows[:, -1:]
+
+
+def _batches(lengths: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Random batches of sequences of similar length (shuffled, sorted by length in windows of 16 batches,
+    batch order shuffled), so trimming each batch to its longest sequence saves most of the padding."""
+    order = rng.permutation(len(lengths))
+    batches = []
+    window = size * 16
+    for start in range(0, len(order), window):
+        chunk = order[start : start + window]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
