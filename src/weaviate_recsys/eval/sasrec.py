@@ -202,7 +202,6 @@ class SASRec(ScoringMethod):
                 out[n, -len(tail) :] = np.asarray(tail, dtype=np.int64) + 1
         return out
 
-
     def _train(self, model: Any, training: TrainingSet, rng: np.random.Generator, started: float) -> None:
         import torch
 
@@ -310,9 +309,14 @@ class SASRec(ScoringMethod):
         import torch
 
         sequences = [training.histories[training.user_ids[r]] for r in rows]
-        with torch.no_grad():
-            hidden = self._hidden_last(self.model, sequences)
-            return (hidden @ self.model.items.weight[1:].T).double().numpy()
+        threads_before = torch.get_num_threads()
+        torch.set_num_threads(self.config.threads)
+        try:
+            with torch.no_grad():
+                hidden = self._hidden_last(self.model, sequences)
+                return (hidden @ self.model.items.weight[1:].T).double().numpy()
+        finally:
+            torch.set_num_threads(threads_before)
 
 
 def _trim(rows: np.ndarray) -> np.ndarray:
