@@ -70,7 +70,8 @@ class SASRecConfig(BaseModel):
         eval_every: epochs between validation measurements. patience: measurements without improvement
             before stopping. time_budget_s: stop training after this many seconds (the best weights stay).
         validation_users: users sampled for the validation NDCG@10 (None: all; a sample is noisy on sparse data).
-        seed: seeds torch and numpy, so a run is reproducible on the same machine and thread count.
+        seed: seeds torch and numpy, so a run is reproducible on the same machine and thread count (unless
+            the time budget stops it: a busier machine then trains fewer epochs).
         threads: torch CPU threads. One by default: the model is small, and on a busy machine a second
             thread mostly waits for the first (several times slower on a loaded two-core VM).
     """
