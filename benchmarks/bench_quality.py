@@ -59,6 +59,9 @@ def main() -> int:
                         help="method names (default: the contract's available methods plus the in-memory "
                              "content-vector diagnostics)")
     parser.add_argument("--split", default="leave-last:1")
+    parser.add_argument("--validation", action="store_true",
+                        help="evaluate on the validation split carved from training (for choosing methods and "
+                             "settings; the test part is never read)")
     parser.add_argument("--vector-cache", type=Path, default=None,
                         help="reuse item vectors between runs (experiments only; a measured run leaves it unset)")
     args = parser.parse_args()
@@ -71,9 +74,9 @@ def main() -> int:
         ]
         config = EvaluationConfig(
             **run, dataset=name, ks=[10, 20], split=args.split, methods=methods,
-            report_dir=args.out / name, vector_cache_dir=args.vector_cache,
+            report_dir=args.out / name, vector_cache_dir=args.vector_cache, on_validation=args.validation,
         )
-        command = f"python benchmarks/bench_quality.py --datasets {name}"
+        command = f"python benchmarks/bench_quality.py --datasets {name}" + (" --validation" if args.validation else "")
         started = time.perf_counter()
         report = run_evaluation(config, command=command)
         seconds = round(time.perf_counter() - started, 1)

@@ -12,6 +12,7 @@ from weaviate_recsys.errors import EvaluationError
 from weaviate_recsys.eval.data import build_eval_data
 from weaviate_recsys.eval.harness import evaluate, tune_on_validation
 from weaviate_recsys.eval.methods import Method, MostPopular
+from weaviate_recsys.eval.metrics import METRIC_NAMES
 from weaviate_recsys.eval.report import markdown_report, write_report
 from weaviate_recsys.eval.split import Split, TrainingSet, split_data
 
@@ -108,7 +109,7 @@ def test_report_files_follow_the_contract(split: Split, tmp_path) -> None:
     assert contract["split"] == "leave-last:1" and contract["k"] == [5, 10]
     assert set(contract["methods"]["most-popular"]) == {"overall", "cold_users", "cold_items"}
     assert set(contract["methods"]["oracle"]["overall"]) == {
-        f"{m}@{k}" for m in ("ndcg", "hr", "recall", "mrr", "coverage", "diversity", "novelty") for k in (5, 10)
+        f"{name}@{k}" for name in METRIC_NAMES for k in (5, 10)
     }
     # Orthogonal item vectors: every list of two or more items has diversity 1.
     assert contract["methods"]["most-popular"]["overall"]["diversity@5"] == pytest.approx(1.0)

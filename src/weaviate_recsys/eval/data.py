@@ -64,6 +64,10 @@ class EvalItem:
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
 
+    def domain(self, level: int) -> str | None:
+        """The category at ``level`` of the item's path (1: the root), the item's domain; None if shallower."""
+        return self.categories[level - 1] if len(self.categories) >= level else None
+
 
 @dataclass(frozen=True)
 class EvalInteraction:

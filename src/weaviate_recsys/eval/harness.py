@@ -132,6 +132,7 @@ def evaluate(
     *,
     dataset: str = "",
     item_vectors: np.ndarray | None = None,
+    item_domains: Sequence[str | None] | None = None,
     cold_user_max: int = 3,
     progress: Progress | None = None,
     tuning: dict[str, Any] | None = None,
@@ -144,6 +145,7 @@ def evaluate(
         ks: cut-offs; every method is asked for ``max(ks)`` items.
         dataset: the data set's name in the report.
         item_vectors: content vectors in catalog order, for intra-list diversity (None: not reported).
+        item_domains: each item's domain in catalog order, for subtopic recall (None: not reported).
         cold_user_max: users with at most this many training items form the cold-user slice.
         progress: called with ``(users done, total)`` over all methods' users.
         tuning: what was tuned on the validation split, recorded in the report.
@@ -180,7 +182,7 @@ def evaluate(
     def summarize(lists: list[list[int]], truth: list[set[int]]) -> Metrics:
         return m.summarize(
             lists, truth, ks, n_items=training.n_items, popularity=popularity,
-            n_train_users=len(training.user_ids), item_vectors=item_vectors,
+            n_train_users=len(training.user_ids), item_vectors=item_vectors, item_domains=item_domains,
         )
 
     results: dict[str, MethodResult] = {}

@@ -13,6 +13,11 @@ Beyond accuracy:
   fewer than two items are skipped), averaged over users.
 - novelty@k: mean over a user's top k of -log2(popularity share), share = training users of the item /
   training users; an item nobody had in training counts as one user, so the value stays finite.
+- subtopic-recall@k (S-recall over domains, Zhai et al., SIGIR 2003): of the distinct domains of the user's
+  held-out items, the share that at least one top-k item belongs to. It rewards a list that covers each of
+  the user's next interests over one that stacks items of a single interest; with ``leave-last:1`` it is a
+  hit rate at the domain level. Users none of whose held-out items has a domain are skipped; not reported
+  without item domains.
 """
 
 from __future__ import annotations
@@ -31,11 +36,12 @@ __all__ = [
     "catalog_coverage",
     "intra_list_diversity",
     "novelty",
+    "subtopic_recall",
     "summarize",
 ]
 
 #: Metric names in report order; each is reported as ``name@k``.
-METRIC_NAMES = ("ndcg", "hr", "recall", "mrr", "coverage", "diversity", "novelty")
+METRIC_NAMES = ("ndcg", "hr", "recall", "mrr", "coverage", "diversity", "novelty", "subtopic-recall")
 
 
 def hit_rate(ranked: Sequence[int], relevant: Collection[int], k: int) -> float:
@@ -91,6 +97,17 @@ def novelty(ranked: Sequence[int], popularity: np.ndarray, n_users: int, k: int)
     return float(np.mean(-np.log2(counts / n_users)))
 
 
+def subtopic_recall(
+    ranked: Sequence[int], relevant: Collection[int], item_domains: Sequence[str | None], k: int
+) -> float | None:
+    """Share of the relevant items' distinct domains covered by the top k; None when no relevant item has one."""
+    wanted = {item_domains[item] for item in relevant} - {None}
+    if not wanted:
+        return None
+    covered = {item_domains[item] for item in ranked[:k]}
+    return len(wanted & covered) / len(wanted)
+
+
 def _mean(values: list[float | None]) -> float | None:
     kept = [v for v in values if v is not None]
     return float(np.mean(kept)) if kept else None
@@ -105,11 +122,12 @@ def summarize(
     popularity: np.ndarray,
     n_train_users: int,
     item_vectors: np.ndarray | None = None,
+    item_domains: Sequence[str | None] | None = None,
 ) -> dict[str, float | None]:
     """All metrics at every k for a group of users (``lists[u]`` ranked for ``relevant[u]``).
 
     Returns ``{"ndcg@10": ..., ...}``; values are None when the group is empty or a metric has no
-    input (diversity without item vectors).
+    input (diversity without item vectors, subtopic recall without item domains).
     """
     out: dict[str, float | None] = {}
     for k in ks:
@@ -125,4 +143,8 @@ def summarize(
             _mean([intra_list_diversity(r, item_vectors, k) for r in lists]) if item_vectors is not None else None
         )
         out[f"novelty@{k}"] = _mean([novelty(r, popularity, n_train_users, k) for r in lists])
+        out[f"subtopic-recall@{k}"] = (
+            _mean([subtopic_recall(r, t, item_domains, k) for r, t in zip(lists, relevant)])
+            if item_domains is not None else None
+        )
     return out

@@ -148,6 +148,28 @@ for _spec in (
 ):
     register_method(_spec)
 
+
+def _sasrec(ctx: MethodContext) -> Method:
+    # Imported here: the module is light, but building the model imports torch, which only SASRec needs.
+    from .sasrec import SASRec
+
+    return SASRec(training_log=ctx.tuning.setdefault("sasrec", {}))
+
+
+def _sasrec_missing() -> str | None:
+    from .sasrec import torch_missing
+
+    return torch_missing()
+
+
+register_method(
+    MethodSpec(
+        "sasrec", _sasrec, "SASRec (self-attention over the training sequence), early-stopped on validation; "
+        "not in the default set", unavailable=_sasrec_missing,
+    )
+)
+
+
 def _weaviate_missing() -> str | None:
     try:
         from .. import lite, schema  # noqa: F401

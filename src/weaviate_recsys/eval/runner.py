@@ -22,7 +22,7 @@ from .data import PositivePolicy, read_eval_data
 from .harness import EvaluationReport, evaluate
 from .registry import MethodContext, resolve_methods
 from .report import write_report
-from .split import SplitSpec, split_data
+from .split import SplitSpec, split_data, validation_split
 from .vectors import TextEmbedder, embed_items
 
 __all__ = ["EvaluationConfig", "run_evaluation", "EVAL_PREFIX"]
@@ -39,8 +39,11 @@ class EvaluationConfig(BaseModel):
         items: the catalog file; interactions: one or more interaction files; users: optional users file.
         ks: cut-offs. split: ``leave-last:N`` or ``time:F``. methods: names (None: all available).
         min_rating: rows with a lower rating are not positives (None: every rating counts).
-        domain_level: category level used as the macro domain when loading items into Weaviate.
+        domain_level: category level used as the macro domain when loading items into Weaviate and for
+            subtopic recall.
         cold_user_max: users with at most this many training items form the cold-user slice.
+        on_validation: evaluate on the validation split carved from the training part (for choosing models and
+            settings; the held-out test part is never read).
         report_dir: where to write the report (None: nothing written).
         vector_cache_dir: keep item vectors between runs (experiments only; None: embed every run).
         dataset: the name in the report (default: the items file's folder).
@@ -57,6 +60,7 @@ class EvaluationConfig(BaseModel):
     min_rating: float | None = 4.0
     domain_level: int = Field(default=1, ge=1)
     cold_user_max: int = Field(default=3, ge=0)
+    on_validation: bool = False
     report_dir: Path | None = None
     vector_cache_dir: Path | None = None
     dataset: str | None = None
@@ -125,6 +129,8 @@ def run_evaluation(
         mapping=config.mapping,
     )
     split = split_data(data, config.split)
+    if config.on_validation:
+        split = validation_split(split)
     timings: dict[str, float] = {"read_and_split_s": round(time.perf_counter() - started, 3)}
     # Embedding the catalog is the slowest step of a small run: only methods that use vectors pay for it.
     vectors = None
@@ -149,6 +155,7 @@ def run_evaluation(
         timings["build_and_tune_s"] = round(time.perf_counter() - t0, 3)
         report = evaluate(
             split, methods, config.ks, dataset=data.name, item_vectors=vectors,
+            item_domains=[item.domain(config.domain_level) for item in data.items],
             cold_user_max=config.cold_user_max, progress=progress, tuning=ctx.tuning,
         )
     report.tuning["timings"] = {**timings, "evaluate_s": report.seconds}

@@ -66,10 +66,7 @@ class LoadedCatalog:
 
 
 def _domain(item: EvalItem, level: int) -> tuple[str | None, str | None]:
-    cats = item.categories
-    domain = cats[level - 1] if len(cats) >= level else None
-    subdomain = cats[level] if len(cats) > level else None
-    return domain, subdomain
+    return item.domain(level), item.domain(level + 1)
 
 
 def _insert(collection: Any, objects: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]], batch_size: int) -> None:
