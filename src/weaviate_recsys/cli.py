@@ -515,8 +515,8 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
                  domain_level: int, min_rating: float, mappings: tuple[str, ...], list_methods: bool,
                  output_format: str, quiet: bool) -> None:
     """Offline evaluation: split each user's history in time order, train every method on the training
-    part, rank the catalog minus each user's training items, and report accuracy, coverage, diversity and
-    novelty overall, for cold users and for cold items. Weaviate-backed methods run against a fresh
+    part, rank the catalog minus each user's training items, and report accuracy, subtopic recall, coverage,
+    diversity and novelty overall, for cold users and for cold items. Weaviate-backed methods run against a fresh
     embedded lite server in a temporary directory (or --url, in collections named with the prefix
     plus "Eval", which are dropped and re-created).
 
