@@ -34,8 +34,10 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from weaviate_recsys.settings import Settings  # noqa: E402 - after the src path is set
 
-DEFAULT_ROOT = next((p for p in (HERE.parent.parent / "shared" / "datasets", Path("/work/shared/datasets"))
-                     if p.exists()), HERE.parent.parent / "shared" / "datasets")
+DEFAULT_ROOT = next(
+    (p for p in (HERE.parent.parent / "shared" / "datasets", Path("/work/shared/datasets")) if p.exists()),
+    HERE.parent.parent / "shared" / "datasets",
+)
 DEFAULT_BACKENDS = ["torch", "onnx", "onnx-int8", "onnx-int8@128"]
 
 
@@ -75,7 +77,7 @@ def measure_speed(settings_by_spec: dict[str, Settings], texts: list[str], repea
     vectors: dict[str, Any] = {}
     loads = [os.getloadavg()[0]]
     for r in range(repeats):
-        for spec in specs[r % len(specs):] + specs[:r % len(specs)]:
+        for spec in specs[r % len(specs) :] + specs[: r % len(specs)]:
             started = time.perf_counter()
             out = embedders[spec].embed_batch(texts)
             seconds[spec].append(time.perf_counter() - started)
@@ -88,12 +90,15 @@ def measure_speed(settings_by_spec: dict[str, Settings], texts: list[str], repea
         cos = (np.asarray(vectors[spec]) * reference).sum(axis=1)
         med = statistics.median(seconds[spec])
         result[spec] = {
-            "name": embedders[spec].name, "texts_per_s": round(len(texts) / med, 2), "speedup": round(base / med, 2),
-            "seconds": [round(s, 2) for s in seconds[spec]], "cosine_mean": round(float(cos.mean()), 4),
-            "cosine_min": round(float(cos.min()), 4), "first_load_s": load_s[spec],
+            "name": embedders[spec].name,
+            "texts_per_s": round(len(texts) / med, 2),
+            "speedup": round(base / med, 2),
+            "seconds": [round(s, 2) for s in seconds[spec]],
+            "cosine_mean": round(float(cos.mean()), 4),
+            "cosine_min": round(float(cos.min()), 4),
+            "first_load_s": load_s[spec],
         }
-    return {"texts": len(texts), "repeats": repeats, "reference": specs[0], "load_average": loads,
-            "backends": result}
+    return {"texts": len(texts), "repeats": repeats, "reference": specs[0], "load_average": loads, "backends": result}
 
 
 def quality_runs(root: Path) -> dict[str, dict[str, Any]]:
@@ -101,10 +106,18 @@ def quality_runs(root: Path) -> dict[str, dict[str, Any]]:
     ml = root / "movielens-small"
     amazon = root / "amazon-office"
     return {
-        "amazon-office": {"items": amazon / "items.jsonl", "interactions": [amazon / "interactions.jsonl"],
-                          "min_rating": 4.0, "domain_level": 2},
-        "movielens-small": {"items": ml / "movies.csv", "interactions": [ml / "ratings.csv", ml / "tags.csv"],
-                            "min_rating": 4.0, "domain_level": 1},
+        "amazon-office": {
+            "items": amazon / "items.jsonl",
+            "interactions": [amazon / "interactions.jsonl"],
+            "min_rating": 4.0,
+            "domain_level": 2,
+        },
+        "movielens-small": {
+            "items": ml / "movies.csv",
+            "interactions": [ml / "ratings.csv", ml / "tags.csv"],
+            "min_rating": 4.0,
+            "domain_level": 1,
+        },
     }
 
 
@@ -113,8 +126,10 @@ def lite_client() -> Iterator[Any]:
     """A fresh lite server in a child process (as the evaluation runs it)."""
     from weaviate_recsys import lite
 
-    with tempfile.TemporaryDirectory(prefix="bench-embed-") as tmp, lite.connect(Path(tmp) / "lite",
-                                                                                  in_process=False) as client:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-embed-") as tmp,
+        lite.connect(Path(tmp) / "lite", in_process=False) as client,
+    ):
         yield client
 
 
@@ -129,8 +144,9 @@ def validation_ndcg(name: str, run: dict[str, Any], settings: Settings, users: i
     from weaviate_recsys.eval.weaviate_methods import load_catalog
 
     started = time.perf_counter()
-    data = read_eval_data(run["items"], run["interactions"], policy=PositivePolicy(min_rating=run["min_rating"]),
-                          name=name)
+    data = read_eval_data(
+        run["items"], run["interactions"], policy=PositivePolicy(min_rating=run["min_rating"]), name=name
+    )
     split = validation_split(split_data(data, "leave-last:1"))  # carved from training: the test part stays unseen
     if users and users < len(split.test):
         keep = sorted(random.Random(seed).sample(sorted(split.test), users))
@@ -141,24 +157,40 @@ def validation_ndcg(name: str, run: dict[str, Any], settings: Settings, users: i
     spec = resolve_methods(["multi-granularity"])[0]
     with lite_client() as client:
         ctx = MethodContext(data=data, split=split, settings=settings, item_vectors=vectors, client=client)
-        ctx.catalog = load_catalog(client, data, split, vectors, prefix=settings.prefix + EVAL_PREFIX,
-                                   domain_level=run["domain_level"], interactions=True)
+        ctx.catalog = load_catalog(
+            client,
+            data,
+            split,
+            vectors,
+            prefix=settings.prefix + EVAL_PREFIX,
+            domain_level=run["domain_level"],
+            interactions=True,
+        )
         method = spec.build(ctx)
         report = evaluate(split, [method], [10], dataset=name, item_vectors=vectors)
     overall = next(iter(report.methods.values())).overall
-    return {"ndcg@10": round(float(overall["ndcg@10"]), 4), "hr@10": round(float(overall["hr@10"]), 4),
-            "users": len(split.test), "embed_s": round(embed_s, 1), "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "ndcg@10": round(float(overall["ndcg@10"]), 4),
+        "hr@10": round(float(overall["hr@10"]), 4),
+        "users": len(split.test),
+        "embed_s": round(embed_s, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
     speed = result.get("speed", {}).get("backends") or {spec: None for spec in result["backends"]}
     datasets = list(result.get("quality", {}))
     head = "| backend | texts/s | x torch | cosine mean | cosine min |" + "".join(
-        f" {d} NDCG@10 (vs torch) |" for d in datasets)
+        f" {d} NDCG@10 (vs torch) |" for d in datasets
+    )
     lines = [head, "|---" + "|---:" * (4 + len(datasets)) + "|"]
     for spec, s in speed.items():
-        row = f"| {spec} |" + (" - | - | - | - |" if s is None else
-                               f" {s['texts_per_s']} | {s['speedup']} | {s['cosine_mean']} | {s['cosine_min']} |")
+        row = f"| {spec} |" + (
+            " - | - | - | - |"
+            if s is None
+            else f" {s['texts_per_s']} | {s['speedup']} | {s['cosine_mean']} | {s['cosine_min']} |"
+        )
         for d in datasets:
             q = result["quality"][d].get(spec)
             base = result["quality"][d].get(next(iter(speed)))
@@ -174,17 +206,30 @@ def markdown(result: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the shared datasets directory")
-    parser.add_argument("--backends", nargs="*", default=DEFAULT_BACKENDS,
-                        help="BACKEND[@MAX_SEQ_LENGTH]; the first is the reference for cosines and speed-ups")
-    parser.add_argument("--texts", type=int, default=300,
-                        help="amazon-office item texts for speed and cosine (0: skip, NDCG only)")
+    parser.add_argument(
+        "--backends",
+        nargs="*",
+        default=DEFAULT_BACKENDS,
+        help="BACKEND[@MAX_SEQ_LENGTH]; the first is the reference for cosines and speed-ups",
+    )
+    parser.add_argument(
+        "--texts", type=int, default=300, help="amazon-office item texts for speed and cosine (0: skip, NDCG only)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per backend (alternating)")
     parser.add_argument("--batch-size", type=int, default=Settings.model_fields["embed_batch_size"].default)
-    parser.add_argument("--datasets", nargs="*", default=["amazon-office", "movielens-small"],
-                        help="data sets for validation NDCG@10 (none: speed and cosine only)")
-    parser.add_argument("--quality-backends", nargs="*", default=None,
-                        help="backends for the NDCG runs (default: all of --backends but plain onnx, whose vectors "
-                        "are torch's to 1e-4)")
+    parser.add_argument(
+        "--datasets",
+        nargs="*",
+        default=["amazon-office", "movielens-small"],
+        help="data sets for validation NDCG@10 (none: speed and cosine only)",
+    )
+    parser.add_argument(
+        "--quality-backends",
+        nargs="*",
+        default=None,
+        help="backends for the NDCG runs (default: all of --backends but plain onnx, whose vectors "
+        "are torch's to 1e-4)",
+    )
     parser.add_argument("--users", type=int, default=1000, help="validation users per data set (0: all), seeded")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache-dir", type=Path, default=None, help="where exports are cached (default: settings)")
@@ -195,21 +240,31 @@ def main() -> int:
         for spec in args.backends
     }
     command = "python benchmarks/bench_embed.py " + " ".join(sys.argv[1:])
-    result: dict[str, Any] = {"cores": os.cpu_count(), "command": command.strip(), "backends": args.backends,
-                              "load_average_at_start": os.getloadavg()}
+    result: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "command": command.strip(),
+        "backends": args.backends,
+        "load_average_at_start": os.getloadavg(),
+    }
     if args.texts > 0:
         texts = sample_texts(args.root, args.texts, args.seed)
         result["speed"] = measure_speed(settings_by_spec, texts, args.repeats)
         print(markdown(result), file=sys.stderr, flush=True)
-        print(f"load average (1 min) before and after each repeat: {result['speed']['load_average']}",
-              file=sys.stderr, flush=True)
+        print(
+            f"load average (1 min) before and after each repeat: {result['speed']['load_average']}",
+            file=sys.stderr,
+            flush=True,
+        )
     result["quality"] = {}
     runs = quality_runs(args.root)
     for name in args.datasets:
         result["quality"][name] = {}
         for spec, settings in settings_by_spec.items():
-            chosen = args.quality_backends if args.quality_backends is not None else [
-                b for b in args.backends if b != "onnx"]
+            chosen = (
+                args.quality_backends
+                if args.quality_backends is not None
+                else [b for b in args.backends if b != "onnx"]
+            )
             if spec not in chosen:
                 continue
             result["quality"][name][spec] = validation_ndcg(name, runs[name], settings, args.users, args.seed)

@@ -93,8 +93,13 @@ def _connect(host: str, http_port: int, grpc_port: int):  # type: ignore[no-unty
     import weaviate
 
     return weaviate.connect_to_custom(
-        http_host=host, http_port=http_port, http_secure=False,
-        grpc_host=host, grpc_port=grpc_port, grpc_secure=False, skip_init_checks=True,
+        http_host=host,
+        http_port=http_port,
+        http_secure=False,
+        grpc_host=host,
+        grpc_port=grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
     )
 
 
@@ -108,8 +113,10 @@ def _insert_many(coll, objects, ids, vectors, request_size: int, in_flight: int 
     pending = []
     with ThreadPoolExecutor(in_flight) as pool:
         for start in range(0, len(objects), request_size):
-            chunk = [DataObject(properties=objects[i], uuid=ids[i], vector={"content": vectors[i]})
-                     for i in range(start, min(len(objects), start + request_size))]
+            chunk = [
+                DataObject(properties=objects[i], uuid=ids[i], vector={"content": vectors[i]})
+                for i in range(start, min(len(objects), start + request_size))
+            ]
             pending.append(pool.submit(coll.data.insert_many, chunk))
             if len(pending) > in_flight:
                 errors += len(pending.pop(0).result().errors)
@@ -155,8 +162,10 @@ def client_batcher_ceiling(n: int) -> dict[str, float]:
     rng = np.random.default_rng(11)
     vocab = _vocabulary(rng)
     titles, bodies = _texts(rng, vocab, n, (3, 8)), _texts(rng, vocab, n, (10, 30))
-    objects = [{"title": titles[i], "body": bodies[i], "category": CATEGORIES[i % 20], "price": 1.0, "year": 2000}
-               for i in range(n)]
+    objects = [
+        {"title": titles[i], "body": bodies[i], "category": CATEGORIES[i % 20], "price": 1.0, "year": 2000}
+        for i in range(n)
+    ]
     ids = [str(uuid.UUID(int=i + 1)) for i in range(n)]
     vectors = rng.standard_normal((n, DIM)).astype(np.float32)
     spawn = mp.get_context("spawn")  # a fresh interpreter: no inherited gRPC state
@@ -171,8 +180,11 @@ def client_batcher_ceiling(n: int) -> dict[str, float]:
             start, cpu0 = time.perf_counter(), time.process_time()
             _fixed_size(coll, objects, ids, vectors)
             seconds = time.perf_counter() - start
-            return {"objects": n, "objects_per_s": round(n / seconds, 1),
-                    "client_cpu_us_per_object": round((time.process_time() - cpu0) / n * 1e6, 1)}
+            return {
+                "objects": n,
+                "objects_per_s": round(n / seconds, 1),
+                "client_cpu_us_per_object": round((time.process_time() - cpu0) / n * 1e6, 1),
+            }
         finally:
             client.close()
     finally:
@@ -193,8 +205,19 @@ class _ServerProcess:
                 ports.append(int(s.getsockname()[1]))
         self.host, self.http_port, self.grpc_port = "127.0.0.1", ports[0], ports[1]
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from weaviate_recsys.cli import main; main()", "lite", "serve",
-             "--data-dir", data_dir, "--port", str(ports[0]), "--grpc-port", str(ports[1])],
+            [
+                sys.executable,
+                "-c",
+                "from weaviate_recsys.cli import main; main()",
+                "lite",
+                "serve",
+                "--data-dir",
+                data_dir,
+                "--port",
+                str(ports[0]),
+                "--grpc-port",
+                str(ports[1]),
+            ],
             stderr=subprocess.DEVNULL,
         )
         import httpx
@@ -263,15 +286,27 @@ def _import_with_batcher(server_mode: str, objects, ids, vectors) -> dict[str, o
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run(sizes: list[int], n_queries: int, server_mode: str = "process", keep: str | None = None,
-        request_size: int = 250, ceiling_objects: int = 20_000) -> dict[str, object]:
+def run(
+    sizes: list[int],
+    n_queries: int,
+    server_mode: str = "process",
+    keep: str | None = None,
+    request_size: int = 250,
+    ceiling_objects: int = 20_000,
+) -> dict[str, object]:
     from weaviate.classes.query import Filter
 
     rng = np.random.default_rng(7)
     vocab = _vocabulary(rng)
-    result: dict[str, object] = {"dim": DIM, "queries_per_kind": n_queries, "server": server_mode,
-                                 "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
-                                 "insert_many_request_size": request_size, "sizes": {}}
+    result: dict[str, object] = {
+        "dim": DIM,
+        "queries_per_kind": n_queries,
+        "server": server_mode,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "insert_many_request_size": request_size,
+        "sizes": {},
+    }
     for n in sizes:
         titles = _texts(rng, vocab, n, (3, 8))
         bodies = _texts(rng, vocab, n, (10, 30))
@@ -280,8 +315,13 @@ def run(sizes: list[int], n_queries: int, server_mode: str = "process", keep: st
         years = rng.integers(1990, 2025, size=n)
         vectors = rng.standard_normal((n, DIM)).astype(np.float32)
         objects = [
-            {"title": titles[i], "body": bodies[i], "category": CATEGORIES[cats[i]],
-             "price": float(prices[i]), "year": int(years[i])}
+            {
+                "title": titles[i],
+                "body": bodies[i],
+                "category": CATEGORIES[cats[i]],
+                "price": float(prices[i]),
+                "year": int(years[i]),
+            }
             for i in range(n)
         ]
         ids = [str(uuid.UUID(int=i + 1)) for i in range(n)]
@@ -316,16 +356,26 @@ def run(sizes: list[int], n_queries: int, server_mode: str = "process", keep: st
                 return _percentiles(samples)
 
             latencies = {
-                "hybrid_filtered": timed(lambda i: coll.query.hybrid(
-                    qt[i], vector=qv[i], target_vector="content", limit=10,
-                    filters=Filter.by_property("category").equal(CATEGORIES[qc[i]])
-                    & Filter.by_property("price").less_than(400.0),
-                )),
+                "hybrid_filtered": timed(
+                    lambda i: coll.query.hybrid(
+                        qt[i],
+                        vector=qv[i],
+                        target_vector="content",
+                        limit=10,
+                        filters=Filter.by_property("category").equal(CATEGORIES[qc[i]])
+                        & Filter.by_property("price").less_than(400.0),
+                    )
+                ),
                 "hybrid": timed(lambda i: coll.query.hybrid(qt[i], vector=qv[i], target_vector="content", limit=10)),
                 "near_vector": timed(lambda i: coll.query.near_vector(qv[i], target_vector="content", limit=10)),
-                "near_vector_filtered": timed(lambda i: coll.query.near_vector(
-                    qv[i], target_vector="content", limit=10,
-                    filters=Filter.by_property("category").equal(CATEGORIES[qc[i]]))),
+                "near_vector_filtered": timed(
+                    lambda i: coll.query.near_vector(
+                        qv[i],
+                        target_vector="content",
+                        limit=10,
+                        filters=Filter.by_property("category").equal(CATEGORIES[qc[i]]),
+                    )
+                ),
                 "bm25": timed(lambda i: coll.query.bm25(qt[i], limit=10)),
             }
             entry: dict[str, object] = {
@@ -361,8 +411,12 @@ def main() -> int:
     parser.add_argument("--server", choices=["process", "inprocess"], default="process")
     parser.add_argument("--out", default=None, help="also write the JSON here")
     parser.add_argument("--request-size", type=int, default=250, help="objects per data.insert_many request")
-    parser.add_argument("--ceiling-objects", type=int, default=20_000,
-                        help="objects for the batch.fixed_size ceiling against a null server (0: skip)")
+    parser.add_argument(
+        "--ceiling-objects",
+        type=int,
+        default=20_000,
+        help="objects for the batch.fixed_size ceiling against a null server (0: skip)",
+    )
     parser.add_argument("--keep", default=None, help="keep the largest size's data directory here")
     args = parser.parse_args()
     result = run(args.sizes, args.queries, args.server, args.keep, args.request_size)

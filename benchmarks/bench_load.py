@@ -46,15 +46,26 @@ def start_server(mode: str):
         return connect(), None
     port, grpc_port = free_port(), free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", f"from weaviate_recsys.lite import serve; serve(None, port={port}, grpc_port={grpc_port})"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-c",
+            f"from weaviate_recsys.lite import serve; serve(None, port={port}, grpc_port={grpc_port})",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while True:
         try:
-            client = weaviate.connect_to_custom(http_host="127.0.0.1", http_port=port, http_secure=False,
-                                                grpc_host="127.0.0.1", grpc_port=grpc_port, grpc_secure=False,
-                                                skip_init_checks=True)
+            client = weaviate.connect_to_custom(
+                http_host="127.0.0.1",
+                http_port=port,
+                http_secure=False,
+                grpc_host="127.0.0.1",
+                grpc_port=grpc_port,
+                grpc_secure=False,
+                skip_init_checks=True,
+            )
             if client.is_ready():
                 return client, proc
             client.close()
@@ -70,8 +81,12 @@ def main() -> int:
     parser.add_argument("--server", choices=["subprocess", "inprocess"], default="subprocess")
     parser.add_argument("--batch-size", type=int, default=64, help="embedding batch size (both sides)")
     parser.add_argument("--items", type=int, default=None, help="use only the first N items")
-    parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default=None,
-                        help="embedding backend (default: the settings'; raw encoding uses the same backend)")
+    parser.add_argument(
+        "--backend",
+        choices=["torch", "onnx", "onnx-int8"],
+        default=None,
+        help="embedding backend (default: the settings'; raw encoding uses the same backend)",
+    )
     args = parser.parse_args()
 
     import torch
@@ -87,8 +102,12 @@ def main() -> int:
         items_path = work / "items.jsonl"
         items_path.write_text("".join(lines), encoding="utf-8")
 
-    settings = Settings(prefix="Bench", embed_batch_size=args.batch_size, domain_level=2,
-                        **({"embed_backend": args.backend} if args.backend else {}))
+    settings = Settings(
+        prefix="Bench",
+        embed_batch_size=args.batch_size,
+        domain_level=2,
+        **({"embed_backend": args.backend} if args.backend else {}),
+    )
     embedder = get_embedder(settings)  # loaded once, outside every timing
     texts = [item_text(r.record) for r in read_records(items_path, "items", settings=settings) if r.record]
     texts = [t for t in texts if t]
@@ -96,8 +115,13 @@ def main() -> int:
     def encode_alone() -> float:
         start = time.perf_counter()
         if settings.embed_backend == "torch":
-            embedder.model.encode(texts, batch_size=args.batch_size, normalize_embeddings=True,
-                                  convert_to_numpy=True, show_progress_bar=False)
+            embedder.model.encode(
+                texts,
+                batch_size=args.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         else:
             embedder.embed_batch(texts)
         return time.perf_counter() - start
@@ -108,10 +132,12 @@ def main() -> int:
         first = load_items(client, [items_path], settings, embedder, rejects=work / "items.rejects.jsonl")
         encode_after = encode_alone()
         second = load_items(client, [items_path], settings, embedder, rejects=work / "items.rejects.jsonl")
-        inter = load_interactions(client, [interactions_path], settings, embedder,
-                                  rejects=work / "interactions.rejects.jsonl")
-        inter_again = load_interactions(client, [interactions_path], settings, embedder,
-                                        rejects=work / "interactions.rejects.jsonl")
+        inter = load_interactions(
+            client, [interactions_path], settings, embedder, rejects=work / "interactions.rejects.jsonl"
+        )
+        inter_again = load_interactions(
+            client, [interactions_path], settings, embedder, rejects=work / "interactions.rejects.jsonl"
+        )
     finally:
         client.close()
         if proc is not None:
@@ -124,24 +150,40 @@ def main() -> int:
     result = {
         "dataset": str(DATASET),
         "server": args.server,
-        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
-                    "load_average_1m": os.getloadavg()[0]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "load_average_1m": os.getloadavg()[0],
+        },
         "embed_batch_size": args.batch_size,
         "embed_backend": settings.embed_backend,
         "items": {
-            "rows": first.read, "embedded_texts": len(texts), "written": first.written, "rejected": first.rejected,
-            "load_seconds": round(first.seconds, 2), "load_rows_per_s": round(item_rate, 1),
+            "rows": first.read,
+            "embedded_texts": len(texts),
+            "written": first.written,
+            "rejected": first.rejected,
+            "load_seconds": round(first.seconds, 2),
+            "load_rows_per_s": round(item_rate, 1),
             "encode_alone_seconds": [round(encode_before, 2), round(encode_after, 2)],
             "encode_alone_rows_per_s": round(encode_rate, 1),
-            "ratio_vs_encode": round(item_rate / encode_rate, 3), "target_ratio": 0.8,
+            "ratio_vs_encode": round(item_rate / encode_rate, 3),
+            "target_ratio": 0.8,
         },
         "items_reload_unchanged": {
-            "unchanged": second.unchanged, "written": second.written, "seconds": round(second.seconds, 3),
-            "speedup_vs_first_load": round(first.seconds / second.seconds, 1), "target_speedup": 20,
+            "unchanged": second.unchanged,
+            "written": second.written,
+            "seconds": round(second.seconds, 3),
+            "speedup_vs_first_load": round(first.seconds / second.seconds, 1),
+            "target_speedup": 20,
         },
         "interactions_without_text": {
-            "rows": inter.read, "written": inter.written, "rejected": inter.rejected,
-            "seconds": round(inter.seconds, 2), "rows_per_s": round(inter.rows_per_s, 1), "target_rows_per_s": 5000,
+            "rows": inter.read,
+            "written": inter.written,
+            "rejected": inter.rejected,
+            "seconds": round(inter.seconds, 2),
+            "rows_per_s": round(inter.rows_per_s, 1),
+            "target_rows_per_s": 5000,
             "reload_unchanged_rows_per_s": round(inter_again.rows_per_s, 1),
         },
     }

@@ -67,7 +67,9 @@ class CachingEmbedder:
             vecs = self.inner.embed_batch([texts[i] for i in todo])
             for j, i in enumerate(todo):
                 self.cache[keys[i]] = vecs[j]
-        return np.stack([self.cache[k] for k in keys]).astype(np.float32) if texts else np.zeros((0, self.dim), np.float32)
+        return (
+            np.stack([self.cache[k] for k in keys]).astype(np.float32) if texts else np.zeros((0, self.dim), np.float32)
+        )
 
     def save(self) -> None:
         if self.cache:
@@ -88,10 +90,13 @@ def main() -> None:
     ap.add_argument("--embed-cache", type=Path, default=REPO / "bench-results" / "embed-cache-minilm.npz")
     ap.add_argument("--domain-level", type=int, default=2)
     ap.add_argument("--record-calls", type=int, default=30)
-    ap.add_argument("--in-process", action="store_true",
-                    help="run the lite server in this process (the embedded mode: client and server share one "
-                         "interpreter lock, and the CPU figures include the server); by default it runs in its "
-                         "own process, as a deployed Weaviate does")
+    ap.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the lite server in this process (the embedded mode: client and server share one "
+        "interpreter lock, and the CPU figures include the server); by default it runs in its "
+        "own process, as a deployed Weaviate does",
+    )
     args = ap.parse_args()
 
     items = [json.loads(line) for line in (args.dataset / "items.jsonl").read_text().splitlines() if line]
@@ -104,9 +109,15 @@ def main() -> None:
     train_rows = [r for r in inter if id(r) not in held]
 
     embedder = CachingEmbedder(SentenceTransformerEmbedder(), args.embed_cache)
-    result: dict[str, Any] = {"dataset": str(args.dataset), "items": len(items), "interactions": len(inter),
-                              "users": len(last), "domain_level": args.domain_level, "cpu_count": os.cpu_count(),
-                              "load_average_start": [round(x, 2) for x in os.getloadavg()]}
+    result: dict[str, Any] = {
+        "dataset": str(args.dataset),
+        "items": len(items),
+        "interactions": len(inter),
+        "users": len(last),
+        "domain_level": args.domain_level,
+        "cpu_count": os.cpu_count(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+    }
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         (tmp / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in train_rows))
@@ -119,13 +130,22 @@ def main() -> None:
             res, wall, _ = _timed(lambda: load_items(client, [args.dataset / "items.jsonl"], settings, embedder))
             result["load_items"] = {"written": res.written, "rejected": res.rejected, "seconds": round(wall, 2)}
             res, wall, _ = _timed(lambda: load_interactions(client, [tmp / "train.jsonl"], settings, embedder))
-            result["load_train_interactions"] = {"written": res.written, "rejected": res.rejected, "seconds": round(wall, 2)}
+            result["load_train_interactions"] = {
+                "written": res.written,
+                "rejected": res.rejected,
+                "seconds": round(wall, 2),
+            }
 
             rep, wall, cpu = _timed(lambda: train_domains(client, settings))
             result["domains_train"] = {
-                "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "domains": len(rep.domains),
-                "labelled_items": rep.labelled_items, "predicted_items": rep.predicted_items,
-                "cv": rep.metrics.model_dump(), "vocabulary": rep.vocabulary_size, "phrases": rep.phrases,
+                "seconds": round(wall, 2),
+                "cpu_seconds": round(cpu, 2),
+                "domains": len(rep.domains),
+                "labelled_items": rep.labelled_items,
+                "predicted_items": rep.predicted_items,
+                "cv": rep.metrics.model_dump(),
+                "vocabulary": rep.vocabulary_size,
+                "phrases": rep.phrases,
             }
             # The same classifier on vectors of the text without the category path.
             labelled = [it for it in items if len(it.get("categories") or []) >= args.domain_level]
@@ -136,19 +156,31 @@ def main() -> None:
             result["classifier_without_category_text"] = clf.metrics_.model_dump()
 
             def report(r: Any, wall: float, cpu: float) -> dict[str, Any]:
-                return {"users": r.users, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
-                        "users_per_s_wall": round(r.users / wall, 1), "users_per_s_cpu": round(r.users / cpu, 1),
-                        "unchanged": r.unchanged, "user_interest_objects": r.user_interest_objects,
-                        "timings": r.timings, "empty": r.empty, "partial": r.partial,
-                        "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+                return {
+                    "users": r.users,
+                    "seconds": round(wall, 2),
+                    "cpu_seconds": round(cpu, 2),
+                    "users_per_s_wall": round(r.users / wall, 1),
+                    "users_per_s_cpu": round(r.users / cpu, 1),
+                    "unchanged": r.unchanged,
+                    "user_interest_objects": r.user_interest_objects,
+                    "timings": r.timings,
+                    "empty": r.empty,
+                    "partial": r.partial,
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                }
 
             r, wall, cpu = _timed(lambda: build_profiles(client, settings=settings, embedder=embedder))
             result["profiles_build_first"] = report(r, wall, cpu)
 
-            item_domain = {o.properties["item_id"]: o.properties.get("domain")
-                           for o in iterate(client, "Item", ["item_id", "domain"])}
-            top: dict[str, list[str]] = {o.properties["user_id"]: list(o.properties.get("domains") or [])
-                                         for o in iterate(client, "User", ["user_id", "domains"])}
+            item_domain = {
+                o.properties["item_id"]: o.properties.get("domain")
+                for o in iterate(client, "Item", ["item_id", "domain"])
+            }
+            top: dict[str, list[str]] = {
+                o.properties["user_id"]: list(o.properties.get("domains") or [])
+                for o in iterate(client, "User", ["user_id", "domains"])
+            }
             popular = Counter(item_domain.get(r["item_id"]) for r in train_rows).most_common(1)[0][0]
             hits1 = hits3 = base = n = 0
             for uid, r in last.items():
@@ -160,8 +192,13 @@ def main() -> None:
                 hits1 += bool(doms) and doms[0] == dom
                 hits3 += dom in doms[:3]
                 base += dom == popular
-            result["next_domain"] = {"users": n, "top1": round(hits1 / n, 4), "top3": round(hits3 / n, 4),
-                                     "most_popular_domain_baseline": round(base / n, 4), "most_popular_domain": popular}
+            result["next_domain"] = {
+                "users": n,
+                "top1": round(hits1 / n, 4),
+                "top3": round(hits3 / n, 4),
+                "most_popular_domain_baseline": round(base / n, 4),
+                "most_popular_domain": popular,
+            }
 
             load_interactions(client, [tmp / "last.jsonl"], settings, embedder)
             r, wall, cpu = _timed(lambda: build_profiles(client, settings=settings, embedder=embedder))
@@ -177,9 +214,12 @@ def main() -> None:
                 ev = {"user_id": uid, "item_id": rng.choice(ids), "kind": "click", "seq": 1000 + k}
                 _, wall, _ = _timed(lambda ev=ev: record(client, ev, settings, embedder))
                 times.append(wall * 1000)
-            result["record_ms"] = {"calls": len(times), "median": round(statistics.median(times), 1),
-                                   "p95": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
-                                   "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+            result["record_ms"] = {
+                "calls": len(times),
+                "median": round(statistics.median(times), 1),
+                "p95": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
+                "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            }
         finally:
             client.close()
             embedder.save()

@@ -92,12 +92,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--diversity", type=float, default=0.0)
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--embed-cache", type=Path, default=HERE.parent / "bench-results" / "embed-cache-minilm.npz",
-                        help="MiniLM vectors by text hash, shared with bench_profiles (the set-up, not the "
-                             "embedding, is what this benchmark skips)")
-    parser.add_argument("--in-process", action="store_true",
-                        help="run the lite server in this process (default: its own process, as a deployed "
-                             "Weaviate runs; in one process client and server share one interpreter lock)")
+    parser.add_argument(
+        "--embed-cache",
+        type=Path,
+        default=HERE.parent / "bench-results" / "embed-cache-minilm.npz",
+        help="MiniLM vectors by text hash, shared with bench_profiles (the set-up, not the "
+        "embedding, is what this benchmark skips)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the lite server in this process (default: its own process, as a deployed "
+        "Weaviate runs; in one process client and server share one interpreter lock)",
+    )
     args = parser.parse_args()
 
     from weaviate_recsys import lite
@@ -114,8 +121,12 @@ def main() -> int:
 
         embedder = CachingEmbedder(embedder, args.embed_cache)
     marker = data_dir / f"{settings.prefix}.ready"
-    result: dict[str, object] = {"dataset": str(args.data), "embedder": args.embedder, "k": args.k,
-                                 "server": "in-process" if args.in_process else "own process"}
+    result: dict[str, object] = {
+        "dataset": str(args.data),
+        "embedder": args.embedder,
+        "k": args.k,
+        "server": "in-process" if args.in_process else "own process",
+    }
 
     server = None
     if args.in_process:
@@ -125,8 +136,13 @@ def main() -> int:
 
         server = lite.spawn(data_dir)
         client = weaviate.connect_to_custom(
-            http_host=server.host, http_port=server.http_port, http_secure=False, grpc_host=server.host,
-            grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+            http_host=server.host,
+            http_port=server.http_port,
+            http_secure=False,
+            grpc_host=server.host,
+            grpc_port=server.grpc_port,
+            grpc_secure=False,
+            skip_init_checks=True,
         )
     try:
         if marker.exists():
@@ -136,9 +152,13 @@ def main() -> int:
             if hasattr(embedder, "save"):
                 embedder.save()
             marker.write_text("ok")
-        user_ids = sorted({json.loads(line)["user_id"] for line in (args.data / "interactions.jsonl").read_text().splitlines()})
+        user_ids = sorted(
+            {json.loads(line)["user_id"] for line in (args.data / "interactions.jsonl").read_text().splitlines()}
+        )
         rng = np.random.default_rng(args.seed)
-        sample = [str(u) for u in rng.choice(user_ids, size=min(args.users + args.warmup, len(user_ids)), replace=False)]
+        sample = [
+            str(u) for u in rng.choice(user_ids, size=min(args.users + args.warmup, len(user_ids)), replace=False)
+        ]
         rec = Recommender(client, settings, embedder=embedder)
 
         domain_counts: Counter[int] = Counter()
@@ -149,7 +169,7 @@ def main() -> int:
         server_cpu = 0.0
         profile_read: list[float] = []
         lengths: list[int] = []
-        for u in sample[args.warmup:]:
+        for u in sample[args.warmup :]:
             s = _process_cpu(server.pid) if server is not None else 0.0
             c, t = time.process_time(), time.perf_counter()
             out = rec.recommend(u, args.k, diversity=args.diversity)
@@ -163,24 +183,26 @@ def main() -> int:
             profile_read.append(time.perf_counter() - t)
             domain_counts[len(profile.domains)] += 1
         lat = _percentiles(total)
-        result.update({
-            "users_timed": len(total),
-            "recommend": lat,
-            # CPU seconds of this process per call (with --in-process, the lite server's too): what a call
-            # costs regardless of other load on the machine.
-            "recommend_cpu": _percentiles(cpu),
-            # The server process's CPU per call (its own process only; 10 ms ticks, so a mean over the calls):
-            # with recommend_cpu, what a call costs whatever the machine's load does to the wall times.
-            "server_cpu_ms_per_call": round(1000 * server_cpu / len(total), 2) if server is not None else None,
-            "load_average_1min": round(os.getloadavg()[0], 2),
-            "cpu_count": os.cpu_count(),
-            "get_profile_alone": _percentiles(profile_read),
-            "users_by_domain_count": {str(k): v for k, v in sorted(domain_counts.items())},
-            "max_domains": max(domain_counts) if domain_counts else 0,
-            "mean_list_length": round(float(np.mean(lengths)), 2) if lengths else 0,
-            "target": {"p50_ms": 30, "p99_ms": 80},
-            "meets_target": bool(lat["p50_ms"] <= 30 and lat["p99_ms"] <= 80),
-        })
+        result.update(
+            {
+                "users_timed": len(total),
+                "recommend": lat,
+                # CPU seconds of this process per call (with --in-process, the lite server's too): what a call
+                # costs regardless of other load on the machine.
+                "recommend_cpu": _percentiles(cpu),
+                # The server process's CPU per call (its own process only; 10 ms ticks, so a mean over the calls):
+                # with recommend_cpu, what a call costs whatever the machine's load does to the wall times.
+                "server_cpu_ms_per_call": round(1000 * server_cpu / len(total), 2) if server is not None else None,
+                "load_average_1min": round(os.getloadavg()[0], 2),
+                "cpu_count": os.cpu_count(),
+                "get_profile_alone": _percentiles(profile_read),
+                "users_by_domain_count": {str(k): v for k, v in sorted(domain_counts.items())},
+                "max_domains": max(domain_counts) if domain_counts else 0,
+                "mean_list_length": round(float(np.mean(lengths)), 2) if lengths else 0,
+                "target": {"p50_ms": 30, "p99_ms": 80},
+                "meets_target": bool(lat["p50_ms"] <= 30 and lat["p99_ms"] <= 80),
+            }
+        )
     finally:
         client.close()
         if server is not None:

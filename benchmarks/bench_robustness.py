@@ -52,8 +52,13 @@ def _client(server: Any) -> Any:
     import weaviate
 
     return weaviate.connect_to_custom(
-        http_host=server.host, http_port=server.http_port, http_secure=False,
-        grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
     )
 
 
@@ -94,29 +99,42 @@ def _create(client: Any) -> None:
             Property(name="tags", data_type=DataType.TEXT_ARRAY),
             Property(name="ok", data_type=DataType.BOOL),
             Property(name="ref", data_type=DataType.UUID),
-            Property(name="meta", data_type=DataType.OBJECT,
-                     nested_properties=[Property(name="note", data_type=DataType.TEXT)]),
+            Property(
+                name="meta",
+                data_type=DataType.OBJECT,
+                nested_properties=[Property(name="note", data_type=DataType.TEXT)],
+            ),
         ],
         vector_config=[Configure.Vectors.self_provided(name="v")],
     )
     rng = np.random.default_rng(0)
     words = ["laser", "printer", "toner", "paper", "ink", "desk", "lamp", "chair", "pen", "stapler"]
-    result = coll.data.insert_many([
-        DataObject(
-            properties={"title": " ".join(rng.choice(words, 4)), "n": i, "x": float(i) / 3, "ok": bool(i % 2),
-                        "at": f"20{10 + i % 15:02d}-01-01T00:00:00Z", "tags": [words[i % 10]]},
-            uuid=uuid.UUID(int=i + 1), vector={"v": rng.standard_normal(DIM).tolist()},
-        )
-        for i in range(GOOD)
-    ])
+    result = coll.data.insert_many(
+        [
+            DataObject(
+                properties={
+                    "title": " ".join(rng.choice(words, 4)),
+                    "n": i,
+                    "x": float(i) / 3,
+                    "ok": bool(i % 2),
+                    "at": f"20{10 + i % 15:02d}-01-01T00:00:00Z",
+                    "tags": [words[i % 10]],
+                },
+                uuid=uuid.UUID(int=i + 1),
+                vector={"v": rng.standard_normal(DIM).tolist()},
+            )
+            for i in range(GOOD)
+        ]
+    )
     if result.errors:
         raise RuntimeError(f"setup failed: {result.errors}")
 
 
 def _post(server: Any, body: bytes | dict[str, Any], path: str = "/v1/objects", method: str = "POST") -> int:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    r = httpx.request(method, f"{_url(server)}{path}", content=content,
-                      headers={"content-type": "application/json"}, timeout=120)
+    r = httpx.request(
+        method, f"{_url(server)}{path}", content=content, headers={"content-type": "application/json"}, timeout=120
+    )
     return r.status_code
 
 
@@ -149,11 +167,13 @@ def _batch_one_bad(server: Any) -> str:
     from weaviate.classes.data import DataObject
 
     with _client(server) as c:
-        result = c.collections.get(COLLECTION).data.insert_many([
-            DataObject(properties={"n": 1}, uuid=uuid.UUID(int=10_001), vector={"v": [0.1] * DIM}),
-            DataObject(properties={"at": "2999-01-01T00:00:00Z"}, vector={"v": [0.1] * DIM}),
-            DataObject(properties={"n": 2}, uuid=uuid.UUID(int=10_002), vector={"v": [0.2] * DIM}),
-        ])
+        result = c.collections.get(COLLECTION).data.insert_many(
+            [
+                DataObject(properties={"n": 1}, uuid=uuid.UUID(int=10_001), vector={"v": [0.1] * DIM}),
+                DataObject(properties={"at": "2999-01-01T00:00:00Z"}, vector={"v": [0.1] * DIM}),
+                DataObject(properties={"n": 2}, uuid=uuid.UUID(int=10_002), vector={"v": [0.2] * DIM}),
+            ]
+        )
     return f"batch: {len(result.errors)} of 3 rejected (index {sorted(result.errors)})"
 
 
@@ -170,8 +190,9 @@ def _grpc_query(server: Any, run: Callable[[Any], Any]) -> str:
 def _old_date_filter(coll: Any) -> Any:
     from weaviate.classes.query import Filter
 
-    return coll.query.fetch_objects(filters=Filter.by_property("at").greater_than(
-        datetime(1500, 1, 1, tzinfo=UTC)), limit=3)
+    return coll.query.fetch_objects(
+        filters=Filter.by_property("at").greater_than(datetime(1500, 1, 1, tzinfo=UTC)), limit=3
+    )
 
 
 def _nan_near_vector(coll: Any) -> Any:
@@ -186,8 +207,11 @@ def _wrong_dim_near_vector(coll: Any) -> Any:
 SERVER_CASES: list[tuple[str, Any, Callable[[Any], Any]]] = [
     ("date_before_1677", 422, lambda s: _post(s, _obj({"at": "1500-01-01T00:00:00Z"}))),
     ("date_after_2262", 422, lambda s: _post(s, _obj({"at": "2999-01-01T00:00:00Z"}))),
-    ("date_array_element_out_of_range", 422, lambda s: _post(s, _obj({"seen": ["2000-01-01T00:00:00Z",
-                                                                               "0001-01-01T00:00:00Z"]}))),
+    (
+        "date_array_element_out_of_range",
+        422,
+        lambda s: _post(s, _obj({"seen": ["2000-01-01T00:00:00Z", "0001-01-01T00:00:00Z"]})),
+    ),
     ("date_not_rfc3339", 422, lambda s: _post(s, _obj({"at": "yesterday"}))),
     ("date_impossible_day", 422, lambda s: _post(s, _obj({"at": "2021-02-30T00:00:00Z"}))),
     ("vector_nan", 422, lambda s: _post(s, _raw_vector_obj("NaN"))),
@@ -216,12 +240,23 @@ SERVER_CASES: list[tuple[str, Any, Callable[[Any], Any]]] = [
     ("body_empty", 422, lambda s: _post(s, b"")),
     ("text_10_mib", 200, lambda s: _post(s, _obj({"title": "word " * (_BIG // 5)}))),
     ("duplicate_id", 422, lambda s: _post(s, _obj({}, id=str(uuid.UUID(int=1))))),
-    ("patch_date_out_of_range", 422, lambda s: _post(s, _obj({"at": "1500-01-01T00:00:00Z"}),
-                                                     f"/v1/objects/{COLLECTION}/{uuid.UUID(int=2)}", "PATCH")),
-    ("put_date_out_of_range", 422, lambda s: _post(s, _obj({"at": "2999-01-01T00:00:00Z"}),
-                                                   f"/v1/objects/{COLLECTION}/{uuid.UUID(int=3)}", "PUT")),
-    ("schema_unknown_data_type", 422, lambda s: _post(s, {"class": "Broken", "properties": [
-        {"name": "p", "dataType": ["nope"]}]}, "/v1/schema")),
+    (
+        "patch_date_out_of_range",
+        422,
+        lambda s: _post(
+            s, _obj({"at": "1500-01-01T00:00:00Z"}), f"/v1/objects/{COLLECTION}/{uuid.UUID(int=2)}", "PATCH"
+        ),
+    ),
+    (
+        "put_date_out_of_range",
+        422,
+        lambda s: _post(s, _obj({"at": "2999-01-01T00:00:00Z"}), f"/v1/objects/{COLLECTION}/{uuid.UUID(int=3)}", "PUT"),
+    ),
+    (
+        "schema_unknown_data_type",
+        422,
+        lambda s: _post(s, {"class": "Broken", "properties": [{"name": "p", "dataType": ["nope"]}]}, "/v1/schema"),
+    ),
     ("list_negative_limit", 422, lambda s: httpx.get(f"{_url(s)}/v1/objects", params={"limit": -1}).status_code),
     ("list_limit_not_a_number", 422, lambda s: httpx.get(f"{_url(s)}/v1/objects", params={"limit": "ten"}).status_code),
     ("get_invalid_uuid", 404, lambda s: httpx.get(f"{_url(s)}/v1/objects/{COLLECTION}/not-a-uuid").status_code),
@@ -247,8 +282,15 @@ def run_server_cases(server: Any) -> list[dict[str, Any]]:
             outcome: Any = request(server)
         except Exception as e:  # noqa: BLE001 - a client-side failure is an outcome too
             outcome = f"client error: {type(e).__name__}: {str(e)[:160]}"
-        rows.append({"case": name, "outcome": outcome, "weaviate": expected,
-                     "as_weaviate": _outcome_matches(outcome, expected), "alive_after": _alive(server)})
+        rows.append(
+            {
+                "case": name,
+                "outcome": outcome,
+                "weaviate": expected,
+                "as_weaviate": _outcome_matches(outcome, expected),
+                "alive_after": _alive(server),
+            }
+        )
     return rows
 
 
@@ -276,8 +318,10 @@ def run_loader_cases(server: Any, workdir: Path) -> list[dict[str, Any]]:
     from weaviate_recsys.loaders import HashingEmbedder, load_interactions, load_items
 
     rows = []
-    kinds = [("items", load_items, getattr(module, "LOADER_CASES", [])),
-             ("interactions", load_interactions, getattr(module, "INTERACTION_CASES", []))]
+    kinds = [
+        ("items", load_items, getattr(module, "LOADER_CASES", [])),
+        ("interactions", load_interactions, getattr(module, "INTERACTION_CASES", [])),
+    ]
     for kind, load, cases in kinds:
         for name, content, suffix in cases:
             source = workdir / f"{kind}-{name}{suffix}"
@@ -285,15 +329,20 @@ def run_loader_cases(server: Any, workdir: Path) -> list[dict[str, Any]]:
             row: dict[str, Any] = {"case": f"{kind}: {name}"}
             try:
                 with _client(server) as c:
-                    result = load(c, [source], embedder=HashingEmbedder(64),
-                                  rejects=str(workdir / f"{kind}-{name}.rejects.jsonl"))
+                    result = load(
+                        c, [source], embedder=HashingEmbedder(64), rejects=str(workdir / f"{kind}-{name}.rejects.jsonl")
+                    )
                 # good rows already stored by an earlier case count as unchanged
                 stored = result.written + result.unchanged
                 good_rows = sum(gid.encode() in content for gid in good_ids)  # empty files hold none
-                row.update(written=result.written, unchanged=result.unchanged, rejected=result.rejected,
-                           good_rows_lost=max(0, good_rows - stored),
-                           first_error=result.errors[0].reason[:160] if result.errors else None,
-                           error_names_line=all(e.line is not None for e in result.errors))
+                row.update(
+                    written=result.written,
+                    unchanged=result.unchanged,
+                    rejected=result.rejected,
+                    good_rows_lost=max(0, good_rows - stored),
+                    first_error=result.errors[0].reason[:160] if result.errors else None,
+                    error_names_line=all(e.line is not None for e in result.errors),
+                )
             except Exception as e:  # noqa: BLE001 - a usage error refuses the whole file, a crash is a finding
                 row["outcome"] = f"{type(e).__name__}: {str(e)[:160]}"
                 row["refused_whole_file_as_designed"] = name in usage_errors
@@ -327,8 +376,13 @@ def soak(server: Any, seconds: float, readers: int) -> dict[str, Any]:
             while time.monotonic() < stop:
                 t = time.perf_counter()
                 try:
-                    coll.query.hybrid("laser printer", vector=rng.standard_normal(DIM).tolist(), target_vector="v",
-                                      filters=Filter.by_property("n").less_than(int(rng.integers(10, GOOD))), limit=10)
+                    coll.query.hybrid(
+                        "laser printer",
+                        vector=rng.standard_normal(DIM).tolist(),
+                        target_vector="v",
+                        filters=Filter.by_property("n").less_than(int(rng.integers(10, GOOD))),
+                        limit=10,
+                    )
                     with lock:
                         lat["read"].append(time.perf_counter() - t)
                 except Exception as e:  # noqa: BLE001
@@ -342,11 +396,16 @@ def soak(server: Any, seconds: float, readers: int) -> dict[str, Any]:
             while time.monotonic() < stop:
                 t = time.perf_counter()
                 try:
-                    result = coll.data.insert_many([
-                        DataObject(properties={"title": "laser printer soak", "n": int(i)},
-                                   uuid=uuid.UUID(int=20_000 + int(i)), vector={"v": rng.standard_normal(DIM).tolist()})
-                        for i in rng.integers(0, 5_000, 100)
-                    ])
+                    result = coll.data.insert_many(
+                        [
+                            DataObject(
+                                properties={"title": "laser printer soak", "n": int(i)},
+                                uuid=uuid.UUID(int=20_000 + int(i)),
+                                vector={"v": rng.standard_normal(DIM).tolist()},
+                            )
+                            for i in rng.integers(0, 5_000, 100)
+                        ]
+                    )
                     with lock:
                         lat["write"].append(time.perf_counter() - t)
                         errors["write"].extend(e.message[:120] for e in result.errors.values())
@@ -360,11 +419,21 @@ def soak(server: Any, seconds: float, readers: int) -> dict[str, Any]:
     for th in threads:
         th.join()
     return {
-        "seconds": seconds, "readers": readers, "writers": 1,
-        "filtered_hybrid": {"queries": len(lat["read"]), **_percentiles(lat["read"]), "errors": len(errors["read"]),
-                            "first_errors": errors["read"][:3]},
-        "upsert_batches_of_100": {"batches": len(lat["write"]), **_percentiles(lat["write"]),
-                                  "errors": len(errors["write"]), "first_errors": errors["write"][:3]},
+        "seconds": seconds,
+        "readers": readers,
+        "writers": 1,
+        "filtered_hybrid": {
+            "queries": len(lat["read"]),
+            **_percentiles(lat["read"]),
+            "errors": len(errors["read"]),
+            "first_errors": errors["read"][:3],
+        },
+        "upsert_batches_of_100": {
+            "batches": len(lat["write"]),
+            **_percentiles(lat["write"]),
+            "errors": len(errors["write"]),
+            "first_errors": errors["write"][:3],
+        },
         "server_rss_mib": {"start": rss_start, "end": _rss_mib(server.pid)},
         "alive_after": _alive(server),
     }
@@ -412,10 +481,14 @@ def main() -> int:
         "loader_cases": len(result.get("loader_cases", [])),
         "bad_input_classes": len(cases) + len(result.get("loader_cases", [])),
         "good_rows_lost": sum(r.get("good_rows_lost", 0) for r in result.get("loader_cases", [])),
-        "loader_errors_without_line": [r["case"] for r in result.get("loader_cases", [])
-                                       if r.get("error_names_line") is False],
-        "loader_crashes": [r["case"] for r in result.get("loader_cases", [])
-                           if "outcome" in r and not r["refused_whole_file_as_designed"]],
+        "loader_errors_without_line": [
+            r["case"] for r in result.get("loader_cases", []) if r.get("error_names_line") is False
+        ],
+        "loader_crashes": [
+            r["case"]
+            for r in result.get("loader_cases", [])
+            if "outcome" in r and not r["refused_whole_file_as_designed"]
+        ],
     }
     text = json.dumps(result, indent=2, default=str)
     if args.out:

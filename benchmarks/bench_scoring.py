@@ -85,8 +85,10 @@ def run(n: int, n_queries: int, seed: int = 0) -> dict[str, object]:
     def hybrid(i: int, allow) -> None:
         kw = inverted.search(text_queries[i], None, POOL, allow=allow)
         vec = content.search(vec_queries[i], POOL, allow=allow)
-        sets = [("vector,hybridVector", 0.75, [(d, float(np.float32(1) - np.float32(x))) for d, x in vec]),
-                ("keyword,bm25", 0.25, [(h.doc, h.score) for h in kw])]
+        sets = [
+            ("vector,hybridVector", 0.75, [(d, float(np.float32(1) - np.float32(x))) for d, x in vec]),
+            ("keyword,bm25", 0.25, [(h.doc, h.score) for h in kw]),
+        ]
         relative_score_fusion(sets, uuid_of)[:10]
 
     idx = list(range(n_queries))
@@ -118,9 +120,13 @@ def run(n: int, n_queries: int, seed: int = 0) -> dict[str, object]:
         "multi_target_sum_k100": _timed(
             lambda i: multi_target_search(
                 {"content": content, "behavior": behavior},
-                [("content", vec_queries[i], 1.0), ("behavior", vec_queries[i], 1.0)], "sum", POOL,
-                uuid_of=uuid_of),
-            idx),
+                [("content", vec_queries[i], 1.0), ("behavior", vec_queries[i], 1.0)],
+                "sum",
+                POOL,
+                uuid_of=uuid_of,
+            ),
+            idx,
+        ),
         "hybrid_core": _timed(lambda i: hybrid(i, None), idx),
         "hybrid_core_filter50": _timed(lambda i: hybrid(i, half), idx),
         "hybrid_core_filter10": _timed(lambda i: hybrid(i, tenth), idx),

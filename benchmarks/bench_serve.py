@@ -46,8 +46,21 @@ def _free_port() -> int:
 
 def _start_service(server, prefix: str, port: int) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
     code = "from weaviate_recsys.cli import main; main()"
-    args = [sys.executable, "-c", code, "serve", "--url", f"http://{server.host}:{server.http_port}",
-            "--grpc-port", str(server.grpc_port), "--prefix", prefix, "--port", str(port), "--quiet"]
+    args = [
+        sys.executable,
+        "-c",
+        code,
+        "serve",
+        "--url",
+        f"http://{server.host}:{server.http_port}",
+        "--grpc-port",
+        str(server.grpc_port),
+        "--prefix",
+        prefix,
+        "--port",
+        str(port),
+        "--quiet",
+    ]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -90,8 +103,12 @@ def main() -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(prefix=PREFIX + args.embedder.capitalize(), domain_level=2, data_dir=data_dir)
     marker = data_dir / f"{settings.prefix}.ready"
-    result: dict[str, object] = {"dataset": str(args.data), "embedder": args.embedder, "k": args.k,
-                                 "request": "GET /users/{id}/recommendations?k=10 (all reasons)"}
+    result: dict[str, object] = {
+        "dataset": str(args.data),
+        "embedder": args.embedder,
+        "k": args.k,
+        "request": "GET /users/{id}/recommendations?k=10 (all reasons)",
+    }
     server = lite.spawn(data_dir)
     service = None
     try:
@@ -104,8 +121,13 @@ def main() -> int:
 
                 embedder = CachingEmbedder(embedder, args.embed_cache)
             client = weaviate.connect_to_custom(
-                http_host=server.host, http_port=server.http_port, http_secure=False, grpc_host=server.host,
-                grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+                http_host=server.host,
+                http_port=server.http_port,
+                http_secure=False,
+                grpc_host=server.host,
+                grpc_port=server.grpc_port,
+                grpc_secure=False,
+                skip_init_checks=True,
             )
             try:
                 result["setup"] = _setup(client, settings, args.data, embedder)
@@ -120,14 +142,19 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=30) as http:
             _wait_ready(http, service)
-        user_ids = sorted({json.loads(line)["user_id"]
-                           for line in (args.data / "interactions.jsonl").read_text().splitlines()})
+        user_ids = sorted(
+            {json.loads(line)["user_id"] for line in (args.data / "interactions.jsonl").read_text().splitlines()}
+        )
         rng = np.random.default_rng(args.seed)
         need = args.warmup + 3 * args.users
         sample = [str(u) for u in rng.choice(user_ids, size=min(need, len(user_ids)), replace=False)]
         w, n_users = args.warmup, args.users
-        warm, one, many, visits = (sample[:w], sample[w:w + n_users], sample[w + n_users:w + 2 * n_users],
-                                   sample[w + 2 * n_users:])
+        warm, one, many, visits = (
+            sample[:w],
+            sample[w : w + n_users],
+            sample[w + n_users : w + 2 * n_users],
+            sample[w + 2 * n_users :],
+        )
         path = "/users/{}/recommendations"
 
         with httpx.Client(base_url=base, timeout=30) as http:
@@ -146,7 +173,9 @@ def main() -> int:
             wall = time.perf_counter() - t0
             n = len(one)
             result["one_client"] = {
-                "requests": n, "errors": errors, **_percentiles(lat),
+                "requests": n,
+                "errors": errors,
+                **_percentiles(lat),
                 "rec_per_s": round(n / wall, 1),
                 "service_cpu_ms_per_request": round(1000 * (_process_cpu(service.pid) - svc0) / n, 2),
                 "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
@@ -189,33 +218,42 @@ def main() -> int:
             wall = time.perf_counter() - t0
             n = len(lat_many)
             return {
-                "clients": args.clients, "requests": n, "errors": len(errs), "error_examples": errs[:5],
-                "rec_per_s": round(n / wall, 1), **_percentiles(lat_many),
+                "clients": args.clients,
+                "requests": n,
+                "errors": len(errs),
+                "error_examples": errs[:5],
+                "rec_per_s": round(n / wall, 1),
+                **_percentiles(lat_many),
                 "service_cpu_ms_per_request": round(1000 * (_process_cpu(service.pid) - svc0) / n, 2),
                 "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
                 "load_average_1min": round(os.getloadavg()[0], 2),
             }
+
         # Different users: every request reads the user's profile and history from Weaviate.
         result["concurrent_clients"] = concurrent(list(many))
         # Visits: each user asks three times in a row (a page and two carousels), within the cache time, so
         # two of three requests reuse the user's profile and history (the other queries still run).
         # Groups of 10 users, each group asked three times over, so a user's next request comes a few requests
         # later (not at the same moment from another client).
-        groups = [visits[i:i + 10] for i in range(0, len(visits), 10)]
+        groups = [visits[i : i + 10] for i in range(0, len(visits), 10)]
         visit_queue = [u for g in groups for _ in range(3) for u in g][::-1]
-        result["concurrent_clients_visits"] = {"requests_per_user": 3, "users": len(visits),
-                                               **concurrent(visit_queue)}
+        result["concurrent_clients_visits"] = {"requests_per_user": 3, "users": len(visits), **concurrent(visit_queue)}
         one_res = result["one_client"]
         many_res = result["concurrent_clients"]
         assert isinstance(one_res, dict) and isinstance(many_res, dict)
-        result.update({
-            "cpu_count": os.cpu_count(),
-            "target": TARGET,
-            "meets_target": bool(one_res["p50_ms"] <= TARGET["one_client_p50_ms"]
-                                 and many_res["rec_per_s"] >= TARGET["four_clients_rec_per_s"]
-                                 and many_res["p99_ms"] <= TARGET["four_clients_p99_ms"]
-                                 and many_res["errors"] == 0 and one_res["errors"] == 0),
-        })
+        result.update(
+            {
+                "cpu_count": os.cpu_count(),
+                "target": TARGET,
+                "meets_target": bool(
+                    one_res["p50_ms"] <= TARGET["one_client_p50_ms"]
+                    and many_res["rec_per_s"] >= TARGET["four_clients_rec_per_s"]
+                    and many_res["p99_ms"] <= TARGET["four_clients_p99_ms"]
+                    and many_res["errors"] == 0
+                    and one_res["errors"] == 0
+                ),
+            }
+        )
     finally:
         if service is not None:
             service.terminate()

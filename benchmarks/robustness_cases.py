@@ -58,8 +58,11 @@ LOADER_CASES: list[tuple[str, bytes, str]] = [
     ("date_not_a_date", _jsonl(_row(created_at="yesterday")), ".jsonl"),
     ("date_csv_out_of_range", _csv(b"bad,Pencil,2999-01-01T00:00:00Z\n"), ".csv"),
     # Values that used to crash the load.
-    ("json_nested_too_deep", _jsonl(b'{"item_id": "bad", "title": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"),
-     ".jsonl"),
+    (
+        "json_nested_too_deep",
+        _jsonl(b'{"item_id": "bad", "title": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"),
+        ".jsonl",
+    ),
     ("json_lone_surrogate", _jsonl(b'{"item_id": "bad", "title": "\\ud800"}\n'), ".jsonl"),
     ("json_lone_surrogate_in_id", _jsonl(b'{"item_id": "\\udfff"}\n'), ".jsonl"),
     ("json_5000_digit_integer", _jsonl(b'{"item_id": "bad", "popularity": ' + b"9" * 5000 + b"}\n"), ".jsonl"),
@@ -68,8 +71,11 @@ LOADER_CASES: list[tuple[str, bytes, str]] = [
     ("json_malformed", _jsonl(b'{"item_id": "bad", "title": \n'), ".jsonl"),
     ("json_not_an_object", _jsonl(b"[1, 2, 3]\n"), ".jsonl"),
     ("json_bare_string", _jsonl(b'"item"\n'), ".jsonl"),
-    ("json_nan_and_infinity", _jsonl(b'{"item_id": "bad", "popularity": NaN}\n',
-                                     b'{"item_id": "bad2", "popularity": Infinity}\n'), ".jsonl"),
+    (
+        "json_nan_and_infinity",
+        _jsonl(b'{"item_id": "bad", "popularity": NaN}\n', b'{"item_id": "bad2", "popularity": Infinity}\n'),
+        ".jsonl",
+    ),
     ("json_nul_byte_raw", _jsonl(b'{"item_id": "bad\x00"}\n'), ".jsonl"),
     ("json_nul_escape_in_id", _jsonl(b'{"item_id": "bad\\u0000"}\n'), ".jsonl"),
     ("invalid_utf8_row", _jsonl(b'{"item_id": "bad", "title": "caf\xe9"}\n'), ".jsonl"),
@@ -89,8 +95,11 @@ LOADER_CASES: list[tuple[str, bytes, str]] = [
     ("csv_too_few_fields", _csv(b"bad,Pencil\n"), ".csv"),
     ("csv_too_many_fields", _csv(b"bad,Pencil,2020-01-01,extra\n"), ".csv"),
     ("csv_unclosed_quote_to_end", _CSV_HEAD + _CSV_BEFORE + b'bad,"Pencil,2020-01-01\n' + _CSV_AFTER, ".csv"),
-    ("csv_unclosed_quote_wrong_count", _CSV_HEAD + _CSV_BEFORE + b'bad,"Pencil,2020-01-01\nx",y,z\n' + _CSV_AFTER,
-     ".csv"),
+    (
+        "csv_unclosed_quote_wrong_count",
+        _CSV_HEAD + _CSV_BEFORE + b'bad,"Pencil,2020-01-01\nx",y,z\n' + _CSV_AFTER,
+        ".csv",
+    ),
     ("csv_text_after_closing_quote", _csv(b'bad,"Pencil"x,2020-01-01\n'), ".csv"),
     # Line endings and byte order marks (nothing to reject).
     ("cr_only_line_endings", _jsonl().replace(b"\n", b"\r"), ".jsonl"),
@@ -109,12 +118,23 @@ LOADER_CASES: list[tuple[str, bytes, str]] = [
 ]
 
 #: Cases refused as a whole before anything is written (exit 2).
-USAGE_ERROR_CASES = frozenset({"utf16_file", "csv_header_invalid_utf8", "csv_without_id_column",
-                               "csv_header_unclosed_quote"})
+USAGE_ERROR_CASES = frozenset(
+    {"utf16_file", "csv_header_invalid_utf8", "csv_without_id_column", "csv_header_unclosed_quote"}
+)
 
 #: Cases with nothing to reject (exit 0); ``empty_file`` and ``csv_header_only`` hold no rows at all.
-CLEAN_CASES = frozenset({"cr_only_line_endings", "crlf_line_endings", "cr_only_csv", "utf8_bom",
-                         "blank_and_whitespace_lines", "no_final_newline", "empty_file", "csv_header_only"})
+CLEAN_CASES = frozenset(
+    {
+        "cr_only_line_endings",
+        "crlf_line_endings",
+        "cr_only_csv",
+        "utf8_bom",
+        "blank_and_whitespace_lines",
+        "no_final_newline",
+        "empty_file",
+        "csv_header_only",
+    }
+)
 
 
 def case_names() -> list[str]:
@@ -140,8 +160,11 @@ INTERACTION_CASES: list[tuple[str, bytes, str]] = [
     ("negative_rating", _events(_event(rating=-3)), ".jsonl"),  # accepted: ratings have no fixed scale
     ("rating_nan_text", _events(_event(rating="NaN")), ".jsonl"),
     ("rating_infinite", _events(_event(rating=1e999)), ".jsonl"),
-    ("rating_huge_integer", _events(b'{"user_id": "u", "item_id": "bad", "kind": "rating", "rating": '
-                                    + b"9" * 4000 + b"}\n"), ".jsonl"),
+    (
+        "rating_huge_integer",
+        _events(b'{"user_id": "u", "item_id": "bad", "kind": "rating", "rating": ' + b"9" * 4000 + b"}\n"),
+        ".jsonl",
+    ),
     ("seq_negative", _events(_event(seq=-1)), ".jsonl"),
     ("seq_fractional", _events(_event(seq=1.5)), ".jsonl"),
     ("seq_beyond_2_pow_53", _events(_event(seq=2**60)), ".jsonl"),

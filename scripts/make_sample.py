@@ -16,50 +16,108 @@ OUT = Path(__file__).resolve().parents[1] / "src" / "weaviate_recsys" / "data" /
 # domain -> subdomain -> (nouns, features)
 CATALOG: dict[str, dict[str, tuple[list[str], list[str]]]] = {
     "Electronics": {
-        "Audio": (["wireless headphones", "bluetooth speaker", "noise cancelling earbuds", "soundbar", "studio monitor headphones"],
-                  ["deep bass", "30 hour battery", "active noise cancellation", "low latency", "foldable design"]),
-        "Computers": (["mechanical keyboard", "wireless mouse", "4k monitor", "usb-c hub", "laptop stand"],
-                      ["hot-swappable switches", "ergonomic shape", "usb-c charging", "adjustable height", "backlit keys"]),
-        "Cameras": (["mirrorless camera", "action camera", "camera tripod", "prime lens", "camera backpack"],
-                    ["image stabilization", "4k video", "weather sealing", "fast autofocus", "carbon fiber legs"]),
+        "Audio": (
+            [
+                "wireless headphones",
+                "bluetooth speaker",
+                "noise cancelling earbuds",
+                "soundbar",
+                "studio monitor headphones",
+            ],
+            ["deep bass", "30 hour battery", "active noise cancellation", "low latency", "foldable design"],
+        ),
+        "Computers": (
+            ["mechanical keyboard", "wireless mouse", "4k monitor", "usb-c hub", "laptop stand"],
+            ["hot-swappable switches", "ergonomic shape", "usb-c charging", "adjustable height", "backlit keys"],
+        ),
+        "Cameras": (
+            ["mirrorless camera", "action camera", "camera tripod", "prime lens", "camera backpack"],
+            ["image stabilization", "4k video", "weather sealing", "fast autofocus", "carbon fiber legs"],
+        ),
     },
     "Kitchen": {
-        "Cookware": (["cast iron skillet", "nonstick frying pan", "dutch oven", "stainless saucepan", "wok"],
-                     ["even heat", "oven safe", "induction ready", "pre-seasoned", "dishwasher safe"]),
-        "Coffee": (["espresso machine", "burr coffee grinder", "pour over kettle", "french press", "cold brew maker"],
-                   ["gooseneck spout", "temperature control", "conical burrs", "milk frother", "double wall glass"]),
-        "Baking": (["stand mixer", "silicone baking mat", "bread proofing basket", "cake pan set", "digital kitchen scale"],
-                   ["non-stick surface", "gram precision", "dough hook", "easy release", "heavy gauge steel"]),
+        "Cookware": (
+            ["cast iron skillet", "nonstick frying pan", "dutch oven", "stainless saucepan", "wok"],
+            ["even heat", "oven safe", "induction ready", "pre-seasoned", "dishwasher safe"],
+        ),
+        "Coffee": (
+            ["espresso machine", "burr coffee grinder", "pour over kettle", "french press", "cold brew maker"],
+            ["gooseneck spout", "temperature control", "conical burrs", "milk frother", "double wall glass"],
+        ),
+        "Baking": (
+            ["stand mixer", "silicone baking mat", "bread proofing basket", "cake pan set", "digital kitchen scale"],
+            ["non-stick surface", "gram precision", "dough hook", "easy release", "heavy gauge steel"],
+        ),
     },
     "Outdoors": {
-        "Camping": (["ultralight tent", "sleeping bag", "camping stove", "headlamp", "insulated sleeping pad"],
-                    ["waterproof rainfly", "rated to 20F", "packs small", "rechargeable battery", "three season"]),
-        "Hiking": (["trail running shoes", "hiking backpack", "trekking poles", "water filter", "rain jacket"],
-                   ["grippy outsole", "hydration sleeve", "breathable membrane", "lightweight aluminum", "removes bacteria"]),
-        "Cycling": (["road bike helmet", "bike light set", "cycling jersey", "bike repair kit", "clipless pedals"],
-                    ["mips protection", "usb rechargeable", "moisture wicking", "multi tool", "adjustable tension"]),
+        "Camping": (
+            ["ultralight tent", "sleeping bag", "camping stove", "headlamp", "insulated sleeping pad"],
+            ["waterproof rainfly", "rated to 20F", "packs small", "rechargeable battery", "three season"],
+        ),
+        "Hiking": (
+            ["trail running shoes", "hiking backpack", "trekking poles", "water filter", "rain jacket"],
+            ["grippy outsole", "hydration sleeve", "breathable membrane", "lightweight aluminum", "removes bacteria"],
+        ),
+        "Cycling": (
+            ["road bike helmet", "bike light set", "cycling jersey", "bike repair kit", "clipless pedals"],
+            ["mips protection", "usb rechargeable", "moisture wicking", "multi tool", "adjustable tension"],
+        ),
     },
     "Office": {
-        "Writing": (["gel pens", "fountain pen", "dotted notebook", "mechanical pencil", "highlighter set"],
-                    ["smooth ink", "fine nib", "fountain pen friendly paper", "0.5 mm lead", "quick drying"]),
-        "Printing": (["laser printer", "inkjet printer", "toner cartridge", "photo paper", "label maker"],
-                     ["duplex printing", "wireless printing", "high yield", "glossy finish", "thermal labels"]),
-        "Organization": (["desk organizer", "file cabinet", "whiteboard", "paper shredder", "binder clips"],
-                         ["bamboo finish", "locking drawer", "magnetic surface", "cross cut", "assorted sizes"]),
+        "Writing": (
+            ["gel pens", "fountain pen", "dotted notebook", "mechanical pencil", "highlighter set"],
+            ["smooth ink", "fine nib", "fountain pen friendly paper", "0.5 mm lead", "quick drying"],
+        ),
+        "Printing": (
+            ["laser printer", "inkjet printer", "toner cartridge", "photo paper", "label maker"],
+            ["duplex printing", "wireless printing", "high yield", "glossy finish", "thermal labels"],
+        ),
+        "Organization": (
+            ["desk organizer", "file cabinet", "whiteboard", "paper shredder", "binder clips"],
+            ["bamboo finish", "locking drawer", "magnetic surface", "cross cut", "assorted sizes"],
+        ),
     },
     "Books": {
-        "Fiction": (["science fiction novel", "fantasy trilogy", "mystery thriller", "historical novel", "short story collection"],
-                    ["page turner", "award winning", "space opera", "detective story", "epic worldbuilding"]),
-        "Cooking": (["baking cookbook", "vegetarian cookbook", "bread baking guide", "italian cookbook", "fermentation handbook"],
-                    ["step by step photos", "sourdough recipes", "weeknight meals", "pasta from scratch", "kimchi and pickles"]),
-        "Technology": (["python programming book", "machine learning textbook", "database design guide", "linux handbook", "web development book"],
-                       ["hands-on examples", "neural networks", "sql and indexing", "shell scripting", "javascript and css"]),
+        "Fiction": (
+            [
+                "science fiction novel",
+                "fantasy trilogy",
+                "mystery thriller",
+                "historical novel",
+                "short story collection",
+            ],
+            ["page turner", "award winning", "space opera", "detective story", "epic worldbuilding"],
+        ),
+        "Cooking": (
+            [
+                "baking cookbook",
+                "vegetarian cookbook",
+                "bread baking guide",
+                "italian cookbook",
+                "fermentation handbook",
+            ],
+            ["step by step photos", "sourdough recipes", "weeknight meals", "pasta from scratch", "kimchi and pickles"],
+        ),
+        "Technology": (
+            [
+                "python programming book",
+                "machine learning textbook",
+                "database design guide",
+                "linux handbook",
+                "web development book",
+            ],
+            ["hands-on examples", "neural networks", "sql and indexing", "shell scripting", "javascript and css"],
+        ),
     },
     "Music": {
-        "Instruments": (["acoustic guitar", "digital piano", "ukulele", "electronic drum kit", "violin outfit"],
-                        ["solid spruce top", "weighted keys", "beginner friendly", "mesh heads", "includes case"]),
-        "Accessories": (["guitar strings", "guitar tuner", "music stand", "audio interface", "studio microphone"],
-                        ["phosphor bronze", "clip-on", "foldable", "low noise preamps", "cardioid pattern"]),
+        "Instruments": (
+            ["acoustic guitar", "digital piano", "ukulele", "electronic drum kit", "violin outfit"],
+            ["solid spruce top", "weighted keys", "beginner friendly", "mesh heads", "includes case"],
+        ),
+        "Accessories": (
+            ["guitar strings", "guitar tuner", "music stand", "audio interface", "studio microphone"],
+            ["phosphor bronze", "clip-on", "foldable", "low noise preamps", "cardioid pattern"],
+        ),
     },
 }
 BRANDS = ["Acme", "Northwind", "Lumen", "Orbit", "Kestrel", "Maple & Co", "Tandem", "Vireo", "Solace", "Quill"]
@@ -73,9 +131,15 @@ STATED = {
     "Music": "I play acoustic guitar and record music at home.",
 }
 REVIEW = {
-    5: ["Excellent {noun}, the {feature} is exactly what I wanted.", "Love this {noun}. {feature} makes a real difference."],
+    5: [
+        "Excellent {noun}, the {feature} is exactly what I wanted.",
+        "Love this {noun}. {feature} makes a real difference.",
+    ],
     4: ["Good {noun}, {feature} works well, a little pricey.", "Solid {noun} with {feature}."],
-    2: ["The {noun} is disappointing, {feature} did not hold up.", "Returned the {noun}: {feature} was not as described."],
+    2: [
+        "The {noun} is disappointing, {feature} did not hold up.",
+        "Returned the {noun}: {feature} was not as described.",
+    ],
 }
 
 
@@ -90,17 +154,19 @@ def main() -> None:
                     brand = rng.choice(BRANDS)
                     feats = rng.sample(features, 2)
                     iid = f"{domain[:2].upper()}{len(items):04d}"
-                    items.append({
-                        "item_id": iid,
-                        "title": f"{brand} {adj.title()} {noun.title()}",
-                        "description": f"A {adj} {noun} with {feats[0]} and {feats[1]}. "
-                                       f"Made by {brand} for people who care about {sub.lower()}.",
-                        "categories": [domain, sub, noun.title()],
-                        "tags": [noun, *feats],
-                        "brand": brand,
-                        "_noun": noun,
-                        "_features": feats,
-                    })
+                    items.append(
+                        {
+                            "item_id": iid,
+                            "title": f"{brand} {adj.title()} {noun.title()}",
+                            "description": f"A {adj} {noun} with {feats[0]} and {feats[1]}. "
+                            f"Made by {brand} for people who care about {sub.lower()}.",
+                            "categories": [domain, sub, noun.title()],
+                            "tags": [noun, *feats],
+                            "brand": brand,
+                            "_noun": noun,
+                            "_features": feats,
+                        }
+                    )
     by_domain: dict[str, list[dict]] = {}
     for it in items:
         by_domain.setdefault(it["categories"][0], []).append(it)
@@ -131,8 +197,13 @@ def main() -> None:
                     row["text"] = rng.choice(REVIEW[stars]).format(noun=it["_noun"], feature=it["_features"][0])
             interactions.append(row)
     # A brand new user who only wrote about themselves, for the cold-start part of the demo.
-    users.append({"user_id": "newcomer", "name": "New Customer",
-                  "stated_interests": "I just started baking sourdough bread and want a good stand mixer."})
+    users.append(
+        {
+            "user_id": "newcomer",
+            "name": "New Customer",
+            "stated_interests": "I just started baking sourdough bread and want a good stand mixer.",
+        }
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     for name, rows in (("items", items), ("users", users), ("interactions", interactions)):
         with open(OUT / f"{name}.jsonl", "w", encoding="utf-8") as f:

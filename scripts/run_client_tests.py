@@ -46,8 +46,10 @@ UNCLAIMED_TEXT = (
     (r"not supported by the lite server", "refused by the server"),
     (r"path /v1/\S+ was not found", "REST endpoint not implemented"),
     # the tests that use Weaviate Cloud, auth or multi-node clusters connect to other hosts and ports
-    (r"Could not connect to Weaviate|Connection to Weaviate failed|Name or service not known",
-     "needs another server (cloud, auth or multi-node ports)"),
+    (
+        r"Could not connect to Weaviate|Connection to Weaviate failed|Name or service not known",
+        "needs another server (cloud, auth or multi-node ports)",
+    ),
     (r"the lite server has no modules", "vectorizer / generative / reranker modules"),
     (r"cross-reference|reference_add|references?\b.*not|ReferenceProperty|refs?_", "references"),
     (r"multi-?tenan|tenant", "multi-tenancy"),
@@ -121,8 +123,20 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], seconds: float = 60.0) 
 
 
 def start_server(port: int, grpc_port: int, data_dir: str, log_path: Path, extra: list[str]) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-c", "from weaviate_recsys.cli import main; main()", "lite", "serve", "--data-dir", data_dir,
-           "--port", str(port), "--grpc-port", str(grpc_port), *extra]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from weaviate_recsys.cli import main; main()",
+        "lite",
+        "serve",
+        "--data-dir",
+        data_dir,
+        "--port",
+        str(port),
+        "--grpc-port",
+        str(grpc_port),
+        *extra,
+    ]
     log = open(log_path, "ab")  # noqa: SIM115 - closed with the process below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     log.close()
@@ -160,8 +174,7 @@ def parse_junit(path: Path) -> list[TestResult]:
             category, reason = classify(name, text)
             first = (failure.get("message") or "").strip().splitlines()
             outcome = {"timeout": "timeout", "environment": "error"}.get(category, "failed")
-            out.append(TestResult(name, outcome, category, reason,
-                                  first[0][:300] if first else ""))
+            out.append(TestResult(name, outcome, category, reason, first[0][:300] if first else ""))
         elif case.find("skipped") is not None:
             out.append(TestResult(name, "skipped"))
         else:
@@ -175,15 +188,42 @@ def run_file(test_file: Path, args: argparse.Namespace, work: Path) -> FileResul
     server = start_server(args.port, args.grpc_port, data_dir, work / "server.log", args.server_arg)
     started = time.monotonic()
     try:
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-               f"--timeout={args.timeout}", "--timeout-method=thread", f"--junitxml={junit}",
-               "-o", "asyncio_mode=auto", "-o", "addopts=", "--rootdir", str(test_file.parent.parent),
-               str(test_file), *args.pytest_arg]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(test_file.parent.parent), os.environ.get("PYTHONPATH", "")])}
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            f"--timeout={args.timeout}",
+            "--timeout-method=thread",
+            f"--junitxml={junit}",
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "addopts=",
+            "--rootdir",
+            str(test_file.parent.parent),
+            str(test_file),
+            *args.pytest_arg,
+        ]
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(test_file.parent.parent), os.environ.get("PYTHONPATH", "")]),
+        }
         with open(work / f"{test_file.stem}.log", "wb") as log:
             try:
-                rc = subprocess.run(cmd, cwd=test_file.parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    timeout=args.file_timeout, check=False).returncode
+                rc = subprocess.run(
+                    cmd,
+                    cwd=test_file.parent.parent,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    timeout=args.file_timeout,
+                    check=False,
+                ).returncode
             except subprocess.TimeoutExpired:
                 rc = -9
     finally:
@@ -203,21 +243,40 @@ def summarise(results: list[FileResult]) -> dict[str, object]:
     for t in tests:
         if t.category == "unclaimed":
             reasons[t.reason] = reasons.get(t.reason, 0) + 1
-    return {"totals": totals, "failures": by_cat, "unclaimed_reasons": reasons,
-            "files": [{**asdict(r), "passed": r.count("passed"), "failed": r.count("failed"),
-                       "timeout": r.count("timeout"), "skipped": r.count("skipped")} for r in results]}
+    return {
+        "totals": totals,
+        "failures": by_cat,
+        "unclaimed_reasons": reasons,
+        "files": [
+            {
+                **asdict(r),
+                "passed": r.count("passed"),
+                "failed": r.count("failed"),
+                "timeout": r.count("timeout"),
+                "skipped": r.count("skipped"),
+            }
+            for r in results
+        ],
+    }
 
 
 def markdown(summary: dict[str, object], source: str) -> str:
     totals, fails = summary["totals"], summary["failures"]
     assert isinstance(totals, dict) and isinstance(fails, dict)
     lines = [
-        "# weaviate-python-client integration tests against the lite server", "",
-        f"Tests: `{source}`", "",
-        (f"- passed {totals['passed']}, failed {totals['failed']}, timed out {totals['timeout']}, "
-         f"skipped {totals['skipped']}, not importable {totals['error']}"),
-        (f"- failures on claimed features: **{fails['claimed']}**; on unclaimed features: {fails['unclaimed']}; "
-         f"hangs: {fails['timeout']}"), "",
+        "# weaviate-python-client integration tests against the lite server",
+        "",
+        f"Tests: `{source}`",
+        "",
+        (
+            f"- passed {totals['passed']}, failed {totals['failed']}, timed out {totals['timeout']}, "
+            f"skipped {totals['skipped']}, not importable {totals['error']}"
+        ),
+        (
+            f"- failures on claimed features: **{fails['claimed']}**; on unclaimed features: {fails['unclaimed']}; "
+            f"hangs: {fails['timeout']}"
+        ),
+        "",
         "| file | passed | claimed failures | unclaimed failures | timeouts | skipped | seconds |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
@@ -227,39 +286,56 @@ def markdown(summary: dict[str, object], source: str) -> str:
         claimed = sum(t["category"] == "claimed" for t in f["tests"])
         unclaimed = sum(t["category"] == "unclaimed" for t in f["tests"])
         died = f" (server exited with {f['server_exit']})" if f.get("server_exit") is not None else ""
-        lines.append(f"| {f['file']}{died} | {f['passed']} | {claimed} | {unclaimed} | {f['timeout']} | {f['skipped']} "
-                     f"| {f['seconds']} |")
+        lines.append(
+            f"| {f['file']}{died} | {f['passed']} | {claimed} | {unclaimed} | {f['timeout']} | {f['skipped']} "
+            f"| {f['seconds']} |"
+        )
     reasons = summary["unclaimed_reasons"]
     assert isinstance(reasons, dict)
     if reasons:
         lines += ["", "Unclaimed failures by feature: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))]
-    for category, title in (("claimed", "Failures on claimed features"), ("timeout", "Hangs"),
-                            ("environment", "Test modules that could not be imported"),
-                            ("unclaimed", "Failures on unclaimed features")):
+    for category, title in (
+        ("claimed", "Failures on claimed features"),
+        ("timeout", "Hangs"),
+        ("environment", "Test modules that could not be imported"),
+        ("unclaimed", "Failures on unclaimed features"),
+    ):
         rows = [(f["file"], t) for f in files for t in f["tests"] if t["category"] == category]
         if rows:
             lines += ["", f"## {title}", ""]
-            lines += [f"- `{file}::{t['name'].split('::')[-1]}` {t['reason']}: {t['message'][:200]}"
-                      for file, t in rows]
+            lines += [
+                f"- `{file}::{t['name'].split('::')[-1]}` {t['reason']}: {t['message'][:200]}" for file, t in rows
+            ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("integration", type=Path, help="the client's integration/ folder")
-    parser.add_argument("-f", "--file", action="append", default=None,
-                        help=f"test file or glob inside it (repeatable; default: {' '.join(DEFAULT_FILES)})")
+    parser.add_argument(
+        "-f",
+        "--file",
+        action="append",
+        default=None,
+        help=f"test file or glob inside it (repeatable; default: {' '.join(DEFAULT_FILES)})",
+    )
     parser.add_argument("--port", type=int, default=8080, help="REST port the client tests use (default 8080)")
     parser.add_argument("--grpc-port", type=int, default=50051, help="gRPC port (default 50051)")
     parser.add_argument("--timeout", type=int, default=60, help="seconds per test before it counts as hung")
     parser.add_argument("--file-timeout", type=int, default=1800, help="seconds per file")
     parser.add_argument("--out", type=Path, default=Path("client-tests-summary"), help="where summary.* go")
     parser.add_argument("--server-arg", action="append", default=[], help="extra `lite serve` argument")
-    parser.add_argument("--autoschema", action="store_true",
-                        help="keep auto-schema on (the client's CI runs Weaviate with AUTOSCHEMA_ENABLED=false)")
+    parser.add_argument(
+        "--autoschema",
+        action="store_true",
+        help="keep auto-schema on (the client's CI runs Weaviate with AUTOSCHEMA_ENABLED=false)",
+    )
     parser.add_argument("--pytest-arg", action="append", default=[], help="extra pytest argument (e.g. -k expr)")
-    parser.add_argument("--summary-only", action="store_true",
-                        help="rebuild summary.* from the JUnit files an earlier run left in --out")
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="rebuild summary.* from the JUnit files an earlier run left in --out",
+    )
     args = parser.parse_args(argv)
     if not args.autoschema:
         args.server_arg = ["--no-autoschema", *args.server_arg]  # as the client's ci/docker-compose.yml
@@ -278,8 +354,11 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(FileResult(test_file.name, 0.0, 0, parse_junit(work / f"{test_file.stem}.xml")))
             continue
         result = run_file(test_file, args, work)
-        print(f"{result.file}: {result.count('passed')} passed, {result.count('failed')} failed, "
-              f"{result.count('timeout')} timed out ({result.seconds} s)", flush=True)
+        print(
+            f"{result.file}: {result.count('passed')} passed, {result.count('failed')} failed, "
+            f"{result.count('timeout')} timed out ({result.seconds} s)",
+            flush=True,
+        )
         results.append(result)
     summary = summarise(results)
     (work / "summary.json").write_text(json.dumps(summary, indent=1))

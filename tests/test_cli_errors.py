@@ -28,11 +28,14 @@ def test_a_library_error_with_format_json_is_a_json_object_on_stderr() -> None:
     assert "Could not connect to Weaviate at http://127.0.0.1:1" in error["message"]
 
 
-@pytest.mark.parametrize("args", [
-    ["recommend", "--format", "json"],  # missing argument
-    ["recommend", "u1", "-k", "many", "--format=json"],  # bad value
-    ["schema", "drop", "--format", "json"],  # a usage error raised by the command
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["recommend", "--format", "json"],  # missing argument
+        ["recommend", "u1", "-k", "many", "--format=json"],  # bad value
+        ["schema", "drop", "--format", "json"],  # a usage error raised by the command
+    ],
+)
 def test_usage_errors_with_format_json_are_json_and_exit_2(args: list[str], tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*args, "--data-dir", str(tmp_path)])
     assert result.exit_code == 2

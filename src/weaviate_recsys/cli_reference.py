@@ -69,8 +69,9 @@ def update_reference(path: Path = REFERENCE) -> bool:
     """Replace the reference between the markers; True when the file changed."""
     text = path.read_text(encoding="utf-8")
     if BEGIN not in text or END not in text:
-        raise SystemExit(f"{path} has no command reference markers ({BEGIN} ... {END}); "
-                         f"the reference lives in docs/cli.md")
+        raise SystemExit(
+            f"{path} has no command reference markers ({BEGIN} ... {END}); the reference lives in docs/cli.md"
+        )
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     new = head + command_reference() + tail
@@ -82,8 +83,14 @@ def update_reference(path: Path = REFERENCE) -> bool:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", type=Path, nargs="?", const=REFERENCE, metavar="FILE",
-                        help=f"update FILE (default: {REFERENCE}) in place; without --write, print the reference")
+    parser.add_argument(
+        "--write",
+        type=Path,
+        nargs="?",
+        const=REFERENCE,
+        metavar="FILE",
+        help=f"update FILE (default: {REFERENCE}) in place; without --write, print the reference",
+    )
     args = parser.parse_args()
     if args.write:
         print("updated" if update_reference(args.write) else "up to date")

@@ -50,9 +50,9 @@ def describe_target(settings: Settings) -> str:
 #: How to stop using a URL, by where it came from (`open_client`'s ``url_source``).
 _URL_ADVICE = {
     "option": "the URL came from the --url option: pass the right one, or leave --url out to use the embedded "
-              "lite server",
+    "lite server",
     "environment": "the URL came from the environment (WEAVIATE_URL or WEAVIATE_RECSYS_URL): fix it, or unset it "
-                   "to use the embedded lite server",
+    "to use the embedded lite server",
 }
 
 
@@ -72,9 +72,7 @@ def open_client(settings: Settings, url_source: str | None = None) -> Iterator[w
         secure = parsed.scheme == "https"
         host = parsed.hostname or "localhost"
         port = parsed.port or (443 if secure else 8080)
-        auth = (
-            weaviate.classes.init.Auth.api_key(settings.api_key.get_secret_value()) if settings.api_key else None
-        )
+        auth = weaviate.classes.init.Auth.api_key(settings.api_key.get_secret_value()) if settings.api_key else None
         try:
             client = weaviate.connect_to_custom(
                 http_host=host,
@@ -90,14 +88,20 @@ def open_client(settings: Settings, url_source: str | None = None) -> Iterator[w
             key = settings.api_key.get_secret_value() if settings.api_key else None
             detail = " ".join(str(e).split())
             detail += "" if detail.endswith((".", "?", "!")) else "."
-            raise ConnectionFailed(redact_secrets(
-                f"Could not connect to Weaviate at {redact_url(settings.url)} (gRPC port {settings.grpc_port}): "
-                f"{detail} Check that it is running; "
-                + _URL_ADVICE.get(url_source or "", "the URL came from the settings' url (a keyword argument, or "
-                                  "WEAVIATE_URL in the environment): leave it unset to use the embedded lite server")
-                + ".",
-                key, parsed.password,
-            )) from e
+            raise ConnectionFailed(
+                redact_secrets(
+                    f"Could not connect to Weaviate at {redact_url(settings.url)} (gRPC port {settings.grpc_port}): "
+                    f"{detail} Check that it is running; "
+                    + _URL_ADVICE.get(
+                        url_source or "",
+                        "the URL came from the settings' url (a keyword argument, or "
+                        "WEAVIATE_URL in the environment): leave it unset to use the embedded lite server",
+                    )
+                    + ".",
+                    key,
+                    parsed.password,
+                )
+            ) from e
     else:
         from . import lite
 

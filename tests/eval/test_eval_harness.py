@@ -101,16 +101,15 @@ def test_tuning_looks_at_the_validation_split_only(split: Split) -> None:
 
 def test_report_files_follow_the_contract(split: Split, tmp_path) -> None:
     vectors = np.eye(8, dtype=np.float32)
-    report = evaluate(split, [MostPopular(), Scripted("oracle", {"warm": ["i5"]})], [5, 10], dataset="tiny",
-                      item_vectors=vectors)
+    report = evaluate(
+        split, [MostPopular(), Scripted("oracle", {"warm": ["i5"]})], [5, 10], dataset="tiny", item_vectors=vectors
+    )
     paths = write_report(report, tmp_path / "out", command="weaviate-recsys eval ...")
     contract = json.loads((tmp_path / "out" / "report.json").read_text())
     assert set(contract) == {"dataset", "split", "k", "methods"}
     assert contract["split"] == "leave-last:1" and contract["k"] == [5, 10]
     assert set(contract["methods"]["most-popular"]) == {"overall", "cold_users", "cold_items"}
-    assert set(contract["methods"]["oracle"]["overall"]) == {
-        f"{name}@{k}" for name in METRIC_NAMES for k in (5, 10)
-    }
+    assert set(contract["methods"]["oracle"]["overall"]) == {f"{name}@{k}" for name in METRIC_NAMES for k in (5, 10)}
     # Orthogonal item vectors: every list of two or more items has diversity 1.
     assert contract["methods"]["most-popular"]["overall"]["diversity@5"] == pytest.approx(1.0)
     for png in ("metrics.png", "ndcg_by_history.png"):

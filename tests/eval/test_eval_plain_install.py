@@ -41,12 +41,16 @@ def embedder_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _eval(items: Path, ratings: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["eval", "--items", str(items), "--interactions", str(ratings), "-k", "3",
-                                     "--quiet", *args])
+    return CliRunner().invoke(
+        main, ["eval", "--items", str(items), "--interactions", str(ratings), "-k", "3", "--quiet", *args]
+    )
 
 
 def test_report_without_matplotlib_writes_the_numbers_skips_the_plots_and_exits_0(
-    files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder_calls: list[int],
+    files: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    embedder_calls: list[int],
 ) -> None:
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)
@@ -62,8 +66,9 @@ def test_report_without_matplotlib_writes_the_numbers_skips_the_plots_and_exits_
 
 
 @pytest.mark.parametrize("methods", [["most-popular", "item-knn", "ease"], ["item-knn"]])
-def test_methods_without_vectors_embed_nothing(files: tuple[Path, Path], embedder_calls: list[int],
-                                               methods: list[str]) -> None:
+def test_methods_without_vectors_embed_nothing(
+    files: tuple[Path, Path], embedder_calls: list[int], methods: list[str]
+) -> None:
     result = _eval(*files, "--methods", *methods)
     assert result.exit_code == 0, result.output
     assert embedder_calls == []

@@ -27,8 +27,14 @@ def _synthetic() -> tuple:
     items = []
     for n in range(40):
         words = TOPICS[topics[n % 4]].split()
-        items.append({"item_id": f"i{n}", "title": " ".join(rng.choice(words, 2)),
-                      "description": " ".join(rng.choice(words, 6)), "categories": ["Office", topics[n % 4]]})
+        items.append(
+            {
+                "item_id": f"i{n}",
+                "title": " ".join(rng.choice(words, 2)),
+                "description": " ".join(rng.choice(words, 6)),
+                "categories": ["Office", topics[n % 4]],
+            }
+        )
     rows = []
     for u in range(12):
         for s, n in enumerate(rng.choice([n for n in range(40) if n % 4 == u % 4], 4, replace=False)):
@@ -72,8 +78,9 @@ def test_ablations_reuse_the_full_methods_profiles_and_switch_one_part_off() -> 
         full = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), fitted=fitted).fit(split.training)
         full.close()
         for name, (overrides, _) in ABLATIONS.items():
-            method = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), name=name,
-                                      overrides=overrides, fitted=fitted).fit(split.training)
+            method = MultiGranularity(
+                client, catalog, embedder=HashingEmbedder(dim=8), name=name, overrides=overrides, fitted=fitted
+            ).fit(split.training)
             try:
                 assert method.fit_reports["reused"] is True
                 for key, value in overrides.items():
@@ -100,10 +107,18 @@ def test_the_full_method_and_its_ablations_read_each_user_once(monkeypatch) -> N
     with connect_for_tests() as client:
         catalog = load_catalog(client, data, split, vectors, prefix="EvalSnap", domain_level=2, interactions=True)
         for name, overrides in [("multi-granularity", {})] + [(n, o) for n, (o, _) in ABLATIONS.items()]:
-            shared = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), name=name, overrides=overrides,
-                                      fitted=fitted, snapshots=snapshots).fit(split.training)
-            alone = MultiGranularity(client, catalog, embedder=HashingEmbedder(dim=8), name=name, overrides=overrides,
-                                     fitted=fitted).fit(split.training)
+            shared = MultiGranularity(
+                client,
+                catalog,
+                embedder=HashingEmbedder(dim=8),
+                name=name,
+                overrides=overrides,
+                fitted=fitted,
+                snapshots=snapshots,
+            ).fit(split.training)
+            alone = MultiGranularity(
+                client, catalog, embedder=HashingEmbedder(dim=8), name=name, overrides=overrides, fitted=fitted
+            ).fit(split.training)
             try:
                 assert shared.recommend(split.users, 5) == alone.recommend(split.users, 5), name
             finally:

@@ -97,8 +97,9 @@ def test_an_evaluation_without_sasrec_never_imports_torch(tmp_path: Path) -> Non
     items = tmp_path / "items.jsonl"
     items.write_text("".join(f'{{"item_id": "i{n}"}}\n' for n in range(5)))
     rows = tmp_path / "interactions.jsonl"
-    rows.write_text("".join(f'{{"user_id": "u{u}", "item_id": "i{(u + s) % 5}", "seq": {s}}}\n'
-                            for u in range(4) for s in range(3)))
+    rows.write_text(
+        "".join(f'{{"user_id": "u{u}", "item_id": "i{(u + s) % 5}", "seq": {s}}}\n' for u in range(4) for s in range(3))
+    )
     script = textwrap.dedent(f"""
         import sys
         from weaviate_recsys.eval import EvaluationConfig, available_methods, run_evaluation

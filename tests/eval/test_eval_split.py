@@ -52,7 +52,9 @@ def test_time_split_keeps_the_first_share_of_each_history() -> None:
 
 
 def test_no_leakage_and_short_histories_only_train() -> None:
-    rows = [{"user_id": u, "item_id": f"i{(n * 3 + len(u)) % 10}", "seq": n} for u in ("a", "bb", "ccc") for n in range(6)]
+    rows = [
+        {"user_id": u, "item_id": f"i{(n * 3 + len(u)) % 10}", "seq": n} for u in ("a", "bb", "ccc") for n in range(6)
+    ]
     rows.append({"user_id": "solo", "item_id": "i9", "seq": 0})
     split = split_data(make_data(rows), "time:0.8")
     assert "solo" not in split.test

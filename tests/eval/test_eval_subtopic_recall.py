@@ -55,8 +55,11 @@ def test_an_item_domain_is_its_category_at_the_level() -> None:
 
 def test_evaluate_reports_subtopic_recall_when_given_domains() -> None:
     items = [{"item_id": f"i{n}", "categories": [DOMAINS[n] or ""] if DOMAINS[n] else []} for n in range(7)]
-    rows = [{"user_id": u, "item_id": f"i{i}", "seq": s}
-            for u, seq in {"a": [0, 1, 3], "b": [0, 4, 2], "c": [1, 5]}.items() for s, i in enumerate(seq)]
+    rows = [
+        {"user_id": u, "item_id": f"i{i}", "seq": s}
+        for u, seq in {"a": [0, 1, 3], "b": [0, 4, 2], "c": [1, 5]}.items()
+        for s, i in enumerate(seq)
+    ]
     data = build_eval_data("office", items, rows)
     split = split_data(data, "leave-last:1")
     report = evaluate(split, [MostPopular()], [1], item_domains=[i.domain(1) for i in data.items])

@@ -34,8 +34,14 @@ def world():
     for n in range(40):
         topic = topics[n % 4]
         words = TOPICS[topic].split()
-        items.append({"item_id": f"i{n}", "title": f"{' '.join(rng.choice(words, 2))} {n}",
-                      "description": " ".join(rng.choice(words, 6)), "categories": ["Office", topic]})
+        items.append(
+            {
+                "item_id": f"i{n}",
+                "title": f"{' '.join(rng.choice(words, 2))} {n}",
+                "description": " ".join(rng.choice(words, 6)),
+                "categories": ["Office", topic],
+            }
+        )
     # Each user buys within one topic, so content and keywords point at the held-out item's topic.
     rows = []
     for u in range(12):

@@ -28,9 +28,7 @@ def shop(client: weaviate.WeaviateClient):
         ("pens", ["blue"], 3.0, 7, False),
         ("ink", [], 9.0, 1, False),
     ]
-    c.data.insert_many([
-        {"category": a, "labels": b, "price": p, "stock": s, "sale": f} for a, b, p, s, f in rows
-    ])
+    c.data.insert_many([{"category": a, "labels": b, "price": p, "stock": s, "sale": f} for a, b, p, s, f in rows])
     return c
 
 

@@ -28,14 +28,18 @@ def server() -> lite.LiteServer:
 
 def _connect(server: lite.LiteServer, key: str | None) -> weaviate.WeaviateClient:
     return weaviate.connect_to_local(
-        host=server.host, port=server.http_port, grpc_port=server.grpc_port,
-        auth_credentials=Auth.api_key(key) if key else None, skip_init_checks=True,
+        host=server.host,
+        port=server.http_port,
+        grpc_port=server.grpc_port,
+        auth_credentials=Auth.api_key(key) if key else None,
+        skip_init_checks=True,
     )
 
 
 def test_the_client_with_a_key_works_over_rest_and_grpc(server: lite.LiteServer) -> None:
-    with weaviate.connect_to_local(host=server.host, port=server.http_port, grpc_port=server.grpc_port,
-                                   auth_credentials=Auth.api_key(KEY)) as c:  # with the init checks
+    with weaviate.connect_to_local(
+        host=server.host, port=server.http_port, grpc_port=server.grpc_port, auth_credentials=Auth.api_key(KEY)
+    ) as c:  # with the init checks
         coll = c.collections.create("Keyed", properties=[Property(name="a", data_type=DataType.TEXT)])
         coll.data.insert_many([{"a": "x"}, {"a": "y"}])
         assert len(coll.query.fetch_objects().objects) == 2
@@ -111,8 +115,7 @@ def test_serve_insecure_warns_and_keys_come_from_weaviates_variable(tmp_path, mo
         seen.update(kwargs)
 
     monkeypatch.setattr(lite, "serve", fake_serve)
-    result = CliRunner().invoke(main, ["lite", "serve", "--host", "0.0.0.0", "--insecure",
-                                       "--data-dir", str(tmp_path)])
+    result = CliRunner().invoke(main, ["lite", "serve", "--host", "0.0.0.0", "--insecure", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Warning" in result.output and "without authentication" in result.output
     monkeypatch.setenv("AUTHENTICATION_APIKEY_ALLOWED_KEYS", "k1, k2")

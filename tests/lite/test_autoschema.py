@@ -36,12 +36,22 @@ def test_insert_into_a_missing_collection_creates_it_with_inferred_types(
     coll = client.collections.get(name)
     uid = coll.data.insert(ROW, vector=[0.1, 0.2])
     assert _types(coll) == {
-        "title": "text", "price": "number", "weight": "number", "inStock": "boolean", "added": "date",
-        "sku": "uuid", "tags": "text[]", "sizes": "number[]", "maker": "object", "parts": "object[]",
+        "title": "text",
+        "price": "number",
+        "weight": "number",
+        "inStock": "boolean",
+        "added": "date",
+        "sku": "uuid",
+        "tags": "text[]",
+        "sizes": "number[]",
+        "maker": "object",
+        "parts": "object[]",
         "empty": "text[]",
     }
     config = coll.config.get()
-    nested = {p.name: p.data_type.value for p in next(p for p in config.properties if p.name == "maker").nested_properties}
+    nested = {
+        p.name: p.data_type.value for p in next(p for p in config.properties if p.name == "maker").nested_properties
+    }
     assert nested == {"name": "text", "founded": "number", "site": "object"}
     assert config.vector_config is None and config.vector_index_config is not None  # the legacy unnamed vector
     obj = coll.query.fetch_object_by_id(uid, include_vector=True)

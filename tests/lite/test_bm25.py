@@ -199,7 +199,9 @@ def test_unknown_and_missing_properties_raise_weaviate_messages():
         ix.search("x", None, 10)
     ix.set_property("t", "word")
     ix.set_property("hidden", "word", searchable=False)
-    with pytest.raises(ValueError, match=r"Searching by property 'nope' requires inverted index\. Is `indexSearchable`"):
+    with pytest.raises(
+        ValueError, match=r"Searching by property 'nope' requires inverted index\. Is `indexSearchable`"
+    ):
         ix.search("x", [("nope", 1.0)], 10)
     with pytest.raises(ValueError, match="Searching by property 'hidden'"):
         ix.search("x", [("hidden", 1.0)], 10)
@@ -249,8 +251,12 @@ def test_filters_restrict_results_but_not_statistics():
 
 
 def test_ties_ordered_by_uuid_and_limit_keeps_lower_doc_ids():
-    names = {0: "cccc0000-0000-0000-0000-000000000000", 1: "aaaa0000-0000-0000-0000-000000000000",
-             2: "bbbb0000-0000-0000-0000-000000000000", 3: "0000ffff-0000-0000-0000-000000000000"}
+    names = {
+        0: "cccc0000-0000-0000-0000-000000000000",
+        1: "aaaa0000-0000-0000-0000-000000000000",
+        2: "bbbb0000-0000-0000-0000-000000000000",
+        3: "0000ffff-0000-0000-0000-000000000000",
+    }
     ix = InvertedIndex(uuid_of=names.__getitem__)
     ix.set_property("t", "word")
     for doc in range(4):

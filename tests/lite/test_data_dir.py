@@ -27,8 +27,12 @@ def umask(request):
 def test_a_new_data_dir_and_its_store_files_are_owner_only(tmp_path, umask) -> None:
     data = tmp_path / "parent" / "store"
     with lite.start(data) as server:
-        files = [store_path(str(data)), store_path(str(data)) + "-wal", store_path(str(data)) + "-shm",
-                 os.path.join(str(data), "lite.lock")]
+        files = [
+            store_path(str(data)),
+            store_path(str(data)) + "-wal",
+            store_path(str(data)) + "-shm",
+            os.path.join(str(data), "lite.lock"),
+        ]
         assert server.db is not None
         server.db.create_class({"class": "Note", "properties": [{"name": "t", "dataType": ["text"]}]})
         assert _mode(data) == 0o700

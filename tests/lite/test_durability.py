@@ -20,21 +20,31 @@ N = N_BATCHES * BATCH + SINGLES
 
 def _connect(server) -> weaviate.WeaviateClient:
     return weaviate.connect_to_custom(
-        http_host=server.host, http_port=server.http_port, http_secure=False,
-        grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
     )
 
 
 def _write_n(server) -> None:
     """N acknowledged writes: batches over gRPC and single inserts over REST."""
     with _connect(server) as c:
-        coll = c.collections.create("Kept", properties=[Property(name="n", data_type=DataType.INT)],
-                                    vector_config=Configure.Vectors.self_provided())
+        coll = c.collections.create(
+            "Kept",
+            properties=[Property(name="n", data_type=DataType.INT)],
+            vector_config=Configure.Vectors.self_provided(),
+        )
         for b in range(N_BATCHES):
-            result = coll.data.insert_many([
-                DataObject(properties={"n": i}, uuid=uuid.UUID(int=i + 1), vector=[float(i), 1.0])
-                for i in range(b * BATCH, (b + 1) * BATCH)
-            ])
+            result = coll.data.insert_many(
+                [
+                    DataObject(properties={"n": i}, uuid=uuid.UUID(int=i + 1), vector=[float(i), 1.0])
+                    for i in range(b * BATCH, (b + 1) * BATCH)
+                ]
+            )
             assert not result.errors
         for i in range(N_BATCHES * BATCH, N):
             coll.data.insert({"n": i}, uuid=uuid.UUID(int=i + 1), vector=[float(i), 1.0])

@@ -35,8 +35,9 @@ def coll(client: weaviate.WeaviateClient):
         properties=[Property(name="title", data_type=DataType.TEXT), Property(name="n", data_type=DataType.INT)],
         vector_config=[Configure.Vectors.self_provided(name="v")],
     )
-    c.data.insert_many([DataObject(properties=p, uuid=u, vector={"v": [1.0, float(i)]})
-                        for i, (u, p) in enumerate(SEED.items())])
+    c.data.insert_many(
+        [DataObject(properties=p, uuid=u, vector={"v": [1.0, float(i)]}) for i, (u, p) in enumerate(SEED.items())]
+    )
     return c
 
 
@@ -78,12 +79,14 @@ def test_wrong_types_and_unknown_property_over_rest(coll) -> None:
 
 def test_bad_vectors(client: weaviate.WeaviateClient, coll) -> None:
     with pytest.raises(WeaviateInsertManyAllFailedError) as e:  # every object fails: the client raises
-        coll.data.insert_many([
-            DataObject(properties={"title": "nan"}, vector={"v": np.array([math.nan, 1.0], dtype=np.float32)}),
-            DataObject(properties={"title": "inf"}, vector={"v": [math.inf, 1.0]}),
-            DataObject(properties={"title": "long"}, vector={"v": [1.0, 2.0, 3.0]}),
-            DataObject(properties={"title": "unknown"}, vector={"zz": [1.0, 2.0]}),
-        ])
+        coll.data.insert_many(
+            [
+                DataObject(properties={"title": "nan"}, vector={"v": np.array([math.nan, 1.0], dtype=np.float32)}),
+                DataObject(properties={"title": "inf"}, vector={"v": [math.inf, 1.0]}),
+                DataObject(properties={"title": "long"}, vector={"v": [1.0, 2.0, 3.0]}),
+                DataObject(properties={"title": "unknown"}, vector={"zz": [1.0, 2.0]}),
+            ]
+        )
     for message in ("NaN or infinite", "vector dimensions do not match", "does not have configuration for vector zz"):
         assert message in str(e.value)
     r = httpx.post(f"{_url(client)}/v1/objects", content=b'{"class":"Guarded","properties":{},"vectors":{"v":[NaN,1]}}')
@@ -126,8 +129,14 @@ def _raw_search(client, request: search_get_pb2.SearchRequest) -> None:
     "filters, message",
     [
         (base_pb2.Filters(operator=7), "requires at least one operand"),
-        (base_pb2.Filters(operator=99, value_text="x", target=base_pb2.FilterTarget(property="title")), "unknown filter operator"),
-        (base_pb2.Filters(operator=15, filters=[base_pb2.Filters(operator=1), base_pb2.Filters(operator=1)]), "exactly one operand"),
+        (
+            base_pb2.Filters(operator=99, value_text="x", target=base_pb2.FilterTarget(property="title")),
+            "unknown filter operator",
+        ),
+        (
+            base_pb2.Filters(operator=15, filters=[base_pb2.Filters(operator=1), base_pb2.Filters(operator=1)]),
+            "exactly one operand",
+        ),
         (base_pb2.Filters(operator=1, value_text="x"), "needs a target property"),
         (base_pb2.Filters(operator=1, target=base_pb2.FilterTarget(property="title")), "has no value"),
         (base_pb2.Filters(operator=9, target=base_pb2.FilterTarget(property="title")), "WithinGeoRange"),

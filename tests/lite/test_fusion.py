@@ -43,7 +43,11 @@ def test_ranked_test_vector_and_explain():
     hits = ranked_fusion(SETS, uuid_of)
     assert [h.doc for h in hits] == [2, 1, 3, 4]
     assert [f32(h.score) for h in hits] == [
-        f32(f32(0.75 / 61) + f32(0.25 / 60)), f32(0.75 / 60), f32(0.75 / 62), f32(0.25 / 61)]
+        f32(f32(0.75 / 61) + f32(0.25 / 60)),
+        f32(0.75 / 60),
+        f32(0.75 / 62),
+        f32(0.25 / 61),
+    ]
     assert [go_float_str(h.score) for h in hits] == ["0.016461749", "0.0125", "0.012096774", "0.0040983604"]
     u2 = uuid_of(2)
     assert hits[0].explain == (
@@ -101,11 +105,27 @@ def test_multi_target_hybrid_worked_example_d_and_e():
 @pytest.mark.parametrize(
     "value,text",
     [
-        (0.5, "0.5"), (1.0, "1"), (0.0, "0"), (-0.0, "-0"), (2.5, "2.5"), (0.7, "0.7"),
-        (0.70000005, "0.70000005"), (1e-05, "1e-05"), (0.0001, "0.0001"), (1.5e-07, "1.5e-07"),
-        (123456.0, "123456"), (1234567.0, "1.234567e+06"), (1e6, "1e+06"), (-3.25, "-3.25"),
-        (1e20, "1e+20"), (0.1, "0.1"), (1 / 3, "0.33333334"), (16777217.0, "1.6777216e+07"),
-        (float("inf"), "+Inf"), (float("-inf"), "-Inf"), (float("nan"), "NaN"),
+        (0.5, "0.5"),
+        (1.0, "1"),
+        (0.0, "0"),
+        (-0.0, "-0"),
+        (2.5, "2.5"),
+        (0.7, "0.7"),
+        (0.70000005, "0.70000005"),
+        (1e-05, "1e-05"),
+        (0.0001, "0.0001"),
+        (1.5e-07, "1.5e-07"),
+        (123456.0, "123456"),
+        (1234567.0, "1.234567e+06"),
+        (1e6, "1e+06"),
+        (-3.25, "-3.25"),
+        (1e20, "1e+20"),
+        (0.1, "0.1"),
+        (1 / 3, "0.33333334"),
+        (16777217.0, "1.6777216e+07"),
+        (float("inf"), "+Inf"),
+        (float("-inf"), "-Inf"),
+        (float("nan"), "NaN"),
     ],
 )
 def test_go_float_formatting(value, text):
@@ -138,6 +158,7 @@ def test_top_k_fusion_equals_full_fusion_prefix(seed):
         sets.append((f"set{s}", [0.75, 0.25, 0.5][s], entries))
     if seed % 10 == 9 and sets[0][2]:
         sets[0][2].append(sets[0][2][0])  # a doc twice in one set
+
     def scrambled(doc: int) -> str:  # uuid order unrelated to doc order
         return f"00000000-0000-0000-0000-{(doc * 7919) % 1000:012d}"
 
@@ -146,10 +167,25 @@ def test_top_k_fusion_equals_full_fusion_prefix(seed):
         assert _explained(relative_score_fusion_top(sets, scrambled, k)) == _explained(full[:k])
 
 
-@pytest.mark.parametrize("value, text", [
-    (0.7, "0.7"), (0.70000005, "0.70000005"), (1e-05, "1e-05"), (0.0001, "0.0001"), (123456.0, "123456"),
-    (1234567.0, "1.234567e+06"), (1e6, "1e+06"), (100.0, "100"), (-2.5, "-2.5"), (3.4028235e38, "3.4028235e+38"),
-    (1.4e-45, "1e-45"), (float("inf"), "+Inf"), (float("-inf"), "-Inf"), (float("nan"), "NaN"), (-0.0, "-0"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0.7, "0.7"),
+        (0.70000005, "0.70000005"),
+        (1e-05, "1e-05"),
+        (0.0001, "0.0001"),
+        (123456.0, "123456"),
+        (1234567.0, "1.234567e+06"),
+        (1e6, "1e+06"),
+        (100.0, "100"),
+        (-2.5, "-2.5"),
+        (3.4028235e38, "3.4028235e+38"),
+        (1.4e-45, "1e-45"),
+        (float("inf"), "+Inf"),
+        (float("-inf"), "-Inf"),
+        (float("nan"), "NaN"),
+        (-0.0, "-0"),
+    ],
+)
 def test_go_float_str_matches_go_formatting_of_float32(value, text) -> None:
     assert go_float_str(value) == text

@@ -28,10 +28,17 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 @pytest.fixture(scope="module")
 def server() -> Iterator[lite.LiteServer]:
     with lite.start(limits=ServerLimits(idle_timeout_s=1.0, max_connections=32, search_timeout_s=5)) as s:
-        httpx.post(f"{s.url}/v1/schema", json={"class": "Fuzz", "properties": [
-            {"name": "title", "dataType": ["text"]}, {"name": "n", "dataType": ["int"]}]}).raise_for_status()
-        httpx.post(f"{s.url}/v1/objects", json={"class": "Fuzz", "properties": {"title": "hello", "n": 1},
-                                                "vector": [0.1, 0.2, 0.3]}).raise_for_status()
+        httpx.post(
+            f"{s.url}/v1/schema",
+            json={
+                "class": "Fuzz",
+                "properties": [{"name": "title", "dataType": ["text"]}, {"name": "n", "dataType": ["int"]}],
+            },
+        ).raise_for_status()
+        httpx.post(
+            f"{s.url}/v1/objects",
+            json={"class": "Fuzz", "properties": {"title": "hello", "n": 1}, "vector": [0.1, 0.2, 0.3]},
+        ).raise_for_status()
         yield s
 
 
@@ -66,21 +73,54 @@ _json = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=20,
 )
-_segment = st.sampled_from(["Fuzz", "fuzz", "00000000-0000-0000-0000-000000000001", "properties", "tenants",
-                            "shards", "references", "validate", "x", "", "..", "%00"]) | st.text(
-    string.ascii_letters + string.digits + "-_.~", max_size=12)
-_root = st.sampled_from(["/v1/schema", "/v1/objects", "/v1/nodes", "/v1/meta", "/v1/graphql", "/v1/batch/objects",
-                         "/v1/backups", "/v1", "/", "/v1/.well-known/ready", "/v2"])
+_segment = st.sampled_from(
+    [
+        "Fuzz",
+        "fuzz",
+        "00000000-0000-0000-0000-000000000001",
+        "properties",
+        "tenants",
+        "shards",
+        "references",
+        "validate",
+        "x",
+        "",
+        "..",
+        "%00",
+    ]
+) | st.text(string.ascii_letters + string.digits + "-_.~", max_size=12)
+_root = st.sampled_from(
+    [
+        "/v1/schema",
+        "/v1/objects",
+        "/v1/nodes",
+        "/v1/meta",
+        "/v1/graphql",
+        "/v1/batch/objects",
+        "/v1/backups",
+        "/v1",
+        "/",
+        "/v1/.well-known/ready",
+        "/v2",
+    ]
+)
 # a leading "//" would be read as a host by any HTTP client (the raw-socket tests send such paths)
 _path = st.builds(lambda r, segs: "/" + "/".join([r, *segs]).lstrip("/"), _root, st.lists(_segment, max_size=3))
-_query = st.dictionaries(st.sampled_from(["limit", "offset", "class", "after", "include", "tenant", "output", "q"]),
-                         st.text(max_size=8) | st.integers(-10**12, 10**12).map(str), max_size=3)
+_query = st.dictionaries(
+    st.sampled_from(["limit", "offset", "class", "after", "include", "tenant", "output", "q"]),
+    st.text(max_size=8) | st.integers(-(10**12), 10**12).map(str),
+    max_size=3,
+)
 _body = st.none() | _json.map(lambda v: json.dumps(v).encode()) | st.binary(max_size=64)
 
 
 @FUZZ
-@given(method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
-       path=_path, query=_query, body=_body)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+    path=_path,
+    query=_query,
+    body=_body,
+)
 def test_rest_answers_any_request_with_a_status_below_500(http, method, path, query, body) -> None:
     reply = http.request(method, path, params=query, content=body)
     detail = f"{method} {path} {query} {body!r} -> {reply.status_code} {reply.text[:300]}"
@@ -145,8 +185,9 @@ def test_grpc_answers_perturbed_valid_requests_with_a_status(channel, which, dat
 @FUZZ
 @given(limit=st.integers(0, 2**32 - 1), offset=st.integers(0, 2**32 - 1), autocut=st.integers(0, 2**32 - 1))
 def test_grpc_search_rejects_absurd_sizes_with_a_status(channel, limit, offset, autocut) -> None:
-    req = search_get_pb2.SearchRequest(collection="Fuzz", limit=limit, offset=offset, autocut=autocut,
-                                       uses_127_api=True)
+    req = search_get_pb2.SearchRequest(
+        collection="Fuzz", limit=limit, offset=offset, autocut=autocut, uses_127_api=True
+    )
     code = _call(channel, "Search", req.SerializeToString())
     if offset + max(limit, 1) > 10_000:
         assert code == grpc.StatusCode.UNKNOWN
@@ -160,8 +201,9 @@ def test_both_ports_still_serve_after_grpc_fuzzing(server) -> None:
 
 # --- raw sockets -----------------------------------------------------------------------------------
 
+
 def _raw_inputs(rng: random.Random) -> Iterator[bytes]:
-    valid = b"POST /v1/schema HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n{\"class\": \"RawFuzz\"}"
+    valid = b'POST /v1/schema HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n{"class": "RawFuzz"}'
     for _ in range(40):
         yield bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))  # garbage
         yield valid[: rng.randrange(1, len(valid))]  # truncated

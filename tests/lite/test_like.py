@@ -55,8 +55,9 @@ def test_many_wildcards_over_a_long_value_answer_and_leave_the_server_ready(
 
 def test_a_search_past_its_deadline_answers_an_error() -> None:
     with lite.start(limits=ServerLimits(search_timeout_s=0)) as server:
-        c = weaviate.connect_to_local(host=server.host, port=server.http_port, grpc_port=server.grpc_port,
-                                      skip_init_checks=True)
+        c = weaviate.connect_to_local(
+            host=server.host, port=server.http_port, grpc_port=server.grpc_port, skip_init_checks=True
+        )
         try:
             coll = c.collections.create("Slow", properties=[Property(name="brand", data_type=DataType.TEXT)])
             coll.data.insert({"brand": "acme"})

@@ -29,8 +29,12 @@ ALL_TYPES = [
     Property(name="ref", data_type=DataType.UUID),
     Property(name="refs", data_type=DataType.UUID_ARRAY),
     Property(
-        name="meta", data_type=DataType.OBJECT,
-        nested_properties=[Property(name="author", data_type=DataType.TEXT), Property(name="pages", data_type=DataType.INT)],
+        name="meta",
+        data_type=DataType.OBJECT,
+        nested_properties=[
+            Property(name="author", data_type=DataType.TEXT),
+            Property(name="pages", data_type=DataType.INT),
+        ],
     ),
 ]
 
@@ -84,7 +88,8 @@ def test_missing_properties_come_back_as_none(typed) -> None:
 def test_return_properties_and_metadata(typed) -> None:
     typed.data.insert(VALUES, vector={"main": [0.5, 0.5]})
     res = typed.query.fetch_objects(
-        return_properties=["title", "count"], return_metadata=MetadataQuery(creation_time=True, score=True),
+        return_properties=["title", "count"],
+        return_metadata=MetadataQuery(creation_time=True, score=True),
         include_vector=["main"],
     )
     obj = res.objects[0]
@@ -127,12 +132,14 @@ def test_exists_replace_update_delete(typed) -> None:
 
 
 def test_insert_many_reports_errors_by_index(typed) -> None:
-    res = typed.data.insert_many([
-        {"title": "ok"},
-        {"title": 5},
-        DataObject(properties={"title": "ok2"}, vector={"main": [1.0, 2.0]}),
-        {"count": "x"},
-    ])
+    res = typed.data.insert_many(
+        [
+            {"title": "ok"},
+            {"title": 5},
+            DataObject(properties={"title": "ok2"}, vector={"main": [1.0, 2.0]}),
+            {"count": "x"},
+        ]
+    )
     assert sorted(res.errors) == [1, 3]
     assert "invalid text property 'title'" in res.errors[1].message
     assert "invalid integer property 'count'" in res.errors[3].message
@@ -176,12 +183,14 @@ def test_batch_replacements_search_like_a_fresh_collection(client: weaviate.Weav
     def obj(i: int, version: int) -> DataObject:
         text = " ".join(words[(i * 3 + version + j) % len(words)] for j in range(1 + (i + version) % 4))
         vec = rng.standard_normal(8).tolist() if (version and i % 3) else [float(i % 5 + 1)] + [0.5] * 7
-        return DataObject(properties={"title": text, "count": i % 4 + version}, uuid=uuid.UUID(int=i + 1),
-                          vector={"main": vec})
+        return DataObject(
+            properties={"title": text, "count": i % 4 + version}, uuid=uuid.UUID(int=i + 1), vector={"main": vec}
+        )
 
     def make(suffix: str):
-        return client.collections.create(name + suffix, properties=ALL_TYPES[:3],
-                                         vector_config=[Configure.Vectors.self_provided(name="main")])
+        return client.collections.create(
+            name + suffix, properties=ALL_TYPES[:3], vector_config=[Configure.Vectors.self_provided(name="main")]
+        )
 
     updated, fresh = make("A"), make("B")
     first = [obj(i, 0) for i in range(60)]
@@ -200,13 +209,26 @@ def test_batch_replacements_search_like_a_fresh_collection(client: weaviate.Weav
     def seen(coll) -> list:  # every hit (ties are ordered by internal doc id, which replacements change)
         out = []
         for q in ("pen ink", "red desk lamp", "clip"):
-            out.append(sorted((-o.metadata.score, o.uuid.int) for o in coll.query.bm25(
-                q, limit=100, return_metadata=["score"]).objects))
+            out.append(
+                sorted(
+                    (-o.metadata.score, o.uuid.int)
+                    for o in coll.query.bm25(q, limit=100, return_metadata=["score"]).objects
+                )
+            )
         for v in probes:
-            out.append(sorted((o.metadata.distance, o.uuid.int) for o in coll.query.near_vector(
-                v, target_vector="main", limit=100, return_metadata=["distance"]).objects))
-        for flt in (Filter.by_property("count").equal(2), Filter.by_property("title").equal("clip"),
-                    Filter.by_property("title").like("des*")):
+            out.append(
+                sorted(
+                    (o.metadata.distance, o.uuid.int)
+                    for o in coll.query.near_vector(
+                        v, target_vector="main", limit=100, return_metadata=["distance"]
+                    ).objects
+                )
+            )
+        for flt in (
+            Filter.by_property("count").equal(2),
+            Filter.by_property("title").equal("clip"),
+            Filter.by_property("title").like("des*"),
+        ):
             out.append(sorted(o.uuid.int for o in coll.query.fetch_objects(filters=flt, limit=100).objects))
         out.append(coll.aggregate.over_all(total_count=True).total_count)
         return out
@@ -250,7 +272,9 @@ def test_legacy_unnamed_vector(client: weaviate.WeaviateClient, name: str) -> No
     assert r.status_code == 200 and r.json()["vectorIndexType"] == "hnsw"
     coll = client.collections.get(name)
     uid = coll.data.insert({}, vector=[1.0, 0.0])
-    obj = coll.query.near_vector([1.0, 0.0], include_vector=True, return_metadata=MetadataQuery(distance=True)).objects[0]
+    obj = coll.query.near_vector([1.0, 0.0], include_vector=True, return_metadata=MetadataQuery(distance=True)).objects[
+        0
+    ]
     assert obj.uuid == uid and obj.vector == {"default": [1.0, 0.0]} and obj.metadata.distance == 0.0
 
 

@@ -23,8 +23,13 @@ import weaviate_recsys.lite as lite
 
 def _client(server: lite.LiteServer) -> weaviate.WeaviateClient:
     return weaviate.connect_to_custom(
-        http_host=server.host, http_port=server.http_port, http_secure=False,
-        grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
     )
 
 
@@ -37,17 +42,22 @@ def test_everything_survives_restart(tmp_path) -> None:
             vector_config=[Configure.Vectors.self_provided(name="v")],
             inverted_index_config=Configure.inverted_index(bm25_k1=1.5, bm25_b=0.75),
         )
-        coll.data.insert_many([
-            DataObject(properties={"t": f"doc {i} words", "n": i}, uuid=uuid.UUID(int=i + 1),
-                       vector={"v": [float(i), 1.0]})
-            for i in range(50)
-        ])
+        coll.data.insert_many(
+            [
+                DataObject(
+                    properties={"t": f"doc {i} words", "n": i}, uuid=uuid.UUID(int=i + 1), vector={"v": [float(i), 1.0]}
+                )
+                for i in range(50)
+            ]
+        )
         coll.data.update(uuid.UUID(int=1), properties={"t": "changed text"})
         coll.data.delete_by_id(uuid.UUID(int=2))
         coll.config.add_property(Property(name="extra", data_type=DataType.TEXT))
         coll.data.insert({"t": "late", "extra": "added later"}, uuid=uuid.UUID(int=999), vector={"v": [0.5, 0.5]})
-        before_bm25 = [(o.uuid, o.metadata.score) for o in coll.query.bm25(
-            "words", limit=5, return_metadata=MetadataQuery(score=True)).objects]
+        before_bm25 = [
+            (o.uuid, o.metadata.score)
+            for o in coll.query.bm25("words", limit=5, return_metadata=MetadataQuery(score=True)).objects
+        ]
         before_near = [o.uuid for o in coll.query.near_vector([3.0, 1.0], limit=5).objects]
         created = coll.query.fetch_object_by_id(uuid.UUID(int=1)).metadata.creation_time
     with lite.start(data) as server, _client(server) as c:
@@ -58,9 +68,13 @@ def test_everything_survives_restart(tmp_path) -> None:
         assert first.properties["t"] == "changed text" and first.vector == {"v": [0.0, 1.0]}
         assert first.metadata.creation_time == created
         assert coll.query.fetch_object_by_id(uuid.UUID(int=2)) is None
-        assert coll.query.fetch_objects(filters=Filter.by_property("extra").equal("later")).objects[0].uuid == uuid.UUID(int=999)
-        assert [(o.uuid, o.metadata.score) for o in coll.query.bm25(
-            "words", limit=5, return_metadata=MetadataQuery(score=True)).objects] == before_bm25
+        assert coll.query.fetch_objects(filters=Filter.by_property("extra").equal("later")).objects[
+            0
+        ].uuid == uuid.UUID(int=999)
+        assert [
+            (o.uuid, o.metadata.score)
+            for o in coll.query.bm25("words", limit=5, return_metadata=MetadataQuery(score=True)).objects
+        ] == before_bm25
         assert [o.uuid for o in coll.query.near_vector([3.0, 1.0], limit=5).objects] == before_near
 
 

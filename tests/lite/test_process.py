@@ -19,7 +19,8 @@ def test_child_process_server_serves_the_client_and_persists(tmp_path) -> None:
     client = lite.connect(data, in_process=False)
     try:
         coll = client.collections.create(
-            "Note", properties=[Property(name="text", data_type=DataType.TEXT)],
+            "Note",
+            properties=[Property(name="text", data_type=DataType.TEXT)],
             vector_config=Configure.Vectors.self_provided(),
         )
         coll.data.insert({"text": "laser printer toner"}, vector=[1.0, 0.0, 0.0])
@@ -43,8 +44,9 @@ def test_child_stops_when_its_parent_dies(tmp_path) -> None:
         "import sys, weaviate_recsys.lite as lite; s = lite.spawn(sys.argv[1]); "
         "print(s.pid, flush=True); import os; os._exit(0)"  # exits without stopping the child
     )
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "d")], capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "d")], capture_output=True, text=True, check=True, timeout=120
+    )
     pid = int(out.stdout.split()[0])
     deadline = time.time() + 30
     while time.time() < deadline:

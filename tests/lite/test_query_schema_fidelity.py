@@ -105,7 +105,9 @@ def test_flat_quantizer_cannot_be_switched_off_or_swapped(client: weaviate.Weavi
     assert coll.config.get().vector_index_config.quantizer.rescore_limit == 20
     with pytest.raises(UnexpectedStatusCodeError, match="bq is immutable"):
         coll.config.update(
-            vectorizer_config=Reconfigure.VectorIndex.flat(quantizer=Reconfigure.VectorIndex.Quantizer.bq(enabled=False))
+            vectorizer_config=Reconfigure.VectorIndex.flat(
+                quantizer=Reconfigure.VectorIndex.Quantizer.bq(enabled=False)
+            )
         )
     assert coll.config.get().vector_index_config.quantizer is not None
 
@@ -122,9 +124,7 @@ def test_rq_bits_are_fixed_once_enabled(client: weaviate.WeaviateClient, name: s
 
 def test_hnsw_may_switch_a_quantizer_on_once(client: weaviate.WeaviateClient, name: str) -> None:
     coll = client.collections.create(name, vector_index_config=Configure.VectorIndex.hnsw())
-    coll.config.update(
-        vectorizer_config=Reconfigure.VectorIndex.hnsw(quantizer=Reconfigure.VectorIndex.Quantizer.bq())
-    )
+    coll.config.update(vectorizer_config=Reconfigure.VectorIndex.hnsw(quantizer=Reconfigure.VectorIndex.Quantizer.bq()))
     assert coll.config.get().vector_index_config.quantizer is not None
     url = f"{client._connection.url}/v1/schema/{coll.name}"
     body = requests.get(url, timeout=10).json()
@@ -176,7 +176,8 @@ def test_async_replication_config_is_replaced_or_removed(client: weaviate.Weavia
     coll = client.collections.create(
         name,
         replication_config=Configure.replication(
-            async_enabled=True, async_config=Configure.Replication.async_config(propagation_concurrency=4, hashtree_height=20)
+            async_enabled=True,
+            async_config=Configure.Replication.async_config(propagation_concurrency=4, hashtree_height=20),
         ),
     )
     coll.config.update(
@@ -189,7 +190,9 @@ def test_async_replication_config_is_replaced_or_removed(client: weaviate.Weavia
     coll.config.update(replication_config=Reconfigure.replication(async_config=Reconfigure.Replication.async_config()))
     assert coll.config.get().replication_config.async_config is None
     coll.config.update(
-        replication_config=Reconfigure.replication(async_config=Reconfigure.Replication.async_config(hashtree_height=18))
+        replication_config=Reconfigure.replication(
+            async_config=Reconfigure.Replication.async_config(hashtree_height=18)
+        )
     )
     coll.config.update(replication_config=Reconfigure.replication(async_enabled=False))
     config = coll.config.get().replication_config

@@ -25,15 +25,22 @@ def test_create_and_config_get_is_complete(client: weaviate.WeaviateClient, name
         description="test",
         properties=[
             Property(name="title", data_type=DataType.TEXT),
-            Property(name="Body", data_type=DataType.TEXT, tokenization=Tokenization.WHITESPACE,
-                     index_filterable=False),
+            Property(
+                name="Body", data_type=DataType.TEXT, tokenization=Tokenization.WHITESPACE, index_filterable=False
+            ),
             Property(name="tags", data_type=DataType.TEXT_ARRAY, tokenization=Tokenization.FIELD),
             Property(name="count", data_type=DataType.INT, index_range_filters=True),
-            Property(name="meta", data_type=DataType.OBJECT,
-                     nested_properties=[Property(name="author", data_type=DataType.TEXT)]),
+            Property(
+                name="meta",
+                data_type=DataType.OBJECT,
+                nested_properties=[Property(name="author", data_type=DataType.TEXT)],
+            ),
         ],
         inverted_index_config=Configure.inverted_index(
-            bm25_b=0.7, bm25_k1=1.25, stopwords_preset=StopwordsPreset.NONE, stopwords_additions=["foo"],
+            bm25_b=0.7,
+            bm25_k1=1.25,
+            stopwords_preset=StopwordsPreset.NONE,
+            stopwords_additions=["foo"],
             index_null_state=True,
         ),
         vector_config=[
@@ -91,8 +98,10 @@ def test_add_property_then_use_it(client: weaviate.WeaviateClient, name: str) ->
     assert [p.name for p in coll.config.get().properties] == ["a", "b"]
     res = coll.query.bm25("words", query_properties=["b"])
     assert [o.properties["b"] for o in res.objects] == ["new words"]
-    r = httpx.post(f"{client.lite_server.url}/v1/schema/{name}/properties",  # type: ignore[attr-defined]
-                   json={"name": "B", "dataType": ["int"]})
+    r = httpx.post(
+        f"{client.lite_server.url}/v1/schema/{name}/properties",  # type: ignore[attr-defined]
+        json={"name": "B", "dataType": ["int"]},
+    )
     assert r.status_code == 422 and "already exists" in r.text
 
 
@@ -119,8 +128,19 @@ def test_update_bm25_and_stopwords_changes_scores(client: weaviate.WeaviateClien
         ({"class": "X4", "properties": [{"name": "p", "dataType": ["int"], "tokenization": "word"}]}, "Tokenization"),
         ({"class": "X5", "properties": [{"name": "p", "dataType": ["text"], "tokenization": "gse"}]}, "tokenization"),
         ({"class": "1bad"}, "not a valid class name"),
-        ({"class": "X6", "vectorConfig": {"v": {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw",
-                                                "vectorIndexConfig": {"distance": "nope"}}}}, "distance"),
+        (
+            {
+                "class": "X6",
+                "vectorConfig": {
+                    "v": {
+                        "vectorizer": {"none": {}},
+                        "vectorIndexType": "hnsw",
+                        "vectorIndexConfig": {"distance": "nope"},
+                    }
+                },
+            },
+            "distance",
+        ),
     ],
 )
 def test_invalid_class_bodies_are_422(client: weaviate.WeaviateClient, body, message) -> None:
@@ -133,11 +153,14 @@ def test_filter_on_property_added_after_many_objects(client: weaviate.WeaviateCl
     from weaviate.classes.query import Filter
 
     coll = client.collections.create(
-        name, properties=[Property(name="a", data_type=DataType.INT)],
+        name,
+        properties=[Property(name="a", data_type=DataType.INT)],
         inverted_index_config=Configure.inverted_index(index_null_state=True),
     )
     coll.data.insert_many([{"a": i} for i in range(1500)])
     coll.config.add_property(Property(name="b", data_type=DataType.INT))
     coll.data.insert({"a": -1, "b": 7})
-    assert [o.properties["a"] for o in coll.query.fetch_objects(filters=Filter.by_property("b").equal(7)).objects] == [-1]
+    assert [o.properties["a"] for o in coll.query.fetch_objects(filters=Filter.by_property("b").equal(7)).objects] == [
+        -1
+    ]
     assert coll.aggregate.over_all(total_count=True, filters=Filter.by_property("b").is_none(True)).total_count == 1500

@@ -30,10 +30,12 @@ def corpus(client: weaviate.WeaviateClient, name: str):
         properties=[Property(name="title", data_type=DataType.TEXT), Property(name="body", data_type=DataType.TEXT)],
         vector_config=[Configure.Vectors.self_provided(name="main")],
     )
-    res = coll.data.insert_many([
-        DataObject(properties={"title": title, "body": body}, uuid=IDS[key], vector={"main": vec})
-        for key, (title, body, vec) in DOCS.items()
-    ])
+    res = coll.data.insert_many(
+        [
+            DataObject(properties={"title": title, "body": body}, uuid=IDS[key], vector={"main": vec})
+            for key, (title, body, vec) in DOCS.items()
+        ]
+    )
     assert not res.errors
     return coll
 
@@ -113,10 +115,14 @@ def _relative(values: list[float], weight: float) -> list[F32]:
 
 def test_hybrid_relative_score_by_hand(corpus) -> None:
     q = [1.0, 0.0]
-    bm = {k: o.metadata.score for k, o in _by_key(
-        corpus.query.bm25("hello", return_metadata=MetadataQuery(score=True)).objects)}
-    near = {k: o.metadata.distance for k, o in _by_key(
-        corpus.query.near_vector(q, return_metadata=MetadataQuery(distance=True)).objects)}
+    bm = {
+        k: o.metadata.score
+        for k, o in _by_key(corpus.query.bm25("hello", return_metadata=MetadataQuery(score=True)).objects)
+    }
+    near = {
+        k: o.metadata.distance
+        for k, o in _by_key(corpus.query.near_vector(q, return_metadata=MetadataQuery(distance=True)).objects)
+    }
     res = corpus.query.hybrid(
         "hello", vector=q, alpha=0.75, return_metadata=MetadataQuery(score=True, explain_score=True)
     )
@@ -174,7 +180,9 @@ def test_hybrid_max_vector_distance_prunes_keyword_leg(corpus) -> None:
 
 def test_hybrid_filter_applies_to_both_legs(corpus) -> None:
     res = corpus.query.hybrid(
-        "hello", vector=[1.0, 0.0], filters=Filter.by_property("title").like("w*"),
+        "hello",
+        vector=[1.0, 0.0],
+        filters=Filter.by_property("title").like("w*"),
         return_metadata=MetadataQuery(score=True),
     )
     assert sorted(k for k, _ in _by_key(res.objects)) == ["A", "C"]
@@ -182,7 +190,9 @@ def test_hybrid_filter_applies_to_both_legs(corpus) -> None:
 
 def test_hybrid_vector_near_vector_distance_limits_only_vector_leg(corpus) -> None:
     res = corpus.query.hybrid(
-        "hello", vector=HybridVector.near_vector([0.0, 1.0], distance=0.1), alpha=0.5,
+        "hello",
+        vector=HybridVector.near_vector([0.0, 1.0], distance=0.1),
+        alpha=0.5,
         return_metadata=MetadataQuery(score=True, explain_score=True),
     )
     keys = [k for k, _ in _by_key(res.objects)]
@@ -192,13 +202,19 @@ def test_hybrid_vector_near_vector_distance_limits_only_vector_leg(corpus) -> No
 
 def test_autocut(client: weaviate.WeaviateClient, name: str) -> None:
     coll = client.collections.create(
-        name, vector_config=[Configure.Vectors.self_provided(name="v", vector_index_config=Configure.VectorIndex.flat(
-            distance_metric=VectorDistances.L2_SQUARED))],
+        name,
+        vector_config=[
+            Configure.Vectors.self_provided(
+                name="v", vector_index_config=Configure.VectorIndex.flat(distance_metric=VectorDistances.L2_SQUARED)
+            )
+        ],
     )
-    coll.data.insert_many([
-        weaviate.classes.data.DataObject(properties={}, vector={"v": [x, 0.0]})
-        for x in (0.0, 0.1, 0.2, 5.0, 5.1, 9.0)
-    ])
+    coll.data.insert_many(
+        [
+            weaviate.classes.data.DataObject(properties={}, vector={"v": [x, 0.0]})
+            for x in (0.0, 0.1, 0.2, 5.0, 5.1, 9.0)
+        ]
+    )
     res = coll.query.near_vector([0.0, 0.0], auto_limit=1, return_metadata=MetadataQuery(distance=True))
     assert [round(o.metadata.distance, 4) for o in res.objects] == [0.0, 0.01, 0.04]
 
@@ -259,22 +275,29 @@ def test_multi_target_worked_example(multi, target, expected) -> None:
 
 
 def test_multi_target_threshold_limit_and_certainty(multi) -> None:
-    res = multi.query.near_vector(Q, target_vector=TargetVectors.sum(["a", "b"]), distance=1.0,
-                                  return_metadata=MetadataQuery(distance=True))
+    res = multi.query.near_vector(
+        Q, target_vector=TargetVectors.sum(["a", "b"]), distance=1.0, return_metadata=MetadataQuery(distance=True)
+    )
     assert _mt(res.objects) == [("O3", F32(0.3125)), ("O1", F32(1))]
-    res = multi.query.near_vector(Q, target_vector=TargetVectors.relative_score({"a": 0.75, "b": 0.25}), limit=1,
-                                  return_metadata=MetadataQuery(distance=True))
+    res = multi.query.near_vector(
+        Q,
+        target_vector=TargetVectors.relative_score({"a": 0.75, "b": 0.25}),
+        limit=1,
+        return_metadata=MetadataQuery(distance=True),
+    )
     assert _mt(res.objects) == [("O1", F32(0.25))]  # §9.9(c): pool-dependent
     with pytest.raises(WeaviateQueryError, match="not supported with certainty"):
         multi.query.near_vector(Q, target_vector=TargetVectors.sum(["a", "b"]), certainty=0.5)
-    res = multi.query.near_vector(Q, target_vector=TargetVectors.sum(["a", "b"]),
-                                  return_metadata=MetadataQuery(certainty=True))
+    res = multi.query.near_vector(
+        Q, target_vector=TargetVectors.sum(["a", "b"]), return_metadata=MetadataQuery(certainty=True)
+    )
     assert res.objects[0].metadata.certainty is None
 
 
 def test_multi_target_single_vector_and_unknown_target(multi) -> None:
-    res = multi.query.near_vector([1.0, 0.0], target_vector=TargetVectors.sum(["a", "b"]),
-                                  return_metadata=MetadataQuery(distance=True))
+    res = multi.query.near_vector(
+        [1.0, 0.0], target_vector=TargetVectors.sum(["a", "b"]), return_metadata=MetadataQuery(distance=True)
+    )
     # d_a + d_b with the same query for both targets
     assert _mt(res.objects)[0] == ("O1", F32(1.0))
     with pytest.raises(WeaviateQueryError, match="does not have named vector zz"):
@@ -284,8 +307,12 @@ def test_multi_target_single_vector_and_unknown_target(multi) -> None:
 
 
 def test_multi_target_hybrid_alpha_one(multi) -> None:
-    res = multi.query.hybrid(None, vector=Q, target_vector=TargetVectors.sum(["a", "b"]),
-                             return_metadata=MetadataQuery(score=True, explain_score=True))
+    res = multi.query.hybrid(
+        None,
+        vector=Q,
+        target_vector=TargetVectors.sum(["a", "b"]),
+        return_metadata=MetadataQuery(score=True, explain_score=True),
+    )
     rev = {v: k for k, v in MT_IDS.items()}
     got = [(rev[str(o.uuid)], F32(o.metadata.score)) for o in res.objects]
     assert got == [("O3", F32(1.0)), ("O1", F32("0.26666668")), ("O2", F32(0))]
@@ -298,10 +325,17 @@ def test_multi_target_hybrid_alpha_one(multi) -> None:
 
 def test_multi_target_hybrid_with_keyword_leg(multi) -> None:
     # §9.9(e) structure with real BM25 scores: compute the fusion by hand from both legs
-    bm = {MT_IDS_REV(o): o.metadata.score for o in multi.query.bm25(
-        "x", return_metadata=MetadataQuery(score=True)).objects}
-    res = multi.query.hybrid("x", vector=Q, target_vector=TargetVectors.sum(["a", "b"]), alpha=0.75,
-                             return_metadata=MetadataQuery(score=True))
+    bm = {
+        MT_IDS_REV(o): o.metadata.score
+        for o in multi.query.bm25("x", return_metadata=MetadataQuery(score=True)).objects
+    }
+    res = multi.query.hybrid(
+        "x",
+        vector=Q,
+        target_vector=TargetVectors.sum(["a", "b"]),
+        alpha=0.75,
+        return_metadata=MetadataQuery(score=True),
+    )
     vec_vals = {"O3": F32(1) - F32(0.3125), "O1": F32(1) - F32(1), "O2": F32(1) - F32(1.25)}
     vn = dict(zip(vec_vals, _relative(list(vec_vals.values()), float(F32(0.75)))))
     kn = dict(zip(bm, _relative(list(bm.values()), 1 - float(F32(0.75)))))
@@ -313,8 +347,14 @@ def test_multi_target_hybrid_with_keyword_leg(multi) -> None:
             expected[k] = vn.get(k, kn.get(k))
     got = {MT_IDS_REV(o): F32(o.metadata.score) for o in res.objects}
     assert got == expected
-    res = multi.query.hybrid("x", vector=Q, target_vector=TargetVectors.sum(["a", "b"]), alpha=0.75,
-                             max_vector_distance=1.0, return_metadata=MetadataQuery(score=True))
+    res = multi.query.hybrid(
+        "x",
+        vector=Q,
+        target_vector=TargetVectors.sum(["a", "b"]),
+        alpha=0.75,
+        max_vector_distance=1.0,
+        return_metadata=MetadataQuery(score=True),
+    )
     assert {MT_IDS_REV(o): F32(o.metadata.score) for o in res.objects} == {"O3": F32(0.75), "O1": F32(0.25)}
 
 
@@ -334,5 +374,6 @@ def test_unsupported_search_features_are_query_errors(corpus) -> None:
     with pytest.raises(WeaviateQueryError, match="near_text needs a text2vec module"):
         corpus.query.near_text("hello")
     with pytest.raises(WeaviateQueryError, match="group_by is not supported"):
-        corpus.query.near_vector([1.0, 0.0], group_by=weaviate.classes.query.GroupBy(
-            prop="title", number_of_groups=2, objects_per_group=1))
+        corpus.query.near_vector(
+            [1.0, 0.0], group_by=weaviate.classes.query.GroupBy(prop="title", number_of_groups=2, objects_per_group=1)
+        )

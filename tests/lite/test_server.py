@@ -48,8 +48,12 @@ def test_start_handle_and_client_with_init_checks(tmp_path) -> None:
         assert server.http_port and server.grpc_port and server.data_dir == str(tmp_path / "data")
         # the full client start-up, gRPC health check included (skip_init_checks=False)
         c = weaviate.connect_to_custom(
-            http_host=server.host, http_port=server.http_port, http_secure=False,
-            grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False,
+            http_host=server.host,
+            http_port=server.http_port,
+            http_secure=False,
+            grpc_host=server.host,
+            grpc_port=server.grpc_port,
+            grpc_secure=False,
         )
         try:
             assert c.is_ready()
@@ -81,9 +85,21 @@ def _free_port() -> int:
 def test_cli_serve_works_with_connect_to_local(tmp_path) -> None:
     port, grpc_port = _free_port(), _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from weaviate_recsys.cli import main; main()", "lite", "serve",
-         "--data-dir", str(tmp_path / "d"), "--port", str(port), "--grpc-port", str(grpc_port)],
-        stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from weaviate_recsys.cli import main; main()",
+            "lite",
+            "serve",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--port",
+            str(port),
+            "--grpc-port",
+            str(grpc_port),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.time() + 60

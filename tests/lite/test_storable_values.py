@@ -24,8 +24,13 @@ KEPT = uuid.UUID(int=1)
 
 def _client(server: lite.LiteServer) -> weaviate.WeaviateClient:
     return weaviate.connect_to_custom(
-        http_host=server.host, http_port=server.http_port, http_secure=False,
-        grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
     )
 
 
@@ -36,8 +41,11 @@ def _events(c: weaviate.WeaviateClient):
             Property(name="at", data_type=DataType.DATE),
             Property(name="seen", data_type=DataType.DATE_ARRAY),
             Property(name="title", data_type=DataType.TEXT),
-            Property(name="meta", data_type=DataType.OBJECT,
-                     nested_properties=[Property(name="note", data_type=DataType.TEXT)]),
+            Property(
+                name="meta",
+                data_type=DataType.OBJECT,
+                nested_properties=[Property(name="note", data_type=DataType.TEXT)],
+            ),
         ],
         vector_config=Configure.Vectors.self_provided(),
     )
@@ -70,11 +78,13 @@ def test_a_batch_refuses_only_its_objects_with_unstorable_dates(tmp_path) -> Non
     good = uuid.UUID(int=2)
     with lite.start(data) as server, _client(server) as c:
         coll = _events(c)
-        result = coll.data.insert_many([
-            {"at": "2999-01-01T00:00:00Z"},
-            DataObject(properties={"at": "2001-02-03T04:05:06Z"}, uuid=good),
-            {"seen": ["2000-01-01T00:00:00Z", "1500-06-01T00:00:00+02:00"]},
-        ])
+        result = coll.data.insert_many(
+            [
+                {"at": "2999-01-01T00:00:00Z"},
+                DataObject(properties={"at": "2001-02-03T04:05:06Z"}, uuid=good),
+                {"seen": ["2000-01-01T00:00:00Z", "1500-06-01T00:00:00+02:00"]},
+            ]
+        )
         assert sorted(result.errors) == [0, 2]
         assert all("requires a date between" in err.message for err in result.errors.values())
         assert result.errors[2].message.endswith("the given value is '1500-06-01T00:00:00+02:00'")
@@ -115,9 +125,10 @@ def test_text_with_an_unpaired_surrogate_is_refused(tmp_path) -> None:
     with lite.start(data) as server, _client(server) as c:
         _events(c)
         for props in ('{"title": "bad \\ud800 text"}', '{"meta": {"note": "\\udfff"}}'):
-            body = '{"class": "Event", "properties": ' + props + '}'
-            r = httpx.post(f"{server.url}/v1/objects", content=body.encode(),
-                           headers={"content-type": "application/json"})
+            body = '{"class": "Event", "properties": ' + props + "}"
+            r = httpx.post(
+                f"{server.url}/v1/objects", content=body.encode(), headers={"content-type": "application/json"}
+            )
             assert r.status_code == 422, r.text
             assert "unpaired surrogate" in r.json()["error"][0]["message"]
     _assert_reopens_with_only_kept(data)
@@ -154,10 +165,17 @@ def test_the_shared_date_range_is_the_int64_nanosecond_range() -> None:
 def test_numbers_beyond_their_type_are_refused(tmp_path) -> None:
     data = tmp_path / "store"
     with lite.start(data) as server, _client(server) as c:
-        c.collections.create("Measure", properties=[Property(name="x", data_type=DataType.NUMBER),
-                                                    Property(name="k", data_type=DataType.INT)])
-        for body in ('{"x": 1%s}' % ("0" * 400), '{"x": NaN}', '{"x": Infinity}', '{"k": 9223372036854775808}',
-                     '{"k": 1e400}'):
+        c.collections.create(
+            "Measure",
+            properties=[Property(name="x", data_type=DataType.NUMBER), Property(name="k", data_type=DataType.INT)],
+        )
+        for body in (
+            '{"x": 1%s}' % ("0" * 400),
+            '{"x": NaN}',
+            '{"x": Infinity}',
+            '{"k": 9223372036854775808}',
+            '{"k": 1e400}',
+        ):
             content = b'{"class": "Measure", "properties": %s}' % body.encode()
             r = httpx.post(f"{server.url}/v1/objects", content=content, headers={"content-type": "application/json"})
             assert r.status_code == 422, (body, r.text)

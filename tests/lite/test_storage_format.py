@@ -19,8 +19,13 @@ from weaviate_recsys.lite.storage import FORMAT_VERSION, decode_vectors, encode_
 
 def _client(server: lite.LiteServer) -> weaviate.WeaviateClient:
     return weaviate.connect_to_custom(
-        http_host=server.host, http_port=server.http_port, http_secure=False,
-        grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
     )
 
 
@@ -58,8 +63,12 @@ def _check(data, expected: dict[str, dict[str, list[float]]]) -> None:
         assert got.keys() == expected.keys()
         for uid, vecs in expected.items():
             assert {k: np.float32(v).tolist() for k, v in got[uid].items()} == vecs
-        hits = coll.query.near_vector(expected["00000000-0000-0000-0000-000000000005"]["a"], target_vector="a",
-                                      limit=1, return_metadata=MetadataQuery(distance=True)).objects
+        hits = coll.query.near_vector(
+            expected["00000000-0000-0000-0000-000000000005"]["a"],
+            target_vector="a",
+            limit=1,
+            return_metadata=MetadataQuery(distance=True),
+        ).objects
         assert str(hits[0].uuid) == "00000000-0000-0000-0000-000000000005" and hits[0].metadata.distance < 1e-6
 
 
@@ -85,9 +94,10 @@ def _downgrade_to_format_1(path: str, without_rowid: bool = False) -> None:
     format-1 builds declared that table WITHOUT ROWID."""
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("CREATE TABLE vectors (collection TEXT NOT NULL, name TEXT NOT NULL, seq INTEGER NOT NULL, "
-                     "data BLOB NOT NULL" + (", PRIMARY KEY (collection, name, seq)) WITHOUT ROWID"
-                                             if without_rowid else ")"))
+        conn.execute(
+            "CREATE TABLE vectors (collection TEXT NOT NULL, name TEXT NOT NULL, seq INTEGER NOT NULL, "
+            "data BLOB NOT NULL" + (", PRIMARY KEY (collection, name, seq)) WITHOUT ROWID" if without_rowid else ")")
+        )
         conn.execute("CREATE UNIQUE INDEX vectors_by_seq ON vectors (collection, name, seq)")
         conn.execute("CREATE INDEX vectors_seq ON vectors (seq)")
         for coll, seq, blob in conn.execute("SELECT collection, seq, vectors FROM objects").fetchall():

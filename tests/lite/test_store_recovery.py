@@ -24,8 +24,13 @@ BAD_DIM, BAD_DATE, BAD_JSON, BAD_BLOB = (uuid.UUID(int=i + 1) for i in range(4))
 
 def _client(server: lite.LiteServer) -> weaviate.WeaviateClient:
     return weaviate.connect_to_custom(
-        http_host=server.host, http_port=server.http_port, http_secure=False,
-        grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True,
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
     )
 
 
@@ -38,21 +43,29 @@ def _damage(data) -> None:
                 properties=[Property(name="at", data_type=DataType.DATE), Property(name="n", data_type=DataType.INT)],
                 vector_config=Configure.Vectors.self_provided(),
             )
-            coll.data.insert_many([
-                weaviate.classes.data.DataObject(properties={"at": "2000-01-01T00:00:00Z", "n": i},
-                                                 uuid=uuid.UUID(int=i + 1), vector=[float(i), 1.0, 0.0])
-                for i in range(N)
-            ])
+            coll.data.insert_many(
+                [
+                    weaviate.classes.data.DataObject(
+                        properties={"at": "2000-01-01T00:00:00Z", "n": i},
+                        uuid=uuid.UUID(int=i + 1),
+                        vector=[float(i), 1.0, 0.0],
+                    )
+                    for i in range(N)
+                ]
+            )
     db = sqlite3.connect(store_path(str(data)))
     with db:
         # a date an older version accepted, though 64-bit nanoseconds cannot hold it
-        db.execute("UPDATE objects SET props=? WHERE collection='Event' AND uuid=?",
-                   (json.dumps({"at": "1500-01-01T00:00:00Z", "n": 0}), str(BAD_DATE)))
+        db.execute(
+            "UPDATE objects SET props=? WHERE collection='Event' AND uuid=?",
+            (json.dumps({"at": "1500-01-01T00:00:00Z", "n": 0}), str(BAD_DATE)),
+        )
         db.execute("UPDATE objects SET props='{\"n\": 1' WHERE collection='Event' AND uuid=?", (str(BAD_JSON),))
         db.execute("UPDATE objects SET vectors=x'0100' WHERE collection='Event' AND uuid=?", (str(BAD_BLOB),))
         # a well-formed vector of 4 dimensions in a collection of 3-dimensional vectors
-        blob = db.execute("SELECT vectors FROM objects WHERE collection='Event' AND uuid=?",
-                          (str(BAD_DIM),)).fetchone()[0]
+        blob = db.execute(
+            "SELECT vectors FROM objects WHERE collection='Event' AND uuid=?", (str(BAD_DIM),)
+        ).fetchone()[0]
         name_len = struct.unpack_from("<HI", blob, 0)[0]
         four = struct.pack("<HI", name_len, 4) + blob[6 : 6 + name_len] + struct.pack("<4f", 9.0, 1.0, 0.0, 0.0)
         db.execute("UPDATE objects SET vectors=? WHERE collection='Event' AND uuid=?", (four, str(BAD_DIM)))
@@ -119,7 +132,7 @@ def test_a_collection_whose_definition_cannot_be_read_is_set_aside_with_its_obje
     _damage(data)
     db = sqlite3.connect(store_path(str(data)))
     with db:
-        db.execute("UPDATE classes SET config='{\"class\": \"Other\", \"invertedIndexConfig\": 7}' WHERE name='Other'")
+        db.execute('UPDATE classes SET config=\'{"class": "Other", "invertedIndexConfig": 7}\' WHERE name=\'Other\'')
     db.close()
     with caplog.at_level(logging.WARNING, logger="weaviate_recsys.lite"):
         server = lite.start(data)

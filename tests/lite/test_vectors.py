@@ -96,8 +96,11 @@ def test_add_validation_messages():
     ix = VectorIndex()
     ix.add(0, [1.0, 2.0, 3.0])
     assert ix.dim == 3
-    with pytest.raises(ValueError, match=r"new node has a vector with length 2\. Existing nodes have vectors "
-                                         r"with length 3: vector dimensions do not match the index dimensions"):
+    with pytest.raises(
+        ValueError,
+        match=r"new node has a vector with length 2\. Existing nodes have vectors "
+        r"with length 3: vector dimensions do not match the index dimensions",
+    ):
         ix.add(1, [1.0, 2.0])
     with pytest.raises(ValueError, match="NaN or infinite"):
         ix.add(1, [1.0, float("nan"), 0.0])
@@ -112,7 +115,9 @@ def test_query_dimension_mismatch_and_empty_index():
     assert VectorIndex().search([1.0, 2.0], 5) == []  # empty: no error (§9.8)
     ix = VectorIndex("l2-squared")
     ix.add(0, [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="distance between entrypoint and query node: 3 vs 2: vector lengths don't match"):
+    with pytest.raises(
+        ValueError, match="distance between entrypoint and query node: 3 vs 2: vector lengths don't match"
+    ):
         ix.search([1.0, 2.0], 5)
 
 
@@ -219,14 +224,21 @@ def test_worked_example_sum_average_manual(mt):
     assert multi_target_search(mt, pairs(), "average", 10, uuid_of=uuid_of) == [(3, 0.15625), (1, 0.5), (2, 0.625)]
     # hand: 0.75·d_a + 0.25·d_b
     assert multi_target_search(mt, pairs(0.75, 0.25), "manual", 10, uuid_of=uuid_of) == [
-        (3, 0.75 * 0.25 + 0.25 * 0.0625), (1, 0.75 * 0 + 0.25 * 1), (2, 0.75 * 1 + 0.25 * 0.25)]
+        (3, 0.75 * 0.25 + 0.25 * 0.0625),
+        (1, 0.75 * 0 + 0.25 * 1),
+        (2, 0.75 * 1 + 0.25 * 0.25),
+    ]
     assert multi_target_search(mt, pairs(), "sum", 1, uuid_of=uuid_of) == [(3, 0.3125)]
 
 
 def test_worked_example_relative_score(mt):
     got = multi_target_search(mt, pairs(0.75, 0.25), "relative_score", 10, uuid_of=uuid_of)
     # target a: lo 0, hi 1; target b: lo 0.0625, hi 1 (O4/O5 dropped before normalising)
-    n_b = {1: f32(0.25) * ((f32(1) - f32(0.0625)) / f32(0.9375)), 2: f32(0.25) * ((f32(0.25) - f32(0.0625)) / f32(0.9375)), 3: f32(0)}
+    n_b = {
+        1: f32(0.25) * ((f32(1) - f32(0.0625)) / f32(0.9375)),
+        2: f32(0.25) * ((f32(0.25) - f32(0.0625)) / f32(0.9375)),
+        3: f32(0),
+    }
     n_a = {1: f32(0), 2: f32(0.75), 3: f32(0.75) * f32(0.25)}
     expected = sorted(((d, float(n_b[d] + n_a[d])) for d in (1, 2, 3)), key=lambda x: x[1])
     assert got == expected
@@ -277,26 +289,43 @@ def test_build_pairs_single_vector_and_weights():
 
 def test_build_pairs_flattens_several_query_vectors():
     va, va2, vb = [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]
-    got, combo = build_search_pairs("C", ["a", "b"], ["a", "b"], "average", vectors_for_targets=[("a", [va, va2]), ("b", [vb])])
+    got, combo = build_search_pairs(
+        "C", ["a", "b"], ["a", "b"], "average", vectors_for_targets=[("a", [va, va2]), ("b", [vb])]
+    )
     assert [t for t, _, _ in got] == ["a", "a", "b"]
     assert [w for _, _, w in got] == [float(f32(1 / 3))] * 3  # float32(1/N), N = query vectors
-    got, _ = build_search_pairs("C", ["a", "b"], ["a", "a", "b"], "manual", weights=[("a", 0.5), ("a", 0.2), ("b", 0.3)],
-                                vectors_for_targets=[("a", [va, va2]), ("b", [vb])])
+    got, _ = build_search_pairs(
+        "C",
+        ["a", "b"],
+        ["a", "a", "b"],
+        "manual",
+        weights=[("a", 0.5), ("a", 0.2), ("b", 0.3)],
+        vectors_for_targets=[("a", [va, va2]), ("b", [vb])],
+    )
     assert [w for _, _, w in got] == [float(f32(0.5)), float(f32(0.2)), float(f32(0.3))]
 
 
 def test_build_pairs_errors():
-    with pytest.raises(ValueError, match="^extract target vectors: class C has multiple vectors, but no target vectors were provided$"):
+    with pytest.raises(
+        ValueError, match="^extract target vectors: class C has multiple vectors, but no target vectors were provided$"
+    ):
         build_search_pairs("C", ["a", "b"], [], 0, vector=[1.0])
-    with pytest.raises(ValueError, match=r"^extract target vectors: class C does not have named vector x configured\. Available named vectors \[a b\]$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^extract target vectors: class C does not have named vector x configured\. Available named vectors \[a b\]$",
+    ):
         build_search_pairs("C", ["a", "b"], ["a", "x"], 1, vector=[1.0])
-    with pytest.raises(ValueError, match=r"^extract target vectors: number of weights \(1\) does not match number of targets \(2\)$"):
+    with pytest.raises(
+        ValueError, match=r"^extract target vectors: number of weights \(1\) does not match number of targets \(2\)$"
+    ):
         build_search_pairs("C", ["a", "b"], ["a", "b"], 5, weights=[("a", 1.0)], vector=[1.0])
     with pytest.raises(ValueError, match="^extract target vectors: target vector b not found in target vectors$"):
         build_search_pairs("C", ["a", "b"], ["a", "b"], 4, weights=[("b", 1.0), ("a", 1.0)], vector=[1.0])
     with pytest.raises(ValueError, match="^extract target vectors: unknown combination method 7$"):
         build_search_pairs("C", ["a", "b"], ["a", "b"], 7, vector=[1.0])
-    with pytest.raises(ValueError, match="^near_vector: vector for target must have the same lengths as target vectors$"):
+    with pytest.raises(
+        ValueError, match="^near_vector: vector for target must have the same lengths as target vectors$"
+    ):
         build_search_pairs("C", ["a", "b"], ["a", "b"], 1, vectors_for_targets=[("a", [[1.0]])])
     with pytest.raises(ValueError, match="^near_vector: vector for target a is required"):
         build_search_pairs("C", ["a", "b"], ["a", "b"], 1, vectors_for_targets=[("b", [[1.0]]), ("a", [[1.0]])])

@@ -30,11 +30,18 @@ def test_a_refused_graphql_call_leaves_the_connection_usable(client: weaviate.We
     assert coll.config.get().properties[0].name == "title"
 
 
-@pytest.mark.parametrize("method, path", [
-    ("POST", "/v1/graphql"), ("POST", "/v1/batch/objects"), ("POST", "/v1/backups/filesystem"),
-    ("POST", "/v1/schema/X/tenants"), ("POST", "/v1/objects/X/00000000-0000-0000-0000-000000000001/references/r"),
-    ("POST", "/v1/nowhere"), ("PUT", "/v1/meta"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("POST", "/v1/graphql"),
+        ("POST", "/v1/batch/objects"),
+        ("POST", "/v1/backups/filesystem"),
+        ("POST", "/v1/schema/X/tenants"),
+        ("POST", "/v1/objects/X/00000000-0000-0000-0000-000000000001/references/r"),
+        ("POST", "/v1/nowhere"),
+        ("PUT", "/v1/meta"),
+    ],
+)
 def test_every_refusal_consumes_the_body(client: weaviate.WeaviateClient, method: str, path: str) -> None:
     with httpx.Client(base_url=_url(client)) as http:
         refused = http.request(method, path, content=b'{"query": "' + b"x" * 5000 + b'"}')

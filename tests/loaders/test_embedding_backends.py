@@ -49,8 +49,16 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tiny")
     bert = root / "bert"
     torch.manual_seed(0)
-    BertModel(BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=64, max_position_embeddings=64)).save_pretrained(bert)
+    BertModel(
+        BertConfig(
+            vocab_size=30522,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=64,
+        )
+    ).save_pretrained(bert)
     for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
         shutil.copy(default_model_path() / name, bert / name)
     transformer = models.Transformer(str(bert), max_seq_length=32)
@@ -107,8 +115,9 @@ def test_int8_vectors_stay_close_to_fp32(tiny_model, tmp_path):
 def test_a_shorter_sequence_length_cuts_long_texts(tiny_model, tmp_path):
     long_text = "paper " * 10 + "stapler " * 40
     full = get_embedder(Settings(model=str(tiny_model), embed_backend="onnx", cache_dir=tmp_path))
-    short = get_embedder(Settings(model=str(tiny_model), embed_backend="onnx", embed_max_seq_length=8,
-                                  cache_dir=tmp_path))
+    short = get_embedder(
+        Settings(model=str(tiny_model), embed_backend="onnx", embed_max_seq_length=8, cache_dir=tmp_path)
+    )
     cut = full.embed_batch(["paper " * 6])[0]  # [CLS] + 6 words + [SEP] = 8 tokens
     assert short.embed_batch([long_text])[0] @ cut > 0.9999
     assert full.embed_batch([long_text])[0] @ cut < 0.999

@@ -38,9 +38,15 @@ def server() -> Iterator[lite.LiteServer]:
 
 @pytest.fixture(scope="module")
 def client(server) -> Iterator[weaviate.WeaviateClient]:
-    c = weaviate.connect_to_custom(http_host=server.host, http_port=server.http_port, http_secure=False,
-                                   grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False,
-                                   skip_init_checks=True)
+    c = weaviate.connect_to_custom(
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
+    )
     try:
         yield c
     finally:
@@ -57,8 +63,12 @@ def run(server):
 
     def invoke(*args: str, input: str | None = None):
         runner = CliRunner()
-        return runner.invoke(main, [*args, "--url", server.url, "--grpc-port", str(server.grpc_port),
-                                    "--prefix", prefix], input=input, catch_exceptions=False)
+        return runner.invoke(
+            main,
+            [*args, "--url", server.url, "--grpc-port", str(server.grpc_port), "--prefix", prefix],
+            input=input,
+            catch_exceptions=False,
+        )
 
     invoke.prefix = prefix  # type: ignore[attr-defined]
     return invoke
@@ -89,8 +99,9 @@ def test_schema_create_show_drop(run):
 
 
 def test_conflicting_schema_is_refused(run, client):
-    client.collections.create(collection_name("Item", run.prefix),
-                              properties=[Property(name="item_id", data_type=DataType.INT)])
+    client.collections.create(
+        collection_name("Item", run.prefix), properties=[Property(name="item_id", data_type=DataType.INT)]
+    )
     result = run("schema", "create")
     assert result.exit_code == 1
     assert f"{run.prefix}Item.item_id is int on the server, the contract needs text" in result.output
@@ -107,17 +118,38 @@ def test_movielens_with_flags_alone(run, client, tmp_path):
     result = run("load", "items", str(movies), "--map", "item_id=movieId", "--map", "categories=genres")
     assert result.exit_code == 0, result.output
     assert "read 5, written 5, unchanged 0, rejected 0" in result.output
-    result = run("load", "interactions", str(ratings), "--map", "user_id=userId", "--map", "item_id=movieId",
-                 "--set", "kind=rating")
+    result = run(
+        "load",
+        "interactions",
+        str(ratings),
+        "--map",
+        "user_id=userId",
+        "--map",
+        "item_id=movieId",
+        "--set",
+        "kind=rating",
+    )
     assert result.exit_code == 0, result.output
     assert "read 20, written 20" in result.output
-    result = run("load", "interactions", str(tags), "--map", "user_id=userId", "--map", "item_id=movieId",
-                 "--map", "text=tag", "--set", "kind=comment")
+    result = run(
+        "load",
+        "interactions",
+        str(tags),
+        "--map",
+        "user_id=userId",
+        "--map",
+        "item_id=movieId",
+        "--map",
+        "text=tag",
+        "--set",
+        "kind=comment",
+    )
     assert result.exit_code == 0, result.output
     assert "read 10, written 10" in result.output
     # the real default model wrote 384-dimensional vectors
     toy = client.collections.get(collection_name("Item", run.prefix)).query.fetch_object_by_id(
-        item_uuid("1"), include_vector=True)
+        item_uuid("1"), include_vector=True
+    )
     assert toy.properties["title"] == "Toy Story (1995)" and toy.properties["domain"] == "Adventure"
     assert toy.properties["categories"] == ["Adventure", "Animation", "Children", "Comedy", "Fantasy"]
     assert len(toy.vector["content"]) == 384
@@ -127,8 +159,9 @@ def test_movielens_with_flags_alone(run, client, tmp_path):
 
 def test_rejected_rows_exit_1_with_summary_and_rejects_file(run, tmp_path):
     path = tmp_path / "events.csv"
-    path.write_text("user_id,item_id,kind,timestamp\nu1,i1,view,2024-01-01T00:00:00Z\nu1,i2,teleport,\n"
-                    "u2,i1,view,not-a-time\n")
+    path.write_text(
+        "user_id,item_id,kind,timestamp\nu1,i1,view,2024-01-01T00:00:00Z\nu1,i2,teleport,\nu2,i1,view,not-a-time\n"
+    )
     result = run("load", "interactions", str(path))
     assert result.exit_code == 1
     assert "read 3, written 1, unchanged 0, rejected 2" in result.output
@@ -144,8 +177,17 @@ def test_json_summary_and_extra_kind(run, tmp_path):
     refused = run("load", "interactions", str(path), "--format", "json", "--quiet")
     assert refused.exit_code == 1
     assert json.loads(refused.stdout)["rejected"] == 1
-    result = run("load", "interactions", str(path), "--extra-kind", "tag", "--format", "json",
-                 "--rejects", str(tmp_path / "r.jsonl"))
+    result = run(
+        "load",
+        "interactions",
+        str(path),
+        "--extra-kind",
+        "tag",
+        "--format",
+        "json",
+        "--rejects",
+        str(tmp_path / "r.jsonl"),
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert (summary["read"], summary["written"], summary["rejected"]) == (1, 1, 0)
@@ -199,9 +241,22 @@ def test_load_killed_midway_then_rerun_equals_uninterrupted(run, server, client,
     killed_prefix = f"{run.prefix}Killed"
     name = collection_name("Interaction", killed_prefix)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from weaviate_recsys.cli import main; main()", "load", "interactions", str(path),
-         "--batch-size", "200", "--prefix", killed_prefix, *conn],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        [
+            sys.executable,
+            "-c",
+            "from weaviate_recsys.cli import main; main()",
+            "load",
+            "interactions",
+            str(path),
+            "--batch-size",
+            "200",
+            "--prefix",
+            killed_prefix,
+            *conn,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     try:
         deadline = time.monotonic() + 120
@@ -220,8 +275,22 @@ def test_load_killed_midway_then_rerun_equals_uninterrupted(run, server, client,
             proc.kill()
     partial = client.collections.get(name).aggregate.over_all(total_count=True).total_count
     assert 0 < partial < 8_000
-    rerun = CliRunner().invoke(main, ["load", "interactions", str(path), "--batch-size", "200", "--prefix",
-                                      killed_prefix, "--format", "json", *conn], catch_exceptions=False)
+    rerun = CliRunner().invoke(
+        main,
+        [
+            "load",
+            "interactions",
+            str(path),
+            "--batch-size",
+            "200",
+            "--prefix",
+            killed_prefix,
+            "--format",
+            "json",
+            *conn,
+        ],
+        catch_exceptions=False,
+    )
     assert rerun.exit_code == 0, rerun.output
     summary = json.loads(rerun.stdout)
     assert summary["unchanged"] == partial and summary["written"] == 8_000 - partial

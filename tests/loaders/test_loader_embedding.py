@@ -36,8 +36,14 @@ def test_hashing_embedder_shared_words_are_closer():
 
 
 def test_item_text_puts_the_description_last():
-    record = ItemRecord(item_id="1", title="Pen", description="Long text", categories=["Office", "Pens"],
-                        brand="Lamy", tags=["ink", "nib"])
+    record = ItemRecord(
+        item_id="1",
+        title="Pen",
+        description="Long text",
+        categories=["Office", "Pens"],
+        brand="Lamy",
+        tags=["ink", "nib"],
+    )
     assert item_text(record) == "Pen\nOffice > Pens\nBrand: Lamy\nTags: ink, nib\nLong text"
     assert item_text({"item_id": "2"}) == ""
 

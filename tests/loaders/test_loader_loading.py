@@ -16,8 +16,14 @@ from weaviate_recsys.schema import collection_name, interaction_uuid, item_uuid,
 from _loader_helpers import CountingEmbedder, snapshot
 
 ITEMS = [
-    {"item_id": "p1", "title": "Fountain pen", "description": "Steel nib, blue ink", "brand": "Lamy",
-     "categories": ["Office", "Writing", "Pens"], "tags": ["ink"]},
+    {
+        "item_id": "p1",
+        "title": "Fountain pen",
+        "description": "Steel nib, blue ink",
+        "brand": "Lamy",
+        "categories": ["Office", "Writing", "Pens"],
+        "tags": ["ink"],
+    },
     {"item_id": "p2", "title": "Gel pen", "categories": "Office > Writing > Pens", "popularity": 3},
     {"item_id": "t1", "title": "Dome tent", "categories": ["Outdoor", "Camping"], "created_at": "2021-05-01"},
 ]
@@ -75,12 +81,15 @@ def test_interactions_with_mapping_timestamps_and_text(client, settings, embedde
     tags.write_text("userId,movieId,tag,timestamp\n1,10,funny,1445714994\n")
     mapping = {"user_id": "userId", "item_id": "movieId"}
     r1 = load_interactions(client, [ratings], settings, embedder, mapping=mapping, set_values={"kind": "rating"})
-    r2 = load_interactions(client, [tags], settings, embedder, mapping={**mapping, "text": "tag"},
-                           set_values={"kind": "comment"})
+    r2 = load_interactions(
+        client, [tags], settings, embedder, mapping={**mapping, "text": "tag"}, set_values={"kind": "comment"}
+    )
     assert (r1.written, r2.written) == (2, 1)
     coll = client.collections.get(collection_name("Interaction", settings.prefix))
-    rating = coll.query.fetch_objects(filters=Filter.by_property("kind").equal("rating")
-                                      & Filter.by_property("item_id").equal("10"), include_vector=True).objects[0]
+    rating = coll.query.fetch_objects(
+        filters=Filter.by_property("kind").equal("rating") & Filter.by_property("item_id").equal("10"),
+        include_vector=True,
+    ).objects[0]
     assert rating.properties["rating"] == 4.0
     assert rating.properties["timestamp"].isoformat() == "2000-07-30T18:45:03+00:00"
     assert not rating.vector  # no text, no text vector
@@ -108,15 +117,15 @@ def test_every_bad_row_class_is_reported_and_the_good_rows_load(client, embedder
     settings = Settings(prefix="Bad", max_text_length=50)
     path = tmp_path / "events.jsonl"
     path.write_text(
-        '{"user_id": "u1", "item_id": "i1", "kind": "view", "seq": 0}\n'              # 1 good
-        '{"user_id": "u1", "item_id": "i2", "kind": "view", "seq": \n'                 # 2 malformed JSON
-        '{"item_id": "i3", "kind": "view"}\n'                                          # 3 missing user_id
-        '{"user_id": "u1", "item_id": "i3", "kind": "view", "rating": "high"}\n'       # 4 ill-typed rating
-        '{"user_id": "u1", "item_id": "i4", "kind": "teleport"}\n'                    # 5 unknown kind
-        '{"user_id": "u1", "item_id": "i5", "kind": "view", "timestamp": "noon"}\n'   # 6 bad timestamp
+        '{"user_id": "u1", "item_id": "i1", "kind": "view", "seq": 0}\n'  # 1 good
+        '{"user_id": "u1", "item_id": "i2", "kind": "view", "seq": \n'  # 2 malformed JSON
+        '{"item_id": "i3", "kind": "view"}\n'  # 3 missing user_id
+        '{"user_id": "u1", "item_id": "i3", "kind": "view", "rating": "high"}\n'  # 4 ill-typed rating
+        '{"user_id": "u1", "item_id": "i4", "kind": "teleport"}\n'  # 5 unknown kind
+        '{"user_id": "u1", "item_id": "i5", "kind": "view", "timestamp": "noon"}\n'  # 6 bad timestamp
         '{"user_id": "u1", "item_id": "i6", "kind": "review", "text": "' + "x" * 51 + '"}\n'  # 7 over-long
-        '{"user_id": "u1", "item_id": "i1", "kind": "view", "seq": 0}\n'              # 8 duplicate of 1
-        '{"user_id": "u2", "item_id": "i1", "kind": "review", "text": "great"}\n'      # 9 good
+        '{"user_id": "u1", "item_id": "i1", "kind": "view", "seq": 0}\n'  # 8 duplicate of 1
+        '{"user_id": "u2", "item_id": "i1", "kind": "review", "text": "great"}\n'  # 9 good
     )
     result = load_interactions(client, [path], settings, embedder)
     assert (result.read, result.written, result.unchanged, result.rejected) == (9, 2, 0, 7)
@@ -168,8 +177,9 @@ def test_changed_rows_are_merged_keeping_other_components_fields(client, setting
     path = jsonl(tmp_path / "items.jsonl", ITEMS)
     load_items(client, [path], settings, embedder)
     items = client.collections.get(collection_name("Item", settings.prefix))
-    items.data.update(uuid=item_uuid("p1"), properties={"keywords": ["nib", "ink"]},
-                      vector={"behavior": [1.0] + [0.0] * 7})
+    items.data.update(
+        uuid=item_uuid("p1"), properties={"keywords": ["nib", "ink"]}, vector={"behavior": [1.0] + [0.0] * 7}
+    )
     changed = [{**ITEMS[0], "title": "Fountain pen, fine nib", "brand": None}, ITEMS[1], ITEMS[2]]
     jsonl(path, changed)
     embedder.texts.clear()
@@ -181,8 +191,9 @@ def test_changed_rows_are_merged_keeping_other_components_fields(client, setting
     assert obj.properties["brand"] is None  # removed from the source, so removed from the object
     assert obj.properties["keywords"] == ["nib", "ink"]  # the interest model's field survives
     assert obj.vector["behavior"][0] == 1.0
-    np.testing.assert_allclose(obj.vector["content"], HashingEmbedder(16).embed_batch([embedder.texts[0]])[0],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        obj.vector["content"], HashingEmbedder(16).embed_batch([embedder.texts[0]])[0], rtol=1e-5
+    )
 
 
 def test_another_model_re_embeds(client, settings, tmp_path):
@@ -234,8 +245,11 @@ class PoisonedVectors(CountingEmbedder):
 
 
 def test_rows_weaviate_rejects_are_retried_then_reported(client, settings, tmp_path):
-    rows = [{"item_id": "ok1", "title": "Fine"}, {"item_id": "bad", "title": "Poison"},
-            {"item_id": "ok2", "title": "Also fine"}]
+    rows = [
+        {"item_id": "ok1", "title": "Fine"},
+        {"item_id": "bad", "title": "Poison"},
+        {"item_id": "ok2", "title": "Also fine"},
+    ]
     path = jsonl(tmp_path / "items.jsonl", rows)
     result = load_items(client, [path], settings, PoisonedVectors(16), batch_size=1)
     assert (result.read, result.written, result.rejected) == (3, 2, 1)
@@ -248,9 +262,13 @@ def test_rows_weaviate_rejects_are_retried_then_reported(client, settings, tmp_p
 
 
 def test_a_batch_weaviate_rejects_whole_is_reported_row_by_row(client, settings, tmp_path):
-    rows = [{"item_id": "ok1", "title": "Fine"}, {"item_id": "bad1", "title": "Poison one"},
-            {"item_id": "bad2", "title": "Poison two"}, {"item_id": "bad3", "title": "Poison three"},
-            {"item_id": "ok2", "title": "Also fine"}]
+    rows = [
+        {"item_id": "ok1", "title": "Fine"},
+        {"item_id": "bad1", "title": "Poison one"},
+        {"item_id": "bad2", "title": "Poison two"},
+        {"item_id": "bad3", "title": "Poison three"},
+        {"item_id": "ok2", "title": "Also fine"},
+    ]
     path = jsonl(tmp_path / "items.jsonl", rows)
     result = load_items(client, [path], settings, PoisonedVectors(16), batch_size=2)
     assert (result.read, result.written, result.rejected) == (5, 2, 3)

@@ -19,20 +19,56 @@ from weaviate_recsys.loaders.records import record_context
 from weaviate_recsys.schema.dates import MAX_DATE, MIN_DATE
 from weaviate_recsys.settings import Settings
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                       HealthCheck.too_slow])
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 CONTEXT = record_context(Settings())
 
 # Text as hostile as a JSON file can make it: lone surrogates, NUL and other controls, any plane.
 hostile_text = st.text(st.characters(categories=["L", "N", "P", "S", "Z", "Cc", "Cs", "Co"]), max_size=30)
-scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(10**400), max_value=10**400)
-           | st.floats(allow_nan=True, allow_infinity=True) | hostile_text
-           | st.sampled_from(["2999-01-01T00:00:00Z", "1500-01-01", "0001-01-01T00:00:00+05:00", "2020-02-30",
-                              "1600000000", "-1e11", "NaN", "1e400", "9" * 400]))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(hostile_text, inner,
-                                                                                            max_size=4), max_leaves=12)
-FIELDS = ["item_id", "user_id", "kind", "title", "description", "domain", "categories", "tags", "brand",
-          "popularity", "created_at", "name", "stated_interests", "rating", "text", "timestamp", "seq"]
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | hostile_text
+    | st.sampled_from(
+        [
+            "2999-01-01T00:00:00Z",
+            "1500-01-01",
+            "0001-01-01T00:00:00+05:00",
+            "2020-02-30",
+            "1600000000",
+            "-1e11",
+            "NaN",
+            "1e400",
+            "9" * 400,
+        ]
+    )
+)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(hostile_text, inner, max_size=4), max_leaves=12
+)
+FIELDS = [
+    "item_id",
+    "user_id",
+    "kind",
+    "title",
+    "description",
+    "domain",
+    "categories",
+    "tags",
+    "brand",
+    "popularity",
+    "created_at",
+    "name",
+    "stated_interests",
+    "rating",
+    "text",
+    "timestamp",
+    "seq",
+]
 rows = st.dictionaries(st.sampled_from(FIELDS) | hostile_text, values, max_size=8)
 KINDS = st.sampled_from(["items", "users", "interactions"])
 
@@ -75,8 +111,11 @@ def _good(n: int) -> dict:
 
 
 @FAST
-@given(bad=st.lists(rows, min_size=1, max_size=6), ending=st.sampled_from(["\n", "\r\n", "\r"]),
-       garbage=st.lists(st.binary(max_size=40).filter(lambda b: b"\n" not in b and b"\r" not in b), max_size=3))
+@given(
+    bad=st.lists(rows, min_size=1, max_size=6),
+    ending=st.sampled_from(["\n", "\r\n", "\r"]),
+    garbage=st.lists(st.binary(max_size=40).filter(lambda b: b"\n" not in b and b"\r" not in b), max_size=3),
+)
 def test_good_json_lines_around_any_bad_ones_all_survive(tmp_path_factory, bad, ending, garbage):
     lines: list[bytes] = []
     good_lines: dict[int, str] = {}
@@ -105,9 +144,11 @@ cells = st.text(st.characters(categories=["L", "N", "P", "S", "Zs", "Cc", "Co"])
 
 
 @FAST
-@given(bad=st.lists(st.lists(cells, min_size=0, max_size=5), min_size=1, max_size=5),
-       raw=st.lists(st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=30), max_size=3),
-       ending=st.sampled_from(["\n", "\r\n", "\r"]))
+@given(
+    bad=st.lists(st.lists(cells, min_size=0, max_size=5), min_size=1, max_size=5),
+    raw=st.lists(st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=30), max_size=3),
+    ending=st.sampled_from(["\n", "\r\n", "\r"]),
+)
 def test_good_csv_rows_around_any_bad_ones_all_survive(tmp_path_factory, bad, raw, ending):
     """Bad records written by a CSV writer (any cells, any count) and raw text lines (stray quotes included)."""
     out = io.StringIO()
@@ -133,8 +174,9 @@ def test_good_csv_rows_around_any_bad_ones_all_survive(tmp_path_factory, bad, ra
 _loads = iter(range(1_000_000))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(bad=st.lists(rows, min_size=1, max_size=4), garbage=st.lists(st.binary(max_size=30), max_size=2))
 def test_a_load_stores_every_good_row_whatever_the_bad_rows_hold(client, embedder, tmp_path_factory, bad, garbage):
     from weaviate_recsys.loaders import load_items

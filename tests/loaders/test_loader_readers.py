@@ -20,14 +20,27 @@ def write(tmp_path, name, content: str | bytes):
 
 
 def outcomes(results):
-    return [(r.line, r.record.model_dump() if r.record else None, r.error.field if r.error else None,
-             r.error.reason if r.error else None) for r in results]
+    return [
+        (
+            r.line,
+            r.record.model_dump() if r.record else None,
+            r.error.field if r.error else None,
+            r.error.reason if r.error else None,
+        )
+        for r in results
+    ]
 
 
 @pytest.mark.parametrize(
     "name, fmt",
-    [("a.jsonl", "jsonl"), ("a.ndjson", "jsonl"), ("a.json", "jsonl"), ("a.CSV", "csv"), ("a.tsv", "tsv"),
-     ("a.tab", "tsv")],
+    [
+        ("a.jsonl", "jsonl"),
+        ("a.ndjson", "jsonl"),
+        ("a.json", "jsonl"),
+        ("a.CSV", "csv"),
+        ("a.tsv", "tsv"),
+        ("a.tab", "tsv"),
+    ],
 )
 def test_detect_format_by_extension(name, fmt):
     assert detect_format(name) == fmt
@@ -44,19 +57,20 @@ def test_detect_format_explicit_and_unknown():
 
 def test_parse_assignments():
     assert parse_assignments(["item_id=movieId", "categories = genres"], "--map") == {
-        "item_id": "movieId", "categories": "genres"}
+        "item_id": "movieId",
+        "categories": "genres",
+    }
     assert parse_assignments(["kind=rating"], "--set") == {"kind": "rating"}
     with pytest.raises(ConfigurationError, match="FIELD=VALUE"):
         parse_assignments(["kind"], "--set")
 
 
 def test_jsonl_with_bad_lines(tmp_path):
-    path = write(tmp_path, "items.jsonl", '{"item_id": "a", "title": "A"}\n'
-                 "\n"
-                 '{"item_id": "b", "title": \n'
-                 "[1, 2]\n"
-                 '{"title": "no id"}\n'
-                 '{"item_id": "c"}\n')
+    path = write(
+        tmp_path,
+        "items.jsonl",
+        '{"item_id": "a", "title": "A"}\n\n{"item_id": "b", "title": \n[1, 2]\n{"title": "no id"}\n{"item_id": "c"}\n',
+    )
     got = outcomes(read_records(path, "items"))
     assert [g[0] for g in got] == [1, 3, 4, 5, 6]  # the blank line 2 is skipped, not counted
     assert got[0][1]["item_id"] == "a"
@@ -67,14 +81,18 @@ def test_jsonl_with_bad_lines(tmp_path):
 
 
 def test_csv_line_numbers_count_physical_lines(tmp_path):
-    path = write(tmp_path, "m.csv", 'movieId,title,genres\n'
-                 '1,"Toy\nStory",A|B\n'
-                 '2,"bad"x,C\n'
-                 '\n'
-                 '3,ok,C\n'
-                 '4,short\n'
-                 '5,"multi\nline\ntitle",D\n'
-                 '6,after,E\n')
+    path = write(
+        tmp_path,
+        "m.csv",
+        "movieId,title,genres\n"
+        '1,"Toy\nStory",A|B\n'
+        '2,"bad"x,C\n'
+        "\n"
+        "3,ok,C\n"
+        "4,short\n"
+        '5,"multi\nline\ntitle",D\n'
+        "6,after,E\n",
+    )
     got = outcomes(read_records(path, "items", mapping={"item_id": "movieId", "categories": "genres"}))
     assert [g[0] for g in got] == [2, 4, 6, 7, 8, 11]
     assert got[0][1]["title"] == "Toy\nStory" and got[0][1]["domain"] == "A"
@@ -118,8 +136,9 @@ def test_bom_is_ignored(tmp_path):
 
 def test_map_and_set(tmp_path):
     path = write(tmp_path, "r.csv", "userId,movieId,rating,timestamp\n1,10,4.0,964982703\n")
-    (result,) = read_records(path, "interactions", mapping={"user_id": "userId", "item_id": "movieId"},
-                             set_values={"kind": "rating"})
+    (result,) = read_records(
+        path, "interactions", mapping={"user_id": "userId", "item_id": "movieId"}, set_values={"kind": "rating"}
+    )
     record = result.record
     assert (record.user_id, record.item_id, record.kind, record.rating) == ("1", "10", "rating", 4.0)
     assert record.timestamp.year == 2000
@@ -144,8 +163,11 @@ def test_csv_without_required_column_is_a_usage_error(tmp_path):
     with pytest.raises(ConfigurationError, match=r"no column for user_id .*--map user_id=COLUMN"):
         list(read_records(path, "interactions", set_values={"kind": "view"}))
     with pytest.raises(ConfigurationError, match="has no column 'movieID'"):
-        list(read_records(path, "interactions", mapping={"user_id": "userId", "item_id": "movieID"},
-                          set_values={"kind": "view"}))
+        list(
+            read_records(
+                path, "interactions", mapping={"user_id": "userId", "item_id": "movieID"}, set_values={"kind": "view"}
+            )
+        )
 
 
 def test_stdin_is_sniffed():

@@ -56,8 +56,7 @@ def test_domain_comes_from_the_record_first():
 
 def test_domain_from_categories_at_level():
     assert item(item_id="1", categories=["A", "B", "C"]).domain == "A"
-    record = ItemRecord.model_validate({"item_id": "1", "categories": "A > B > C"},
-                                       context={**CTX, "domain_level": 2})
+    record = ItemRecord.model_validate({"item_id": "1", "categories": "A > B > C"}, context={**CTX, "domain_level": 2})
     assert (record.domain, record.subdomain) == ("B", "C")
 
 

@@ -83,10 +83,12 @@ def test_every_bad_input_class_costs_at_most_its_rows(client, settings, embedder
         assert len(json.dumps(entry)) < 12_000  # a huge row is cut, not copied
 
 
-@pytest.mark.parametrize("name, content, suffix", cases.INTERACTION_CASES,
-                         ids=[name for name, _, _ in cases.INTERACTION_CASES])
-def test_every_bad_interaction_class_costs_at_most_its_rows(client, settings, embedder, tmp_path, name, content,
-                                                           suffix):
+@pytest.mark.parametrize(
+    "name, content, suffix", cases.INTERACTION_CASES, ids=[name for name, _, _ in cases.INTERACTION_CASES]
+)
+def test_every_bad_interaction_class_costs_at_most_its_rows(
+    client, settings, embedder, tmp_path, name, content, suffix
+):
     path = tmp_path / f"events{suffix}"
     path.write_bytes(content)
     result = load_interactions(client, [path], settings, embedder)
@@ -106,9 +108,11 @@ def test_every_bad_interaction_class_costs_at_most_its_rows(client, settings, em
 @pytest.mark.parametrize("when", ["2999-01-01T00:00:00Z", "1500-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00"])
 def test_a_date_the_store_cannot_hold_is_a_reject_naming_file_line_field(client, settings, embedder, tmp_path, when):
     path = tmp_path / "items.jsonl"
-    path.write_text('{"item_id": "a", "created_at": "2020-01-01"}\n'
-                    f'{{"item_id": "b", "created_at": "{when}"}}\n'
-                    '{"item_id": "c", "created_at": "2262-04-11T00:00:00Z"}\n')
+    path.write_text(
+        '{"item_id": "a", "created_at": "2020-01-01"}\n'
+        f'{{"item_id": "b", "created_at": "{when}"}}\n'
+        '{"item_id": "c", "created_at": "2262-04-11T00:00:00Z"}\n'
+    )
     result = load_items(client, [path], settings, embedder)
     assert (result.written, result.rejected) == (2, 1)
     (error,) = result.errors
@@ -138,8 +142,9 @@ CRASHERS = {
 
 
 @pytest.mark.parametrize("case", sorted(CRASHERS))
-def test_a_crashing_row_at_line_1201_is_one_reject_and_the_other_1999_rows_load(client, settings, embedder,
-                                                                                  tmp_path, case):
+def test_a_crashing_row_at_line_1201_is_one_reject_and_the_other_1999_rows_load(
+    client, settings, embedder, tmp_path, case
+):
     field = "item_id" if case == "year_1_with_offset" else "user_id"
     lines = [json.dumps({field: f"r{n}"}).encode() for n in range(1, 2001)]
     lines[1200] = CRASHERS[case]
@@ -166,8 +171,12 @@ def cli(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
     def invoke(*args: str, input: bytes | None = None):
-        return CliRunner().invoke(main, [*args, "--url", server.url, "--grpc-port", str(server.grpc_port),
-                                         "--prefix", "Hostile", "--quiet"], input=input, catch_exceptions=False)
+        return CliRunner().invoke(
+            main,
+            [*args, "--url", server.url, "--grpc-port", str(server.grpc_port), "--prefix", "Hostile", "--quiet"],
+            input=input,
+            catch_exceptions=False,
+        )
 
     invoke.server = server  # type: ignore[attr-defined]
     yield invoke
@@ -229,9 +238,11 @@ def test_each_inputs_rejects_go_to_its_own_documented_file(cli, tmp_path, monkey
     result = cli("load", "items", str(first), str(second))
     assert result.exit_code == 1
     assert [(e["file"], e["line"]) for e in rejects_of(tmp_path / "a" / "items.jsonl.rejects.jsonl")] == [
-        (str(first), 2)]
+        (str(first), 2)
+    ]
     assert [(e["file"], e["line"]) for e in rejects_of(tmp_path / "b" / "items.jsonl.rejects.jsonl")] == [
-        (str(second), 1)]
+        (str(second), 1)
+    ]
 
 
 def test_stdin_and_a_file_named_stdin_get_separate_rejects_files(cli, tmp_path):
@@ -240,16 +251,19 @@ def test_stdin_and_a_file_named_stdin_get_separate_rejects_files(cli, tmp_path):
     result = cli("load", "items", "-", "stdin", "--input-format", "jsonl", input=b'{"title": "bad stdin row"}\n')
     assert result.exit_code == 1, result.output
     assert [(e["file"], e["row"]["title"]) for e in rejects_of(tmp_path / "stdin.rejects.jsonl")] == [
-        ("-", "bad stdin row")]
+        ("-", "bad stdin row")
+    ]
     assert [(e["file"], e["row"]["title"]) for e in rejects_of(tmp_path / "stdin.2.rejects.jsonl")] == [
-        ("stdin", "bad file row")]
+        ("stdin", "bad file row")
+    ]
 
 
 def test_a_huge_row_is_cut_in_the_rejects_file_with_its_size(client, settings, embedder, tmp_path):
     path = tmp_path / "items.jsonl"
     huge = "z" * 3_000_000
-    path.write_text(f'{{"item_id": "big", "title": "{huge}"}}\n{{"item_id": "bad", "title": "{huge}\n'
-                    '{"item_id": "ok"}\n')
+    path.write_text(
+        f'{{"item_id": "big", "title": "{huge}"}}\n{{"item_id": "bad", "title": "{huge}\n{{"item_id": "ok"}}\n'
+    )
     result = load_items(client, [path], settings, embedder)
     assert (result.written, result.rejected) == (1, 2)
     too_long, malformed = rejects_of(Path(f"{path}.rejects.jsonl"))
@@ -288,11 +302,14 @@ def test_a_quoted_csv_field_with_crlf_inside_keeps_its_line_break(tmp_path):
 # --- usage errors in any input are found before anything is written ------------------------------------------
 
 
-@pytest.mark.parametrize("second_content, message", [
-    (b"item_id,t\xefitle\n2,b\n", "not valid UTF-8"),
-    (b"movie,title\n2,b\n", "no column for item_id"),
-    ("item_id,title\n2,b\n".encode("utf-16"), "UTF-16"),
-])
+@pytest.mark.parametrize(
+    "second_content, message",
+    [
+        (b"item_id,t\xefitle\n2,b\n", "not valid UTF-8"),
+        (b"movie,title\n2,b\n", "no column for item_id"),
+        ("item_id,title\n2,b\n".encode("utf-16"), "UTF-16"),
+    ],
+)
 def test_a_usage_error_in_the_second_csv_writes_nothing_and_exits_2(cli, tmp_path, second_content, message):
     first = tmp_path / "a.csv"
     first.write_text("item_id,title\n1,a\n")
@@ -303,9 +320,15 @@ def test_a_usage_error_in_the_second_csv_writes_nothing_and_exits_2(cli, tmp_pat
     assert str(second) in result.output and message in result.output
     assert not (tmp_path / "a.csv.rejects.jsonl").exists()
     server = cli.server  # type: ignore[attr-defined]
-    with weaviate.connect_to_custom(http_host=server.host, http_port=server.http_port, http_secure=False,
-                                    grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False,
-                                    skip_init_checks=True) as c:
+    with weaviate.connect_to_custom(
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
+    ) as c:
         assert c.collections.list_all() == {}
 
 

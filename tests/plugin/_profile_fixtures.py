@@ -13,17 +13,41 @@ from weaviate_recsys.settings import Settings
 EMB = HashingEmbedder(dim=64)
 
 ITEMS = [
-    {"item_id": "w1", "title": "Blue gel pens 12 pack", "description": "Smooth gel pens for writing", "domain": "Writing"},
+    {
+        "item_id": "w1",
+        "title": "Blue gel pens 12 pack",
+        "description": "Smooth gel pens for writing",
+        "domain": "Writing",
+    },
     {"item_id": "w2", "title": "Black gel pens fine point", "description": "Gel pens, fine point", "domain": "Writing"},
-    {"item_id": "w3", "title": "Fountain pen with ink", "description": "Classic fountain pen and ink", "domain": "Writing"},
-    {"item_id": "w4", "title": "Gel pens assorted colors", "description": "Gel pens in many colors"},  # domain predicted
+    {
+        "item_id": "w3",
+        "title": "Fountain pen with ink",
+        "description": "Classic fountain pen and ink",
+        "domain": "Writing",
+    },
+    {
+        "item_id": "w4",
+        "title": "Gel pens assorted colors",
+        "description": "Gel pens in many colors",
+    },  # domain predicted
     {"item_id": "l1", "title": "Laser printer monochrome", "description": "Fast laser printer", "domain": "Printers"},
-    {"item_id": "l2", "title": "Color laser printer", "description": "Laser printer for color prints", "domain": "Printers"},
+    {
+        "item_id": "l2",
+        "title": "Color laser printer",
+        "description": "Laser printer for color prints",
+        "domain": "Printers",
+    },
     {"item_id": "l3", "title": "Toner cartridge for laser printer", "description": "Black toner", "domain": "Printers"},
     {"item_id": "l4", "title": "Wireless laser printer", "description": "Laser printer with wifi"},  # domain predicted
     {"item_id": "p1", "title": "Spiral notebook paper", "description": "Ruled notebook paper", "domain": "Paper"},
     {"item_id": "p2", "title": "Printer paper ream", "description": "Copy paper, 500 sheets", "domain": "Paper"},
-    {"item_id": "p3", "title": "Dotted journal notebook", "description": "Notebook with dotted paper", "domain": "Paper"},
+    {
+        "item_id": "p3",
+        "title": "Dotted journal notebook",
+        "description": "Notebook with dotted paper",
+        "domain": "Paper",
+    },
 ]
 
 USERS = [
@@ -53,13 +77,21 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-def load_fixture(client: Any, tmp: Path, prefix: str, items: list[dict[str, Any]] | None = None,
-                 users: list[dict[str, Any]] | None = None, interactions: list[dict[str, Any]] | None = None) -> Settings:
+def load_fixture(
+    client: Any,
+    tmp: Path,
+    prefix: str,
+    items: list[dict[str, Any]] | None = None,
+    users: list[dict[str, Any]] | None = None,
+    interactions: list[dict[str, Any]] | None = None,
+) -> Settings:
     """Register the schema under ``prefix`` and load the data through the loaders."""
     settings = Settings(prefix=prefix, data_dir=tmp)
     register_schema(client, prefix=prefix)
     assert load_items(client, [write_jsonl(tmp / f"{prefix}-items.jsonl", items or ITEMS)], settings, EMB).rejected == 0
     assert load_users(client, [write_jsonl(tmp / f"{prefix}-users.jsonl", users or USERS)], settings, EMB).rejected == 0
-    res = load_interactions(client, [write_jsonl(tmp / f"{prefix}-inter.jsonl", interactions or INTERACTIONS)], settings, EMB)
+    res = load_interactions(
+        client, [write_jsonl(tmp / f"{prefix}-inter.jsonl", interactions or INTERACTIONS)], settings, EMB
+    )
     assert res.rejected == 0, res.errors
     return settings

@@ -12,15 +12,57 @@ from weaviate_recsys.settings import Settings
 
 ITEMS = [
     # Writing
-    {"item_id": "w1", "title": "Gel pen black 12-pack", "domain": "Writing", "tags": ["gel pen", "ink"], "popularity": 50},
-    {"item_id": "w2", "title": "Gel pen blue fine point", "domain": "Writing", "tags": ["gel pen", "fine"], "popularity": 40},
-    {"item_id": "w3", "title": "Fountain pen with ink cartridges", "domain": "Writing", "tags": ["fountain pen", "ink"], "popularity": 10},
-    {"item_id": "w4", "title": "Ballpoint pen value pack", "domain": "Writing", "tags": ["ballpoint"], "popularity": 90},
-    {"item_id": "w5", "title": "Highlighter marker set", "domain": "Writing", "tags": ["highlighter", "marker"], "popularity": 30},
+    {
+        "item_id": "w1",
+        "title": "Gel pen black 12-pack",
+        "domain": "Writing",
+        "tags": ["gel pen", "ink"],
+        "popularity": 50,
+    },
+    {
+        "item_id": "w2",
+        "title": "Gel pen blue fine point",
+        "domain": "Writing",
+        "tags": ["gel pen", "fine"],
+        "popularity": 40,
+    },
+    {
+        "item_id": "w3",
+        "title": "Fountain pen with ink cartridges",
+        "domain": "Writing",
+        "tags": ["fountain pen", "ink"],
+        "popularity": 10,
+    },
+    {
+        "item_id": "w4",
+        "title": "Ballpoint pen value pack",
+        "domain": "Writing",
+        "tags": ["ballpoint"],
+        "popularity": 90,
+    },
+    {
+        "item_id": "w5",
+        "title": "Highlighter marker set",
+        "domain": "Writing",
+        "tags": ["highlighter", "marker"],
+        "popularity": 30,
+    },
     {"item_id": "w6", "title": "Mechanical pencil 0.5 mm", "domain": "Writing", "tags": ["pencil"], "popularity": 20},
     # Paper
-    {"item_id": "p1", "title": "Spiral notebook college ruled", "domain": "Paper", "tags": ["notebook", "ruled"], "popularity": 60},
-    {"item_id": "p2", "title": "Dotted journal notebook", "domain": "Paper", "tags": ["notebook", "journal"], "popularity": 25},
+    {
+        "item_id": "p1",
+        "title": "Spiral notebook college ruled",
+        "domain": "Paper",
+        "tags": ["notebook", "ruled"],
+        "popularity": 60,
+    },
+    {
+        "item_id": "p2",
+        "title": "Dotted journal notebook",
+        "domain": "Paper",
+        "tags": ["notebook", "journal"],
+        "popularity": 25,
+    },
     {"item_id": "p3", "title": "Sticky notes yellow", "domain": "Paper", "tags": ["sticky notes"], "popularity": 80},
     {"item_id": "p4", "title": "Printer paper ream", "domain": "Paper", "tags": ["printer paper"], "popularity": 70},
     # Desk
@@ -65,7 +107,10 @@ def load_catalog(client, tmp: Path, prefix: str, embedder: HashingEmbedder, *, w
     assert res.rejected == 0, res.errors
     if with_users:
         assert load_users(client, [_write(tmp / "users.jsonl", USERS)], settings, embedder).rejected == 0
-        assert load_interactions(client, [_write(tmp / "interactions.jsonl", INTERACTIONS)], settings, embedder).rejected == 0
+        assert (
+            load_interactions(client, [_write(tmp / "interactions.jsonl", INTERACTIONS)], settings, embedder).rejected
+            == 0
+        )
     return settings
 
 

@@ -96,7 +96,9 @@ def test_the_fit_is_reproducible_and_ignores_negative_evidence() -> None:
     first = fit_behavior(users, items, config=BehaviorConfig(dim=4, seed=1))
     again = fit_behavior(users, items, config=BehaviorConfig(dim=4, seed=1))
     assert np.array_equal(first.vectors, again.vectors)
-    with_dislike = fit_behavior([*users, "u0"], [*items, "b1"], [1.0] * len(users) + [-0.6], BehaviorConfig(dim=4, seed=1))
+    with_dislike = fit_behavior(
+        [*users, "u0"], [*items, "b1"], [1.0] * len(users) + [-0.6], BehaviorConfig(dim=4, seed=1)
+    )
     assert np.allclose(with_dislike.vectors, first.vectors, atol=1e-6)
     assert int(first.events[first.index["a1"]]) == items.count("a1")
 
@@ -238,8 +240,9 @@ def test_cli_behavior_train(tmp_path: Path) -> None:
         _load(client, tmp_path, "")
     finally:
         client.close()
-    res = CliRunner().invoke(main, ["behavior", "train", "--data-dir", str(db), "--quiet", "--format", "json",
-                                    "--dim", "3"])
+    res = CliRunner().invoke(
+        main, ["behavior", "train", "--data-dir", str(db), "--quiet", "--format", "json", "--dim", "3"]
+    )
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
     assert report["items_with_vector"] == 8 and report["items_without_vector"] == 1 and report["dim"] == 3

@@ -53,11 +53,20 @@ def test_reading_commands_import_no_model_and_no_text_processing(data_dir: Path)
         ["schema", "show", *common],
     ]
     src = str(Path(__file__).resolve().parents[2] / "src")
-    out = subprocess.run([sys.executable, "-c", _SCRIPT, json.dumps(commands), json.dumps(HEAVY)], check=True,
-                         capture_output=True, text=True, env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, json.dumps(commands), json.dumps(HEAVY)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+    )
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert {name: code for name, (code, _) in report["codes"].items()} == {
-        "recommend pen-fan": 0, "recommend stranger": 0, "similar w1": 0, "audience w1": 0, "profile show": 0,
+        "recommend pen-fan": 0,
+        "recommend stranger": 0,
+        "similar w1": 0,
+        "audience w1": 0,
+        "profile show": 0,
         "schema show": 0,
     }, report["codes"]
     assert report["heavy"] == []

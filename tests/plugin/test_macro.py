@@ -51,8 +51,16 @@ def test_recency_halves_per_half_life_over_timestamps_else_seq() -> None:
 
 
 def test_event_weight_is_kind_times_rating_times_recency() -> None:
-    w = event_weights(np.array([0, 0]), np.array([1.0, -0.6]), np.array([NAN, NAN]), np.array([NAN, NAN]),
-                      np.array([0.0, 1.0]), 1, 180, 1)
+    w = event_weights(
+        np.array([0, 0]),
+        np.array([1.0, -0.6]),
+        np.array([NAN, NAN]),
+        np.array([NAN, NAN]),
+        np.array([0.0, 1.0]),
+        1,
+        180,
+        1,
+    )
     assert np.allclose(w, [0.5, -0.6])
 
 

@@ -49,8 +49,13 @@ def model_and_catalog() -> tuple[InterestModel, CatalogView]:
     return model, cat
 
 
-def _evidence(cat: CatalogView, users: list[str], events: list[dict], stated: dict[str, str] | None = None,
-              settings: Settings | None = None) -> UserEvidence:
+def _evidence(
+    cat: CatalogView,
+    users: list[str],
+    events: list[dict],
+    stated: dict[str, str] | None = None,
+    settings: Settings | None = None,
+) -> UserEvidence:
     settings = settings or Settings()
     n = len(events)
     tv = np.zeros((n, DIM), dtype=np.float32)
@@ -75,17 +80,25 @@ def _evidence(cat: CatalogView, users: list[str], events: list[dict], stated: di
         timestamp=np.array([e.get("ts", np.nan) for e in events], dtype=float),
         seq=np.array([e.get("seq", np.nan) for e in events], dtype=float),
         text=[e.get("text") for e in events],
-        text_vectors=tv, has_text_vector=has_tv,
-        stated=st, stated_vectors=sv, has_stated_vector=np.array([u in stated for u in users]),
+        text_vectors=tv,
+        has_text_vector=has_tv,
+        stated=st,
+        stated_vectors=sv,
+        has_stated_vector=np.array([u in stated for u in users]),
     )
 
 
 def test_a_pen_buyer_gets_writing_first_with_pen_keywords_and_a_pen_vector(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
-    ev = _evidence(cat, ["u"], [
-        {"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "pen2", "seq": 1},
-        {"user": "u", "item": "prn1", "kind": "view", "seq": 2},
-    ])
+    ev = _evidence(
+        cat,
+        ["u"],
+        [
+            {"user": "u", "item": "pen1", "seq": 0},
+            {"user": "u", "item": "pen2", "seq": 1},
+            {"user": "u", "item": "prn1", "kind": "view", "seq": 2},
+        ],
+    )
     b = compute_profiles(model, cat, ev, Settings())
     assert b.domains[0][0][0] == "Writing"
     assert [d for d, _ in b.domains[0]] == ["Writing", "Printers"]
@@ -100,7 +113,8 @@ def test_a_pen_buyer_gets_writing_first_with_pen_keywords_and_a_pen_vector(model
 def test_recency_makes_the_latest_domain_win(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
     events = [{"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "pen2", "seq": 1}] + [
-        {"user": "u", "item": "prn1", "seq": 30}]
+        {"user": "u", "item": "prn1", "seq": 30}
+    ]
     b = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings(half_life_steps=2))
     assert b.domains[0][0][0] == "Printers"
     b2 = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings(half_life_steps=1000))
@@ -109,12 +123,17 @@ def test_recency_makes_the_latest_domain_win(model_and_catalog) -> None:  # type
 
 def test_dislikes_and_low_ratings_count_against_a_domain(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
-    ev = _evidence(cat, ["u", "r"], [
-        {"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "prn1", "kind": "dislike", "seq": 1},
-        {"user": "r", "item": "pen1", "kind": "rating", "rating": 5, "seq": 0},
-        {"user": "r", "item": "pen2", "kind": "rating", "rating": 5, "seq": 1},
-        {"user": "r", "item": "prn1", "kind": "rating", "rating": 1, "seq": 2},
-    ])
+    ev = _evidence(
+        cat,
+        ["u", "r"],
+        [
+            {"user": "u", "item": "pen1", "seq": 0},
+            {"user": "u", "item": "prn1", "kind": "dislike", "seq": 1},
+            {"user": "r", "item": "pen1", "kind": "rating", "rating": 5, "seq": 0},
+            {"user": "r", "item": "pen2", "kind": "rating", "rating": 5, "seq": 1},
+            {"user": "r", "item": "prn1", "kind": "rating", "rating": 1, "seq": 2},
+        ],
+    )
     b = compute_profiles(model, cat, ev, Settings())
     assert [d for d, _ in b.domains[0]] == ["Writing"]
     assert [d for d, _ in b.domains[1]] == ["Writing"]
@@ -123,10 +142,14 @@ def test_dislikes_and_low_ratings_count_against_a_domain(model_and_catalog) -> N
 
 def test_own_text_is_classified_and_blended_with_settings_weights(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
-    ev = _evidence(cat, ["u"], [
-        {"user": "u", "item": "pen1", "seq": 0},
-        {"user": "u", "kind": "comment", "text": "want a laser printer", "text_axis": 1, "seq": 1},
-    ])
+    ev = _evidence(
+        cat,
+        ["u"],
+        [
+            {"user": "u", "item": "pen1", "seq": 0},
+            {"user": "u", "kind": "comment", "text": "want a laser printer", "text_axis": 1, "seq": 1},
+        ],
+    )
     heavy_text = compute_profiles(model, cat, ev, Settings(macro_behavior_weight=0.2, macro_text_weight=0.8))
     heavy_beh = compute_profiles(model, cat, ev, Settings(macro_behavior_weight=0.9, macro_text_weight=0.1))
     assert heavy_text.domains[0][0][0] == "Printers"
@@ -152,10 +175,15 @@ def test_a_user_with_nothing_gets_an_empty_profile_that_says_why(model_and_catal
 
 def test_unknown_items_are_counted_and_explained_not_fatal(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
-    ev = _evidence(cat, ["u", "v"], [
-        {"user": "u", "item": "nope", "seq": 0}, {"user": "v", "item": "nope", "seq": 0},
-        {"user": "v", "item": "pen3", "seq": 1},
-    ])
+    ev = _evidence(
+        cat,
+        ["u", "v"],
+        [
+            {"user": "u", "item": "nope", "seq": 0},
+            {"user": "v", "item": "nope", "seq": 0},
+            {"user": "v", "item": "pen3", "seq": 1},
+        ],
+    )
     b = compute_profiles(model, cat, ev, Settings())
     assert b.status(0) == "empty" and "not in the catalog" in b.notes[0][0]
     assert b.counts[1].unknown_item_events == 1 and b.domains[1][0][0] == "Writing"
@@ -182,9 +210,16 @@ def test_non_english_text_gives_keywords_without_failing(model_and_catalog) -> N
     model, cat = model_and_catalog
     ex = KeywordExtractor().fit(["très bon stylo", "stylo plume encre", "打印机 墨盒", "打印机 纸"])
     m2 = InterestModel(extractor=ex, classifier=model.classifier, domain_names=NAMES, version="fr")
-    cat2 = CatalogView(item_ids=cat.item_ids, domain_index=cat.domain_index, vectors=cat.vectors,
-                       has_vector=cat.has_vector, terms=ex.term_matrix([""] * len(cat.item_ids)))
-    ev = _evidence(cat2, ["fr"], [{"user": "fr", "kind": "comment", "text": "un très bon stylo plume", "text_axis": 0, "seq": 0}])
+    cat2 = CatalogView(
+        item_ids=cat.item_ids,
+        domain_index=cat.domain_index,
+        vectors=cat.vectors,
+        has_vector=cat.has_vector,
+        terms=ex.term_matrix([""] * len(cat.item_ids)),
+    )
+    ev = _evidence(
+        cat2, ["fr"], [{"user": "fr", "kind": "comment", "text": "un très bon stylo plume", "text_axis": 0, "seq": 0}]
+    )
     b = compute_profiles(m2, cat2, ev, Settings())
     assert "stylo" in dict(b.keywords[0]) and b.domains[0][0][0] == "Writing"
 
@@ -193,10 +228,21 @@ def test_one_domain_catalog(model_and_catalog) -> None:  # type: ignore[no-untyp
     model, cat = model_and_catalog
     clf = DomainClassifier().fit(cat.vectors[cat.has_vector], ["Office"] * int(cat.has_vector.sum()))
     m1 = InterestModel(extractor=model.extractor, classifier=clf, domain_names=["Office"], version="one")
-    cat1 = CatalogView(item_ids=cat.item_ids, domain_index=np.zeros(len(cat.item_ids), dtype=np.int64),
-                       vectors=cat.vectors, has_vector=cat.has_vector, terms=cat.terms)
-    ev = _evidence(cat1, ["u"], [{"user": "u", "item": "pen1", "seq": 0},
-                                 {"user": "u", "kind": "comment", "text": "gel pens", "text_axis": 0, "seq": 1}])
+    cat1 = CatalogView(
+        item_ids=cat.item_ids,
+        domain_index=np.zeros(len(cat.item_ids), dtype=np.int64),
+        vectors=cat.vectors,
+        has_vector=cat.has_vector,
+        terms=cat.terms,
+    )
+    ev = _evidence(
+        cat1,
+        ["u"],
+        [
+            {"user": "u", "item": "pen1", "seq": 0},
+            {"user": "u", "kind": "comment", "text": "gel pens", "text_axis": 0, "seq": 1},
+        ],
+    )
     b = compute_profiles(m1, cat1, ev, Settings())
     assert b.domains[0] == [("Office", 1.0)]
 
@@ -215,16 +261,18 @@ def _keyword_weights(
 
 def test_a_disliked_items_words_do_not_become_top_keywords(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
-    kw = _keyword_weights(model, cat, [{"user": "u", "item": "pen1"}, {"user": "u", "item": "prn1", "kind": "dislike"}],
-                          Settings())
+    kw = _keyword_weights(
+        model, cat, [{"user": "u", "item": "pen1"}, {"user": "u", "item": "prn1", "kind": "dislike"}], Settings()
+    )
     assert "gel pens" in kw
     assert "laser printer" not in kw and "monochrome" not in kw
 
 
 def test_what_a_user_bought_outweighs_what_they_only_viewed(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
-    kw = _keyword_weights(model, cat, [{"user": "u", "item": "pen1"}, {"user": "u", "item": "prn1", "kind": "view"}],
-                          Settings())
+    kw = _keyword_weights(
+        model, cat, [{"user": "u", "item": "pen1"}, {"user": "u", "item": "prn1", "kind": "view"}], Settings()
+    )
     assert kw["gel pens"] > kw["laser printer"]
 
 
@@ -232,11 +280,16 @@ def test_the_higher_rated_items_words_lead_the_keywords(model_and_catalog) -> No
     model, cat = model_and_catalog
 
     def rated(pen: float, printer: float) -> dict[str, float]:
-        return _keyword_weights(model, cat, [
-            {"user": "u", "item": "pen1", "kind": "rating", "rating": pen},
-            {"user": "u", "item": "prn1", "kind": "rating", "rating": printer},
-            {"user": "u", "item": "pap1", "kind": "rating", "rating": 1},
-        ], Settings())
+        return _keyword_weights(
+            model,
+            cat,
+            [
+                {"user": "u", "item": "pen1", "kind": "rating", "rating": pen},
+                {"user": "u", "item": "prn1", "kind": "rating", "rating": printer},
+                {"user": "u", "item": "pap1", "kind": "rating", "rating": 1},
+            ],
+            Settings(),
+        )
 
     pens_loved = rated(pen=5, printer=4)
     assert pens_loved["gel pens"] > pens_loved["laser printer"]
@@ -259,10 +312,14 @@ def test_the_more_recent_items_words_lead_the_keywords(model_and_catalog) -> Non
 
 def test_a_user_who_rates_everything_the_same_gets_a_profile(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
-    ev = _evidence(cat, ["u"], [
-        {"user": "u", "item": "pen1", "kind": "rating", "rating": 4},
-        {"user": "u", "item": "pen2", "kind": "rating", "rating": 4},
-    ])
+    ev = _evidence(
+        cat,
+        ["u"],
+        [
+            {"user": "u", "item": "pen1", "kind": "rating", "rating": 4},
+            {"user": "u", "item": "pen2", "kind": "rating", "rating": 4},
+        ],
+    )
     b = compute_profiles(model, cat, ev, Settings())
     assert [d for d, _ in b.domains[0]] == ["Writing"]
     assert "gel pens" in dict(b.keywords[0]) and b.has_interest[0]

@@ -34,7 +34,9 @@ def built(client: weaviate.WeaviateClient, tmp_path_factory: pytest.TempPathFact
     return settings
 
 
-def test_training_predicts_missing_domains_and_fills_item_keywords(client: weaviate.WeaviateClient, built: Settings) -> None:
+def test_training_predicts_missing_domains_and_fills_item_keywords(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
     items = client.collections.use("ProfItem")
     w4 = items.query.fetch_object_by_id(item_uuid("w4")).properties
     assert w4["domain"] == "Writing" and w4["domain_predicted"] is True and 0 < w4["domain_probability"] <= 1
@@ -43,7 +45,9 @@ def test_training_predicts_missing_domains_and_fills_item_keywords(client: weavi
     assert "gel pens" in w1["keywords"]
 
 
-def test_the_model_lives_in_weaviate_and_reloads_in_a_fresh_process_state(client: weaviate.WeaviateClient, built: Settings) -> None:
+def test_the_model_lives_in_weaviate_and_reloads_in_a_fresh_process_state(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
     domains = client.collections.use("ProfDomain")
     rows = domains.query.fetch_objects(filters=Filter.by_property("kind").equal("domain"), include_vector=True).objects
     assert sorted(o.properties["name"] for o in rows) == ["Paper", "Printers", "Writing"]
@@ -60,8 +64,11 @@ def test_profiles_are_stored_on_user_and_user_interest(client: weaviate.Weaviate
     assert "Printers" not in user.properties["domains"]  # the dislike counts against
     assert user.properties["event_count"] == 4
     assert len(user.vector["interest"]) == 64
-    rows = client.collections.use("ProfUserInterest").query.fetch_objects(
-        filters=Filter.by_property("user_id").equal("pen-fan"), include_vector=True).objects
+    rows = (
+        client.collections.use("ProfUserInterest")
+        .query.fetch_objects(filters=Filter.by_property("user_id").equal("pen-fan"), include_vector=True)
+        .objects
+    )
     assert [o.properties["domain"] for o in rows] == ["Writing"]
     assert rows[0].vector["interest"] and "gel pens" in rows[0].properties["keywords"]
 
@@ -86,7 +93,9 @@ def test_own_text_and_ratings_count(client: weaviate.WeaviateClient, built: Sett
     assert "notebook" in dict(p.keywords)
 
 
-def test_a_user_with_nothing_has_an_empty_profile_with_a_reason(client: weaviate.WeaviateClient, built: Settings) -> None:
+def test_a_user_with_nothing_has_an_empty_profile_with_a_reason(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
     p = get_profile(client, "nobody", built)
     assert p.status == "empty" and p.domains == [] and "No interactions" in p.notes[0]
 
@@ -108,7 +117,9 @@ def test_shards_split_the_users_exactly(client: weaviate.WeaviateClient, built: 
     assert a.users + b.users == 5 and a.users > 0 and b.users > 0
 
 
-def test_record_updates_only_that_user_and_matches_a_full_build(client: weaviate.WeaviateClient, built: Settings) -> None:
+def test_record_updates_only_that_user_and_matches_a_full_build(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
     users = client.collections.use("ProfUser")
     before_other = users.query.fetch_object_by_id(user_uuid("printer-fan")).properties["profile_updated_at"]
     prof = record(client, {"user_id": "pen-fan", "item_id": "p1", "kind": "purchase", "seq": 4}, built, EMB)
@@ -120,17 +131,24 @@ def test_record_updates_only_that_user_and_matches_a_full_build(client: weaviate
     assert again.unchanged == 1  # the incremental update equals a full rebuild of that user
 
 
-def test_record_of_a_new_user_with_text_and_stale_domains_are_deleted(client: weaviate.WeaviateClient, built: Settings) -> None:
+def test_record_of_a_new_user_with_text_and_stale_domains_are_deleted(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
     p = record(client, {"user_id": "newcomer", "kind": "comment", "text": "gel pens please", "seq": 0}, built, EMB)
     assert p.domains and p.keywords
-    rows = client.collections.use("ProfUserInterest").query.fetch_objects(
-        filters=Filter.by_property("user_id").equal("newcomer")).objects
+    rows = (
+        client.collections.use("ProfUserInterest")
+        .query.fetch_objects(filters=Filter.by_property("user_id").equal("newcomer"))
+        .objects
+    )
     assert {o.properties["domain"] for o in rows} == {d for d, _ in p.domains}
-    p2 = record(client, {"user_id": "newcomer", "item_id": "l2", "kind": "purchase", "seq": 1}, built,
-                EMB)
+    p2 = record(client, {"user_id": "newcomer", "item_id": "l2", "kind": "purchase", "seq": 1}, built, EMB)
     p3 = record(client, {"user_id": "newcomer", "item_id": "l3", "kind": "purchase", "seq": 2}, built, EMB)
-    rows = client.collections.use("ProfUserInterest").query.fetch_objects(
-        filters=Filter.by_property("user_id").equal("newcomer")).objects
+    rows = (
+        client.collections.use("ProfUserInterest")
+        .query.fetch_objects(filters=Filter.by_property("user_id").equal("newcomer"))
+        .objects
+    )
     assert {o.properties["domain"] for o in rows} == {d for d, _ in p3.domains}
     assert p3.domains[0][0] == "Printers" and p2.event_count == 2
 
@@ -174,7 +192,9 @@ def test_one_domain_catalog(client: weaviate.WeaviateClient, tmp_path: Path) -> 
     assert get_profile(client, "pen-fan", settings).domains == [("Office", 1.0)]
 
 
-def test_record_rejects_an_invalid_interaction_with_the_field_named(client: weaviate.WeaviateClient, built: Settings) -> None:
+def test_record_rejects_an_invalid_interaction_with_the_field_named(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
     from weaviate_recsys.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="kind"):
@@ -186,7 +206,7 @@ def test_large_model_parameters_are_chunked_and_reassembled(client: weaviate.Wea
     from weaviate_recsys.plugin.storage import save_model
 
     words = [f"term{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)}" for i in range(9000)]
-    ex = KeywordExtractor().fit([" ".join(words[i:i + 30]) for i in range(0, 9000, 3)])
+    ex = KeywordExtractor().fit([" ".join(words[i : i + 30]) for i in range(0, 9000, 3)])
     clf = load_model(client, built).classifier
     assert clf is not None
     version = save_model(client, Settings(prefix="Big", data_dir=built.data_dir), clf, ex, [])
@@ -204,7 +224,8 @@ def _object_count(client: weaviate.WeaviateClient, name: str) -> int:
 
 
 def test_profile_from_text_is_classified_keyworded_and_embedded_without_writes(
-    client: weaviate.WeaviateClient, built: Settings,
+    client: weaviate.WeaviateClient,
+    built: Settings,
 ) -> None:
     before = (_object_count(client, "ProfUser"), _object_count(client, "ProfUserInterest"))
     p = profile_from_text(client, "A fast laser printer and black toner", built, EMB)
@@ -215,7 +236,9 @@ def test_profile_from_text_is_classified_keyworded_and_embedded_without_writes(
     assert (_object_count(client, "ProfUser"), _object_count(client, "ProfUserInterest")) == before
 
 
-def test_profile_from_text_equals_the_profile_of_a_user_who_stated_it(client: weaviate.WeaviateClient, built: Settings) -> None:
+def test_profile_from_text_equals_the_profile_of_a_user_who_stated_it(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
     stored = get_profile(client, "stated-only", built)
     p = profile_from_text(client, "I want a laser printer and toner", built, EMB, user_id="stated-only")
     assert p.user_id == "stated-only"
@@ -228,7 +251,9 @@ def test_profile_from_text_of_nothing_is_empty_with_a_reason(client: weaviate.We
     assert p.status == "empty" and p.domains == [] and "No text" in p.notes[0]
 
 
-def test_profile_from_text_before_training_uses_the_nearest_items_domains(client: weaviate.WeaviateClient, tmp_path: Path) -> None:
+def test_profile_from_text_before_training_uses_the_nearest_items_domains(
+    client: weaviate.WeaviateClient, tmp_path: Path
+) -> None:
     settings = load_fixture(client, tmp_path, "TextUntrained")
     p = profile_from_text(client, "Color laser printer", settings, EMB)
     assert p.domains and p.domains[0][0] == "Printers"

@@ -34,7 +34,10 @@ def _interests() -> list[DomainInterest]:
 
 def test_one_hybrid_query_per_domain_with_slots_keywords_boosts_and_filters() -> None:
     p = plan(_interests(), 10, PlanOptions(collection="Item", user_id="u1", alpha=0.6, exclude_items=["i1", "i2"]))
-    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == ["interest:Writing", "interest:Paper"]
+    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == [
+        "interest:Writing",
+        "interest:Paper",
+    ]
     writing = p.queries[0]
     assert isinstance(writing, HybridQueryPlan)
     assert writing.slots == 6 and p.queries[1].slots == 4
@@ -59,21 +62,33 @@ def test_a_domain_query_fetches_its_slots_and_a_few_refills() -> None:
     p = plan(_interests(), 20, PlanOptions(collection="Item"))
     assert [(q.slots, q.limit) for q in p.queries[:2]] == [(12, 12 + REFILL_MARGIN), (8, 8 + REFILL_MARGIN)]
     assert p.queries[-1].name == "backfill" and p.queries[-1].only_if_short
-    assert [q.limit for q in plan(_interests(), 2, PlanOptions(collection="Item")).queries[:2]] == [2, 2]  # never more than k
+    assert [q.limit for q in plan(_interests(), 2, PlanOptions(collection="Item")).queries[:2]] == [
+        2,
+        2,
+    ]  # never more than k
     # Without quotas, or with MMR choosing from a pool, any domain may fill the whole list.
-    assert all(q.limit >= 20 for q in plan(_interests(), 20, PlanOptions(collection="Item", slot_allocation="by_score")).queries)
+    assert all(
+        q.limit >= 20
+        for q in plan(_interests(), 20, PlanOptions(collection="Item", slot_allocation="by_score")).queries
+    )
     assert all(q.limit >= 20 for q in plan(_interests(), 20, PlanOptions(collection="Item", diversity=0.5)).queries)
 
 
 def test_plan_is_json_and_round_trips() -> None:
-    p = plan(_interests(), 5, PlanOptions(collection="Item", filters=filter_to_data(Filter.by_property("popularity").greater_than(1.5))))
+    p = plan(
+        _interests(),
+        5,
+        PlanOptions(collection="Item", filters=filter_to_data(Filter.by_property("popularity").greater_than(1.5))),
+    )
     text = json.dumps(p.model_dump(mode="json"))
     again = RecommendationPlan.model_validate_json(text)
     assert again == p
 
 
 def test_query_keywords_are_capped_and_a_keywordless_interest_is_vector_only() -> None:
-    p = plan([DomainInterest("A", 1.0, ["k1", "k2", "k3"], [1.0, 0.0])], 3, PlanOptions(collection="Item", query_keywords=2))
+    p = plan(
+        [DomainInterest("A", 1.0, ["k1", "k2", "k3"], [1.0, 0.0])], 3, PlanOptions(collection="Item", query_keywords=2)
+    )
     assert p.queries[0].query == "k1 k2"
     p = plan([DomainInterest("A", 1.0, [], [1.0, 0.0])], 3, PlanOptions(collection="Item", alpha=0.3))
     q = p.queries[0]
@@ -107,7 +122,11 @@ def test_no_interests_means_popular_items_overall_or_in_named_domains() -> None:
 
 
 def test_a_domain_with_no_slot_is_not_queried() -> None:
-    p = plan([DomainInterest("A", 0.9, ["x"], None), DomainInterest("B", 0.1, ["y"], None)], 2, PlanOptions(collection="Item"))
+    p = plan(
+        [DomainInterest("A", 0.9, ["x"], None), DomainInterest("B", 0.1, ["y"], None)],
+        2,
+        PlanOptions(collection="Item"),
+    )
     assert p.quotas == {"interest:A": 2, "interest:B": 0}
     assert [q.name for q in p.queries] == ["interest:A", "backfill"]
 
@@ -119,7 +138,9 @@ def test_diversity_asks_for_more_candidates_and_the_content_vectors() -> None:
 
 def test_an_overall_share_adds_one_unfiltered_query_with_the_overall_interest() -> None:
     overall = DomainInterest(None, 1.0, ["pen", "notebook"], [0.2, 0.2, 0.2])
-    p = plan(_interests(), 10, PlanOptions(collection="Item", exclude_items=["i1"], overall=0.3, overall_interest=overall))
+    p = plan(
+        _interests(), 10, PlanOptions(collection="Item", exclude_items=["i1"], overall=0.3, overall_interest=overall)
+    )
     q = next(q for q in p.queries if q.name == "overall")
     assert isinstance(q, HybridQueryPlan) and q.source == "overall" and q.domain is None
     assert q.slots == 3 and q.limit == 3 + REFILL_MARGIN and q.weight == OVERALL_WEIGHT
@@ -129,9 +150,16 @@ def test_an_overall_share_adds_one_unfiltered_query_with_the_overall_interest() 
     # The domains share what is left, in proportion to their weights.
     assert p.quotas == {"overall": 3, "interest:Writing": 4, "interest:Paper": 3}
     assert all(q.name != "overall" for q in plan(_interests(), 10, PlanOptions(collection="Item", overall=0.3)).queries)
-    assert all(q.name != "overall" for q in plan(_interests(), 10, PlanOptions(collection="Item", overall_interest=overall)).queries)
+    assert all(
+        q.name != "overall"
+        for q in plan(_interests(), 10, PlanOptions(collection="Item", overall_interest=overall)).queries
+    )
     # An interest without a domain already spans the catalog: no second query for the same thing.
-    p = plan([DomainInterest(None, 1.0, ["pen"], None)], 10, PlanOptions(collection="Item", overall=0.3, overall_interest=overall))
+    p = plan(
+        [DomainInterest(None, 1.0, ["pen"], None)],
+        10,
+        PlanOptions(collection="Item", overall=0.3, overall_interest=overall),
+    )
     assert all(q.name != "overall" for q in p.queries) and p.quotas == {"interest:0": 10}
     # The whole list to the overall interest: the domain queries have no slot left and are not run.
     p = plan(_interests(), 10, PlanOptions(collection="Item", overall=1.0, overall_interest=overall))
@@ -176,8 +204,17 @@ def _behavior_interests() -> list[DomainInterest]:
 
 def test_a_behaviour_plan_keeps_one_content_only_query_for_items_without_behaviour() -> None:
     overall = DomainInterest(None, 1.0, ["x", "y"], [0.6, 0.8], extra_vectors={"behavior": [0.0, 1.0]})
-    p = plan(_behavior_interests(), 10, PlanOptions(collection="Item", target_weights={"content": 0.4, "behavior": 0.6},
-             cold_items=0.1, cold_interest=overall, exclude_items=["seen"]))
+    p = plan(
+        _behavior_interests(),
+        10,
+        PlanOptions(
+            collection="Item",
+            target_weights={"content": 0.4, "behavior": 0.6},
+            cold_items=0.1,
+            cold_interest=overall,
+            exclude_items=["seen"],
+        ),
+    )
     assert p.quotas == {"interest:A": 6, "interest:B": 3, "cold-items": 1}
     cold = next(q for q in p.queries if q.name == "cold-items")
     assert isinstance(cold, HybridQueryPlan) and cold.source == "cold_items"
@@ -191,12 +228,20 @@ def test_a_behaviour_plan_keeps_one_content_only_query_for_items_without_behavio
 
 def test_no_cold_items_query_without_behaviour_in_the_plan() -> None:
     overall = DomainInterest(None, 1.0, ["x"], [0.6, 0.8])
-    content_only = plan(_behavior_interests(), 10, PlanOptions(collection="Item", target_weights=None, cold_items=0.1,
-                        cold_interest=overall))
+    content_only = plan(
+        _behavior_interests(),
+        10,
+        PlanOptions(collection="Item", target_weights=None, cold_items=0.1, cold_interest=overall),
+    )
     assert "cold-items" not in content_only.quotas and sum(content_only.quotas.values()) == 10
     no_user_behaviour = [DomainInterest("A", 1.0, ["x"], [1.0, 0.0])]
-    p = plan(no_user_behaviour, 10, PlanOptions(collection="Item", target_weights={"content": 0.4, "behavior": 0.6},
-             cold_items=0.1, cold_interest=overall))
+    p = plan(
+        no_user_behaviour,
+        10,
+        PlanOptions(
+            collection="Item", target_weights={"content": 0.4, "behavior": 0.6}, cold_items=0.1, cold_interest=overall
+        ),
+    )
     assert "cold-items" not in p.quotas and p.queries[0].vectors == {"content": [1.0, 0.0]}  # type: ignore[union-attr]
 
 
@@ -218,7 +263,8 @@ def test_fetch_kwargs_sort_by_popularity_descending() -> None:
         Filter.by_property("created_at").greater_than(dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)),
         Filter.by_id().equal(uuid.UUID("12345678-1234-5678-1234-567812345678")),
         Filter.by_property("title", length=True).greater_than(3),
-        Filter.by_property("price").less_than(10.0) & (Filter.by_property("brand").equal("A") | Filter.by_property("brand").equal("B")),
+        Filter.by_property("price").less_than(10.0)
+        & (Filter.by_property("brand").equal("A") | Filter.by_property("brand").equal("B")),
         Filter.not_(Filter.by_property("brand").like("Ac*")),
         Filter.by_property("description").is_none(True),
     ],
@@ -240,7 +286,10 @@ def test_reference_filters_are_refused_with_a_hint() -> None:
 
 def test_by_score_allocation_leaves_domain_queries_without_quotas() -> None:
     p = plan(_interests(), 10, PlanOptions(collection="Item", slot_allocation="by_score"))
-    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == ["interest:Writing", "interest:Paper"]
+    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == [
+        "interest:Writing",
+        "interest:Paper",
+    ]
     assert p.quotas == {}
     assert all(q.limit >= 10 for q in p.queries if isinstance(q, HybridQueryPlan))  # any domain can fill the list
     with pytest.raises(ConfigurationError, match="slot_allocation"):
@@ -262,18 +311,40 @@ def _snapshot_plans() -> dict[str, RecommendationPlan]:
     overall = DomainInterest(None, 1.0, ["pen", "paper"], [0.2, 0.2], {b: [0.3, 0.3]})
     text = [DomainInterest(None, 0.0, ["desk lamp"], [0.4, 0.1]), DomainInterest(None, 0.0, [], [0.0, 0.0])]
     return {
-        "profile": plan(interests, 10, PlanOptions(
-            collection="Item", user_id="u1", alpha=0.6, query_keywords=2,
-            boosts={"title": 2.0, "keywords": 1.0, "tags": 0.0}, exploration=0.2, exploration_interest=overall,
-            fusion_type="ranked", exclude_items=["i1", "i2", "i1"],
-            filters={"path": ["popularity"], "operator": "GreaterThan", "valueNumber": 1.5},
-            target_weights={"content": 0.7, b: 0.3}, cold_items=0.1, cold_interest=overall,
-            overall=0.2, overall_interest=overall,
-        )),
+        "profile": plan(
+            interests,
+            10,
+            PlanOptions(
+                collection="Item",
+                user_id="u1",
+                alpha=0.6,
+                query_keywords=2,
+                boosts={"title": 2.0, "keywords": 1.0, "tags": 0.0},
+                exploration=0.2,
+                exploration_interest=overall,
+                fusion_type="ranked",
+                exclude_items=["i1", "i2", "i1"],
+                filters={"path": ["popularity"], "operator": "GreaterThan", "valueNumber": 1.5},
+                target_weights={"content": 0.7, b: 0.3},
+                cold_items=0.1,
+                cold_interest=overall,
+                overall=0.2,
+                overall_interest=overall,
+            ),
+        ),
         "text_by_score_diverse": plan(
-            text, 8, PlanOptions(
-                collection="Item", basis="text", source="text", diversity=0.3, fusion="reciprocal_rank",
-                slot_allocation="by_score", popular_domains=["Desk"], overall=0.5, overall_interest=overall,
+            text,
+            8,
+            PlanOptions(
+                collection="Item",
+                basis="text",
+                source="text",
+                diversity=0.3,
+                fusion="reciprocal_rank",
+                slot_allocation="by_score",
+                popular_domains=["Desk"],
+                overall=0.5,
+                overall_interest=overall,
             ),
         ),
         "popular_domains": plan(

@@ -43,7 +43,9 @@ def test_a_users_list_follows_their_domains_and_skips_what_they_have_seen(rec: R
 
 
 def test_which_interaction_kinds_exclude_is_a_setting(rec: Recommender) -> None:
-    only_purchases = Recommender(rec.client, rec.settings.model_copy(update={"exclude_kinds": ["purchase"]}), embedder=EMB)
+    only_purchases = Recommender(
+        rec.client, rec.settings.model_copy(update={"exclude_kinds": ["purchase"]}), embedder=EMB
+    )
     ids = {r.item_id for r in only_purchases.recommend("pen-fan", k=20)}
     assert "w2" in ids  # only viewed
     assert ids.isdisjoint({"w1", "w3", "p2"})
@@ -53,7 +55,11 @@ def test_recommend_runs_exactly_the_plan(rec: Recommender) -> None:
     p = rec.plan("pen-fan", 5)
     data = json.loads(json.dumps(p.model_dump(mode="json")))
     assert data["basis"] == "profile"
-    assert data["queries"][0]["filters"]["operands"][0] == {"path": ["domain"], "operator": "Equal", "valueText": "Writing"}
+    assert data["queries"][0]["filters"]["operands"][0] == {
+        "path": ["domain"],
+        "operator": "Equal",
+        "valueText": "Writing",
+    }
     assert sorted(data["queries"][0]["filters"]["operands"][-1]["valueTextArray"]) == ["p2", "w1", "w2", "w3"]
     replayed = rec.execute(RecommendationPlan.model_validate(data))
     direct = rec.recommend("pen-fan", 5)
@@ -138,8 +144,10 @@ def test_a_new_item_is_recommendable_as_soon_as_it_is_loaded(rec: Recommender, t
     before = {r.item_id for r in rec.recommend("pen-fan", k=30)}
     assert "w9" not in before
     path = tmp_path / "new.jsonl"
-    path.write_text(json.dumps({"item_id": "w9", "title": "Gel pen ink refills", "domain": "Writing",
-                                "tags": ["gel pen", "ink"]}) + "\n")
+    path.write_text(
+        json.dumps({"item_id": "w9", "title": "Gel pen ink refills", "domain": "Writing", "tags": ["gel pen", "ink"]})
+        + "\n"
+    )
     assert load_items(rec.client, [path], rec.settings, EMB).written == 1
     after = rec.recommend("pen-fan", k=30)
     assert "w9" in {r.item_id for r in after}
@@ -188,7 +196,9 @@ def test_a_snapshot_serves_only_its_user_and_scope(rec: Recommender) -> None:
     snapshot = rec.read_user("pen-fan")
     with pytest.raises(ConfigurationError, match="read_user"):
         rec.recommend("blank", k=3, snapshot=snapshot)
-    purchases_only = Recommender(rec.client, rec.settings.model_copy(update={"exclude_kinds": ["purchase"]}), embedder=EMB)
+    purchases_only = Recommender(
+        rec.client, rec.settings.model_copy(update={"exclude_kinds": ["purchase"]}), embedder=EMB
+    )
     with pytest.raises(ConfigurationError, match="exclude_kinds"):
         purchases_only.recommend("pen-fan", k=3, snapshot=snapshot)
     ghost = rec.read_user("ghost")

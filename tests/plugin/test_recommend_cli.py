@@ -57,8 +57,23 @@ def test_recommend_explain_adds_the_score_parts(data_dir: Path) -> None:
 
 
 def test_recommend_json_with_options(data_dir: Path) -> None:
-    res = _run(data_dir, "recommend", "pen-fan", "-k", "3", "--format", "json", "--domain", "Desk",
-               "--alpha", "0.5", "--diversity", "0.2", "--exclude", "d1")
+    res = _run(
+        data_dir,
+        "recommend",
+        "pen-fan",
+        "-k",
+        "3",
+        "--format",
+        "json",
+        "--domain",
+        "Desk",
+        "--alpha",
+        "0.5",
+        "--diversity",
+        "0.2",
+        "--exclude",
+        "d1",
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert len(data) == 2 and {r["domain"] for r in data} == {"Desk"}

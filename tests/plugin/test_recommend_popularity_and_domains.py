@@ -17,20 +17,26 @@ from weaviate_recsys.plugin.reasons import describe
 from weaviate_recsys.settings import Settings
 
 EMBEDDER = HashingEmbedder(dim=16)
-FILMS = [
-    {"item_id": f"f{n}", "title": f"Film number {n}", "domain": "Drama" if n < 6 else "Western"} for n in range(9)
-]
+FILMS = [{"item_id": f"f{n}", "title": f"Film number {n}", "domain": "Drama" if n < 6 else "Western"} for n in range(9)]
 
 
 def _event(user: int, item: str, day: int, kind: str = "view") -> dict[str, object]:
-    return {"user_id": f"u{user}", "item_id": item, "kind": kind, "timestamp": f"2026-{1 + day // 28:02d}-{1 + day % 28:02d}T12:00:00Z"}
+    return {
+        "user_id": f"u{user}",
+        "item_id": item,
+        "kind": kind,
+        "timestamp": f"2026-{1 + day // 28:02d}-{1 + day % 28:02d}T12:00:00Z",
+    }
 
 
 # f1: three old views. f2: two recent views (within the half-life of the latest event). f3: one recent view.
 # f4: five dislikes (not popular). Nobody used f0 or f5.
 EVENTS = [
-    _event(1, "f1", 0), _event(2, "f1", 1), _event(3, "f1", 2),
-    _event(1, "f2", 200), _event(2, "f2", 201),
+    _event(1, "f1", 0),
+    _event(2, "f1", 1),
+    _event(3, "f1", 2),
+    _event(1, "f2", 200),
+    _event(2, "f2", 201),
     _event(3, "f3", 202),
     *[_event(u, "f4", 203, "dislike") for u in range(5)],
 ]
@@ -92,8 +98,9 @@ def test_a_domain_in_the_wrong_case_is_the_catalogs_domain(store) -> None:  # ty
 
 def test_an_unknown_domain_is_an_error_that_lists_the_known_ones(store) -> None:  # type: ignore[no-untyped-def]
     rec = Recommender(store, Settings(prefix="Films"), embedder=EMBEDDER)
-    with pytest.raises(ConfigurationError, match="Domain 'Comedy' is not a domain of the catalog. Known domains: "
-                                                 "Drama, Western"):
+    with pytest.raises(
+        ConfigurationError, match="Domain 'Comedy' is not a domain of the catalog. Known domains: Drama, Western"
+    ):
         rec.recommend("newbie", k=2, cold_start=True, domains=["Comedy"])
 
 
@@ -102,8 +109,9 @@ def test_cli_unknown_domain_is_a_usage_error_and_json_says_which_basis(data_dir:
     bad = CliRunner().invoke(main, ["recommend", "newbie", "--cold-start", "--domain", "westerns", *base])
     assert bad.exit_code == 2
     assert "Known domains: Drama, Western" in bad.output
-    good = CliRunner().invoke(main, ["recommend", "newbie", "--cold-start", "--domain", "western", "--format", "json",
-                                     *base])
+    good = CliRunner().invoke(
+        main, ["recommend", "newbie", "--cold-start", "--domain", "western", "--format", "json", *base]
+    )
     assert good.exit_code == 0, good.output
     data = json.loads(good.stdout)
     assert data and {r["domain"] for r in data} == {"Western"}

@@ -110,8 +110,9 @@ def test_the_overall_interest_serves_its_share_from_any_domain(rec: Recommender)
     assert [s for s, _ in by_source].count("overall") == 2
     assert by_source.count(("interest", "Writing")) == 2 and by_source.count(("interest", "Paper")) == 1
     # Exclusions apply to it like to every query.
-    assert "d1" not in {r.item_id for r in rec.execute(_plan(rec, 5, overall=0.4, overall_interest=overall,
-                                                              exclude_items=["d1"]))}
+    assert "d1" not in {
+        r.item_id for r in rec.execute(_plan(rec, 5, overall=0.4, overall_interest=overall, exclude_items=["d1"]))
+    }
 
 
 def test_diversity_reorders_with_vectors(rec: Recommender) -> None:
@@ -160,8 +161,10 @@ def test_recommend_for_text_without_a_profile_helper_still_matches(rec: Recommen
 
 def test_by_score_allocation_lets_the_best_scores_win_across_domains(rec: Recommender) -> None:
     writing, paper = _interests()
-    skewed = [DomainInterest("Writing", 0.7, writing.keywords, writing.vector),
-              DomainInterest("Paper", 0.3, paper.keywords, paper.vector)]
+    skewed = [
+        DomainInterest("Writing", 0.7, writing.keywords, writing.vector),
+        DomainInterest("Paper", 0.3, paper.keywords, paper.vector),
+    ]
     proportional = rec.execute(plan(skewed, 3, PlanOptions(collection=rec.item_collection)))
     by_score = rec.execute(plan(skewed, 3, PlanOptions(collection=rec.item_collection, slot_allocation="by_score")))
     assert [r.domain for r in proportional].count("Paper") == 1  # Paper's quota: round(0.3 x 3) = 1

@@ -72,14 +72,18 @@ def test_matched_keywords_from_the_title_alone_and_nothing_to_match() -> None:
 
 
 def test_describe_is_one_readable_line() -> None:
-    r = Reasons(source="interest", domain="Writing", domain_weight=0.6, matched_keywords=["pen"],
-                parts=ScoreParts(keyword=0.2, vector=0.5))
+    r = Reasons(
+        source="interest",
+        domain="Writing",
+        domain_weight=0.6,
+        matched_keywords=["pen"],
+        parts=ScoreParts(keyword=0.2, vector=0.5),
+    )
     assert describe(r) == "your interest in Writing (60%); keywords: pen"
     assert describe(Reasons(source="popular")) == "popular"
 
 
 # --- reasons a person reads ------------------------------------------------------------------------
-
 
 
 def test_score_parts_add_up_to_the_fused_score() -> None:
@@ -110,8 +114,14 @@ def test_a_phrase_must_occur_as_a_phrase_in_the_items_text() -> None:
 
 
 def _liked(item_id: str, content: list[float], behavior: list[float] | None = None) -> HistoryEntry:
-    return HistoryEntry(item_id=item_id, kind="purchase", kind_weight=1.0, title=f"Item {item_id}",
-                        content_vector=content, behavior_vector=behavior)
+    return HistoryEntry(
+        item_id=item_id,
+        kind="purchase",
+        kind_weight=1.0,
+        title=f"Item {item_id}",
+        content_vector=content,
+        behavior_vector=behavior,
+    )
 
 
 def test_because_you_liked_names_the_nearest_liked_items() -> None:

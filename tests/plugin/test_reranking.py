@@ -91,6 +91,7 @@ def _step_by_step(cands: list[RankedCandidate], k: int, quotas: dict[str, int] |
     remaining = dict(quotas or {})
     chosen: list[int] = []
     while left and len(chosen) < k:
+
         def room(i: int) -> list[str]:
             return [g for g in (cands[i].group, *cands[i].also) if remaining.get(g, 0) > 0]  # type: ignore[misc]
 
@@ -109,7 +110,9 @@ def test_without_diversity_selection_matches_its_step_by_step_definition(seed: i
     rng = np.random.default_rng(seed)
     groups = ["a", "b", "c", "x"]
     # Relevance on a coarse grid, so ties (earlier candidate wins) happen.
-    cands = [_c(f"i{n}", str(rng.choice(groups)), float(rng.integers(0, 6)) / 5) for n in range(int(rng.integers(0, 25)))]
+    cands = [
+        _c(f"i{n}", str(rng.choice(groups)), float(rng.integers(0, 6)) / 5) for n in range(int(rng.integers(0, 25)))
+    ]
     for c in cands[::3]:  # some were found by a second query too
         c.also = (str(rng.choice(groups)),)
     k = int(rng.integers(0, 15))

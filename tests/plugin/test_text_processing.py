@@ -36,8 +36,17 @@ def test_known_phrases_are_emitted_but_never_across_stopwords_or_clauses() -> No
 
 def test_find_phrases_finds_collocations_in_a_corpus() -> None:
     a = TextAnalyzer()
-    docs = ["gel pens in blue", "black gel pens", "gel pens value pack", "laser printer toner",
-            "fast laser printer", "color laser printer", "blue paper", "black toner", "value paper"] * 3
+    docs = [
+        "gel pens in blue",
+        "black gel pens",
+        "gel pens value pack",
+        "laser printer toner",
+        "fast laser printer",
+        "color laser printer",
+        "blue paper",
+        "black toner",
+        "value paper",
+    ] * 3
     phrases = find_phrases(a, docs, min_count=3)
     assert "gel pen" in phrases and "laser printer" in phrases
     assert "blue black" not in phrases

@@ -33,8 +33,16 @@ def test_core_contracts_are_registered_in_order():
 
 
 def test_ids_and_labels_use_field_tokenization():
-    for contract, name in [(ITEM, "item_id"), (ITEM, "domain"), (ITEM, "categories"), (ITEM, "brand"),
-                           (USER, "user_id"), (USER, "domains"), (INTERACTION, "kind"), (INTERACTION, "item_id")]:
+    for contract, name in [
+        (ITEM, "item_id"),
+        (ITEM, "domain"),
+        (ITEM, "categories"),
+        (ITEM, "brand"),
+        (USER, "user_id"),
+        (USER, "domains"),
+        (INTERACTION, "kind"),
+        (INTERACTION, "item_id"),
+    ]:
         assert contract.get_property(name).tokenization == Tokenization.FIELD, name
 
 

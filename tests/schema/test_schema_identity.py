@@ -34,7 +34,13 @@ def test_interaction_uuid_is_the_documented_key() -> None:
 
 
 def test_content_hash_is_sorted_json_of_properties_and_model() -> None:
-    props = {"user_id": "u1", "kind": "view", "timestamp": datetime(2021, 5, 4, tzinfo=UTC),
-             "text": "naïve", "rating": 4.0, "tags": ["a", "b"]}
+    props = {
+        "user_id": "u1",
+        "kind": "view",
+        "timestamp": datetime(2021, 5, 4, tzinfo=UTC),
+        "text": "naïve",
+        "rating": 4.0,
+        "tags": ["a", "b"],
+    }
     payload = json.dumps({"p": props, "m": "minilm"}, sort_keys=True, default=_json_default, ensure_ascii=False)
     assert content_hash(props, "minilm") == hashlib.sha256(payload.encode("utf-8")).hexdigest()

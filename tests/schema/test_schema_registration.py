@@ -46,10 +46,14 @@ def test_adds_missing_properties(client, prefix):
     name = collection_name("User", prefix)
     client.collections.create(
         name,
-        properties=[Property(name="user_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
-                    Property(name="nickname", data_type=DataType.TEXT)],
-        vector_config=[Configure.Vectors.self_provided(name="interest"),
-                       Configure.Vectors.self_provided(name="behavior")],
+        properties=[
+            Property(name="user_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
+            Property(name="nickname", data_type=DataType.TEXT),
+        ],
+        vector_config=[
+            Configure.Vectors.self_provided(name="interest"),
+            Configure.Vectors.self_provided(name="behavior"),
+        ],
     )
     report = register_schema(client, prefix, [USER])
     assert report.properties_added[name] == [p for p in USER.property_names if p != "user_id"]
@@ -61,15 +65,22 @@ def test_adds_missing_properties(client, prefix):
     "prop, fragment",
     [
         (Property(name="item_id", data_type=DataType.INT), "item_id is int on the server, the contract needs text"),
-        (Property(name="item_id", data_type=DataType.TEXT, tokenization=Tokenization.WORD),
-         "item_id has tokenization word on the server, the contract needs field"),
+        (
+            Property(name="item_id", data_type=DataType.TEXT, tokenization=Tokenization.WORD),
+            "item_id has tokenization word on the server, the contract needs field",
+        ),
     ],
 )
 def test_conflicting_property_is_refused_and_nothing_changes(client, prefix, prop, fragment):
     name = collection_name("Item", prefix)
-    client.collections.create(name, properties=[prop],
-                              vector_config=[Configure.Vectors.self_provided(name="content"),
-                                             Configure.Vectors.self_provided(name="behavior")])
+    client.collections.create(
+        name,
+        properties=[prop],
+        vector_config=[
+            Configure.Vectors.self_provided(name="content"),
+            Configure.Vectors.self_provided(name="behavior"),
+        ],
+    )
     with pytest.raises(SchemaConflict) as exc:
         register_schema(client, prefix)
     message = str(exc.value)
@@ -80,8 +91,14 @@ def test_conflicting_property_is_refused_and_nothing_changes(client, prefix, pro
 
 def test_conflicting_distance_is_refused(client, prefix):
     name = collection_name("Interaction", prefix)
-    client.collections.create(name, vector_config=[Configure.Vectors.self_provided(
-        name="text", vector_index_config=Configure.VectorIndex.hnsw(distance_metric=VectorDistances.DOT))])
+    client.collections.create(
+        name,
+        vector_config=[
+            Configure.Vectors.self_provided(
+                name="text", vector_index_config=Configure.VectorIndex.hnsw(distance_metric=VectorDistances.DOT)
+            )
+        ],
+    )
     with pytest.raises(SchemaConflict, match="vector 'text' uses distance dot, the contract needs cosine"):
         register_schema(client, prefix, [INTERACTION])
 

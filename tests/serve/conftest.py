@@ -34,6 +34,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[wea
 def api(sample_store: tuple[weaviate.WeaviateClient, Settings]) -> Iterator[TestClient]:
     """An HTTP client of the service, sending the right API key."""
     client, settings = sample_store
-    with TestClient(create_app(settings, client=client, embedder=EMB),
-                    headers={"Authorization": f"Bearer {KEY}"}) as http:
+    with TestClient(
+        create_app(settings, client=client, embedder=EMB), headers={"Authorization": f"Bearer {KEY}"}
+    ) as http:
         yield http

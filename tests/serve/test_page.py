@@ -21,7 +21,9 @@ from _service_fixtures import EMB, KEY
 from weaviate_recsys.serve import create_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
+CHROMEDRIVER = shutil.which("chromedriver") or (
+    "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None
+)
 #: The README's picture of the page, refreshed by running these tests with RECSYS_UPDATE_SCREENSHOT=1.
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "serve-page.png"
 
@@ -44,8 +46,11 @@ def page_url(sample_store: Any) -> Iterator[str]:
 
     client, settings = sample_store
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, client=client, embedder=EMB), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, client=client, embedder=EMB), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -67,8 +72,13 @@ def browser() -> Iterator[Any]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,1400"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1400",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # The driver path is given explicitly: Selenium Manager never downloads anything.
@@ -85,7 +95,9 @@ def _wait(driver: Any, css: str, timeout: float = 60) -> Any:
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, css)))
+    return WebDriverWait(driver, timeout).until(
+        expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, css))
+    )
 
 
 def _console_errors(driver: Any) -> list[dict[str, Any]]:
@@ -102,8 +114,7 @@ def _enter_key(driver: Any) -> None:
     driver.execute_script("sessionStorage.setItem('recsys-key', arguments[0])", KEY)
 
 
-def test_a_user_lookup_shows_interests_history_and_recommendations(browser: Any, page_url: str,
-                                                                  tmp_path: Path) -> None:
+def test_a_user_lookup_shows_interests_history_and_recommendations(browser: Any, page_url: str, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(page_url)

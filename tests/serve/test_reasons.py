@@ -16,8 +16,9 @@ INTERACTIONS = [json.loads(line) for line in sample_path("interactions").read_te
 
 def _item_words(item_id: str) -> set[str]:
     r = ITEMS[item_id]
-    text = " ".join([r.get("title", ""), r.get("description", ""), r.get("brand", ""), *r.get("tags", []),
-                     *r.get("categories", [])])
+    text = " ".join(
+        [r.get("title", ""), r.get("description", ""), r.get("brand", ""), *r.get("tags", []), *r.get("categories", [])]
+    )
     return set(_stems(text))
 
 

@@ -17,8 +17,22 @@ def test_serve_passes_keys_and_connection_to_the_service(tmp_path: Path, monkeyp
 
     started: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))
-    res = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path), "--port", "8123", "--serve-api-key", "k1",
-                                    "--serve-api-key", "k2", "--cache-seconds", "0"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "serve",
+            "--data-dir",
+            str(tmp_path),
+            "--port",
+            "8123",
+            "--serve-api-key",
+            "k1",
+            "--serve-api-key",
+            "k2",
+            "--cache-seconds",
+            "0",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "API keys required" in res.output and "/docs" in res.output
     assert started["port"] == 8123 and started["host"] == "127.0.0.1"

@@ -96,8 +96,10 @@ def test_profile_shows_domains_keywords_counts_and_history(api: TestClient) -> N
 
 def test_posting_an_interaction_updates_the_users_profile(api: TestClient) -> None:
     before = api.get("/users/u001/profile").json()
-    r = api.post("/interactions", json={"user_id": "u001", "item_id": "EL0001", "kind": "purchase",
-                                        "timestamp": "2026-06-01T00:00:00Z"})
+    r = api.post(
+        "/interactions",
+        json={"user_id": "u001", "item_id": "EL0001", "kind": "purchase", "timestamp": "2026-06-01T00:00:00Z"},
+    )
     assert r.status_code == 201, r.text
     after = r.json()["profile"]
     assert after["event_count"] == before["event_count"] + 1
@@ -105,11 +107,14 @@ def test_posting_an_interaction_updates_the_users_profile(api: TestClient) -> No
     assert api.get("/users/u001/profile").json()["event_count"] == after["event_count"]
 
 
-@pytest.mark.parametrize("body", [
-    {"item_id": "EL0001", "kind": "view"},                        # no user
-    {"user_id": "u001", "item_id": "EL0001", "kind": "view", "colour": "red"},  # unknown field
-    {"user_id": "u001", "item_id": "EL0001", "kind": "view", "timestamp": "yesterday"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"item_id": "EL0001", "kind": "view"},  # no user
+        {"user_id": "u001", "item_id": "EL0001", "kind": "view", "colour": "red"},  # unknown field
+        {"user_id": "u001", "item_id": "EL0001", "kind": "view", "timestamp": "yesterday"},
+    ],
+)
 def test_a_bad_interaction_is_a_422_naming_the_field(api: TestClient, body: dict[str, Any]) -> None:
     assert _error(api.post("/interactions", json=body), 422)["details"]
 
@@ -150,9 +155,16 @@ def test_unknown_item_is_a_404(api: TestClient) -> None:
 def test_openapi_docs_list_every_endpoint(api: TestClient) -> None:
     assert api.get("/docs").status_code == 200
     paths = api.get("/openapi.json").json()["paths"]
-    for path in ["/users/{user_id}/recommendations", "/users/{user_id}/profile", "/interactions",
-                 "/recommendations/text", "/items/{item_id}/similar", "/items/{item_id}/audience", "/healthz",
-                 "/readyz"]:
+    for path in [
+        "/users/{user_id}/recommendations",
+        "/users/{user_id}/profile",
+        "/interactions",
+        "/recommendations/text",
+        "/items/{item_id}/similar",
+        "/items/{item_id}/audience",
+        "/healthz",
+        "/readyz",
+    ]:
         assert path in paths
 
 
@@ -175,11 +187,14 @@ def test_without_configured_keys_no_key_is_needed(sample_store: Any) -> None:
 def test_a_posted_interaction_refreshes_the_cached_profile_at_once(sample_store: Any) -> None:
     client, settings = sample_store
     cached = settings.model_copy(update={"serve_cache_seconds": 3600})
-    with TestClient(create_app(cached, client=client, embedder=None),
-                    headers={"Authorization": f"Bearer {KEY}"}) as http:
+    with TestClient(
+        create_app(cached, client=client, embedder=None), headers={"Authorization": f"Bearer {KEY}"}
+    ) as http:
         before = http.get("/users/u002/profile").json()["event_count"]
-        r = http.post("/interactions", json={"user_id": "u002", "item_id": "EL0002", "kind": "view",
-                                             "timestamp": "2026-06-02T00:00:00Z"})
+        r = http.post(
+            "/interactions",
+            json={"user_id": "u002", "item_id": "EL0002", "kind": "view", "timestamp": "2026-06-02T00:00:00Z"},
+        )
         assert r.status_code == 201, r.text
         assert http.get("/users/u002/profile").json()["event_count"] == before + 1
         recs = http.get("/users/u002/recommendations", params={"k": 20}).json()["items"]
@@ -190,8 +205,12 @@ def test_endpoints_that_do_not_embed_never_load_the_model(sample_store: Any) -> 
     client, settings = sample_store
     app = create_app(settings, client=client, embedder=None)
     with TestClient(app, headers={"Authorization": f"Bearer {KEY}"}) as http:
-        for path in ["/users/u000/recommendations", "/users/u000/profile", "/items/EL0001/similar",
-                     "/items/EL0001/audience"]:
+        for path in [
+            "/users/u000/recommendations",
+            "/users/u000/profile",
+            "/items/EL0001/similar",
+            "/items/EL0001/audience",
+        ]:
             assert http.get(path).status_code == 200
     assert app.state.recsys.embedder.loaded is False
 

@@ -148,7 +148,9 @@ def read_rows(path: str | Path, mapping: Mapping[str, str] | None = None) -> Ite
                     try:
                         row = json.loads(line)
                     except json.JSONDecodeError as e:
-                        raise EvaluationError(f"{path}:{line_no}: not valid JSON ({e.msg}); fix or remove the line.") from e
+                        raise EvaluationError(
+                            f"{path}:{line_no}: not valid JSON ({e.msg}); fix or remove the line."
+                        ) from e
                     yield line_no, _rename(row, mapping)
             else:
                 reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")

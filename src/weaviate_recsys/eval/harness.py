@@ -181,13 +181,21 @@ def evaluate(
 
     def summarize(lists: list[list[int]], truth: list[set[int]]) -> Metrics:
         return m.summarize(
-            lists, truth, ks, n_items=training.n_items, popularity=popularity,
-            n_train_users=len(training.user_ids), item_vectors=item_vectors, item_domains=item_domains,
+            lists,
+            truth,
+            ks,
+            n_items=training.n_items,
+            popularity=popularity,
+            n_train_users=len(training.user_ids),
+            item_vectors=item_vectors,
+            item_domains=item_domains,
         )
 
     results: dict[str, MethodResult] = {}
-    buckets = [(lo, hi, [n for n in range(len(users)) if lo <= history_len[n] and (hi is None or history_len[n] <= hi)])
-               for lo, hi in HISTORY_BUCKETS]
+    buckets = [
+        (lo, hi, [n for n in range(len(users)) if lo <= history_len[n] and (hi is None or history_len[n] <= hi)])
+        for lo, hi in HISTORY_BUCKETS
+    ]
     by_history = [HistoryBucket(label=_bucket_label(lo, hi), users=len(idx), ndcg={}) for lo, hi, idx in buckets]
     for method in methods:
         t0 = time.perf_counter()
@@ -209,9 +217,7 @@ def evaluate(
         )
         k0 = ks[0]
         for bucket, (_, _, idx) in zip(by_history, buckets):
-            bucket.ndcg[method.name] = (
-                float(np.mean([m.ndcg(lists[n], relevant[n], k0) for n in idx])) if idx else None
-            )
+            bucket.ndcg[method.name] = float(np.mean([m.ndcg(lists[n], relevant[n], k0) for n in idx])) if idx else None
     return EvaluationReport(
         dataset=dataset,
         split=str(split.spec),
@@ -263,8 +269,12 @@ def tune_on_validation(
         finally:
             method.close()
         result = m.summarize(
-            lists, relevant, [k], n_items=validation.training.n_items,
-            popularity=validation.training.popularity(), n_train_users=len(validation.training.user_ids),
+            lists,
+            relevant,
+            [k],
+            n_items=validation.training.n_items,
+            popularity=validation.training.popularity(),
+            n_train_users=len(validation.training.user_ids),
         )
         score = result.get(f"{name}@{k}")
         scores[str(value)] = score

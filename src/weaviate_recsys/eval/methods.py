@@ -257,7 +257,9 @@ class ContentVector(ScoringMethod):
 
     name = "content-vector"
 
-    def __init__(self, item_vectors: np.ndarray, config: ContentVectorConfig | None = None, name: str | None = None) -> None:
+    def __init__(
+        self, item_vectors: np.ndarray, config: ContentVectorConfig | None = None, name: str | None = None
+    ) -> None:
         self.config = config or ContentVectorConfig()
         self.item_vectors = np.asarray(item_vectors, dtype=np.float32)
         if name:

@@ -145,6 +145,7 @@ def summarize(
         out[f"novelty@{k}"] = _mean([novelty(r, popularity, n_train_users, k) for r in lists])
         out[f"subtopic-recall@{k}"] = (
             _mean([subtopic_recall(r, t, item_domains, k) for r, t in zip(lists, relevant)])
-            if item_domains is not None else None
+            if item_domains is not None
+            else None
         )
     return out

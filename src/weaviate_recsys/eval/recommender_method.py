@@ -32,17 +32,26 @@ class MultiGranularity(Method):
 
     name = "multi-granularity"
 
-    def __init__(self, client: Any, catalog: LoadedCatalog, settings: Settings | None = None,
-                 embedder: Any = None, *, name: str = "multi-granularity",
-                 overrides: dict[str, Any] | None = None, fitted: dict[int, Any] | None = None,
-                 snapshots: dict[Any, dict[str, Any]] | None = None, workers: int = 4) -> None:
+    def __init__(
+        self,
+        client: Any,
+        catalog: LoadedCatalog,
+        settings: Settings | None = None,
+        embedder: Any = None,
+        *,
+        name: str = "multi-granularity",
+        overrides: dict[str, Any] | None = None,
+        fitted: dict[int, Any] | None = None,
+        snapshots: dict[Any, dict[str, Any]] | None = None,
+        workers: int = 4,
+    ) -> None:
         """Args:
-            name: the report name (an ablation's name).
-            overrides: settings that switch a part off (e.g. ``{"alpha": 1.0}``).
-            fitted: shared between the full method and its ablations: training sets whose domains and
-                profiles are already built in these collections, so they are not built again.
-            snapshots: shared like ``fitted``: users' `UserSnapshot`s per training set and snapshot scope.
-            workers: users served concurrently (the client is thread-safe; the server works meanwhile).
+        name: the report name (an ablation's name).
+        overrides: settings that switch a part off (e.g. ``{"alpha": 1.0}``).
+        fitted: shared between the full method and its ablations: training sets whose domains and
+            profiles are already built in these collections, so they are not built again.
+        snapshots: shared like ``fitted``: users' `UserSnapshot`s per training set and snapshot scope.
+        workers: users served concurrently (the client is thread-safe; the server works meanwhile).
         """
         self.client = client
         self.catalog = catalog

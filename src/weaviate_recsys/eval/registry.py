@@ -142,8 +142,10 @@ for _spec in (
     MethodSpec("ease", _ease, "EASE, lambda tuned on the validation split"),
     MethodSpec("content-vector", _content, "user mean content vector, in memory", needs_vectors=True),
     MethodSpec(
-        "content-vector-recency", _content_recency,
-        "recency-weighted user mean content vector (decay tuned on validation), in memory", needs_vectors=True,
+        "content-vector-recency",
+        _content_recency,
+        "recency-weighted user mean content vector (decay tuned on validation), in memory",
+        needs_vectors=True,
     ),
 ):
     register_method(_spec)
@@ -164,8 +166,10 @@ def _sasrec_missing() -> str | None:
 
 register_method(
     MethodSpec(
-        "sasrec", _sasrec, "SASRec (self-attention over the training sequence), early-stopped on validation; "
-        "not in the default set", unavailable=_sasrec_missing,
+        "sasrec",
+        _sasrec,
+        "SASRec (self-attention over the training sequence), early-stopped on validation; not in the default set",
+        unavailable=_sasrec_missing,
     )
 )
 
@@ -189,14 +193,32 @@ def _weaviate_method(cls_name: str) -> Callable[[MethodContext], Method]:
 
 
 for _spec in (
-    MethodSpec("vector", _weaviate_method("VectorSearch"), "near_vector with the user's mean content vector",
-               needs_vectors=True, needs_weaviate=True, unavailable=_weaviate_missing),
-    MethodSpec("bm25", _weaviate_method("KeywordSearch"), "BM25 with the user's top TF-IDF keywords",
-               needs_weaviate=True, unavailable=_weaviate_missing),
-    MethodSpec("single-hybrid", _weaviate_method("SingleHybrid"), "one hybrid query: user keywords + mean vector",
-               needs_vectors=True, needs_weaviate=True, unavailable=_weaviate_missing),
+    MethodSpec(
+        "vector",
+        _weaviate_method("VectorSearch"),
+        "near_vector with the user's mean content vector",
+        needs_vectors=True,
+        needs_weaviate=True,
+        unavailable=_weaviate_missing,
+    ),
+    MethodSpec(
+        "bm25",
+        _weaviate_method("KeywordSearch"),
+        "BM25 with the user's top TF-IDF keywords",
+        needs_weaviate=True,
+        unavailable=_weaviate_missing,
+    ),
+    MethodSpec(
+        "single-hybrid",
+        _weaviate_method("SingleHybrid"),
+        "one hybrid query: user keywords + mean vector",
+        needs_vectors=True,
+        needs_weaviate=True,
+        unavailable=_weaviate_missing,
+    ),
 ):
     register_method(_spec)
+
 
 def _recommender_missing() -> str | None:
     reason = _weaviate_missing()
@@ -226,8 +248,9 @@ def _multi_granularity_builder(name: str, overrides: dict[str, Any]) -> Callable
         fitted = ctx.tuning.setdefault("_multi_granularity_fitted", {})
         # Each user's profile and seen items are read once and serve the full method and every ablation.
         snapshots = ctx.shared.setdefault("multi_granularity_snapshots", {})
-        return MultiGranularity(ctx.client, ctx.catalog, ctx.settings, name=name, overrides=overrides, fitted=fitted,
-                                snapshots=snapshots)
+        return MultiGranularity(
+            ctx.client, ctx.catalog, ctx.settings, name=name, overrides=overrides, fitted=fitted, snapshots=snapshots
+        )
 
     return build
 
@@ -245,16 +268,24 @@ def _ablation_missing(overrides: dict[str, Any]) -> Callable[[], str | None]:
 
 register_method(
     MethodSpec(
-        "multi-granularity", _multi_granularity_builder("multi-granularity", {}),
+        "multi-granularity",
+        _multi_granularity_builder("multi-granularity", {}),
         "the project's recommender: domains, keywords, interest vectors",
-        needs_vectors=True, needs_weaviate=True, needs_interactions=True, unavailable=_recommender_missing,
+        needs_vectors=True,
+        needs_weaviate=True,
+        needs_interactions=True,
+        unavailable=_recommender_missing,
     )
 )
 for _name, (_overrides, _description) in ABLATIONS.items():
     register_method(
         MethodSpec(
-            _name, _multi_granularity_builder(_name, _overrides), _description,
-            needs_vectors=True, needs_weaviate=True, needs_interactions=True,
+            _name,
+            _multi_granularity_builder(_name, _overrides),
+            _description,
+            needs_vectors=True,
+            needs_weaviate=True,
+            needs_interactions=True,
             unavailable=_ablation_missing(_overrides),
         )
     )
@@ -278,9 +309,7 @@ def resolve_methods(names: Sequence[str] | None) -> list[MethodSpec]:
     for name in dict.fromkeys(names):
         spec = METHODS.get(name)
         if spec is None:
-            raise ConfigurationError(
-                f"Unknown method {name!r}; choose from: {', '.join(available_methods())}."
-            )
+            raise ConfigurationError(f"Unknown method {name!r}; choose from: {', '.join(available_methods())}.")
         reason = spec.unavailable()
         if reason is not None:
             raise ConfigurationError(

@@ -48,7 +48,12 @@ def markdown_report(report: EvaluationReport, command: str | None = None) -> str
         out += ["", *(f"Note: {note}" for note in report.notes)]
     for slice_name, title in _SLICES:
         for k in report.k:
-            out += ["", f"## {title} @{k} ({report.users.get(slice_name, 0)} users)", "", markdown_table(report, slice_name, k)]
+            out += [
+                "",
+                f"## {title} @{k} ({report.users.get(slice_name, 0)} users)",
+                "",
+                markdown_table(report, slice_name, k),
+            ]
     out += ["", "## Runtimes", "", "| method | fit s | recommend s | dropped items |", "|---|---:|---:|---:|"]
     for name, result in report.methods.items():
         out.append(f"| {name} | {result.fit_s:.2f} | {result.recommend_s:.2f} | {result.filtered} |")
@@ -126,8 +131,10 @@ def write_report(report: EvaluationReport, directory: str | Path, command: str |
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        report.notes.append("Plots skipped: matplotlib is not installed "
-                            "(`pip install 'weaviate-recsys[eval]'` to get metrics.png and ndcg_by_history.png).")
+        report.notes.append(
+            "Plots skipped: matplotlib is not installed "
+            "(`pip install 'weaviate-recsys[eval]'` to get metrics.png and ndcg_by_history.png)."
+        )
         plots = {}
     for name, plot in plots.items():
         try:

@@ -124,8 +124,11 @@ def run_evaluation(
     settings = settings or Settings()
     specs = resolve_methods(config.methods)
     data = read_eval_data(
-        config.items, config.interactions, config.users,
-        policy=PositivePolicy(min_rating=config.min_rating), name=config.dataset,
+        config.items,
+        config.interactions,
+        config.users,
+        policy=PositivePolicy(min_rating=config.min_rating),
+        name=config.dataset,
         mapping=config.mapping,
     )
     split = split_data(data, config.split)
@@ -146,7 +149,12 @@ def run_evaluation(
             t0 = time.perf_counter()
             ctx.client = stack.enter_context(_weaviate(settings))
             ctx.catalog = load_catalog(
-                ctx.client, data, split, ctx.vectors(), prefix=settings.prefix + EVAL_PREFIX, domain_level=config.domain_level,
+                ctx.client,
+                data,
+                split,
+                ctx.vectors(),
+                prefix=settings.prefix + EVAL_PREFIX,
+                domain_level=config.domain_level,
                 interactions=any(spec.needs_interactions for spec in specs),
             )
             timings["weaviate_load_s"] = round(time.perf_counter() - t0, 3)
@@ -154,14 +162,22 @@ def run_evaluation(
         methods = [spec.build(ctx) for spec in specs]
         timings["build_and_tune_s"] = round(time.perf_counter() - t0, 3)
         report = evaluate(
-            split, methods, config.ks, dataset=data.name, item_vectors=vectors,
+            split,
+            methods,
+            config.ks,
+            dataset=data.name,
+            item_vectors=vectors,
             item_domains=[item.domain(config.domain_level) for item in data.items],
-            cold_user_max=config.cold_user_max, progress=progress, tuning=ctx.tuning,
+            cold_user_max=config.cold_user_max,
+            progress=progress,
+            tuning=ctx.tuning,
         )
     report.tuning["timings"] = {**timings, "evaluate_s": report.seconds}
     if vectors is None:
-        report.notes.append("diversity@k is not reported: it compares item content vectors, and no selected method "
-                            "needs them (add a vector method such as content-vector to compute them).")
+        report.notes.append(
+            "diversity@k is not reported: it compares item content vectors, and no selected method "
+            "needs them (add a vector method such as content-vector to compute them)."
+        )
     report.seconds = round(time.perf_counter() - started, 3)
     if config.report_dir is not None:
         write_report(report, config.report_dir, command)

@@ -108,8 +108,11 @@ def _build_model(n_items: int, hidden: int, blocks: int, heads: int, max_len: in
             self.attn = nn.MultiheadAttention(hidden, heads, dropout=dropout, batch_first=True)
             self.ffn_norm = nn.LayerNorm(hidden, eps=1e-8)
             self.ffn = nn.Sequential(
-                nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
-                nn.Linear(hidden, hidden), nn.Dropout(dropout),
+                nn.Linear(hidden, hidden),
+                nn.ReLU(),
+                nn.Dropout(dropout),
+                nn.Linear(hidden, hidden),
+                nn.Dropout(dropout),
             )
 
         def forward(self, x: torch.Tensor, causal: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
@@ -260,11 +263,19 @@ class SASRec(ScoringMethod):
                 break
         if best_state is not None:
             model.load_state_dict(best_state)
-        self.training_log.update({
-            "epochs": epoch, "best_epoch": best_epoch, "validation_ndcg@10": round(best_ndcg, 4),
-            "validation_users": len(candidates), "stopped_by": stopped, "max_len": self.max_len,
-            "dropout": self.dropout, "seconds": round(time.perf_counter() - started, 1), "validation_curve": curve,
-        })
+        self.training_log.update(
+            {
+                "epochs": epoch,
+                "best_epoch": best_epoch,
+                "validation_ndcg@10": round(best_ndcg, 4),
+                "validation_users": len(candidates),
+                "stopped_by": stopped,
+                "max_len": self.max_len,
+                "dropout": self.dropout,
+                "seconds": round(time.perf_counter() - started, 1),
+                "validation_curve": curve,
+            }
+        )
 
     def _negatives(
         self, training: TrainingSet, rows: np.ndarray, targets: np.ndarray, rng: np.random.Generator

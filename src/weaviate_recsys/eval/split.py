@@ -48,7 +48,9 @@ class SplitSpec(BaseModel):
         """
         match = _SPEC.match(text.strip())
         if not match:
-            raise ConfigurationError(f"Unknown split {text!r}; use leave-last:N (e.g. leave-last:1) or time:F (e.g. time:0.8).")
+            raise ConfigurationError(
+                f"Unknown split {text!r}; use leave-last:N (e.g. leave-last:1) or time:F (e.g. time:0.8)."
+            )
         method, raw = match.group(1), float(match.group(2))
         if method == "leave-last" and (raw < 1 or raw != int(raw)):
             raise ConfigurationError(f"leave-last needs a whole number of items >= 1 (got {match.group(2)}).")
@@ -211,5 +213,10 @@ def _split_events(
     training = TrainingSet(items=items, user_ids=user_ids, matrix=matrix, histories=histories, user_texts=user_texts)
     # The training events travel along so a validation split can be carved from them.
     return Split(
-        spec=spec, training=training, test=test, train_events=train_events, texts=dict(texts), dropped_test_items=dropped
+        spec=spec,
+        training=training,
+        test=test,
+        train_events=train_events,
+        texts=dict(texts),
+        dropped_test_items=dropped,
     )

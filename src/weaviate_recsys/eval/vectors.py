@@ -93,7 +93,9 @@ def embed_items(
             progress(min(start + batch_size, len(texts)), len(texts))
     by_length = np.vstack(chunks) if chunks else np.zeros((0, embedder.dim), dtype=np.float32)
     if by_length.shape[0] != len(texts):
-        raise EvaluationError(f"The embedder returned {by_length.shape[0]} vectors for {len(texts)} items; check the model.")
+        raise EvaluationError(
+            f"The embedder returned {by_length.shape[0]} vectors for {len(texts)} items; check the model."
+        )
     vectors = np.empty_like(by_length)
     vectors[np.asarray(order, dtype=np.int64)] = by_length
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -69,7 +69,9 @@ def _domain(item: EvalItem, level: int) -> tuple[str | None, str | None]:
     return item.domain(level), item.domain(level + 1)
 
 
-def _insert(collection: Any, objects: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]], batch_size: int) -> None:
+def _insert(
+    collection: Any, objects: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]], batch_size: int
+) -> None:
     with collection.batch.fixed_size(batch_size=batch_size) as batch:
         for uuid, properties, vector in objects:
             batch.add_object(properties=properties, uuid=uuid, vector=vector)
@@ -177,9 +179,7 @@ class WeaviateMethodConfig(BaseModel):
     workers: int = Field(default=4, ge=1)
 
 
-def user_keywords(
-    training: TrainingSet, n: int, decay: float = 1.0
-) -> dict[str, list[str]]:
+def user_keywords(training: TrainingSet, n: int, decay: float = 1.0) -> dict[str, list[str]]:
     """Each training user's top-``n`` TF-IDF terms over their training items' text (title, categories,
     brand, tags, description), recency-weighted; terms are lowercase words of two or more letters."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -192,7 +192,10 @@ def user_keywords(
     # that leaves nothing keeps every term instead.
     for min_df, max_df in ((2, 0.5), (1, 1.0)):
         vectorizer = TfidfVectorizer(
-            stop_words="english", token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b", min_df=min_df, max_df=max_df,
+            stop_words="english",
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
+            min_df=min_df,
+            max_df=max_df,
             sublinear_tf=True,
         )
         try:
@@ -305,8 +308,13 @@ class SingleHybrid(_WeaviateContent):
     def _query(self, vector: list[float] | None, keywords: str, limit: int) -> Any:
         alpha = self.config.alpha if self.config.alpha is not None else self.settings.alpha
         return self._collection.query.hybrid(
-            query=keywords or None, vector=vector, target_vector=CONTENT_VECTOR, alpha=alpha,
-            query_properties=self._properties, limit=limit, return_properties=["item_id"],
+            query=keywords or None,
+            vector=vector,
+            target_vector=CONTENT_VECTOR,
+            alpha=alpha,
+            query_properties=self._properties,
+            limit=limit,
+            return_properties=["item_id"],
         )
 
 

@@ -245,9 +245,7 @@ class _Property:
 
 # §3.2 word tokenizer on ASCII text: every ASCII character other than a letter or digit separates
 # tokens (`[^\W_]+` restricted to ASCII), so lowercase + translate-to-space + split is the same split.
-_ASCII_SEPARATORS = str.maketrans(
-    {chr(c): " " for c in range(1, 128) if not chr(c).isalnum()}
-)
+_ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(1, 128) if not chr(c).isalnum()})
 
 
 # Posting lists reaching this many documents keep numpy arrays from the start (built once when

@@ -156,8 +156,10 @@ class Collection:
                 continue
             add_many = getattr(idx, "add_many", None)
             if add_many is not None and len({len(v) for _, v in rows}) == 1:
-                add_many(np.fromiter((d for d, _ in rows), dtype=np.int64, count=len(rows)),
-                         np.stack([v for _, v in rows]).astype(np.float32, copy=False))
+                add_many(
+                    np.fromiter((d for d, _ in rows), dtype=np.int64, count=len(rows)),
+                    np.stack([v for _, v in rows]).astype(np.float32, copy=False),
+                )
             else:
                 for d, v in rows:
                     idx.add(d, v)

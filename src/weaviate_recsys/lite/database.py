@@ -87,12 +87,17 @@ class Database:
                 log.debug("fast load of %s failed", spec.name, exc_info=True)
                 coll = self._load_checked(spec, e)
             self.collections[spec.name] = coll
-        orphans = [UnloadableRow(str(c), str(u), "its collection has no class definition", seq=s)
-                   for s, c, u in self.store.orphan_rows()]
+        orphans = [
+            UnloadableRow(str(c), str(u), "its collection has no class definition", seq=s)
+            for s, c, u in self.store.orphan_rows()
+        ]
         if bad_classes or orphans:
             for row in bad_classes + orphans:
-                log.warning("lite store %s: %s; moved to its quarantine table (see `weaviate-recsys lite check`)",
-                            self.store.path, row.describe())
+                log.warning(
+                    "lite store %s: %s; moved to its quarantine table (see `weaviate-recsys lite check`)",
+                    self.store.path,
+                    row.describe(),
+                )
             quarantine_rows(self.store, bad_classes + orphans)
 
     def _load_checked(self, spec: ClassSpec, error: Exception) -> Collection:
@@ -100,11 +105,18 @@ class Database:
         good, bad = split_loadable(spec, self.store.object_rows(spec.name))
         if bad:
             for row in bad[:_LOGGED_ROWS]:
-                log.warning("lite store %s: %s; moved to its quarantine table (see `weaviate-recsys lite check`)",
-                            self.store.path, row.describe())
+                log.warning(
+                    "lite store %s: %s; moved to its quarantine table (see `weaviate-recsys lite check`)",
+                    self.store.path,
+                    row.describe(),
+                )
             if len(bad) > _LOGGED_ROWS:
-                log.warning("lite store %s: %d more objects of collection %s moved to its quarantine table",
-                            self.store.path, len(bad) - _LOGGED_ROWS, spec.name)
+                log.warning(
+                    "lite store %s: %d more objects of collection %s moved to its quarantine table",
+                    self.store.path,
+                    len(bad) - _LOGGED_ROWS,
+                    spec.name,
+                )
             quarantine_rows(self.store, bad)
         else:
             # every row passed its checks: the fast path failed for a reason a row check cannot see
@@ -226,8 +238,7 @@ class Database:
         if raw and coll is not None and not raw.keys() <= coll.spec.properties.keys():
             # unknown keys whose value created no property (null, {}) carry nothing to store
             obj.properties = {
-                k: v for k, v in raw.items()
-                if k in coll.spec.properties or lower_first(k) in coll.spec.properties
+                k: v for k, v in raw.items() if k in coll.spec.properties or lower_first(k) in coll.spec.properties
             }
         return coll
 
@@ -245,9 +256,7 @@ class Database:
     ) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
         """Validate one object; returns (uuid, properties, vectors) ready to store."""
         if obj.tenant:
-            raise Unprocessable(
-                f"class {coll.name} does not have multi-tenancy enabled, but request was with tenant"
-            )
+            raise Unprocessable(f"class {coll.name} does not have multi-tenancy enabled, but request was with tenant")
         try:
             uid = canonical_uuid(obj.uuid if obj.uuid else str(uuid_mod.uuid4()))
         except (ValueError, AttributeError, TypeError):
@@ -291,7 +300,9 @@ class Database:
             raise Unprocessable(f"collection {coll.name} does not have configuration for vector {name}")
         return name
 
-    def _commit(self, items: list[tuple[Collection, str, dict[str, Any], dict[str, np.ndarray], Record | None, bool]]) -> list[Record]:
+    def _commit(
+        self, items: list[tuple[Collection, str, dict[str, Any], dict[str, np.ndarray], Record | None, bool]]
+    ) -> list[Record]:
         """Persist then apply upserts: (collection, uuid, props, vectors, old record, keep created)."""
         ts = now_ms()
         seqs = self.store.next_seqs(len(items))
@@ -324,7 +335,7 @@ class Database:
         with self.lock:
             coll = self._wrap(lambda: self._auto_schema(obj, via_grpc=False))
             if coll is None:
-                raise Unprocessable(f"invalid object: class \"{obj.collection}\" not found in schema")
+                raise Unprocessable(f'invalid object: class "{obj.collection}" not found in schema')
             uid, props, vectors = self._wrap(lambda: self._prepare(coll, obj, via_grpc=False, pending_dims={}))
             if uid in coll.records:
                 raise Unprocessable(f"id '{uid}' already exists")
@@ -360,8 +371,7 @@ class Database:
             if e.status == 422 and not e.message.startswith(("invalid object", "id '")):
                 if e.message.startswith("Validate vector index"):
                     raise ApiError(
-                        "put object: import into index: put local object: store object in LSM store: "
-                        + e.message,
+                        "put object: import into index: put local object: store object in LSM store: " + e.message,
                         500,
                     ) from None
                 raise Unprocessable("invalid object: " + e.message) from None
@@ -398,9 +408,9 @@ class Database:
                     coll = found[obj.collection]
                 except KeyError:
                     coll = found[obj.collection] = self.find(obj.collection)
-                if self.autoschema and (coll is None or (
-                    obj.properties and not obj.properties.keys() <= coll.spec.properties.keys()
-                )):
+                if self.autoschema and (
+                    coll is None or (obj.properties and not obj.properties.keys() <= coll.spec.properties.keys())
+                ):
                     try:
                         coll = found[obj.collection] = self._auto_schema(obj, via_grpc=True)
                     except ApiError as e:
@@ -423,8 +433,9 @@ class Database:
                 self._commit(list(prepared.values()))
         return errors
 
-    def batch_delete(self, collection: str, mask_fn: Callable[[Collection], np.ndarray],
-                     dry_run: bool, limit: int = 10000) -> tuple[Collection, list[str]]:
+    def batch_delete(
+        self, collection: str, mask_fn: Callable[[Collection], np.ndarray], dry_run: bool, limit: int = 10000
+    ) -> tuple[Collection, list[str]]:
         with self.lock:
             coll = self.collection(collection)
             mask = mask_fn(coll)

@@ -28,19 +28,41 @@ Mask = np.ndarray
 # Operator numbers of weaviate.v1.Filters.Operator
 EQUAL, NOT_EQUAL, GT, GTE, LT, LTE, AND, OR, GEO, LIKE, IS_NULL, C_ANY, C_ALL, C_NONE, NOT = range(1, 16)
 _OP_NAMES = {
-    EQUAL: "Equal", NOT_EQUAL: "NotEqual", GT: "GreaterThan", GTE: "GreaterThanEqual",
-    LT: "LessThan", LTE: "LessThanEqual", AND: "And", OR: "Or", GEO: "WithinGeoRange",
-    LIKE: "Like", IS_NULL: "IsNull", C_ANY: "ContainsAny", C_ALL: "ContainsAll",
-    C_NONE: "ContainsNone", NOT: "Not",
+    EQUAL: "Equal",
+    NOT_EQUAL: "NotEqual",
+    GT: "GreaterThan",
+    GTE: "GreaterThanEqual",
+    LT: "LessThan",
+    LTE: "LessThanEqual",
+    AND: "And",
+    OR: "Or",
+    GEO: "WithinGeoRange",
+    LIKE: "Like",
+    IS_NULL: "IsNull",
+    C_ANY: "ContainsAny",
+    C_ALL: "ContainsAll",
+    C_NONE: "ContainsNone",
+    NOT: "Not",
 }
 _VALUE_FIELD_NAMES = {
-    "value_text": "valueText", "value_int": "valueInt", "value_boolean": "valueBoolean",
-    "value_number": "valueNumber", "value_text_array": "valueTextArray",
-    "value_int_array": "valueIntArray", "value_boolean_array": "valueBooleanArray",
-    "value_number_array": "valueNumberArray", "value_geo": "valueGeoRange",
+    "value_text": "valueText",
+    "value_int": "valueInt",
+    "value_boolean": "valueBoolean",
+    "value_number": "valueNumber",
+    "value_text_array": "valueTextArray",
+    "value_int_array": "valueIntArray",
+    "value_boolean_array": "valueBooleanArray",
+    "value_number_array": "valueNumberArray",
+    "value_geo": "valueGeoRange",
 }
-_EXPECTED_FIELD = {"text": "valueText", "uuid": "valueText", "date": "valueDate", "int": "valueInt",
-                   "number": "valueNumber", "boolean": "valueBoolean"}
+_EXPECTED_FIELD = {
+    "text": "valueText",
+    "uuid": "valueText",
+    "date": "valueDate",
+    "int": "valueInt",
+    "number": "valueNumber",
+    "boolean": "valueBoolean",
+}
 
 
 class FilterError(Unprocessable):
@@ -251,9 +273,7 @@ class FilterIndex:
                 values = [r.props.get(name) for r in recs]
                 idx.length.ensure(self.n)
                 # _value_length, inlined (called for every property of every object)
-                idx.length.data[docs] = [
-                    -1 if v is None else (len(v) if isinstance(v, sized) else 1) for v in values
-                ]
+                idx.length.data[docs] = [-1 if v is None else (len(v) if isinstance(v, sized) else 1) for v in values]
                 if idx.column is not None:
                     idx.column.ensure(self.n)
                     present = [i for i, v in enumerate(values) if v is not None]
@@ -442,7 +462,7 @@ class FilterIndex:
         given = _VALUE_FIELD_NAMES.get(which or "", "no value")
         want = _EXPECTED_FIELD.get(idx.kind, "valueText")
         return FilterError(
-            f"data type filter cannot use \"{given}\" on type \"{idx.prop.data_type}\", use \"{want}\" instead"
+            f'data type filter cannot use "{given}" on type "{idx.prop.data_type}", use "{want}" instead'
         )
 
     def _coerce_one(self, idx: _PropIndex, which: str | None, raw: Any) -> Any:
@@ -484,9 +504,7 @@ class FilterIndex:
         if which is None:
             raise FilterError(f"filter on '{idx.prop.name}' has no value")
         if which.endswith("_array"):
-            raise FilterError(
-                f"operator {_OP_NAMES[int(f.operator)]} needs a single value, not a list"
-            )
+            raise FilterError(f"operator {_OP_NAMES[int(f.operator)]} needs a single value, not a list")
         return self._coerce_one(idx, which, getattr(f, which))
 
     def _array_values(self, f: Any, which: str | None, idx: _PropIndex) -> list[Any]:

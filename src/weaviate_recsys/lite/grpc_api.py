@@ -44,6 +44,7 @@ _SINGLE_FP32 = base_pb2.Vectors.VECTOR_TYPE_SINGLE_FP32
 
 # --- decoding batch objects (§2.4) -----------------------------------------------------------
 
+
 def _struct_value(v: Any) -> Any:
     kind = v.WhichOneof("kind")
     if kind == "string_value" or kind == "number_value" or kind == "bool_value":
@@ -113,6 +114,7 @@ def _frombuffer32(data: bytes) -> np.ndarray:
 
 
 # --- encoding results (§2.7) ----------------------------------------------------------------
+
 
 def _set_value(target: Any, data_type: str, value: Any, nested: list[dict[str, Any]] | None) -> None:
     if value is None:
@@ -231,9 +233,7 @@ class _ReplyBuilder:
             self.props = [coll.spec.properties[n] for n in self.selection]
         else:
             self.props = list(coll.spec.properties.values())  # §2.5: unset = all non-ref properties
-        self.nested = {
-            p["name"]: p.get("nestedProperties") for p in coll.spec.json.get("properties", [])
-        }
+        self.nested = {p["name"]: p.get("nestedProperties") for p in coll.spec.json.get("properties", [])}
         self.want_vectors: list[str] | None = None
         if md is not None:
             if md.vector:
@@ -295,6 +295,7 @@ class _ReplyBuilder:
 
 
 # --- the service ----------------------------------------------------------------------------
+
 
 class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
     """Search, BatchObjects, BatchDelete, Aggregate (and BatchStream) over one Database."""
@@ -418,8 +419,7 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
                     )
                     results = batch_pb2.BatchStreamReply.Results()
                     for beacon in beacons:
-                        results.errors.add(error="cross-references are not supported by the lite server",
-                                           beacon=beacon)
+                        results.errors.add(error="cross-references are not supported by the lite server", beacon=beacon)
                     errors: dict[int, str] = {}
                     decoded, positions = [], []
                     for i, obj in enumerate(objs):
@@ -470,7 +470,7 @@ def _aggregate(coll: Collection, req: Any) -> Any:
             value = r.props.get(prop.name)
             if value is None:
                 continue
-            for v in (value if isinstance(value, list) else [value]):
+            for v in value if isinstance(value, list) else [value]:
                 key = tuple(v) if isinstance(v, list) else v
                 groups.setdefault(key, []).append(r)
         ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
@@ -598,6 +598,7 @@ def _fill_aggregations(coll: Collection, req: Any, recs: list[Record], out: Any)
 
 # --- health + server ------------------------------------------------------------------------
 
+
 def _health_check(request: Any, context: grpc.ServicerContext) -> Any:
     return health_weaviate_pb2.WeaviateHealthCheckResponse(
         status=health_weaviate_pb2.WeaviateHealthCheckResponse.SERVING
@@ -628,13 +629,19 @@ class _ApiKeyInterceptor(grpc.ServerInterceptor):
             (True, False): grpc.stream_unary_rpc_method_handler,
             (True, True): grpc.stream_stream_rpc_method_handler,
         }[(bool(handler.request_streaming), bool(handler.response_streaming))]
-        return kind(deny, request_deserializer=handler.request_deserializer,
-                    response_serializer=handler.response_serializer)
+        return kind(
+            deny, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+        )
 
 
 def build_grpc_server(
-    db: Database, host: str, port: int, max_workers: int = 8, *,
-    limits: ServerLimits | None = None, api_keys: ApiKeys | None = None,
+    db: Database,
+    host: str,
+    port: int,
+    max_workers: int = 8,
+    *,
+    limits: ServerLimits | None = None,
+    api_keys: ApiKeys | None = None,
 ) -> tuple[grpc.Server, int]:
     """A started-ready (not yet started) gRPC server bound to host:port; returns (server, port).
 

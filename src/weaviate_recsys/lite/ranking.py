@@ -9,8 +9,7 @@ import numpy as np
 __all__ = ["by_value_then_key"]
 
 
-def by_value_then_key(values: np.ndarray, docs: list[int], k: int,
-                      key_of: Callable[[int], str] | None) -> list[int]:
+def by_value_then_key(values: np.ndarray, docs: list[int], k: int, key_of: Callable[[int], str] | None) -> list[int]:
     """Positions of the k smallest values, ties ordered by key_of(doc) (doc id when None).
 
     Keys are looked up only for tied values: a UUID per candidate would cost more than the ranking.

@@ -83,7 +83,10 @@ def _incoming(body: Any, collection: str | None = None, uid: str | None = None) 
     if uid is not None and body.get("id") and str(body["id"]).lower() != uid.lower():
         raise Unprocessable("invalid object: the id in the body does not match the one in the path")
     return IncomingObject(
-        collection=str(cls), uuid=oid, properties=body.get("properties"), vectors=vectors,
+        collection=str(cls),
+        uuid=oid,
+        properties=body.get("properties"),
+        vectors=vectors,
         tenant=str(body.get("tenant") or ""),
     )
 
@@ -181,10 +184,16 @@ class _Handler(BaseHTTPRequestHandler):
         except RecursionError:
             body, too_deep = None, True
         except (ValueError, UnicodeDecodeError) as e:
-            raise _Reply(400, {"code": 400, "message": f"parsing body body from \"\" failed, because {e}"}) from None
+            raise _Reply(400, {"code": 400, "message": f'parsing body body from "" failed, because {e}'}) from None
         if too_deep or _too_deep(body, self.limits.max_json_depth):
-            raise _Reply(400, {"code": 400, "message": "parsing body body from \"\" failed, because the JSON is "
-                                                       f"nested deeper than {self.limits.max_json_depth} levels"})
+            raise _Reply(
+                400,
+                {
+                    "code": 400,
+                    "message": 'parsing body body from "" failed, because the JSON is '
+                    f"nested deeper than {self.limits.max_json_depth} levels",
+                },
+            )
         return body
 
     def _handle(self) -> None:
@@ -249,8 +258,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _nodes(self, query: dict[str, list[str]]) -> dict[str, Any]:
         with self.db.lock:
             shards: list[dict[str, Any]] = [
-                {"name": "lite", "class": c.name, "objectCount": len(c), "vectorIndexingStatus": "READY",
-                 "vectorQueueLength": 0, "compressed": False, "loaded": True}
+                {
+                    "name": "lite",
+                    "class": c.name,
+                    "objectCount": len(c),
+                    "vectorIndexingStatus": "READY",
+                    "vectorQueueLength": 0,
+                    "compressed": False,
+                    "loaded": True,
+                }
                 for c in self.db.collections.values()
             ]
         total = sum(s["objectCount"] for s in shards)
@@ -332,7 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
                     inc = _incoming(body)
                     target = db.find(inc.collection)
                     if target is None:
-                        raise Unprocessable(f"invalid object: class \"{inc.collection}\" not found in schema")
+                        raise Unprocessable(f'invalid object: class "{inc.collection}" not found in schema')
                     db._wrap(lambda: db._prepare(target, inc, via_grpc=False, pending_dims={}))
                 return 200, None
             # deprecated class-less form /v1/objects/{id}
@@ -442,8 +458,10 @@ class _Server(ThreadingHTTPServer):
             return
         try:
             threading.Thread(
-                target=self.process_request_thread, args=(request, client_address),
-                name=f"lite-http-{self.server_address[1]}", daemon=True,
+                target=self.process_request_thread,
+                args=(request, client_address),
+                name=f"lite-http-{self.server_address[1]}",
+                daemon=True,
             ).start()
         except BaseException:
             self._slots.release()
@@ -460,7 +478,8 @@ class _Server(ThreadingHTTPServer):
             request.settimeout(1.0)
             request.sendall(
                 b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                + f"Content-Length: {len(_BUSY)}\r\nRetry-After: 1\r\n\r\n".encode() + _BUSY
+                + f"Content-Length: {len(_BUSY)}\r\nRetry-After: 1\r\n\r\n".encode()
+                + _BUSY
             )
         except OSError:
             pass
@@ -487,12 +506,17 @@ def build_http_server(
         "grpcMaxMessageSize": MAX_MESSAGE_SIZE,
     }
     handler: Callable[..., Any] = type(
-        "LiteHandler", (_Handler,), {
-            "db": db, "meta": meta, "keys": api_keys or ApiKeys(), "limits": limits,
+        "LiteHandler",
+        (_Handler,),
+        {
+            "db": db,
+            "meta": meta,
+            "keys": api_keys or ApiKeys(),
+            "limits": limits,
             # a socket timeout per read: idle keep-alive connections and requests trickled in byte by byte
             # end, and handle_one_request closes the connection
             "timeout": limits.idle_timeout_s,
-        }
+        },
     )
     attrs: dict[str, Any] = {"limits": limits}
     if ":" in host:

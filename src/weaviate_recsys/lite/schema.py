@@ -209,8 +209,7 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
 def _check_distance(distance: Any) -> str:
     if distance not in DISTANCES:
         raise Unprocessable(
-            f"vector index config: invalid distance metric {distance!r}; "
-            f"use one of {', '.join(DISTANCES)}"
+            f"vector index config: invalid distance metric {distance!r}; use one of {', '.join(DISTANCES)}"
         )
     return str(distance)
 
@@ -281,9 +280,7 @@ def normalize_property(prop: dict[str, Any], class_name: str) -> dict[str, Any]:
                 f"use one of {', '.join(TOKENIZATIONS)}"
             )
     elif tokenization:
-        raise Unprocessable(
-            f"Tokenization is not allowed for data type '{data_type}' (property '{name}')"
-        )
+        raise Unprocessable(f"Tokenization is not allowed for data type '{data_type}' (property '{name}')")
     searchable_default = base == "text"
     searchable = prop.get("indexSearchable")
     if searchable is None:
@@ -348,9 +345,7 @@ def _inverted_config(given: dict[str, Any] | None) -> dict[str, Any]:
         raise Unprocessable(f"stopwordPreset {preset!r} is not a valid preset; use 'en' or 'none'")
     for key in ("additions", "removals"):
         value = stopwords.get(key)
-        if value is not None and (
-            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
-        ):
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise Unprocessable(f"invertedIndexConfig.stopwords.{key} must be a list of strings")
     k1 = bm25.get("k1", 1.2)
     b = bm25.get("b", 0.75)
@@ -401,9 +396,7 @@ def normalize_class(body: Any) -> dict[str, Any]:
         raise Unprocessable("class name is required")
     name = capitalize_class_name(raw_name)
     if not _CLASS_NAME.match(name):
-        raise Unprocessable(
-            f"'{raw_name}' is not a valid class name: class names must match /^[A-Z][_0-9A-Za-z]*$/"
-        )
+        raise Unprocessable(f"'{raw_name}' is not a valid class name: class names must match /^[A-Z][_0-9A-Za-z]*$/")
     mt = body.get("multiTenancyConfig") or {}
     if mt.get("enabled"):
         raise Unprocessable("multi-tenancy is not supported by the lite server")
@@ -522,8 +515,9 @@ def merge_class_update(current: dict[str, Any], body: Any) -> dict[str, Any]:
     if isinstance(rep, dict) and int(rep.get("factor", 1) or 1) != 1:
         raise Unprocessable("the lite server is a single node: replication factor must be 1")
     if isinstance(rep, dict):  # async replication and the deletion strategy are stored as given
-        new["replicationConfig"] = _deep_merge(current.get("replicationConfig") or _REPLICATION,
-                                               {k: v for k, v in rep.items() if k != "factor"})
+        new["replicationConfig"] = _deep_merge(
+            current.get("replicationConfig") or _REPLICATION, {k: v for k, v in rep.items() if k != "factor"}
+        )
         # asyncConfig is replaced as a whole; an empty one, or switching async replication off, removes it
         if rep.get("asyncConfig") and new["replicationConfig"].get("asyncEnabled"):
             new["replicationConfig"]["asyncConfig"] = copy.deepcopy(rep["asyncConfig"])

@@ -234,8 +234,10 @@ def _limits(req: Any) -> tuple[int, int]:
 
 def _unsupported(req: Any) -> None:
     for name, what in (
-        ("near_text", "near_text needs a text2vec module; the lite server has none: embed the text "
-                      "yourself and use near_vector"),
+        (
+            "near_text",
+            "near_text needs a text2vec module; the lite server has none: embed the text yourself and use near_vector",
+        ),
         ("near_image", "near_image needs a multi2vec module, which the lite server does not have"),
         ("near_audio", "near_audio is not supported by the lite server"),
         ("near_video", "near_video is not supported by the lite server"),
@@ -273,8 +275,11 @@ def run_search(coll: Collection, req: Any) -> SearchOutcome:
                 "cursor api: invalid 'after' parameter: other params cannot be set with after and limit parameters"
             )
         if req.offset or req.HasField("filters") or len(req.sort_by):
-            given = [n for n, on in (("offset", req.offset), ("where", req.HasField("filters")),
-                                     ("sort", len(req.sort_by))) if on]
+            given = [
+                n
+                for n, on in (("offset", req.offset), ("where", req.HasField("filters")), ("sort", len(req.sort_by)))
+                if on
+            ]
             raise QueryError(
                 f"cursor api: invalid 'after' parameter: {','.join(given)} cannot be set with after and limit parameters"
             )
@@ -292,6 +297,7 @@ def run_search(coll: Collection, req: Any) -> SearchOutcome:
 
 
 # --- fetch ---------------------------------------------------------------------------------
+
 
 def _fetch(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offset: int) -> list[Hit]:
     by_doc = coll.by_doc
@@ -357,6 +363,7 @@ def _sorted_records(coll: Collection, recs: list[Record], sort_by: Any) -> list[
 
 # --- bm25 ----------------------------------------------------------------------------------
 
+
 def _bm25_operator(msg: Any | None) -> tuple[str, int]:
     if msg is None:
         return "or", 0
@@ -366,8 +373,15 @@ def _bm25_operator(msg: Any | None) -> tuple[str, int]:
     return ("and" if op == 2 else "or"), int(msg.minimum_or_tokens_match)
 
 
-def _keyword(coll: Collection, query: str, props: list[str], k: int, allow: np.ndarray | None,
-             op_msg: Any | None, explain: bool = True) -> list[Any]:
+def _keyword(
+    coll: Collection,
+    query: str,
+    props: list[str],
+    k: int,
+    allow: np.ndarray | None,
+    op_msg: Any | None,
+    explain: bool = True,
+) -> list[Any]:
     operator, minimum = _bm25_operator(op_msg)
     try:
         return coll.inverted.search(
@@ -392,6 +406,7 @@ def _bm25(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offse
 
 
 # --- near_vector / near_object --------------------------------------------------------------
+
 
 def _near(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offset: int) -> list[Hit]:
     vq = _VectorQuery(coll)
@@ -454,6 +469,7 @@ def _near(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offse
 
 
 # --- hybrid --------------------------------------------------------------------------------
+
 
 def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offset: int) -> list[Hit]:
     h = req.hybrid_search
@@ -518,4 +534,3 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
     if req.autocut > 0:
         fused = fused[: autocut([f.score for f in fused], req.autocut)]
     return [_ranked_hit(coll, f) for f in fused[offset : offset + limit]]
-

@@ -44,8 +44,14 @@ class LiteServer:
     """
 
     def __init__(
-        self, data_dir: str | None, host: str, port: int, grpc_port: int,
-        limits: ServerLimits | None = None, api_keys: Iterable[str] = (), autoschema: bool = True,
+        self,
+        data_dir: str | None,
+        host: str,
+        port: int,
+        grpc_port: int,
+        limits: ServerLimits | None = None,
+        api_keys: Iterable[str] = (),
+        autoschema: bool = True,
     ) -> None:
         started = time.perf_counter()
         self._temporary = data_dir is None
@@ -169,8 +175,9 @@ def start(
     )
 
 
-def connect(data_dir: str | os.PathLike[str] | None = None, *, in_process: bool = True,
-            **client_options: Any) -> weaviate.WeaviateClient:
+def connect(
+    data_dir: str | os.PathLike[str] | None = None, *, in_process: bool = True, **client_options: Any
+) -> weaviate.WeaviateClient:
     """Start a lite server and return a normal ``weaviate.WeaviateClient`` bound to it.
 
     Closing the client (``client.close()`` or leaving ``with client:``) stops the server.

@@ -32,9 +32,20 @@ import numpy as np
 
 from weaviate_recsys.errors import ConfigurationError
 
-__all__ = ["Store", "StoredObject", "ObjectWrite", "encode_vectors", "decode_vectors", "decode_vectors_checked",
-           "iter_vector_matrices", "FORMAT_VERSION", "store_path", "prepare_data_dir", "lock_data_dir",
-           "QuarantinedRow"]
+__all__ = [
+    "Store",
+    "StoredObject",
+    "ObjectWrite",
+    "encode_vectors",
+    "decode_vectors",
+    "decode_vectors_checked",
+    "iter_vector_matrices",
+    "FORMAT_VERSION",
+    "store_path",
+    "prepare_data_dir",
+    "lock_data_dir",
+    "QuarantinedRow",
+]
 
 log = logging.getLogger(__name__)
 
@@ -232,8 +243,9 @@ class Store:
         store._read_only = True
         store._next_seq = 0
         try:
-            store._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
-                                          isolation_level=None)
+            store._conn = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+            )
             row = store._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         except sqlite3.Error as e:
             raise ConfigurationError(f"the lite store {path} cannot be read ({e})") from e
@@ -293,8 +305,13 @@ class Store:
             else:
                 reason = "another connection is reading the store"
             if busy:
-                log.warning("lite store %s: the write-ahead log could not be folded into the store file (%s); "
-                            "keep %s-wal with it until the server next starts", self.path, reason, self.path)
+                log.warning(
+                    "lite store %s: the write-ahead log could not be folded into the store file (%s); "
+                    "keep %s-wal with it until the server next starts",
+                    self.path,
+                    reason,
+                    self.path,
+                )
             self._conn.close()
 
     # --- classes -------------------------------------------------------------------------
@@ -309,9 +326,7 @@ class Store:
 
     def put_class(self, class_json: dict[str, Any]) -> None:
         with self._lock, self._tx():
-            row = self._conn.execute(
-                "SELECT position FROM classes WHERE name=?", (class_json["class"],)
-            ).fetchone()
+            row = self._conn.execute("SELECT position FROM classes WHERE name=?", (class_json["class"],)).fetchone()
             if row is None:
                 pos = self._conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM classes").fetchone()[0]
             else:
@@ -337,10 +352,7 @@ class Store:
             return []
         # one json.loads over the whole list is several times faster than one per row
         props = json.loads("[" + ",".join(r[2] for r in rows) + "]")
-        return [
-            StoredObject(seq=r[0], uuid=r[1], props=p, created=r[3], updated=r[4])
-            for r, p in zip(rows, props)
-        ]
+        return [StoredObject(seq=r[0], uuid=r[1], props=p, created=r[3], updated=r[4]) for r, p in zip(rows, props)]
 
     def load_object_columns(
         self, collection: str
@@ -382,7 +394,8 @@ class Store:
             for name, reason in classes:
                 self._conn.execute(
                     "INSERT INTO quarantine (kind, collection, reason, quarantined_at, props) "
-                    "SELECT 'class', name, ?, ?, config FROM classes WHERE name=?", (reason, at, name),
+                    "SELECT 'class', name, ?, ?, config FROM classes WHERE name=?",
+                    (reason, at, name),
                 )
                 self._conn.execute(
                     "INSERT INTO quarantine (kind, collection, uuid, reason, quarantined_at, seq, props, created, "
@@ -396,7 +409,8 @@ class Store:
                 self._conn.execute(
                     "INSERT INTO quarantine (kind, collection, uuid, reason, quarantined_at, seq, props, created, "
                     "updated, vectors) SELECT 'object', collection, uuid, ?, ?, seq, props, created, updated, vectors "
-                    "FROM objects WHERE seq=?", (reason, at, seq),
+                    "FROM objects WHERE seq=?",
+                    (reason, at, seq),
                 )
                 self._conn.execute("DELETE FROM objects WHERE seq=?", (seq,))
 
@@ -540,9 +554,7 @@ def lock_data_dir(data_dir: str) -> Any:
     return f
 
 
-def iter_vector_matrices(
-    blobs: list[bytes | None], chunk: int = 32768
-) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+def iter_vector_matrices(blobs: list[bytes | None], chunk: int = 32768) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
     """Vectors of many objects as (name, row positions in `blobs`, float32 matrix) chunks.
 
     The common layout (every object with the same single named vector) is sliced out of the joined

@@ -70,9 +70,7 @@ def tokenize(text: str, tokenization: str) -> list[str]:
     if tokenization == "trigram":
         joined = go_lower("".join(_WORD_RE.findall(text)))
         return [joined[i : i + 3] for i in range(len(joined) - 2)]
-    raise ValueError(
-        f"unsupported tokenization {tokenization!r}; the lite server supports {', '.join(TOKENIZATIONS)}"
-    )
+    raise ValueError(f"unsupported tokenization {tokenization!r}; the lite server supports {', '.join(TOKENIZATIONS)}")
 
 
 def tokenize_many(value: str | Iterable[str] | None, tokenization: str) -> list[str]:

@@ -32,9 +32,7 @@ __all__ = [
 # nesting beyond this in an object property is refused: the store re-reads every row at start-up
 MAX_OBJECT_DEPTH = 64
 
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def parse_date(value: str) -> tuple[str, int]:
@@ -161,9 +159,7 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
             raise _Invalid("integer", f"requires an integer, the given value is '{value}'")
         if isinstance(value, float):
             if not via_grpc:
-                raise _Invalid(
-                    "integer", f"the JSON number '{value}' could not be converted to an int"
-                )
+                raise _Invalid("integer", f"the JSON number '{value}' could not be converted to an int")
             if not math.isfinite(value) or not value.is_integer():
                 raise _Invalid("integer", f"requires an integer, the given value is '{value}'")
             value = int(value)
@@ -186,9 +182,7 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
         return value
     if base == "date":
         if not isinstance(value, str):
-            raise _Invalid(
-                "date", f"requires a string with a RFC3339 formatted date, but the given value is '{value}'"
-            )
+            raise _Invalid("date", f"requires a string with a RFC3339 formatted date, but the given value is '{value}'")
         try:
             text, nanos = parse_date(value)
         except ValueError:
@@ -203,9 +197,7 @@ def _coerce_scalar(base: str, value: Any, via_grpc: bool) -> Any:
         try:
             return canonical_uuid(value)
         except (ValueError, AttributeError, TypeError):
-            raise _Invalid(
-                "uuid", f"requires a string of UUID format, but the given value is '{value}'"
-            ) from None
+            raise _Invalid("uuid", f"requires a string of UUID format, but the given value is '{value}'") from None
     if base == "object":
         if not isinstance(value, dict):
             raise _Invalid("object", f"not an object, but {go_type_name(value, via_grpc)}")
@@ -231,9 +223,7 @@ def _coerce(prop: PropertySpec, value: Any, via_grpc: bool) -> Any:
                 return list(value)
     if not isinstance(value, (list, tuple)):
         base = prop.base_type
-        kind = {"text": "text array", "int": "integer array", "number": "number array"}.get(
-            base, f"{base} array"
-        )
+        kind = {"text": "text array", "int": "integer array", "number": "number array"}.get(base, f"{base} array")
         raise _Invalid(kind, f"not a {base} array, but {go_type_name(value, via_grpc)}")
     return [_coerce_scalar(prop.base_type, v, via_grpc) for v in value]
 
@@ -264,8 +254,10 @@ def coerce_properties(
             # fast paths for the common, already well-typed values
             dt = prop.data_type
             tv = type(value)
-            if (dt == "text" and tv is str and is_storable_text(value)) or (dt == "boolean" and tv is bool) or (
-                dt == "int" and tv is int and -(2**63) <= value < 2**63
+            if (
+                (dt == "text" and tv is str and is_storable_text(value))
+                or (dt == "boolean" and tv is bool)
+                or (dt == "int" and tv is int and -(2**63) <= value < 2**63)
             ):
                 out[key] = value
                 continue
@@ -286,9 +278,7 @@ def coerce_properties(
         try:
             out[name] = _coerce(prop, value, via_grpc)
         except _Invalid as e:
-            raise Unprocessable(
-                f"invalid {e.kind} property '{name}' on class '{spec.name}': {e.detail}"
-            ) from None
+            raise Unprocessable(f"invalid {e.kind} property '{name}' on class '{spec.name}': {e.detail}") from None
     return out
 
 

@@ -315,8 +315,9 @@ class VectorIndex:
         qn = normalize(q) if self.distance == "cosine" else None
         return float(self._exact(np.array([row]), q, qn)[0])
 
-    def distances(self, docs: Sequence[int] | np.ndarray, query: Sequence[float] | np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
+    def distances(
+        self, docs: Sequence[int] | np.ndarray, query: Sequence[float] | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Exact float32 distances for several docs: (distances, has_vector mask)."""
         q = self._query(query)
         qn = normalize(q) if self.distance == "cosine" else None
@@ -405,8 +406,7 @@ class VectorIndex:
         pick = _smallest(dist, docs, limit)
         return docs[pick], dist[pick]
 
-    def _l2_candidates(self, q: np.ndarray, rows: np.ndarray | None, limit: int
-                       ) -> tuple[np.ndarray, np.ndarray]:
+    def _l2_candidates(self, q: np.ndarray, rows: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
         """l2-squared: rank by ‖a‖² − 2a·q + ‖q‖², then recompute Σ(a−q)² exactly for every row
         that could be in the top `limit` given a float32 error bound (§6 wants the direct sum)."""
         n_all = self._n
@@ -493,8 +493,7 @@ def build_search_pairs(
             targets = [available[0]]
         elif len(available) > 1:
             raise ValueError(
-                f"extract target vectors: class {class_name} has multiple vectors, but no target vectors "
-                "were provided"
+                f"extract target vectors: class {class_name} has multiple vectors, but no target vectors were provided"
             )
         else:
             raise ValueError(f"extract target vectors: class {class_name} has no named vectors")
@@ -557,8 +556,7 @@ def build_search_pairs(
                 raise ValueError("number of weights in join does not match number of results")
             # real Weaviate panics here (§9.8); we return the recovered panic text
             raise ValueError(
-                f"panic occurred: runtime error: index out of range [{len(req_weights)}] with length "
-                f"{len(req_weights)}"
+                f"panic occurred: runtime error: index out of range [{len(req_weights)}] with length {len(req_weights)}"
             )
         ws = req_weights
     return [(t, q, w) for (t, q), w in zip(entries, ws)], combo
@@ -595,9 +593,7 @@ def multi_target_search(
     combo = _canonical_combination(combination)
     for target, _, _ in pairs:
         if target not in indexes:
-            raise ValueError(
-                f"target vector {target} not found; available named vectors [{' '.join(indexes)}]"
-            )
+            raise ValueError(f"target vector {target} not found; available named vectors [{' '.join(indexes)}]")
     if not pairs or k <= 0:
         return []
     if len(pairs) == 1:
@@ -689,5 +685,3 @@ def multi_target_search(
         else:
             result = [(d, v) for d, v in result if v <= x + 1e-6]  # generic post-filter
     return result
-
-

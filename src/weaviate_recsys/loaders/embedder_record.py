@@ -46,8 +46,10 @@ def switch_note(collection_name: str, stored: str | None, current: str) -> str |
     """The message a load gives when it re-embeds a collection made by another embedder, else None."""
     if stored is None or stored == current:
         return None
-    return (f"{collection_name} was embedded by {stored}; this load embeds with {current}, so every row with text is "
-            f"re-embedded. To keep the stored vectors, {_choose_hint()} to match them.")
+    return (
+        f"{collection_name} was embedded by {stored}; this load embeds with {current}, so every row with text is "
+        f"re-embedded. To keep the stored vectors, {_choose_hint()} to match them."
+    )
 
 
 def require_same_embedder(collection: Any, current: str) -> None:

@@ -85,8 +85,13 @@ class SentenceTransformerEmbedder:
         device: torch device (default: what sentence-transformers picks).
     """
 
-    def __init__(self, model: str | None = None, batch_size: int | None = None, device: str | None = None,
-                 max_seq_length: int | None = None) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        batch_size: int | None = None,
+        device: str | None = None,
+        max_seq_length: int | None = None,
+    ) -> None:
         _offline()
         from sentence_transformers import SentenceTransformer
 
@@ -120,7 +125,10 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:  # one forward pass at a time: torch already uses every core
             vectors = self.model.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
@@ -136,8 +144,9 @@ def _require_cuda() -> None:
     import torch
 
     if not torch.cuda.is_available():
-        raise ConfigurationError("--device cuda: torch sees no CUDA GPU here (a CPU build of torch, or no driver); "
-                                 "use --device cpu")
+        raise ConfigurationError(
+            "--device cuda: torch sees no CUDA GPU here (a CPU build of torch, or no driver); use --device cpu"
+        )
 
 
 def embedder_name(model_name: str, backend: EmbedBackend = "torch", max_seq_length: int | None = None) -> str:
@@ -221,15 +230,23 @@ class HashingEmbedder:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_embedder(model: str | None, batch_size: int, backend: EmbedBackend, device: str,
-                     max_seq_length: int | None, cache_dir: Path) -> Embedder:
+def _cached_embedder(
+    model: str | None, batch_size: int, backend: EmbedBackend, device: str, max_seq_length: int | None, cache_dir: Path
+) -> Embedder:
     if backend == "torch":
         return SentenceTransformerEmbedder(model, batch_size=batch_size, device=device, max_seq_length=max_seq_length)
     _offline()
     location, model_name = _model_location(model)
     with _quiet_progress_bars():
-        return OnnxEmbedder(location, embedder_name(model_name, backend, max_seq_length), backend, cache_dir,
-                            batch_size=batch_size, device=device, max_seq_length=max_seq_length)
+        return OnnxEmbedder(
+            location,
+            embedder_name(model_name, backend, max_seq_length),
+            backend,
+            cache_dir,
+            batch_size=batch_size,
+            device=device,
+            max_seq_length=max_seq_length,
+        )
 
 
 def get_embedder(settings: Settings | None = None) -> Embedder:
@@ -239,8 +256,14 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
     this process or another, read the export.
     """
     settings = settings or Settings()
-    return _cached_embedder(settings.model, settings.embed_batch_size, settings.embed_backend, settings.embed_device,
-                            settings.embed_max_seq_length, settings.resolved_cache_dir())
+    return _cached_embedder(
+        settings.model,
+        settings.embed_batch_size,
+        settings.embed_backend,
+        settings.embed_device,
+        settings.embed_max_seq_length,
+        settings.resolved_cache_dir(),
+    )
 
 
 def settings_embedder_name(settings: Settings) -> str:

@@ -213,8 +213,14 @@ def reject_entry(error: RowError, row: Mapping[str, Any] | None, raw: str | None
     so a huge row costs a few KB in the rejects file, not its size again.
     """
     budget = [MAX_REJECT_COPY]
-    entry: dict[str, Any] = {"file": error.file, "line": error.line, "field": error.field,
-                             "reason": cap_text(error.reason, 1000), "row": None, "raw": None}
+    entry: dict[str, Any] = {
+        "file": error.file,
+        "line": error.line,
+        "field": error.field,
+        "reason": cap_text(error.reason, 1000),
+        "row": None,
+        "raw": None,
+    }
     if row is not None:
         try:
             entry["row"] = _capped(dict(row), budget)
@@ -255,8 +261,9 @@ class _Rejects:
             self.handles[path] = (open(fd, "w", encoding="utf-8", errors="backslashreplace"), temp)  # noqa: SIM115
         return self.handles[path][0]
 
-    def write(self, error: RowError, row: Mapping[str, Any] | None, raw: str | None,
-              raw_chars: int | None = None) -> None:
+    def write(
+        self, error: RowError, row: Mapping[str, Any] | None, raw: str | None, raw_chars: int | None = None
+    ) -> None:
         path = self.paths.get(error.file) or self.explicit or next(iter(self.paths.values()))
         self._handle(path).write(reject_entry(error, row, raw, raw_chars))
 
@@ -306,8 +313,17 @@ def _clear(owned: Sequence[str], properties: Mapping[str, Any]) -> list[str]:
     return [name for name in owned if name not in properties]
 
 
-_ITEM_OWNED = ("title", "description", "subdomain", "categories", "tags", "brand", "popularity", "created_at",
-               EMBEDDER_PROPERTY)
+_ITEM_OWNED = (
+    "title",
+    "description",
+    "subdomain",
+    "categories",
+    "tags",
+    "brand",
+    "popularity",
+    "created_at",
+    EMBEDDER_PROPERTY,
+)
 _USER_OWNED = ("name", "stated_interests")
 _INTERACTION_OWNED = ("item_id", "rating", "text", "timestamp", "seq", EMBEDDER_PROPERTY)
 
@@ -414,8 +430,9 @@ def load_records(
             if str(source) != STDIN and not Path(source).is_file():
                 raise LoadError(f"cannot read {source}: no such file")
             inputs.append(open_source(source, kind, detect_format(source, input_format), mapping, set_values, stdin))
-        return _load(client, kind, inputs, settings, embedder, progress, mapping, set_values, rejects,
-                     batch_size, stdin, started)
+        return _load(
+            client, kind, inputs, settings, embedder, progress, mapping, set_values, rejects, batch_size, stdin, started
+        )
     finally:
         for opened in inputs:
             opened.close()
@@ -446,7 +463,9 @@ def _load(
             register_schema(client, settings.prefix, [contract], vector_dims={contract.stem: {vector_name: loaded.dim}})
 
     register_schema(
-        client, settings.prefix, [contract],
+        client,
+        settings.prefix,
+        [contract],
         vector_dims={contract.stem: {vector_name: embedder.dim}} if embedder is not None and vector_name else None,
     )
     slot = _EmbedderSlot(embedder, settings, check_dimension)
@@ -468,8 +487,9 @@ def _load(
     def reject(error: RowError, row: dict[str, Any] | None, raw: str | None, raw_chars: int | None = None) -> None:
         result.rejected += 1
         if len(result.errors) < MAX_ERRORS_KEPT:
-            result.errors.append(RowErrorInfo(file=error.file, line=error.line, field=error.field,
-                                              reason=cap_text(error.reason, 1000)))
+            result.errors.append(
+                RowErrorInfo(file=error.file, line=error.line, field=error.field, reason=cap_text(error.reason, 1000))
+            )
         else:
             result.errors_truncated = True
         reject_log.write(error, row, raw, raw_chars)
@@ -484,9 +504,17 @@ def _load(
                 continue
             first = seen.get(item.obj.uuid)
             if first is not None:
-                reject(RowError(row.file, row.line, item.duplicate_field,
-                                f"duplicate {item.duplicate_label} in this load, first at {first[0]}:{first[1]}; "
-                                "the first one is kept"), row.data, None)
+                reject(
+                    RowError(
+                        row.file,
+                        row.line,
+                        item.duplicate_field,
+                        f"duplicate {item.duplicate_label} in this load, first at {first[0]}:{first[1]}; "
+                        "the first one is kept",
+                    ),
+                    row.data,
+                    None,
+                )
                 continue
             seen[item.obj.uuid] = (row.file, row.line)
             prepared.append((item.obj, row))
@@ -557,20 +585,37 @@ def _load(
     return result
 
 
-def load_items(client: weaviate.WeaviateClient, sources: Sequence[str | Path], settings: Settings | None = None,
-               embedder: Embedder | None = None, progress: ProgressCallback | None = None, **options: Any) -> LoadResult:
+def load_items(
+    client: weaviate.WeaviateClient,
+    sources: Sequence[str | Path],
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    progress: ProgressCallback | None = None,
+    **options: Any,
+) -> LoadResult:
     """Load catalog items (``content`` vector from title, categories, brand, tags, description). See ``load_records``."""
     return load_records(client, "items", sources, settings, embedder, progress, **options)
 
 
-def load_users(client: weaviate.WeaviateClient, sources: Sequence[str | Path], settings: Settings | None = None,
-               embedder: Embedder | None = None, progress: ProgressCallback | None = None, **options: Any) -> LoadResult:
+def load_users(
+    client: weaviate.WeaviateClient,
+    sources: Sequence[str | Path],
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    progress: ProgressCallback | None = None,
+    **options: Any,
+) -> LoadResult:
     """Load users. ``stated_interests`` is stored as text; the interest model embeds it. See ``load_records``."""
     return load_records(client, "users", sources, settings, embedder, progress, **options)
 
 
-def load_interactions(client: weaviate.WeaviateClient, sources: Sequence[str | Path], settings: Settings | None = None,
-                      embedder: Embedder | None = None, progress: ProgressCallback | None = None,
-                      **options: Any) -> LoadResult:
+def load_interactions(
+    client: weaviate.WeaviateClient,
+    sources: Sequence[str | Path],
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    progress: ProgressCallback | None = None,
+    **options: Any,
+) -> LoadResult:
     """Load interactions and user content (``text`` vector for rows with text). See ``load_records``."""
     return load_records(client, "interactions", sources, settings, embedder, progress, **options)

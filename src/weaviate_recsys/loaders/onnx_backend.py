@@ -145,8 +145,9 @@ def _export(location: Path, backend: EmbedBackend, work: Path) -> dict[str, Any]
     import torch
     from sentence_transformers import SentenceTransformer
 
-    st = SentenceTransformer(str(location), device="cpu", local_files_only=True,
-                             model_kwargs={"attn_implementation": "eager"})  # SDPA does not trace cleanly
+    st = SentenceTransformer(
+        str(location), device="cpu", local_files_only=True, model_kwargs={"attn_implementation": "eager"}
+    )  # SDPA does not trace cleanly
     input_names = ["input_ids", "attention_mask"]
     if "token_type_ids" in st.tokenizer.model_input_names:
         input_names.append("token_type_ids")
@@ -156,19 +157,35 @@ def _export(location: Path, backend: EmbedBackend, work: Path) -> dict[str, Any]
     dynamic["sentence_embedding"] = {0: "batch"}
     with torch.no_grad(), contextlib.redirect_stdout(None), _no_warnings():
         torch.onnx.export(
-            _SentenceEmbeddingGraph.build(st, input_names), example, str(fp32), input_names=input_names,
-            output_names=["sentence_embedding"], dynamic_axes=dynamic, opset_version=17, dynamo=False,
+            _SentenceEmbeddingGraph.build(st, input_names),
+            example,
+            str(fp32),
+            input_names=input_names,
+            output_names=["sentence_embedding"],
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
         )
     if backend == "onnx-int8":
         from onnxruntime.quantization import QuantType, quantize_dynamic  # type: ignore[import-untyped]
 
         with _no_warnings():
-            quantize_dynamic(fp32, work / _EXPORT_FILE, weight_type=QuantType.QInt8, per_channel=True,
-                             op_types_to_quantize=["MatMul"])
+            quantize_dynamic(
+                fp32,
+                work / _EXPORT_FILE,
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                op_types_to_quantize=["MatMul"],
+            )
         fp32.unlink()
     dim = (getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()
-    return {"dim": int(dim or 0), "max_seq_length": int(st.max_seq_length or 512), "inputs": input_names,
-            "backend": backend, "versions": backend_versions(backend)}
+    return {
+        "dim": int(dim or 0),
+        "max_seq_length": int(st.max_seq_length or 512),
+        "inputs": input_names,
+        "backend": backend,
+        "versions": backend_versions(backend),
+    }
 
 
 @contextlib.contextmanager
@@ -200,16 +217,27 @@ class OnnxEmbedder:
         max_seq_length: tokens per text (None: the model's).
     """
 
-    def __init__(self, location: Path, name: str, backend: EmbedBackend, cache_dir: Path, batch_size: int = 16,
-                 device: str = "cpu", max_seq_length: int | None = None) -> None:
+    def __init__(
+        self,
+        location: Path,
+        name: str,
+        backend: EmbedBackend,
+        cache_dir: Path,
+        batch_size: int = 16,
+        device: str = "cpu",
+        max_seq_length: int | None = None,
+    ) -> None:
         ort = _require_onnxruntime()
         if device == "cuda":
             if backend == "onnx-int8":
-                raise ConfigurationError("the onnx-int8 backend runs on the CPU only; use --backend onnx or torch "
-                                         "with --device cuda")
+                raise ConfigurationError(
+                    "the onnx-int8 backend runs on the CPU only; use --backend onnx or torch with --device cuda"
+                )
             if "CUDAExecutionProvider" not in ort.get_available_providers():
-                raise ConfigurationError("--device cuda with the onnx backend needs onnxruntime-gpu "
-                                         "(`pip install onnxruntime-gpu`), or use --backend torch")
+                raise ConfigurationError(
+                    "--device cuda with the onnx backend needs onnxruntime-gpu "
+                    "(`pip install onnxruntime-gpu`), or use --backend torch"
+                )
         export = export_onnx_model(location, backend, cache_dir)
         meta = json.loads((export / _META_FILE).read_text(encoding="utf-8"))
         self.name = name
@@ -237,16 +265,16 @@ class OnnxEmbedder:
         order = np.argsort(-lengths, kind="stable")
         with self._lock:  # one forward pass at a time: onnxruntime already uses every core
             for start in range(0, len(order), self.batch_size):
-                rows = order[start:start + self.batch_size]
+                rows = order[start : start + self.batch_size]
                 width = int(lengths[rows].max())
                 ids = np.zeros((len(rows), width), dtype=np.int64)
                 mask = np.zeros_like(ids)
                 types = np.zeros_like(ids)
                 for r, i in enumerate(rows):
                     enc = encodings[i]
-                    ids[r, :lengths[i]] = enc.ids
-                    mask[r, :lengths[i]] = enc.attention_mask
-                    types[r, :lengths[i]] = enc.type_ids
+                    ids[r, : lengths[i]] = enc.ids
+                    mask[r, : lengths[i]] = enc.attention_mask
+                    types[r, : lengths[i]] = enc.type_ids
                 feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
                 out[rows] = self._session.run(None, {k: feed[k] for k in self._inputs})[0]
         return out

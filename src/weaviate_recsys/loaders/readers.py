@@ -58,7 +58,12 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 _SUFFIX_FORMATS: dict[str, InputFormat] = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
 }
 
 # Long text fields are rejected by validation with a clear reason, not by the csv module's 128 KiB limit.
@@ -312,9 +317,7 @@ def check_columns(
     columns = ", ".join(header)
     for target, column in mapping.items():
         if column not in header:
-            raise ConfigurationError(
-                f"--map {target}={column}: {source} has no column {column!r} (columns: {columns})"
-            )
+            raise ConfigurationError(f"--map {target}={column}: {source} has no column {column!r} (columns: {columns})")
     for required in REQUIRED_FIELDS[kind]:
         if required not in header and required not in mapping and required not in set_values:
             raise ConfigurationError(
@@ -331,8 +334,9 @@ class InputSource:
     format: InputFormat
     lines: _Lines | None = None
 
-    def rows(self, mapping: Mapping[str, str], set_values: Mapping[str, Any],
-             stdin: IO[bytes] | None = None) -> Iterator[RawRow]:
+    def rows(
+        self, mapping: Mapping[str, str], set_values: Mapping[str, Any], stdin: IO[bytes] | None = None
+    ) -> Iterator[RawRow]:
         """The raw rows (mapping and --set applied). Closes the source when done."""
         lines = self.lines if self.lines is not None else _open(self.name, stdin)
         self.lines = None
@@ -510,14 +514,18 @@ def _read_csv(
             # A quoted field ran over line ends and the record came out wrong: most likely a quote that is never
             # closed. The row where it opened is rejected; the lines it swallowed are read again as rows.
             if wrong_count:
-                reason = (f"malformed {label}: a quoted field opened on line {start} runs to line {end} and the record "
-                          f"then has {len(values)} fields, the header has {len(header or ())}; is a closing quote "
-                          "missing?")
+                reason = (
+                    f"malformed {label}: a quoted field opened on line {start} runs to line {end} and the record "
+                    f"then has {len(values)} fields, the header has {len(header or ())}; is a closing quote "
+                    "missing?"
+                )
             elif "unexpected end of data" in str(error):
                 reason = f"malformed {label}: {_csv_error(error, start, end)}."
             else:
-                reason = (f"malformed {label}: a quoted field opened on line {start} runs to line {end} and the record "
-                          f"then ends badly ({error}); is a closing quote missing?")
+                reason = (
+                    f"malformed {label}: a quoted field opened on line {start} runs to line {end} and the record "
+                    f"then ends badly ({error}); is a closing quote missing?"
+                )
             again = f"line {end} is" if end == start + 1 else f"lines {start + 1}-{end} are"
             if taken is not None:
                 reason += f" The swallowed {again} read again as {'a row' if end == start + 1 else 'rows'}."
@@ -529,8 +537,9 @@ def _read_csv(
             yield _malformed(name, start, reason, first, lines.offset)
             continue
         if error is not None:
-            yield _malformed(name, start, f"malformed {label}: {_csv_error(error, start, end)}", taken or [],
-                             lines.offset)
+            yield _malformed(
+                name, start, f"malformed {label}: {_csv_error(error, start, end)}", taken or [], lines.offset
+            )
             continue
         if header is None:  # checked by open_source before any row is read
             header = [c.strip() for c in values]
@@ -540,8 +549,13 @@ def _read_csv(
             yield _malformed(name, start, lines.bad_lines[bad[0]], taken or [], lines.offset)
             continue
         if wrong_count:
-            yield _malformed(name, start, f"malformed {label}: {len(values)} fields, the header has {len(header)}",
-                             taken or [], lines.offset)
+            yield _malformed(
+                name,
+                start,
+                f"malformed {label}: {len(values)} fields, the header has {len(header)}",
+                taken or [],
+                lines.offset,
+            )
             continue
         row = {column: (value if value != "" else None) for column, value in zip(header, values, strict=True)}
         yield RawRow(name, start, _apply(row, mapping, set_values), offset=lines.offset)
@@ -568,15 +582,24 @@ def _row_error(file: str, line: int, e: ValidationError) -> RowError:
 def validate_row(row: RawRow, kind: RecordKind, context: dict[str, Any]) -> RowResult:
     """Validate one raw row into its record model. Never raises for what a row holds: any failure is its error."""
     if row.data is None:
-        return RowResult(row.file, row.line, None, RowError(row.file, row.line, None, row.error or "malformed row"),
-                         None, row.raw, row.offset, row.raw_chars)
+        return RowResult(
+            row.file,
+            row.line,
+            None,
+            RowError(row.file, row.line, None, row.error or "malformed row"),
+            None,
+            row.raw,
+            row.offset,
+            row.raw_chars,
+        )
     try:
         record = RECORD_MODELS[kind].model_validate(row.data, context=context)
     except ValidationError as e:
         return RowResult(row.file, row.line, None, _row_error(row.file, row.line, e), row.data, None, row.offset)
     except Exception as e:  # noqa: BLE001 - a value no check foresaw must cost its row, never the load
-        return RowResult(row.file, row.line, None, unexpected_row_error(row.file, row.line, e), row.data, None,
-                         row.offset)
+        return RowResult(
+            row.file, row.line, None, unexpected_row_error(row.file, row.line, e), row.data, None, row.offset
+        )
     return RowResult(row.file, row.line, record, None, row.data, None, row.offset)
 
 

@@ -33,7 +33,15 @@ __all__ = [
 
 #: Interaction kinds every load accepts; declare others with ``settings.extra_kinds`` (``--extra-kind``).
 BUILTIN_KINDS: tuple[str, ...] = (
-    "view", "click", "cart", "purchase", "rating", "review", "comment", "like", "dislike",
+    "view",
+    "click",
+    "cart",
+    "purchase",
+    "rating",
+    "review",
+    "comment",
+    "like",
+    "dislike",
 )
 
 RecordKind = Literal["items", "users", "interactions"]
@@ -47,9 +55,12 @@ MAX_SEQ = 2**53 - 1
 
 def allowed_kinds(settings: Settings) -> frozenset[str]:
     """Built-in kinds, declared extra kinds, and any kind that has a weight in ``settings.kind_weights``."""
-    return frozenset(BUILTIN_KINDS) | {k.strip().lower() for k in settings.extra_kinds} | {
-        k.lower() for k in settings.kind_weights
-    } | set(DEFAULT_KIND_WEIGHTS)
+    return (
+        frozenset(BUILTIN_KINDS)
+        | {k.strip().lower() for k in settings.extra_kinds}
+        | {k.lower() for k in settings.kind_weights}
+        | set(DEFAULT_KIND_WEIGHTS)
+    )
 
 
 def record_context(settings: Settings) -> dict[str, Any]:

@@ -143,21 +143,20 @@ class ObjectWriter:
             raise self._connection_failed(self._error) from self._error
         retry, self._rejected = self._rejected, []
         for start in range(0, len(retry), self.batch_size):
-            chunk = retry[start:start + self.batch_size]
+            chunk = retry[start : start + self.batch_size]
             try:
                 errors = self._insert(chunk, exact=True)
             except WeaviateBaseError as e:
                 raise self._connection_failed(e) from e
             for index, message in errors.items():
                 obj = chunk[index]
-                self.failures.append(WriteFailure(
-                    str(obj.uuid), dict(obj.properties or {}), f"Weaviate rejected the object: {message}"
-                ))
+                self.failures.append(
+                    WriteFailure(str(obj.uuid), dict(obj.properties or {}), f"Weaviate rejected the object: {message}")
+                )
 
     def _connection_failed(self, error: WeaviateBaseError) -> ConnectionFailed:
         return ConnectionFailed(
-            f"writing to {self.collection.name} failed: {error}. Run the load again: rows already written are "
-            "skipped."
+            f"writing to {self.collection.name} failed: {error}. Run the load again: rows already written are skipped."
         )
 
     def _insert(self, chunk: list[DataObject[Any, Any]], exact: bool = False) -> dict[int, str]:
@@ -207,7 +206,7 @@ class ObjectWriter:
         """
         found: dict[str, str | None] = {}
         for start in range(0, len(uuids), self.batch_size):
-            chunk = list(uuids[start:start + self.batch_size])
+            chunk = list(uuids[start : start + self.batch_size])
             try:
                 res = self.collection.query.fetch_objects(
                     filters=Filter.by_id().contains_any(chunk), limit=len(chunk), return_properties=["content_hash"]

@@ -127,7 +127,9 @@ def _fix_signs(vectors: np.ndarray) -> np.ndarray:
 
 
 def fit_behavior(
-    user_ids: Sequence[str], item_ids: Sequence[str], weights: Sequence[float] | np.ndarray | None = None,
+    user_ids: Sequence[str],
+    item_ids: Sequence[str],
+    weights: Sequence[float] | np.ndarray | None = None,
     config: BehaviorConfig | None = None,
 ) -> BehaviorEmbedding:
     """Learn item behaviour vectors from (user, item, weight) interactions, in memory.
@@ -176,7 +178,11 @@ def fit_behavior(
 
 def _factorise(x: sp.csr_matrix, config: BehaviorConfig) -> np.ndarray:
     n_items = x.shape[1]
-    mass = np.asarray(x.power(2).sum(axis=0)).ravel() if config.method == "cooccurrence" else np.asarray(x.sum(axis=0)).ravel()
+    mass = (
+        np.asarray(x.power(2).sum(axis=0)).ravel()
+        if config.method == "cooccurrence"
+        else np.asarray(x.sum(axis=0)).ravel()
+    )
     mass[mass <= 0] = 1.0
     rng = np.random.default_rng(config.seed)
     if config.method == "cooccurrence":
@@ -192,7 +198,7 @@ def _factorise(x: sp.csr_matrix, config: BehaviorConfig) -> np.ndarray:
         top = np.argsort(-values)[: config.dim]
         values, vecs = values[top], vecs[:, top]
     else:
-        xn = (x @ sp.diags(mass ** -0.5)).tocsr()
+        xn = (x @ sp.diags(mass**-0.5)).tocsr()
         dim = min(config.dim, min(xn.shape) - 1)
         if dim < 1 or min(xn.shape) <= 2:
             _, values, vt = np.linalg.svd(xn.toarray(), full_matrices=False)
@@ -297,7 +303,11 @@ def train_behavior(
             unchanged += 1
             continue
         props = {k: v for k, v in dict(obj.properties).items() if v is not None and k != BEHAVIOR_EVENTS}
-        vecs = {k: v for k, v in (obj.vector or {}).items() if v and k != BEHAVIOR_VECTOR} if isinstance(obj.vector, dict) else {}
+        vecs = (
+            {k: v for k, v in (obj.vector or {}).items() if v and k != BEHAVIOR_VECTOR}
+            if isinstance(obj.vector, dict)
+            else {}
+        )
         if new is not None:
             props[BEHAVIOR_EVENTS] = events
             vecs[BEHAVIOR_VECTOR] = new.tolist()
@@ -316,12 +326,22 @@ def train_behavior(
 
     failures = write_objects(client, names.item, to_write, batch_size=settings.write_batch_size, progress=tick)
     return BehaviorReport(
-        interactions=n_read, used_interactions=used, users=len(set(users[i] for i in known)), items=len(catalog),
+        interactions=n_read,
+        used_interactions=used,
+        users=len(set(users[i] for i in known)),
+        items=len(catalog),
         items_with_vector=sum(1 for iid in catalog if iid in emb.index),
         items_without_vector=sum(1 for iid in catalog if iid not in emb.index),
-        unknown_item_interactions=unknown, written=total - len(failures), unchanged=unchanged, cleared=cleared,
-        write_failures=len(failures), failure_examples=[f"{f.uuid}: {f.reason}" for f in failures[:5]],
-        method=config.method, dim=config.dim, power=config.power, seconds=round(time.perf_counter() - started, 3),
+        unknown_item_interactions=unknown,
+        written=total - len(failures),
+        unchanged=unchanged,
+        cleared=cleared,
+        write_failures=len(failures),
+        failure_examples=[f"{f.uuid}: {f.reason}" for f in failures[:5]],
+        method=config.method,
+        dim=config.dim,
+        power=config.power,
+        seconds=round(time.perf_counter() - started, 3),
     )
 
 
@@ -336,5 +356,7 @@ def _ensure_events_property(client: weaviate.WeaviateClient, name: str) -> None:
         if BEHAVIOR_EVENTS not in props:
             coll.config.add_property(Property(name=BEHAVIOR_EVENTS, data_type=DataType.INT))
     except WeaviateBaseError as e:
-        raise ConnectionFailed(f"Could not add the {BEHAVIOR_EVENTS} property to {name}: {e}. Run "
-                               "`weaviate-recsys schema create` and try again.") from e
+        raise ConnectionFailed(
+            f"Could not add the {BEHAVIOR_EVENTS} property to {name}: {e}. Run "
+            "`weaviate-recsys schema create` and try again."
+        ) from e

@@ -87,7 +87,9 @@ def _make_estimator(cfg: DomainClassifierConfig) -> Any:
     if cfg.estimator == "ridge":
         return RidgeClassifier(alpha=1.0 / cfg.C, class_weight=cfg.class_weight)
     if cfg.estimator == "sgd":
-        return SGDClassifier(loss="log_loss", class_weight=cfg.class_weight, max_iter=cfg.max_iter, random_state=cfg.seed)
+        return SGDClassifier(
+            loss="log_loss", class_weight=cfg.class_weight, max_iter=cfg.max_iter, random_state=cfg.seed
+        )
     if cfg.estimator == "nearest_centroid":
         return NearestCentroid()
     raise ConfigurationError(f"Unknown estimator {cfg.estimator!r}; choose one of {', '.join(ESTIMATORS)}.")
@@ -193,8 +195,12 @@ class DomainClassifier:
             accuracy=round(float(accuracy_score(yk, pred)), 4),
             macro_f1=round(float(f1_score(yk, pred, average="macro")), 4),
             evaluated_items=len(yk),
-            note=(f"{skipped} items of {len(counts) - len(evaluated)} domains with fewer than {folds} items were "
-                  "not evaluated (trained on, though)." if skipped else None),
+            note=(
+                f"{skipped} items of {len(counts) - len(evaluated)} domains with fewer than {folds} items were "
+                "not evaluated (trained on, though)."
+                if skipped
+                else None
+            ),
         )
 
     def decision_scores(self, X: np.ndarray) -> np.ndarray:

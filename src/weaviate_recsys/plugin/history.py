@@ -75,10 +75,15 @@ def read_events(client: weaviate.WeaviateClient, user_id: str, settings: Setting
         kind = str(p.get("kind") or "")
         ts = p.get("timestamp")
         seq = p.get("seq")
-        entries.append(HistoryEntry(item_id=str(p["item_id"]) if p.get("item_id") else None, kind=kind,
-                                    kind_weight=float(weights.get(kind, 0.0)),
-                                    timestamp=ts if isinstance(ts, datetime) else None,
-                                    seq=int(seq) if seq is not None else None))
+        entries.append(
+            HistoryEntry(
+                item_id=str(p["item_id"]) if p.get("item_id") else None,
+                kind=kind,
+                kind_weight=float(weights.get(kind, 0.0)),
+                timestamp=ts if isinstance(ts, datetime) else None,
+                seq=int(seq) if seq is not None else None,
+            )
+        )
     entries.sort(key=_recency_key, reverse=True)
     return entries
 
@@ -96,8 +101,13 @@ def liked(entries: list[HistoryEntry]) -> list[HistoryEntry]:
     return kept
 
 
-def attach_items(client: weaviate.WeaviateClient, entries: list[HistoryEntry], settings: Settings | None = None, *,
-                 with_vectors: bool = False) -> list[HistoryEntry]:
+def attach_items(
+    client: weaviate.WeaviateClient,
+    entries: list[HistoryEntry],
+    settings: Settings | None = None,
+    *,
+    with_vectors: bool = False,
+) -> list[HistoryEntry]:
     """Fill in the entries' item titles and domains (and vectors) from one request; returns the entries."""
     settings = settings or Settings()
     ids = list(dict.fromkeys(e.item_id for e in entries if e.item_id))
@@ -105,8 +115,13 @@ def attach_items(client: weaviate.WeaviateClient, entries: list[HistoryEntry], s
         return entries
     items = collection_name("Item", settings.prefix)
     require_collections(client, [items])
-    found = fetch_by_ids(client, items, [str(item_uuid(i)) for i in ids],
-                         properties=["item_id", "title", "domain"], include_vector=with_vectors)
+    found = fetch_by_ids(
+        client,
+        items,
+        [str(item_uuid(i)) for i in ids],
+        properties=["item_id", "title", "domain"],
+        include_vector=with_vectors,
+    )
     by_id: dict[str, Any] = {str(o.properties.get("item_id")): o for o in found}
     for e in entries:
         obj = by_id.get(e.item_id or "")
@@ -120,8 +135,15 @@ def attach_items(client: weaviate.WeaviateClient, entries: list[HistoryEntry], s
     return entries
 
 
-def read_history(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None, *,
-                 limit: int = 20, liked_only: bool = False, with_vectors: bool = False) -> list[HistoryEntry]:
+def read_history(
+    client: weaviate.WeaviateClient,
+    user_id: str,
+    settings: Settings | None = None,
+    *,
+    limit: int = 20,
+    liked_only: bool = False,
+    with_vectors: bool = False,
+) -> list[HistoryEntry]:
     """The user's ``limit`` most recent interactions, newest first, each with its item's title and domain.
 
     Args:

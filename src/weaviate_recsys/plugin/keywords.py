@@ -81,7 +81,10 @@ class KeywordExtractor:
         phrases: dict[str, int] = {}
         if cfg.phrases and cfg.max_phrases > 0:
             phrases = find_phrases(
-                self.analyzer, docs, min_count=cfg.phrase_min_count, min_score=cfg.phrase_min_score,
+                self.analyzer,
+                docs,
+                min_count=cfg.phrase_min_count,
+                min_score=cfg.phrase_min_score,
                 max_phrases=cfg.max_phrases,
             )
         phrase_set = frozenset(phrases)

@@ -115,12 +115,12 @@ def event_weights(
     )
 
 
-def user_column_matrix(user: np.ndarray, column: np.ndarray, values: np.ndarray, n_users: int, n_columns: int) -> sp.csr_matrix:
+def user_column_matrix(
+    user: np.ndarray, column: np.ndarray, values: np.ndarray, n_users: int, n_columns: int
+) -> sp.csr_matrix:
     """Sparse (users x columns) sum of event values; events with a negative column index are skipped."""
     ok = column >= 0
-    m = sp.csr_matrix(
-        (np.asarray(values, dtype=np.float64)[ok], (user[ok], column[ok])), shape=(n_users, n_columns)
-    )
+    m = sp.csr_matrix((np.asarray(values, dtype=np.float64)[ok], (user[ok], column[ok])), shape=(n_users, n_columns))
     m.sum_duplicates()
     return m
 
@@ -133,7 +133,9 @@ def normalize_distribution(scores: np.ndarray) -> np.ndarray:
     return s
 
 
-def blend_distributions(behavior: np.ndarray, text: np.ndarray, behavior_weight: float, text_weight: float) -> np.ndarray:
+def blend_distributions(
+    behavior: np.ndarray, text: np.ndarray, behavior_weight: float, text_weight: float
+) -> np.ndarray:
     """``behavior_weight * behavior + text_weight * text``, per user, renormalised.
 
     A user with only one kind of evidence gets that distribution alone (the other weight is not wasted
@@ -151,7 +153,9 @@ def blend_distributions(behavior: np.ndarray, text: np.ndarray, behavior_weight:
     return normalize_distribution(out)
 
 
-def top_domains(distribution: np.ndarray, names: Sequence[str], min_weight: float, max_domains: int) -> list[DomainWeight]:
+def top_domains(
+    distribution: np.ndarray, names: Sequence[str], min_weight: float, max_domains: int
+) -> list[DomainWeight]:
     """The domains above ``min_weight``, heaviest first, at most ``max_domains``.
 
     When a user's interest is spread so thin that no domain reaches ``min_weight``, the single heaviest

@@ -175,9 +175,11 @@ class ProfileBatch:
             notes=self.notes[i],
             updated_at=updated_at,
             stored=False,
-            behavior_vector=(self.behavior[i].tolist()
-                             if self.behavior is not None and self.has_behavior is not None and self.has_behavior[i]
-                             else None),
+            behavior_vector=(
+                self.behavior[i].tolist()
+                if self.behavior is not None and self.has_behavior is not None and self.has_behavior[i]
+                else None
+            ),
         )
 
 
@@ -194,8 +196,14 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     n_users, n_items, n_dom = ev.n_users, catalog.size, len(model.domain_names)
     dim = catalog.vectors.shape[1] if catalog.vectors.ndim == 2 else 0
     w_event = event_weights(
-        ev.user, ev.kind_weight, ev.rating, ev.timestamp, ev.seq, n_users,
-        settings.half_life_days, settings.half_life_steps,
+        ev.user,
+        ev.kind_weight,
+        ev.rating,
+        ev.timestamp,
+        ev.seq,
+        n_users,
+        settings.half_life_days,
+        settings.half_life_steps,
     )
 
     # --- documents: catalog items, then the events' texts, then stated interests ---------------------
@@ -204,11 +212,13 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     n_text, n_stated = len(text_rows), len(stated_users)
     n_docs = n_items + n_text + n_stated
     doc_user = np.concatenate([ev.user, ev.user[text_rows], stated_users]).astype(np.int64)
-    doc_col = np.concatenate([
-        np.where(ev.item >= 0, ev.item, -1),
-        n_items + np.arange(n_text),
-        n_items + n_text + np.arange(n_stated),
-    ]).astype(np.int64)
+    doc_col = np.concatenate(
+        [
+            np.where(ev.item >= 0, ev.item, -1),
+            n_items + np.arange(n_text),
+            n_items + n_text + np.arange(n_stated),
+        ]
+    ).astype(np.int64)
     doc_w = np.concatenate([w_event, w_event[text_rows], np.full(n_stated, STATED_INTEREST_WEIGHT)])
     ok = doc_col >= 0
     W = sp.csr_matrix((doc_w[ok], (doc_user[ok], doc_col[ok])), shape=(n_users, n_docs))
@@ -231,11 +241,15 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
 
     # --- macro: (a) domains of interacted items, (b) the classifier on the users' own text ------------
     onehot = sp.csr_matrix(
-        (np.ones(int((catalog.domain_index >= 0).sum())),
-         (np.nonzero(catalog.domain_index >= 0)[0], catalog.domain_index[catalog.domain_index >= 0])),
+        (
+            np.ones(int((catalog.domain_index >= 0).sum())),
+            (np.nonzero(catalog.domain_index >= 0)[0], catalog.domain_index[catalog.domain_index >= 0]),
+        ),
         shape=(n_items, n_dom),
     )
-    behavior = normalize_distribution(np.asarray((W[:, :n_items] @ onehot).todense()) if n_dom else np.zeros((n_users, 0)))
+    behavior = normalize_distribution(
+        np.asarray((W[:, :n_items] @ onehot).todense()) if n_dom else np.zeros((n_users, 0))
+    )
     text_dist = np.zeros((n_users, n_dom))
     own_domain = np.full(n_text + n_stated, -1, dtype=np.int64)
     cls_cols = _classifier_columns(model)
@@ -261,7 +275,11 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     doc_domain = np.concatenate([catalog.domain_index, own_domain]).astype(np.int64)
 
     # --- micro keywords and semantic vectors, overall --------------------------------------------------
-    keywords = model.extractor.top_keywords(W @ terms, settings.top_keywords) if terms.shape[1] else [[] for _ in range(n_users)]
+    keywords = (
+        model.extractor.top_keywords(W @ terms, settings.top_keywords)
+        if terms.shape[1]
+        else [[] for _ in range(n_users)]
+    )
     if dim:
         interest, has_interest = interest_vectors(W, vectors, has_vec)
     else:
@@ -272,7 +290,10 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
         behavior_vecs, has_behavior = interest_vectors(W[:, :n_items], catalog.behavior, catalog.has_behavior)
 
     # --- per top domain --------------------------------------------------------------------------------
-    domains = [top_domains(macro[u], model.domain_names, settings.min_domain_weight, settings.max_domains) for u in range(n_users)]
+    domains = [
+        top_domains(macro[u], model.domain_names, settings.min_domain_weight, settings.max_domains)
+        for u in range(n_users)
+    ]
     dom_pos = {d: i for i, d in enumerate(model.domain_names)}
     domain_keywords: list[dict[str, list[Keyword]]] = [{} for _ in range(n_users)]
     domain_vecs: list[dict[str, np.ndarray]] = [{} for _ in range(n_users)]
@@ -286,8 +307,14 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
         rows = np.asarray(us)
         sub = W[rows][:, cols]
         name = model.domain_names[d]
-        kws = model.extractor.top_keywords(sub @ terms[cols], settings.domain_keywords) if len(cols) and terms.shape[1] else [[] for _ in us]
-        ev_counts = np.asarray(counts_m[rows][:, cols[cols < n_items]].sum(axis=1)).ravel() if len(cols) else np.zeros(len(us))
+        kws = (
+            model.extractor.top_keywords(sub @ terms[cols], settings.domain_keywords)
+            if len(cols) and terms.shape[1]
+            else [[] for _ in us]
+        )
+        ev_counts = (
+            np.asarray(counts_m[rows][:, cols[cols < n_items]].sum(axis=1)).ravel() if len(cols) else np.zeros(len(us))
+        )
         if dim and len(cols):
             dv, dok = interest_vectors(sub, vectors[cols], has_vec[cols])
         else:
@@ -318,20 +345,36 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     notes: list[list[str]] = []
     for u in range(n_users):
         c = ProfileCounts(
-            events=int(n_ev[u]), by_domain=domain_events[u], known_item_events=int(known_ev[u]),
-            unknown_item_events=int(unknown_ev[u]), text_events=int(text_ev[u]), negative_events=int(neg_ev[u]),
-            items_without_domain=int(no_dom_ev[u]), stated_interests=bool(stated_flag[u]),
+            events=int(n_ev[u]),
+            by_domain=domain_events[u],
+            known_item_events=int(known_ev[u]),
+            unknown_item_events=int(unknown_ev[u]),
+            text_events=int(text_ev[u]),
+            negative_events=int(neg_ev[u]),
+            items_without_domain=int(no_dom_ev[u]),
+            stated_interests=bool(stated_flag[u]),
         )
         counts.append(c)
         notes.append(_notes(c, domains[u], keywords[u], bool(has_interest[u]), n_dom))
     return ProfileBatch(
-        user_ids=list(ev.user_ids), domains=domains, keywords=keywords, domain_keywords=domain_keywords,
-        interest=interest, has_interest=has_interest, domain_vectors=domain_vecs, domain_events=domain_events,
-        counts=counts, notes=notes, behavior=behavior_vecs, has_behavior=has_behavior,
+        user_ids=list(ev.user_ids),
+        domains=domains,
+        keywords=keywords,
+        domain_keywords=domain_keywords,
+        interest=interest,
+        has_interest=has_interest,
+        domain_vectors=domain_vecs,
+        domain_events=domain_events,
+        counts=counts,
+        notes=notes,
+        behavior=behavior_vecs,
+        has_behavior=has_behavior,
     )
 
 
-def _notes(c: ProfileCounts, domains: list[DomainWeight], keywords: list[Keyword], has_vector: bool, n_dom: int) -> list[str]:
+def _notes(
+    c: ProfileCounts, domains: list[DomainWeight], keywords: list[Keyword], has_vector: bool, n_dom: int
+) -> list[str]:
     """Plain-language reasons for whatever is missing from a profile, each with what to do."""
     out: list[str] = []
     if c.events == 0 and not c.stated_interests:

@@ -62,7 +62,13 @@ from .storage import (
 from .training import item_keyword_text
 
 __all__ = [
-    "BuildReport", "Shard", "parse_shard", "build_profiles", "get_profile", "profile_from_text", "record",
+    "BuildReport",
+    "Shard",
+    "parse_shard",
+    "build_profiles",
+    "get_profile",
+    "profile_from_text",
+    "record",
     "DEFAULT_EXTRA_KIND_WEIGHT",
 ]
 
@@ -111,7 +117,9 @@ class BuildReport(BaseModel):
     partial: int
     empty: int = Field(description="Users with no usable evidence (their profile says why).")
     empty_examples: dict[str, str] = Field(default_factory=dict, description="A few empty users and the reason.")
-    unknown_users: list[str] = Field(default_factory=list, description="Requested users with no User object and no events.")
+    unknown_users: list[str] = Field(
+        default_factory=list, description="Requested users with no User object and no events."
+    )
     events: int
     unknown_item_events: int
     unchanged: int = Field(description="Users whose stored profile was already up to date (not rewritten).")
@@ -164,7 +172,9 @@ def _item_terms(model: InterestModel, keys: list[str], texts: list[str]) -> sp.c
     return sp.csr_matrix((data, indices, indptr), shape=(len(rows), V))
 
 
-def _embed_stated(texts: list[str], dim: int, settings: Settings, embedder: Any) -> tuple[np.ndarray, np.ndarray, str | None]:
+def _embed_stated(
+    texts: list[str], dim: int, settings: Settings, embedder: Any
+) -> tuple[np.ndarray, np.ndarray, str | None]:
     """Vectors of stated-interest texts (cached per embedder and text); a note when they cannot be made."""
     out = np.zeros((len(texts), dim), dtype=np.float32)
     ok = np.zeros(len(texts), dtype=bool)
@@ -176,9 +186,13 @@ def _embed_stated(texts: list[str], dim: int, settings: Settings, embedder: Any)
 
             embedder = get_embedder(settings)
         if embedder.dim != dim:
-            return out, ok, (
-                f"Stated interests were not embedded: the embedder has {embedder.dim} dimensions, the items {dim}; "
-                "use the model the items were loaded with (--model)."
+            return (
+                out,
+                ok,
+                (
+                    f"Stated interests were not embedded: the embedder has {embedder.dim} dimensions, the items {dim}; "
+                    "use the model the items were loaded with (--model)."
+                ),
             )
         todo = []
         with _cache_lock:
@@ -224,8 +238,13 @@ def _catalog(model: InterestModel, item_objs: list[Any]) -> CatalogView:
             vectors[i], has[i] = v, True
     behavior, has_behavior = _behavior_matrix(beh)
     return CatalogView(
-        item_ids=ids, domain_index=np.asarray(dom, dtype=np.int64), vectors=vectors, has_vector=has,
-        terms=_item_terms(model, ids, texts), behavior=behavior, has_behavior=has_behavior,
+        item_ids=ids,
+        domain_index=np.asarray(dom, dtype=np.int64),
+        vectors=vectors,
+        has_vector=has,
+        terms=_item_terms(model, ids, texts),
+        behavior=behavior,
+        has_behavior=has_behavior,
     )
 
 
@@ -250,8 +269,12 @@ def _same_vector(stored: list[float] | None, new: np.ndarray | None) -> bool:
 
 
 def _evidence(
-    user_ids: list[str], events: list[Any], catalog: CatalogView, stated: dict[str, str | None],
-    settings: Settings, embedder: Any,
+    user_ids: list[str],
+    events: list[Any],
+    catalog: CatalogView,
+    stated: dict[str, str | None],
+    settings: Settings,
+    embedder: Any,
 ) -> tuple[UserEvidence, list[str]]:
     upos = {u: i for i, u in enumerate(user_ids)}
     dim = catalog.vectors.shape[1]
@@ -302,8 +325,19 @@ def _evidence(
         if note:
             notes.append(note)
     ev = UserEvidence(
-        user_ids=user_ids, user=user, item=item, unknown=unknown, kind_weight=kind_w, rating=rating, timestamp=ts,
-        seq=seq, text=text, text_vectors=tvec, has_text_vector=has_t, stated=stated_list, stated_vectors=svec,
+        user_ids=user_ids,
+        user=user,
+        item=item,
+        unknown=unknown,
+        kind_weight=kind_w,
+        rating=rating,
+        timestamp=ts,
+        seq=seq,
+        text=text,
+        text_vectors=tvec,
+        has_text_vector=has_t,
+        stated=stated_list,
+        stated_vectors=svec,
         has_stated_vector=shas,
     )
     return ev, notes
@@ -333,7 +367,9 @@ def _same_profile(old: Any, props: dict[str, Any], vec: np.ndarray | None) -> bo
 
 
 def _user_objects(
-    batch: ProfileBatch, existing: dict[str, Any], now: datetime,
+    batch: ProfileBatch,
+    existing: dict[str, Any],
+    now: datetime,
 ) -> tuple[list[tuple[str, dict[str, Any], dict[str, Any] | None]], int]:
     """User objects to write (whole objects: other components' properties and vectors are kept), and how
     many users were skipped because their stored profile is already this one."""
@@ -361,9 +397,14 @@ def _user_objects(
             props["keyword_weights"] = [w for _, w in batch.keywords[i]]
         props["event_count"] = batch.counts[i].events
         vec = batch.interest[i] if batch.has_interest[i] else None
-        beh = (batch.behavior[i] if batch.behavior is not None and batch.has_behavior is not None
-               and batch.has_behavior[i] else None)
-        if _same_profile(old, props, vec) and (batch.behavior is None or _same_vector(vector_of(old, BEHAVIOR_VECTOR), beh)):
+        beh = (
+            batch.behavior[i]
+            if batch.behavior is not None and batch.has_behavior is not None and batch.has_behavior[i]
+            else None
+        )
+        if _same_profile(old, props, vec) and (
+            batch.behavior is None or _same_vector(vector_of(old, BEHAVIOR_VECTOR), beh)
+        ):
             unchanged += 1
             continue
         props["profile_updated_at"] = now
@@ -386,7 +427,9 @@ def _profile_hash(props: dict[str, Any], vec: np.ndarray | None) -> str:
 
 
 def _interest_objects(
-    batch: ProfileBatch, now: datetime, stored_hashes: dict[str, str],
+    batch: ProfileBatch,
+    now: datetime,
+    stored_hashes: dict[str, str],
 ) -> tuple[list[tuple[str, dict[str, Any], dict[str, Any] | None]], set[str], int]:
     """UserInterest objects to write, the UUIDs that should exist, and how many were unchanged."""
     out = []
@@ -396,7 +439,10 @@ def _interest_objects(
         for rank, (dom, weight) in enumerate(batch.domains[i]):
             kws = batch.domain_keywords[i].get(dom, [])
             props: dict[str, Any] = {
-                "user_id": uid, "domain": dom, "weight": weight, "rank": rank,
+                "user_id": uid,
+                "domain": dom,
+                "weight": weight,
+                "rank": rank,
                 "event_count": batch.domain_events[i].get(dom, 0),
             }
             if kws:
@@ -424,8 +470,13 @@ def _read_all(client: weaviate.WeaviateClient, name: str, properties: Sequence[s
 
 
 def _build(
-    client: weaviate.WeaviateClient, settings: Settings, users: Sequence[str] | None, shard: Shard | None,
-    embedder: Any, progress: Progress | None, write: bool,
+    client: weaviate.WeaviateClient,
+    settings: Settings,
+    users: Sequence[str] | None,
+    shard: Shard | None,
+    embedder: Any,
+    progress: Progress | None,
+    write: bool,
 ) -> tuple[ProfileBatch, BuildReport, InterestModel]:
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -448,15 +499,25 @@ def _build(
     try:
         if explicit:
             wanted = list(dict.fromkeys(str(u) for u in users))  # type: ignore[union-attr]
-            f_events = pool.submit(fetch_where, client, names.interaction, "user_id", wanted, _EVENT_PROPS, include_vector=True)
+            f_events = pool.submit(
+                fetch_where, client, names.interaction, "user_id", wanted, _EVENT_PROPS, include_vector=True
+            )
             f_users = pool.submit(fetch_by_ids, client, names.user, [user_uuid(u) for u in wanted], include_vector=True)
-            f_old = pool.submit(fetch_where, client, names.user_interest, "user_id", wanted, ["user_id", "profile_hash"]) if write else None
+            f_old = (
+                pool.submit(fetch_where, client, names.user_interest, "user_id", wanted, ["user_id", "profile_hash"])
+                if write
+                else None
+            )
             f_items = None
         else:
             f_events = pool.submit(_read_all, client, names.interaction, _EVENT_PROPS, True)
             f_users = pool.submit(_read_all, client, names.user, None, True)
             f_items = pool.submit(_read_all, client, names.item, _ITEM_PROPS, True)
-            f_old = pool.submit(_read_all, client, names.user_interest, ["user_id", "profile_hash"], False) if write else None
+            f_old = (
+                pool.submit(_read_all, client, names.user_interest, ["user_id", "profile_hash"], False)
+                if write
+                else None
+            )
         model = load_model(client, settings)
         t = lap("model", t)
         events = f_events.result()
@@ -469,7 +530,9 @@ def _build(
     if explicit:
         scope = list(wanted)
     else:
-        scope = sorted(set(existing) | {str(o.properties.get("user_id")) for o in events if o.properties.get("user_id")})
+        scope = sorted(
+            set(existing) | {str(o.properties.get("user_id")) for o in events if o.properties.get("user_id")}
+        )
     if shard is not None:
         scope = [u for u in scope if shard.owns(u)]
     in_scope = set(scope)
@@ -481,7 +544,9 @@ def _build(
     item_ids = {str(o.properties["item_id"]) for o in events if o.properties.get("item_id")}
     try:
         if f_items is None:
-            item_objs = fetch_by_ids(client, names.item, [item_uuid(i) for i in item_ids], _ITEM_PROPS, include_vector=True)
+            item_objs = fetch_by_ids(
+                client, names.item, [item_uuid(i) for i in item_ids], _ITEM_PROPS, include_vector=True
+            )
         else:
             item_objs = f_items.result()
         old = f_old.result() if f_old is not None else []
@@ -502,8 +567,11 @@ def _build(
     n_interest = stale_deleted = unchanged = 0
     if write and scope:
         now = datetime.now(UTC)
-        stored_hashes = {str(o.uuid): str(o.properties.get("profile_hash") or "") for o in old
-                         if o.properties.get("user_id") in in_scope}
+        stored_hashes = {
+            str(o.uuid): str(o.properties.get("profile_hash") or "")
+            for o in old
+            if o.properties.get("user_id") in in_scope
+        }
         interest_objs, keep, unchanged_interest = _interest_objects(batch, now, stored_hashes)
         user_objs, unchanged = _user_objects(batch, existing, now)
         stale = [u for u in stored_hashes if u not in keep]
@@ -519,8 +587,9 @@ def _build(
                 progress(min(done[0], total), total)
 
         with ThreadPoolExecutor(max_workers=1) as side:  # the two collections are written at the same time
-            f_interest = side.submit(write_objects, client, names.user_interest, interest_objs,
-                                     batch_size=settings.write_batch_size)
+            f_interest = side.submit(
+                write_objects, client, names.user_interest, interest_objs, batch_size=settings.write_batch_size
+            )
             failures = write_objects(client, names.user, user_objs, batch_size=settings.write_batch_size, progress=tick)
             failures += f_interest.result()
         n_interest = len(interest_objs)
@@ -534,13 +603,24 @@ def _build(
             empty_examples[scope[i]] = batch.notes[i][0] if batch.notes[i] else "no evidence"
     seconds = time.perf_counter() - started
     report = BuildReport(
-        users=len(scope) + len(unknown_users), built=len(scope) - len({f.uuid for f in failures} & {user_uuid(u) for u in scope}),
-        complete=statuses.count("complete"), partial=statuses.count("partial"), empty=statuses.count("empty"),
-        empty_examples=empty_examples, unknown_users=unknown_users, events=len(events),
-        unknown_item_events=int(ev.unknown.sum()), unchanged=unchanged, user_interest_objects=n_interest,
-        stale_user_interest_deleted=stale_deleted, write_failures=len(failures),
-        failure_examples=[f"{f.uuid}: {f.reason}" for f in failures[:5]], model_version=model.version,
-        seconds=round(seconds, 3), users_per_s=round(len(scope) / seconds, 1) if seconds > 0 else 0.0, timings=timings,
+        users=len(scope) + len(unknown_users),
+        built=len(scope) - len({f.uuid for f in failures} & {user_uuid(u) for u in scope}),
+        complete=statuses.count("complete"),
+        partial=statuses.count("partial"),
+        empty=statuses.count("empty"),
+        empty_examples=empty_examples,
+        unknown_users=unknown_users,
+        events=len(events),
+        unknown_item_events=int(ev.unknown.sum()),
+        unchanged=unchanged,
+        user_interest_objects=n_interest,
+        stale_user_interest_deleted=stale_deleted,
+        write_failures=len(failures),
+        failure_examples=[f"{f.uuid}: {f.reason}" for f in failures[:5]],
+        model_version=model.version,
+        seconds=round(seconds, 3),
+        users_per_s=round(len(scope) / seconds, 1) if seconds > 0 else 0.0,
+        timings=timings,
     )
     return batch, report, model
 
@@ -608,10 +688,13 @@ def record(
         rec = interaction
     else:
         try:
-            rec = InteractionRecord.model_validate(dict(interaction) if isinstance(interaction, Mapping) else interaction,
-                                                   context=record_context(settings))
+            rec = InteractionRecord.model_validate(
+                dict(interaction) if isinstance(interaction, Mapping) else interaction, context=record_context(settings)
+            )
         except ValidationError as e:
-            msgs = "; ".join(f"{'.'.join(str(x) for x in err['loc']) or 'interaction'}: {err['msg']}" for err in e.errors())
+            msgs = "; ".join(
+                f"{'.'.join(str(x) for x in err['loc']) or 'interaction'}: {err['msg']}" for err in e.errors()
+            )
             raise ConfigurationError(f"Invalid interaction: {msgs}") from e
     props = rec.properties()
     vectors = None
@@ -630,8 +713,10 @@ def record(
         raise WeaviateRejected(f"Weaviate rejected the interaction: {failures[0].reason}")
     batch, report, _ = _build(client, settings, [rec.user_id], None, embedder, None, write=True)
     if report.write_failures:
-        raise WeaviateRejected(f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
-                               f"Run `weaviate-recsys profiles build --user {rec.user_id}`.")
+        raise WeaviateRejected(
+            f"The interaction was stored but the profile was not: {report.failure_examples[0]}. "
+            f"Run `weaviate-recsys profiles build --user {rec.user_id}`."
+        )
     profile = batch.profile(0, updated_at=datetime.now(UTC))
     profile.stored = True
     return profile
@@ -645,14 +730,20 @@ def _has_interactions(client: weaviate.WeaviateClient, collection: str, user_id:
 
     try:
         res = collection_handle(client, collection).query.fetch_objects(
-            filters=Filter.by_property("user_id").equal(user_id), limit=1, return_properties=["user_id"])
+            filters=Filter.by_property("user_id").equal(user_id), limit=1, return_properties=["user_id"]
+        )
     except WeaviateBaseError:
         return True
     return bool(res.objects)
 
 
-def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Settings | None = None, *,
-                submit: Callable[..., Any] | None = None) -> InterestProfile:
+def get_profile(
+    client: weaviate.WeaviateClient,
+    user_id: str,
+    settings: Settings | None = None,
+    *,
+    submit: Callable[..., Any] | None = None,
+) -> InterestProfile:
     """The stored profile of one user (User object plus its UserInterest objects).
 
     When no profile was built for the user yet, it is computed on the fly (not stored; ``stored=False``).
@@ -664,8 +755,9 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     """
     settings = settings or Settings()
     names = Names.of(settings)
-    read_interests = functools.partial(fetch_where, client, names.user_interest, "user_id", [user_id],
-                                       include_vector=True)
+    read_interests = functools.partial(
+        fetch_where, client, names.user_interest, "user_id", [user_id], include_vector=True
+    )
     interests = submit(read_interests) if submit is not None else None
     try:
         objs = fetch_by_ids(client, names.user, [user_uuid(user_id)], include_vector=True)
@@ -690,7 +782,7 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
         return batch.profile(0)
     p = user.properties
     found = interests.result() if interests is not None else read_interests()
-    rows = sorted(found, key=lambda o: (o.properties.get("rank") or 0))
+    rows = sorted(found, key=lambda o: o.properties.get("rank") or 0)
     domains = list(zip(p.get("domains") or [], [float(x) for x in p.get("domain_weights") or []]))
     keywords = list(zip(p.get("keywords") or [], [float(x) for x in p.get("keyword_weights") or []]))
     domain_keywords = {}
@@ -711,8 +803,9 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     if not has_any:
         notes.append(
             "No interactions and no stated interests were usable when the profile was built: recommend popular "
-            "items, or load this user's interactions and rebuild." if events == 0 else
-            f"{events} interactions but no usable evidence (unknown items, no domains or no text): run "
+            "items, or load this user's interactions and rebuild."
+            if events == 0
+            else f"{events} interactions but no usable evidence (unknown items, no domains or no text): run "
             f"`weaviate-recsys profiles build --user {user_id} --format json` to see why."
         )
     status: ProfileStatus = (
@@ -720,10 +813,19 @@ def get_profile(client: weaviate.WeaviateClient, user_id: str, settings: Setting
     )
     updated = p.get("profile_updated_at")
     return InterestProfile(
-        user_id=user_id, domains=domains, keywords=keywords, domain_keywords=domain_keywords,
-        interest_vector=interest, domain_vectors=domain_vectors, behavior_vector=vector_of(user, BEHAVIOR_VECTOR),
-        event_count=events, counts=ProfileCounts(events=events, by_domain=by_domain), status=status, notes=notes,
-        updated_at=updated if isinstance(updated, datetime) else None, stored=True,
+        user_id=user_id,
+        domains=domains,
+        keywords=keywords,
+        domain_keywords=domain_keywords,
+        interest_vector=interest,
+        domain_vectors=domain_vectors,
+        behavior_vector=vector_of(user, BEHAVIOR_VECTOR),
+        event_count=events,
+        counts=ProfileCounts(events=events, by_domain=by_domain),
+        status=status,
+        notes=notes,
+        updated_at=updated if isinstance(updated, datetime) else None,
+        stored=True,
     )
 
 
@@ -760,8 +862,12 @@ def profile_from_text(
     uid = "" if user_id is None else str(user_id)
     text = (text or "").strip()
     if not text:
-        return InterestProfile(user_id=uid, status="empty", stored=False,
-                               notes=["No text: nothing to build a profile from; recommend popular items."])
+        return InterestProfile(
+            user_id=uid,
+            status="empty",
+            stored=False,
+            notes=["No text: nothing to build a profile from; recommend popular items."],
+        )
     if embedder is None:
         from ..loaders import get_embedder
 
@@ -772,8 +878,11 @@ def profile_from_text(
         return _untrained_text_profile(client, text, settings, embedder, uid)
     dim = model.classifier.dim if model.classifier is not None else int(embedder.dim)
     catalog = CatalogView(
-        item_ids=[], domain_index=np.zeros(0, dtype=np.int64), vectors=np.zeros((0, dim), dtype=np.float32),
-        has_vector=np.zeros(0, dtype=bool), terms=sp.csr_matrix((0, len(model.extractor.terms_))),
+        item_ids=[],
+        domain_index=np.zeros(0, dtype=np.int64),
+        vectors=np.zeros((0, dim), dtype=np.float32),
+        has_vector=np.zeros(0, dtype=bool),
+        terms=sp.csr_matrix((0, len(model.extractor.terms_))),
     )
     ev, notes = _evidence([uid], [], catalog, {uid: text}, settings, embedder)
     batch = compute_profiles(model, catalog, ev, settings)
@@ -782,7 +891,11 @@ def profile_from_text(
 
 
 def _untrained_text_profile(
-    client: weaviate.WeaviateClient, text: str, settings: Settings, embedder: Any, uid: str,
+    client: weaviate.WeaviateClient,
+    text: str,
+    settings: Settings,
+    embedder: Any,
+    uid: str,
 ) -> InterestProfile:
     """`profile_from_text` without a stored model: nearest items' domains, the text's own words."""
     from weaviate.classes.query import MetadataQuery
@@ -792,16 +905,21 @@ def _untrained_text_profile(
 
     names = Names.of(settings)
     vec, ok, note = _embed_stated([text], int(embedder.dim), settings, embedder)
-    notes = ["No interest model is trained yet: domains come from the items nearest the text and keywords are "
-             "its own words. Run `weaviate-recsys domains train` for classified domains and weighted keywords."]
+    notes = [
+        "No interest model is trained yet: domains come from the items nearest the text and keywords are "
+        "its own words. Run `weaviate-recsys domains train` for classified domains and weighted keywords."
+    ]
     if note:
         notes.append(note)
     domains: list[tuple[str, float]] = []
     if ok[0] and client.collections.exists(names.item):
         try:
             res = client.collections.use(names.item).query.near_vector(
-                near_vector=vec[0].tolist(), target_vector=CONTENT_VECTOR, limit=_NEAREST_ITEMS,
-                return_properties=["domain"], return_metadata=MetadataQuery(distance=True),
+                near_vector=vec[0].tolist(),
+                target_vector=CONTENT_VECTOR,
+                limit=_NEAREST_ITEMS,
+                return_properties=["domain"],
+                return_metadata=MetadataQuery(distance=True),
             )
         except WeaviateBaseError as e:
             raise ConnectionFailed(f"Reading {names.item} failed: {e}. Check that Weaviate is running.") from e
@@ -818,12 +936,20 @@ def _untrained_text_profile(
     for tok in TextAnalyzer().tokens(text):
         counts[tok] = counts.get(tok, 0) + 1
     norm = float(np.sqrt(sum(c * c for c in counts.values()))) or 1.0
-    keywords = sorted(((t, round(c / norm, 6)) for t, c in counts.items()), key=lambda kv: -kv[1])[: settings.top_keywords]
+    keywords = sorted(((t, round(c / norm, 6)) for t, c in counts.items()), key=lambda kv: -kv[1])[
+        : settings.top_keywords
+    ]
     has = bool(ok[0])
     status: ProfileStatus = (
         "empty" if not (domains or keywords or has) else ("complete" if domains and keywords and has else "partial")
     )
     return InterestProfile(
-        user_id=uid, domains=domains, keywords=keywords, interest_vector=vec[0].tolist() if has else None,
-        counts=ProfileCounts(stated_interests=True), status=status, notes=notes, stored=False,
+        user_id=uid,
+        domains=domains,
+        keywords=keywords,
+        interest_vector=vec[0].tolist() if has else None,
+        counts=ProfileCounts(stated_interests=True),
+        status=status,
+        notes=notes,
+        stored=False,
     )

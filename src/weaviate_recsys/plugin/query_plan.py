@@ -108,8 +108,16 @@ _METHOD_BY_OPERATOR = {
     "ContainsNone": "contains_none",
 }
 _VALUE_KEYS = (
-    "valueText", "valueInt", "valueNumber", "valueBoolean", "valueDate",
-    "valueTextArray", "valueIntArray", "valueNumberArray", "valueBooleanArray", "valueDateArray",
+    "valueText",
+    "valueInt",
+    "valueNumber",
+    "valueBoolean",
+    "valueDate",
+    "valueTextArray",
+    "valueIntArray",
+    "valueNumberArray",
+    "valueBooleanArray",
+    "valueDateArray",
     "valueGeoRange",
 )
 
@@ -129,8 +137,9 @@ def _scalar_value(value: Any) -> tuple[str, Any]:
         return "Text", str(value)
     if isinstance(value, str):
         return "Text", value
-    raise ConfigurationError(f"Cannot express the filter value {value!r} as plain data; use str, int, float, "
-                             "bool, datetime or UUID values.")
+    raise ConfigurationError(
+        f"Cannot express the filter value {value!r} as plain data; use str, int, float, bool, datetime or UUID values."
+    )
 
 
 def filter_to_data(f: _Filters | None) -> dict[str, Any] | None:
@@ -148,8 +157,10 @@ def filter_to_data(f: _Filters | None) -> dict[str, Any] | None:
     if not isinstance(f, _FilterValue):
         raise ConfigurationError(f"Unsupported filter object {f!r}; build filters with weaviate.classes.query.Filter.")
     if not isinstance(f.target, str):
-        raise ConfigurationError("Recommendation filters must be on the Item's own properties (no reference "
-                                 f"paths or counts); got {f.target!r}.")
+        raise ConfigurationError(
+            "Recommendation filters must be on the Item's own properties (no reference "
+            f"paths or counts); got {f.target!r}."
+        )
     op = f.operator.value
     out: dict[str, Any] = {"path": [f.target], "operator": op}
     value = f.value
@@ -465,7 +476,8 @@ class PlanOptions:
                 raise ConfigurationError(f"{name} must be between 0 and 1 (got {value}).")
         if self.slot_allocation not in ("proportional", "by_score"):
             raise ConfigurationError(
-                f"slot_allocation must be 'proportional' or 'by_score' (got {self.slot_allocation!r}).")
+                f"slot_allocation must be 'proportional' or 'by_score' (got {self.slot_allocation!r})."
+            )
 
 
 @dataclass(frozen=True)
@@ -490,8 +502,12 @@ class _PlanContext:
         # 0.0669 against 0.0670) with less than half the objects to send and parse.
         quota_pool = diversity == 0 and options.slot_allocation == "proportional"
         return cls(
-            options=options, k=k, exclusion=_contains_none_text("item_id", options.exclude_items),
-            include_vectors=[CONTENT_VECTOR] if diversity > 0 else [], pool=pool, quota_pool=quota_pool,
+            options=options,
+            k=k,
+            exclusion=_contains_none_text("item_id", options.exclude_items),
+            include_vectors=[CONTENT_VECTOR] if diversity > 0 else [],
+            pool=pool,
+            quota_pool=quota_pool,
         )
 
     def quota_limit(self, n: int) -> int:
@@ -507,14 +523,22 @@ class _PlanContext:
         return all_of(*parts, self.options.filters, self.exclusion)
 
     def hybrid(
-        self, interest: DomainInterest, *, name: str, source: Source, slots: int, limit: int, weight: float,
-        filters: dict[str, Any] | None, content_only: bool = False,
+        self,
+        interest: DomainInterest,
+        *,
+        name: str,
+        source: Source,
+        slots: int,
+        limit: int,
+        weight: float,
+        filters: dict[str, Any] | None,
+        content_only: bool = False,
     ) -> HybridQueryPlan | PopularityQueryPlan:
         """The hybrid query for one interest with this plan's search settings (``content_only``: no
         behaviour vector); a popularity query when the interest has neither keywords nor a vector."""
         o = self.options
         target_weights = None if content_only else o.target_weights
-        keywords = [kw for kw in interest.keywords if kw and kw.strip()][:o.query_keywords]
+        keywords = [kw for kw in interest.keywords if kw and kw.strip()][: o.query_keywords]
         vectors: dict[str, list[float]] = {}
         if interest.vector is not None and len(interest.vector) and any(x != 0 for x in interest.vector):
             vectors[CONTENT_VECTOR] = _floats(interest.vector)
@@ -528,21 +552,41 @@ class _PlanContext:
         if not vectors and query is None:
             # Nothing to search with: the best this interest can do is its domain's popular items.
             return PopularityQueryPlan(
-                name=name, source=source, collection=o.collection, domain=interest.domain, weight=weight,
-                slots=slots, limit=limit, filters=filters, include_vectors=self.include_vectors,
+                name=name,
+                source=source,
+                collection=o.collection,
+                domain=interest.domain,
+                weight=weight,
+                slots=slots,
+                limit=limit,
+                filters=filters,
+                include_vectors=self.include_vectors,
             )
         # The client forces alpha=1 for query=None and a keyword-only search needs alpha=0; the plan says so.
         effective_alpha = 1.0 if query is None else (0.0 if not vectors else o.alpha)
         return HybridQueryPlan(
-            name=name, source=source, collection=o.collection, domain=interest.domain, weight=weight, slots=slots,
-            limit=limit, query=query, keywords=keywords, query_properties=_query_properties(o.boosts),
-            alpha=effective_alpha, vectors=vectors, target_weights=weights, fusion_type=o.fusion_type,
-            filters=filters, include_vectors=self.include_vectors,
+            name=name,
+            source=source,
+            collection=o.collection,
+            domain=interest.domain,
+            weight=weight,
+            slots=slots,
+            limit=limit,
+            query=query,
+            keywords=keywords,
+            query_properties=_query_properties(o.boosts),
+            alpha=effective_alpha,
+            vectors=vectors,
+            target_weights=weights,
+            fusion_type=o.fusion_type,
+            filters=filters,
+            include_vectors=self.include_vectors,
         )
 
 
 def _named_interests(
-    interests: Sequence[DomainInterest], source: Source,
+    interests: Sequence[DomainInterest],
+    source: Source,
 ) -> tuple[dict[str, float], dict[str, DomainInterest]]:
     """Each interest's query name (``interest:<domain>``, or its position without a domain) and weight.
 
@@ -563,7 +607,8 @@ def _cold_item_slots(interests: Sequence[DomainInterest], ctx: _PlanContext) -> 
     """Slots for items without a behaviour vector: only when some interest query searches ``behavior``."""
     o, k = ctx.options, ctx.k
     uses_behavior = (o.target_weights or {}).get(BEHAVIOR_VECTOR, 0.0) > 0 and any(
-        i.extra_vectors.get(BEHAVIOR_VECTOR) is not None for i in interests)
+        i.extra_vectors.get(BEHAVIOR_VECTOR) is not None for i in interests
+    )
     if not (uses_behavior and o.cold_items > 0 and o.cold_interest is not None and k > 0):
         return 0
     return min(k, max(1, round(k * o.cold_items)))
@@ -573,13 +618,18 @@ def _overall_slots(interests: Sequence[DomainInterest], ctx: _PlanContext, n_col
     """Slots for the overall query, out of what the cold items leave."""
     o, k = ctx.options, ctx.k
     # Only beside domain-bound interests: an interest without a domain already searches the whole catalog.
-    if not (o.overall > 0 and o.overall_interest is not None and k > 0 and any(i.domain is not None for i in interests)):
+    if not (
+        o.overall > 0 and o.overall_interest is not None and k > 0 and any(i.domain is not None for i in interests)
+    ):
         return 0
     return min(k - n_cold, max(1, round((k - n_cold) * o.overall)))
 
 
 def _domain_queries(
-    weights: Mapping[str, float], by_name: Mapping[str, DomainInterest], slots: Mapping[str, int], ctx: _PlanContext,
+    weights: Mapping[str, float],
+    by_name: Mapping[str, DomainInterest],
+    slots: Mapping[str, int],
+    ctx: _PlanContext,
 ) -> tuple[list[HybridQueryPlan | PopularityQueryPlan], dict[str, int]]:
     """One hybrid query per interest, filtered to its domain, and the domains' quotas."""
     queries: list[HybridQueryPlan | PopularityQueryPlan] = []
@@ -590,10 +640,17 @@ def _domain_queries(
         if slots[name] == 0 and ctx.k > 0 and len(by_name) > 1:
             continue  # below one slot: its items would only compete for refills the others can serve
         domain_filter = _equal_text("domain", interest.domain) if interest.domain is not None else None
-        queries.append(ctx.hybrid(
-            interest, name=name, source=ctx.options.source, slots=slots[name], limit=ctx.quota_limit(slots[name]),
-            weight=weights[name], filters=ctx.filters(domain_filter),
-        ))
+        queries.append(
+            ctx.hybrid(
+                interest,
+                name=name,
+                source=ctx.options.source,
+                slots=slots[name],
+                limit=ctx.quota_limit(slots[name]),
+                weight=weights[name],
+                filters=ctx.filters(domain_filter),
+            )
+        )
     return queries, quotas
 
 
@@ -602,24 +659,43 @@ def _overall_query(n: int, ctx: _PlanContext) -> HybridQueryPlan | PopularityQue
     interest = ctx.options.overall_interest
     if n <= 0 or interest is None:
         return None
-    return ctx.hybrid(interest, name="overall", source="overall", slots=n, limit=ctx.quota_limit(n),
-                      weight=OVERALL_WEIGHT, filters=ctx.filters())
+    return ctx.hybrid(
+        interest,
+        name="overall",
+        source="overall",
+        slots=n,
+        limit=ctx.quota_limit(n),
+        weight=OVERALL_WEIGHT,
+        filters=ctx.filters(),
+    )
 
 
 def _exploration_query(
-    n: int, share: float, interests: Sequence[DomainInterest], ctx: _PlanContext,
+    n: int,
+    share: float,
+    interests: Sequence[DomainInterest],
+    ctx: _PlanContext,
 ) -> HybridQueryPlan | PopularityQueryPlan | None:
     """The user's overall interest in the domains outside the profile."""
     interest = ctx.options.exploration_interest
     if n <= 0 or interest is None:
         return None
     known = [i.domain for i in interests if i.domain is not None]
-    return ctx.hybrid(interest, name="exploration", source="exploration", slots=n, limit=ctx.side_limit(n),
-                      weight=share, filters=ctx.filters(_contains_none_text("domain", known)))
+    return ctx.hybrid(
+        interest,
+        name="exploration",
+        source="exploration",
+        slots=n,
+        limit=ctx.side_limit(n),
+        weight=share,
+        filters=ctx.filters(_contains_none_text("domain", known)),
+    )
 
 
 def _cold_items_query(
-    n: int, interests: Sequence[DomainInterest], ctx: _PlanContext,
+    n: int,
+    interests: Sequence[DomainInterest],
+    ctx: _PlanContext,
 ) -> HybridQueryPlan | PopularityQueryPlan | None:
     """Items without a behaviour vector within the interests' domains, found by content alone (§9.4)."""
     o = ctx.options
@@ -627,14 +703,24 @@ def _cold_items_query(
         return None
     known = [i.domain for i in interests if i.domain is not None]
     within = {"path": ["domain"], "operator": "ContainsAny", "valueTextArray": known} if known else None
-    content_only = DomainInterest(domain=None, weight=o.cold_items, keywords=list(o.cold_interest.keywords),
-                                  vector=o.cold_interest.vector)
-    return ctx.hybrid(content_only, name="cold-items", source="cold_items", slots=n, limit=ctx.side_limit(n),
-                      weight=o.cold_items, filters=ctx.filters(within, NO_BEHAVIOR_FILTER), content_only=True)
+    content_only = DomainInterest(
+        domain=None, weight=o.cold_items, keywords=list(o.cold_interest.keywords), vector=o.cold_interest.vector
+    )
+    return ctx.hybrid(
+        content_only,
+        name="cold-items",
+        source="cold_items",
+        slots=n,
+        limit=ctx.side_limit(n),
+        weight=o.cold_items,
+        filters=ctx.filters(within, NO_BEHAVIOR_FILTER),
+        content_only=True,
+    )
 
 
 def _interest_queries(
-    interests: Sequence[DomainInterest], ctx: _PlanContext,
+    interests: Sequence[DomainInterest],
+    ctx: _PlanContext,
 ) -> tuple[list[HybridQueryPlan | PopularityQueryPlan], dict[str, int]]:
     """The queries for known interests: per domain, then overall, exploration and cold items."""
     o = ctx.options
@@ -667,11 +753,18 @@ def _popular_queries(ctx: _PlanContext) -> tuple[list[HybridQueryPlan | Populari
         name = f"popular:{d}" if d is not None else "popular"
         n = slots[str(d)] if d is not None else k
         quotas[name] = n
-        queries.append(PopularityQueryPlan(
-            name=name, collection=ctx.options.collection, domain=d, weight=1.0 / len(targets), slots=n,
-            limit=max(n, ctx.pool), filters=ctx.filters(_equal_text("domain", d) if d else None),
-            include_vectors=ctx.include_vectors,
-        ))
+        queries.append(
+            PopularityQueryPlan(
+                name=name,
+                collection=ctx.options.collection,
+                domain=d,
+                weight=1.0 / len(targets),
+                slots=n,
+                limit=max(n, ctx.pool),
+                filters=ctx.filters(_equal_text("domain", d) if d else None),
+                include_vectors=ctx.include_vectors,
+            )
+        )
     return queries, quotas
 
 
@@ -680,8 +773,14 @@ def _backfill_query(ctx: _PlanContext) -> PopularityQueryPlan:
     named = list(dict.fromkeys(ctx.options.popular_domains or []))
     within = {"path": ["domain"], "operator": "ContainsAny", "valueTextArray": named} if named else None
     return PopularityQueryPlan(
-        name="backfill", collection=ctx.options.collection, weight=0.0, slots=0, limit=2 * ctx.k,
-        filters=ctx.filters(within), only_if_short=True, include_vectors=ctx.include_vectors,
+        name="backfill",
+        collection=ctx.options.collection,
+        weight=0.0,
+        slots=0,
+        limit=2 * ctx.k,
+        filters=ctx.filters(within),
+        only_if_short=True,
+        include_vectors=ctx.include_vectors,
     )
 
 
@@ -715,8 +814,14 @@ def plan(interests: Sequence[DomainInterest], k: int, options: PlanOptions) -> R
     if backfill and k > 0:
         queries.append(_backfill_query(ctx))
     return RecommendationPlan(
-        user_id=options.user_id, k=k, basis=basis, fusion=options.fusion, diversity=options.diversity,
-        quotas=quotas, excluded_items=len(set(options.exclude_items)), queries=queries,
+        user_id=options.user_id,
+        k=k,
+        basis=basis,
+        fusion=options.fusion,
+        diversity=options.diversity,
+        quotas=quotas,
+        excluded_items=len(set(options.exclude_items)),
+        queries=queries,
     )
 
 

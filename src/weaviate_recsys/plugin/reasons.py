@@ -259,7 +259,7 @@ class KeywordMatcher:
             if not set(stems) <= words:
                 continue
             n = len(stems)
-            if n == 1 or any(f[i:i + n] == stems for f in fields for i in range(len(f) - n + 1)):
+            if n == 1 or any(f[i : i + n] == stems for f in fields for i in range(len(f) - n + 1)):
                 out.append(kw)
         return out
 
@@ -303,8 +303,10 @@ def score_contributions(score: float, parts: ScoreParts | None, *, popularity: b
     if total <= 0:
         return [ScoreContribution(name="similarity", value=score)]
     kw_share = score * keyword / total
-    return [ScoreContribution(name="keywords", value=kw_share),
-            ScoreContribution(name="similarity", value=score - kw_share)]
+    return [
+        ScoreContribution(name="keywords", value=kw_share),
+        ScoreContribution(name="similarity", value=score - kw_share),
+    ]
 
 
 def format_score_parts(score: float, parts: Sequence[ScoreContribution], digits: int = 3) -> str:
@@ -315,7 +317,7 @@ def format_score_parts(score: float, parts: Sequence[ScoreContribution], digits:
     shown_total = round(score, digits)
     if not parts:
         return f"{shown_total:.{digits}f}"
-    scale = 10 ** digits
+    scale = 10**digits
     units = [int(np.floor(p.value * scale + 1e-9)) for p in parts]
     missing = round(shown_total * scale) - sum(units)
     order = sorted(range(len(parts)), key=lambda i: -(parts[i].value * scale - units[i]))
@@ -358,8 +360,15 @@ class LikedIndex:
         keep = norms > 0
         return m[keep] / norms[keep, None], np.asarray(where)[keep]
 
-    def nearest(self, content: Any, behavior: Any, *, top: int = BECAUSE_TOP,
-                min_similarity: float = BECAUSE_MIN_SIMILARITY, exclude: str | None = None) -> list[BecauseItem]:
+    def nearest(
+        self,
+        content: Any,
+        behavior: Any,
+        *,
+        top: int = BECAUSE_TOP,
+        min_similarity: float = BECAUSE_MIN_SIMILARITY,
+        exclude: str | None = None,
+    ) -> list[BecauseItem]:
         """The liked items nearest to a recommendation with these vectors (see `because_you_liked`)."""
         best: dict[int, tuple[float, str]] = {}
         for by, vec in (("content", content), ("behavior", behavior)):
@@ -377,15 +386,21 @@ class LikedIndex:
             e = self._entries[i]
             if e.item_id == exclude or any(b.item_id == e.item_id for b in out):
                 continue
-            out.append(BecauseItem(item_id=e.item_id, title=getattr(e, "title", None), similarity=sim,
-                                   by=by))  # type: ignore[arg-type]
+            out.append(BecauseItem(item_id=e.item_id, title=getattr(e, "title", None), similarity=sim, by=by))  # type: ignore[arg-type]
             if len(out) == top:
                 break
         return out
 
 
-def because_you_liked(content: Any, behavior: Any, liked: Sequence[Any], *, top: int = BECAUSE_TOP,
-                      min_similarity: float = BECAUSE_MIN_SIMILARITY, exclude: str | None = None) -> list[BecauseItem]:
+def because_you_liked(
+    content: Any,
+    behavior: Any,
+    liked: Sequence[Any],
+    *,
+    top: int = BECAUSE_TOP,
+    min_similarity: float = BECAUSE_MIN_SIMILARITY,
+    exclude: str | None = None,
+) -> list[BecauseItem]:
     """The liked items nearest to a recommendation, by content vector or behaviour vector.
 
     Args:

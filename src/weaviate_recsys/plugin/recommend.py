@@ -199,9 +199,9 @@ def _vector(value: Any) -> list[float] | None:
     return arr.tolist()  # Python floats
 
 
-def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -> tuple[
-    list[DomainInterest], DomainInterest | None, list[str]
-]:
+def interests_from_profile(
+    profile: Any, domains: Sequence[str] | None = None
+) -> tuple[list[DomainInterest], DomainInterest | None, list[str]]:
     """The plan inputs from an `InterestProfile`: one interest per top domain, the overall interest, keywords.
 
     Args:
@@ -215,7 +215,9 @@ def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -
     """
     domain_weights = _pairs(getattr(profile, "domains", None))
     overall_keywords = [kw for kw, _ in _pairs(getattr(profile, "keywords", None))]
-    per_domain_kw = {d: [kw for kw, _ in _pairs(v)] for d, v in (getattr(profile, "domain_keywords", None) or {}).items()}
+    per_domain_kw = {
+        d: [kw for kw, _ in _pairs(v)] for d, v in (getattr(profile, "domain_keywords", None) or {}).items()
+    }
     interest_vec = _vector(getattr(profile, "interest_vector", None))
     behavior = _vector(getattr(profile, "behavior_vector", None))
     extra = {BEHAVIOR_VECTOR: behavior} if behavior is not None else {}
@@ -224,19 +226,30 @@ def interests_from_profile(profile: Any, domains: Sequence[str] | None = None) -
     for d, w in domain_weights:
         if domains is not None and d not in domains:
             continue
-        interests.append(DomainInterest(domain=d, weight=w, keywords=per_domain_kw.get(d) or overall_keywords,
-                                        vector=_vector(dvecs.get(d)) or interest_vec, extra_vectors=dict(extra)))
+        interests.append(
+            DomainInterest(
+                domain=d,
+                weight=w,
+                keywords=per_domain_kw.get(d) or overall_keywords,
+                vector=_vector(dvecs.get(d)) or interest_vec,
+                extra_vectors=dict(extra),
+            )
+        )
     if domains is not None:
         present = {i.domain for i in interests}
         fill = (sum(i.weight for i in interests) / len(interests)) if interests else 1.0
         for d in domains:
             if d not in present:
-                interests.append(DomainInterest(domain=d, weight=fill, keywords=overall_keywords, vector=interest_vec,
-                                                extra_vectors=dict(extra)))
+                interests.append(
+                    DomainInterest(
+                        domain=d, weight=fill, keywords=overall_keywords, vector=interest_vec, extra_vectors=dict(extra)
+                    )
+                )
     overall = None
     if interest_vec is not None or overall_keywords:
-        overall = DomainInterest(domain=None, weight=1.0, keywords=overall_keywords, vector=interest_vec,
-                                 extra_vectors=dict(extra))
+        overall = DomainInterest(
+            domain=None, weight=1.0, keywords=overall_keywords, vector=interest_vec, extra_vectors=dict(extra)
+        )
     return interests, overall, overall_keywords
 
 
@@ -287,8 +300,9 @@ class Recommender:
             other). The pool is created on first use; `close` (or ``with Recommender(...)``) stops it.
     """
 
-    def __init__(self, client: WeaviateClient, settings: Settings | None = None, *, embedder: Any = None,
-                 max_workers: int = 8) -> None:
+    def __init__(
+        self, client: WeaviateClient, settings: Settings | None = None, *, embedder: Any = None, max_workers: int = 8
+    ) -> None:
         self.client = client
         self._max_workers = max_workers
         self._pool: ThreadPoolExecutor | None = None
@@ -304,8 +318,16 @@ class Recommender:
 
     # --- public API ------------------------------------------------------------------------------
 
-    def recommend(self, user_id: str, k: int = 10, *, explain: bool = True, cold_start: bool = False,
-                  snapshot: UserSnapshot | None = None, **options: Unpack[ListOptions]) -> list[Recommendation]:
+    def recommend(
+        self,
+        user_id: str,
+        k: int = 10,
+        *,
+        explain: bool = True,
+        cold_start: bool = False,
+        snapshot: UserSnapshot | None = None,
+        **options: Unpack[ListOptions],
+    ) -> list[Recommendation]:
         """The top ``k`` items for a user, each with its reasons.
 
         Args:
@@ -332,8 +354,15 @@ class Recommender:
         p, ctx = self._user_plan(user_id, k, options, cold_start=cold_start, snapshot=snapshot)
         return self.execute(p, explain=explain, user_keywords=ctx.keywords, liked=ctx.liked)
 
-    def plan(self, user_id: str, k: int = 10, *, cold_start: bool = False, snapshot: UserSnapshot | None = None,
-             **options: Unpack[ListOptions]) -> RecommendationPlan:
+    def plan(
+        self,
+        user_id: str,
+        k: int = 10,
+        *,
+        cold_start: bool = False,
+        snapshot: UserSnapshot | None = None,
+        **options: Unpack[ListOptions],
+    ) -> RecommendationPlan:
         """The Weaviate queries `recommend` would run for these arguments, as plain data.
 
         ``plan(...).model_dump(mode="json")`` is JSON; `query_plan.hybrid_kwargs` / `fetch_kwargs` turn each
@@ -341,8 +370,9 @@ class Recommender:
         """
         return self._user_plan(user_id, k, options, cold_start=cold_start, snapshot=snapshot)[0]
 
-    def recommend_for_text(self, text: str, k: int = 10, *, explain: bool = True,
-                           **options: Unpack[TextListOptions]) -> list[Recommendation]:
+    def recommend_for_text(
+        self, text: str, k: int = 10, *, explain: bool = True, **options: Unpack[TextListOptions]
+    ) -> list[Recommendation]:
         """Recommendations for free text (an anonymous session, a search box, a new user's self-description).
 
         The text is classified, keyword-extracted and embedded like user content, and served exactly like a
@@ -356,8 +386,9 @@ class Recommender:
         """The queries `recommend_for_text` runs, as plain data."""
         return self._text_plan(text, k, options)[0]
 
-    def _user_plan(self, user_id: str, k: int, options: Mapping[str, Any], *, cold_start: bool,
-                   snapshot: UserSnapshot | None) -> tuple[RecommendationPlan, _UserContext]:
+    def _user_plan(
+        self, user_id: str, k: int, options: Mapping[str, Any], *, cold_start: bool, snapshot: UserSnapshot | None
+    ) -> tuple[RecommendationPlan, _UserContext]:
         opts = self._options(options, ListOptions)
         ctx = self._user_context(user_id, domains=opts.get("domains"), cold_start=cold_start, snapshot=snapshot)
         return self._plan_for(ctx, k, opts), ctx
@@ -371,14 +402,22 @@ class Recommender:
         """The caller's options, checked against ``allowed``'s keys, with domains in the catalog's spelling."""
         unknown = set(options) - set(allowed.__annotations__)
         if unknown:
-            raise TypeError(f"unexpected option(s) {', '.join(sorted(unknown))}; "
-                            f"the options are {', '.join(allowed.__annotations__)}")
+            raise TypeError(
+                f"unexpected option(s) {', '.join(sorted(unknown))}; "
+                f"the options are {', '.join(allowed.__annotations__)}"
+            )
         opts = dict(options)
         opts["domains"] = self.resolve_domains(opts.get("domains"))
         return opts
 
-    def execute(self, plan: RecommendationPlan, *, explain: bool = True,
-                user_keywords: Sequence[str] = (), liked: Sequence[HistoryEntry] = ()) -> list[Recommendation]:
+    def execute(
+        self,
+        plan: RecommendationPlan,
+        *,
+        explain: bool = True,
+        user_keywords: Sequence[str] = (),
+        liked: Sequence[HistoryEntry] = (),
+    ) -> list[Recommendation]:
         """Run a plan's queries, fuse, de-duplicate, apply quotas and MMR, and attach reasons.
 
         Args:
@@ -415,8 +454,13 @@ class Recommender:
                 elif previous[0].relevance < fused:
                     # Found again with a better score: that query explains it; the first may still count it.
                     old = previous[0]
-                    cand = RankedCandidate(key=item_id, group=q.name, relevance=fused, vector=_content_vector(obj),
-                                           also=(old.group, *old.also))
+                    cand = RankedCandidate(
+                        key=item_id,
+                        group=q.name,
+                        relevance=fused,
+                        vector=_content_vector(obj),
+                        also=(old.group, *old.also),
+                    )
                     candidates[item_id] = (cand, (q, obj))
                 elif q.name != previous[0].group and q.name not in previous[0].also:
                     previous[0].also = (*previous[0].also, q.name)
@@ -426,8 +470,9 @@ class Recommender:
         # must occur in it) and, for "because you liked", their vectors.
         # The liked items' titles and vectors come in the same request as the chosen items' text.
         liked_ids = [e.item_id for e in liked if e.item_id]
-        details = self._details(items, list(dict.fromkeys([*(str(c.key) for c in chosen), *liked_ids])),
-                                vectors=bool(liked))
+        details = self._details(
+            items, list(dict.fromkeys([*(str(c.key) for c in chosen), *liked_ids])), vectors=bool(liked)
+        )
         liked_index = LikedIndex(_with_items(liked, details)) if liked else None
         matchers: dict[int, KeywordMatcher] = {}
         out = []
@@ -446,16 +491,25 @@ class Recommender:
             return {}
         try:
             res = items.query.fetch_objects(
-                filters=Filter.by_property("item_id").contains_any(item_ids), limit=len(item_ids),
-                return_properties=["item_id", "domain", *ITEM_TEXT_PROPERTIES], include_vector=vectors,
+                filters=Filter.by_property("item_id").contains_any(item_ids),
+                limit=len(item_ids),
+                return_properties=["item_id", "domain", *ITEM_TEXT_PROPERTIES],
+                include_vector=vectors,
             )
         except WeaviateBaseError as e:
             raise RecsysError(f"Reading the recommended items from {self.item_collection} failed: {e}") from e
         return {str(o.properties.get("item_id")): o for o in res.objects}
 
-    def _recommendation(self, cand: RankedCandidate, q: HybridQueryPlan | PopularityQueryPlan, obj: Any,
-                        explain: bool, matcher: KeywordMatcher, detail: Any = None,
-                        liked: LikedIndex | None = None) -> Recommendation:
+    def _recommendation(
+        self,
+        cand: RankedCandidate,
+        q: HybridQueryPlan | PopularityQueryPlan,
+        obj: Any,
+        explain: bool,
+        matcher: KeywordMatcher,
+        detail: Any = None,
+        liked: LikedIndex | None = None,
+    ) -> Recommendation:
         props = obj.properties
         title = _text(props.get("title"))
         item_domain = _text(props.get("domain"))
@@ -471,21 +525,32 @@ class Recommender:
             hybrid = float(obj.metadata.score or 0.0)
             parts = parse_explain_score(obj.metadata.explain_score) if explain else None
             reasons = Reasons(
-                source=q.source, domain=q.domain if q.domain is not None else item_domain,
-                domain_weight=q.weight, hybrid_score=hybrid, parts=parts, matched_keywords=matched,
-                interest=interest, because=because, score_parts=score_contributions(cand.relevance, parts),
+                source=q.source,
+                domain=q.domain if q.domain is not None else item_domain,
+                domain_weight=q.weight,
+                hybrid_score=hybrid,
+                parts=parts,
+                matched_keywords=matched,
+                interest=interest,
+                because=because,
+                score_parts=score_contributions(cand.relevance, parts),
             )
         else:
             reasons = Reasons(
-                source=q.source, domain=q.domain if q.domain is not None else item_domain,
+                source=q.source,
+                domain=q.domain if q.domain is not None else item_domain,
                 domain_weight=q.weight if q.weight > 0 else None,
-                popularity=self._popularity_of(obj), popularity_basis=self._popularity()[0],
-                matched_keywords=matched, interest=interest, because=because,
+                popularity=self._popularity_of(obj),
+                popularity_basis=self._popularity()[0],
+                matched_keywords=matched,
+                interest=interest,
+                because=because,
                 score_parts=score_contributions(cand.relevance, None, popularity=True),
             )
         reasons.summary = summarize(reasons, item_domain)
-        return Recommendation(item_id=str(cand.key), title=title, score=cand.relevance, domain=item_domain,
-                              reasons=reasons)
+        return Recommendation(
+            item_id=str(cand.key), title=title, score=cand.relevance, domain=item_domain, reasons=reasons
+        )
 
     def known_domains(self) -> list[str]:
         """The domains the catalog's items have (the values `domains=` accepts), sorted."""
@@ -520,18 +585,25 @@ class Recommender:
             else:
                 matches = by_case.get(wanted.casefold(), [])
                 if len(matches) != 1:
-                    listing = ", ".join(known) if known else (
-                        "none (no item has a domain; run `weaviate-recsys domains train`)")
-                    what = f"matches several domains ({', '.join(matches)})" if matches else (
-                        "is not a domain of the catalog")
+                    listing = (
+                        ", ".join(known)
+                        if known
+                        else ("none (no item has a domain; run `weaviate-recsys domains train`)")
+                    )
+                    what = (
+                        f"matches several domains ({', '.join(matches)})"
+                        if matches
+                        else ("is not a domain of the catalog")
+                    )
                     raise ConfigurationError(f"Domain {wanted!r} {what}. Known domains: {listing}.")
                 name = matches[0]
             if name not in resolved:
                 resolved.append(name)
         return resolved
 
-    def similar_items(self, item_id: str, k: int = 10, *, filters: _Filters | None = None,
-                      diversity: float = 0.0) -> list[Recommendation]:
+    def similar_items(
+        self, item_id: str, k: int = 10, *, filters: _Filters | None = None, diversity: float = 0.0
+    ) -> list[Recommendation]:
         """Items whose content vectors are nearest to this item's (itself excluded).
 
         Raises:
@@ -550,13 +622,22 @@ class Recommender:
         try:
             if vec is not None:
                 res = items.query.near_vector(
-                    [float(x) for x in vec], target_vector=CONTENT_VECTOR, limit=fetch, filters=where,
-                    return_properties=props_wanted, return_metadata=MetadataQuery(distance=True),
+                    [float(x) for x in vec],
+                    target_vector=CONTENT_VECTOR,
+                    limit=fetch,
+                    filters=where,
+                    return_properties=props_wanted,
+                    return_metadata=MetadataQuery(distance=True),
                     include_vector=[CONTENT_VECTOR] if diversity > 0 else False,
                 )
             elif title:
-                res = items.query.bm25(title, limit=fetch, filters=where, return_properties=props_wanted,
-                                       return_metadata=MetadataQuery(score=True))
+                res = items.query.bm25(
+                    title,
+                    limit=fetch,
+                    filters=where,
+                    return_properties=props_wanted,
+                    return_metadata=MetadataQuery(score=True),
+                )
             else:
                 return []
         except WeaviateBaseError as e:
@@ -570,13 +651,23 @@ class Recommender:
             else:
                 sim = float(obj.metadata.score or 0.0)
                 parts = ScoreParts(keyword=sim, vector=0.0, bm25=sim)
-            reasons = Reasons(source="similar", domain=_text(props.get("domain")), parts=parts,
-                              matched_keywords=src_matcher.match(item_texts(props)),
-                              score_parts=score_contributions(sim, parts))
+            reasons = Reasons(
+                source="similar",
+                domain=_text(props.get("domain")),
+                parts=parts,
+                matched_keywords=src_matcher.match(item_texts(props)),
+                score_parts=score_contributions(sim, parts),
+            )
             reasons.summary = f"similar to {title or item_id}" + (
-                "; keywords: " + ", ".join(reasons.matched_keywords[:4]) if reasons.matched_keywords else "")
-            rec = Recommendation(item_id=str(props.get("item_id")), title=_text(props.get("title")), score=sim,
-                                 domain=_text(props.get("domain")), reasons=reasons)
+                "; keywords: " + ", ".join(reasons.matched_keywords[:4]) if reasons.matched_keywords else ""
+            )
+            rec = Recommendation(
+                item_id=str(props.get("item_id")),
+                title=_text(props.get("title")),
+                score=sim,
+                domain=_text(props.get("domain")),
+                reasons=reasons,
+            )
             cands.append((RankedCandidate(key=rec.item_id, group=0, relevance=sim, vector=_content_vector(obj)), rec))
         chosen = select_with_quotas([c for c, _ in cands], k, None, diversity)
         by_key = {c.key: r for c, r in cands}
@@ -604,8 +695,12 @@ class Recommender:
             coll = collection_handle(self.client, self.user_interest_collection)
             target = _vector_name("UserInterest")
             res = coll.query.near_vector(
-                query, target_vector=target, limit=fetch, filters=Filter.by_property("domain").equal(domain),
-                return_properties=["user_id", "domain", "weight"], return_metadata=MetadataQuery(distance=True),
+                query,
+                target_vector=target,
+                limit=fetch,
+                filters=Filter.by_property("domain").equal(domain),
+                return_properties=["user_id", "domain", "weight"],
+                return_metadata=MetadataQuery(distance=True),
             )
             for obj in res.objects:
                 sim = 1.0 - float(obj.metadata.distance or 0.0)
@@ -618,7 +713,10 @@ class Recommender:
             users = collection_handle(self.client, self.user_collection)
             where = Filter.by_property("domains").contains_any([domain]) if domain else None
             res = users.query.near_vector(
-                query, target_vector=INTEREST_VECTOR, limit=fetch, filters=where,
+                query,
+                target_vector=INTEREST_VECTOR,
+                limit=fetch,
+                filters=where,
                 return_properties=["user_id", "domains", "domain_weights"],
                 return_metadata=MetadataQuery(distance=True),
             )
@@ -628,8 +726,13 @@ class Recommender:
                 ws = list(obj.properties.get("domain_weights") or [])
                 weight = float(ws[doms.index(domain)]) if domain in doms and doms.index(domain) < len(ws) else 1.0
                 uid = str(obj.properties.get("user_id"))
-                members[uid] = AudienceMember(user_id=uid, score=weight * sim, domain=domain if domain in doms else None,
-                                              weight=weight, similarity=sim)
+                members[uid] = AudienceMember(
+                    user_id=uid,
+                    score=weight * sim,
+                    domain=domain if domain in doms else None,
+                    weight=weight,
+                    similarity=sim,
+                )
         return sorted(members.values(), key=lambda m: (-m.score, m.user_id))[:k]
 
     # --- building blocks -------------------------------------------------------------------------
@@ -670,16 +773,21 @@ class Recommender:
 
     def _items(self) -> Any:
         if not self._exists(self.item_collection):
-            raise SchemaMissing(f"The {self.item_collection} collection does not exist. Run `weaviate-recsys schema "
-                                "create` and load items first.")
+            raise SchemaMissing(
+                f"The {self.item_collection} collection does not exist. Run `weaviate-recsys schema "
+                "create` and load items first."
+            )
         return collection_handle(self.client, self.item_collection)
 
     def _item(self, items: Any, item_id: str) -> Any:
-        obj = items.query.fetch_object_by_id(item_uuid(item_id), include_vector=[CONTENT_VECTOR],
-                                             return_properties=ITEM_RETURN_PROPERTIES)
+        obj = items.query.fetch_object_by_id(
+            item_uuid(item_id), include_vector=[CONTENT_VECTOR], return_properties=ITEM_RETURN_PROPERTIES
+        )
         if obj is None:
-            raise UnknownItem(f"No item with id {item_id!r} in {self.item_collection}. Check the id, or load the "
-                              "item first (`weaviate-recsys load items`).")
+            raise UnknownItem(
+                f"No item with id {item_id!r} in {self.item_collection}. Check the id, or load the "
+                "item first (`weaviate-recsys load items`)."
+            )
         return obj
 
     def _run(self, items: Any, q: HybridQueryPlan | PopularityQueryPlan, explain: bool) -> list[Any]:
@@ -693,8 +801,10 @@ class Recommender:
                 return self._popular_by_interactions(items, q, by_interactions)
             return list(items.query.fetch_objects(**fetch_kwargs(q)).objects)
         except WeaviateBaseError as e:
-            raise RecsysError(f"The recommendation query {q.name!r} failed: {e}. If you passed filters, check that "
-                              f"they name existing {self.item_collection} properties.") from e
+            raise RecsysError(
+                f"The recommendation query {q.name!r} failed: {e}. If you passed filters, check that "
+                f"they name existing {self.item_collection} properties."
+            ) from e
 
     def _popularity(self) -> tuple[PopularityBasis, dict[str, float]]:
         """What popularity-based results are ranked by, worked out once per Recommender: the catalog's
@@ -703,8 +813,9 @@ class Recommender:
         if self._popularity_cache is not None:
             return self._popularity_cache
         items = self._items()
-        rated = items.query.fetch_objects(limit=1, filters=Filter.by_property("popularity").is_none(False),
-                                          return_properties=["item_id"])
+        rated = items.query.fetch_objects(
+            limit=1, filters=Filter.by_property("popularity").is_none(False), return_properties=["item_id"]
+        )
         counts = {} if rated.objects else self._interaction_popularity()
         basis: PopularityBasis = "catalog" if rated.objects else ("interactions" if counts else "none")
         self._popularity_cache = (basis, counts)
@@ -727,9 +838,12 @@ class Recommender:
             return {str(g.grouped_by.value): float(g.total_count or 0) for g in res.groups if g.grouped_by.value}
 
         scores = counts(liked)
-        latest = coll.query.fetch_objects(limit=1, filters=Filter.by_property("timestamp").is_none(False),
-                                          sort=Sort.by_property("timestamp", ascending=False),
-                                          return_properties=["timestamp"]).objects
+        latest = coll.query.fetch_objects(
+            limit=1,
+            filters=Filter.by_property("timestamp").is_none(False),
+            sort=Sort.by_property("timestamp", ascending=False),
+            return_properties=["timestamp"],
+        ).objects
         stamp = latest[0].properties.get("timestamp") if latest else None
         if isinstance(stamp, datetime):
             since = stamp - timedelta(days=float(self.settings.half_life_days))
@@ -766,24 +880,35 @@ class Recommender:
         exclude: Sequence[str] = options.get("exclude") or ()
         filters: _Filters | None = options.get("filters")
         s = self.settings
-        return build_plan(ctx.interests, k, PlanOptions(
-            collection=self.item_collection, user_id=ctx.user_id, basis=ctx.basis,  # type: ignore[arg-type]
-            source="text" if ctx.basis in ("text", "stated_interests") else "interest",
-            alpha=s.alpha if alpha is None else alpha, query_keywords=s.query_keywords, boosts=s.boosts,
-            exploration=s.exploration if exploration is None else exploration,
-            exploration_interest=ctx.overall if domains is None else None,
-            diversity=s.diversity if diversity is None else diversity,
-            fusion=s.fusion,
-            exclude_items=[*ctx.seen, *[str(x) for x in exclude]],
-            filters=filter_to_data(filters), popular_domains=domains,
-            target_weights=self.target_weights(), cold_items=s.cold_item_share, cold_interest=ctx.overall,
-            slot_allocation=s.slot_allocation,
-            # The overall query serves a profile's recent history across its domains: not for text (stated
-            # interests, anonymous sessions), not when the application picked domains, nor when domain filters
-            # are off (then the overall interest is the only query).
-            overall=s.overall_share if ctx.basis == "profile" and domains is None and s.domain_filter else 0.0,
-            overall_interest=ctx.overall,
-        ))
+        return build_plan(
+            ctx.interests,
+            k,
+            PlanOptions(
+                collection=self.item_collection,
+                user_id=ctx.user_id,
+                basis=ctx.basis,  # type: ignore[arg-type]
+                source="text" if ctx.basis in ("text", "stated_interests") else "interest",
+                alpha=s.alpha if alpha is None else alpha,
+                query_keywords=s.query_keywords,
+                boosts=s.boosts,
+                exploration=s.exploration if exploration is None else exploration,
+                exploration_interest=ctx.overall if domains is None else None,
+                diversity=s.diversity if diversity is None else diversity,
+                fusion=s.fusion,
+                exclude_items=[*ctx.seen, *[str(x) for x in exclude]],
+                filters=filter_to_data(filters),
+                popular_domains=domains,
+                target_weights=self.target_weights(),
+                cold_items=s.cold_item_share,
+                cold_interest=ctx.overall,
+                slot_allocation=s.slot_allocation,
+                # The overall query serves a profile's recent history across its domains: not for text (stated
+                # interests, anonymous sessions), not when the application picked domains, nor when domain filters
+                # are off (then the overall interest is the only query).
+                overall=s.overall_share if ctx.basis == "profile" and domains is None and s.domain_filter else 0.0,
+                overall_interest=ctx.overall,
+            ),
+        )
 
     def target_weights(self) -> dict[str, float] | None:
         """The multi-target weights of the hybrid queries' vector leg, from settings (None: content only).
@@ -826,8 +951,9 @@ class Recommender:
         kinds = self.settings.exclude_kinds
         return (self.settings.prefix, None if kinds is None else tuple(kinds))
 
-    def _user_context(self, user_id: str, *, domains: Sequence[str] | None, cold_start: bool,
-                      snapshot: UserSnapshot | None = None) -> _UserContext:
+    def _user_context(
+        self, user_id: str, *, domains: Sequence[str] | None, cold_start: bool, snapshot: UserSnapshot | None = None
+    ) -> _UserContext:
         if snapshot is None:
             try:
                 snapshot = self.read_user(user_id)
@@ -846,14 +972,17 @@ class Recommender:
         ctx.liked = snapshot.liked
         return ctx
 
-    def _snapshot_context(self, user_id: str, snapshot: UserSnapshot, *, domains: Sequence[str] | None,
-                          cold_start: bool) -> _UserContext:
+    def _snapshot_context(
+        self, user_id: str, snapshot: UserSnapshot, *, domains: Sequence[str] | None, cold_start: bool
+    ) -> _UserContext:
         profile = snapshot.profile
         if profile is None:
             if not cold_start:
-                raise UnknownUser(f"Unknown user {user_id!r}: no User object and no interactions. Load the user "
-                                  "(`weaviate-recsys load users`), or serve them as a new user with popular items "
-                                  "(`cold_start=True`, `--cold-start`).")
+                raise UnknownUser(
+                    f"Unknown user {user_id!r}: no User object and no interactions. Load the user "
+                    "(`weaviate-recsys load users`), or serve them as a new user with popular items "
+                    "(`cold_start=True`, `--cold-start`)."
+                )
             return _UserContext(user_id, "popular", [], None, [], [])
         seen = list(snapshot.seen)
         interests, overall, keywords = interests_from_profile(profile, domains)
@@ -880,17 +1009,18 @@ class Recommender:
         # Classified, keyword-extracted and embedded like user content, when the profiles side offers it.
         profile_from_text = getattr(profiles, "profile_from_text", None)
         if profile_from_text is not None:
-            profile = profile_from_text(self.client, text, settings=self.settings, embedder=self._get_embedder(),
-                                        user_id=user_id)
+            profile = profile_from_text(
+                self.client, text, settings=self.settings, embedder=self._get_embedder(), user_id=user_id
+            )
             interests, overall, keywords = interests_from_profile(profile, domains)
         else:
             interests, overall, keywords = self._plain_text_interest(text, domains)
         basis = "text" if interests else "popular"
         return _UserContext(user_id, basis, interests, overall, [], keywords)
 
-    def _plain_text_interest(self, text: str, domains: Sequence[str] | None) -> tuple[
-        list[DomainInterest], DomainInterest | None, list[str]
-    ]:
+    def _plain_text_interest(
+        self, text: str, domains: Sequence[str] | None
+    ) -> tuple[list[DomainInterest], DomainInterest | None, list[str]]:
         """Fallback when the profiles side offers no text profiler: the embedded text and its words."""
         import re
 
@@ -930,10 +1060,16 @@ def _with_items(entries: Sequence[HistoryEntry], objects: Mapping[str, Any]) -> 
         if obj is None:
             continue
         vecs = getattr(obj, "vector", None) or {}
-        out.append(e.model_copy(update={
-            "title": _text(obj.properties.get("title")), "domain": _text(obj.properties.get("domain")),
-            "content_vector": vecs.get(CONTENT_VECTOR), "behavior_vector": vecs.get(BEHAVIOR_VECTOR),
-        }))
+        out.append(
+            e.model_copy(
+                update={
+                    "title": _text(obj.properties.get("title")),
+                    "domain": _text(obj.properties.get("domain")),
+                    "content_vector": vecs.get(CONTENT_VECTOR),
+                    "behavior_vector": vecs.get(BEHAVIOR_VECTOR),
+                }
+            )
+        )
     return out
 
 
@@ -968,4 +1104,3 @@ def _content_vector(obj: Any) -> np.ndarray | None:
     if v is None or (hasattr(v, "__len__") and len(v) == 0):
         return None
     return np.asarray(v, dtype=np.float32)
-

@@ -137,7 +137,10 @@ def select_with_quotas(
 
 
 def _by_quota_then_relevance(
-    candidates: Sequence[RankedCandidate], relevance: np.ndarray, k: int, quotas: Mapping[Hashable, int] | None,
+    candidates: Sequence[RankedCandidate],
+    relevance: np.ndarray,
+    k: int,
+    quotas: Mapping[Hashable, int] | None,
 ) -> list[RankedCandidate]:
     """`select_with_quotas` without diversity, in one pass: best first, each group up to its quota while any
     group still has one, then the best of the rest; the chosen sorted by relevance (ties: earlier wins)."""
@@ -163,9 +166,7 @@ def _by_quota_then_relevance(
     return [candidates[i] for i in chosen]
 
 
-def mmr(
-    relevance: Sequence[float], vectors: np.ndarray, k: int, diversity: float
-) -> list[int]:
+def mmr(relevance: Sequence[float], vectors: np.ndarray, k: int, diversity: float) -> list[int]:
     """Plain MMR over parallel arrays: the indices of the ``k`` picks, in selection order.
 
     A convenience for callers without groups (for example `similar_items`); the same rule as

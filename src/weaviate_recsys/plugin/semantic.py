@@ -27,7 +27,9 @@ def normalize_rows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, ok
 
 
-def interest_vectors(weights: sp.csr_matrix, vectors: np.ndarray, has_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def interest_vectors(
+    weights: sp.csr_matrix, vectors: np.ndarray, has_vector: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted, normalised mean vector per row of ``weights``.
 
     Args:

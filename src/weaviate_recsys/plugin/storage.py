@@ -88,8 +88,10 @@ class Names:
     def of(cls, settings: Settings) -> Names:
         p = settings.prefix
         return cls(
-            item=collection_name("Item", p), user=collection_name("User", p),
-            interaction=collection_name("Interaction", p), domain=collection_name("Domain", p),
+            item=collection_name("Item", p),
+            user=collection_name("User", p),
+            interaction=collection_name("Interaction", p),
+            domain=collection_name("Domain", p),
             user_interest=collection_name("UserInterest", p),
         )
 
@@ -155,8 +157,11 @@ LOAD_ITEMS_FIRST = "load the catalog first (`weaviate-recsys load items FILE`)"
 TRAIN_FIRST = "train the interest model first (`weaviate-recsys domains train`, then `weaviate-recsys profiles build`)"
 
 
-def require_collections(client: weaviate.WeaviateClient, names: Iterable[str],
-                        what_to_do: str = "run `weaviate-recsys schema create` (and load data) first") -> None:
+def require_collections(
+    client: weaviate.WeaviateClient,
+    names: Iterable[str],
+    what_to_do: str = "run `weaviate-recsys schema create` (and load data) first",
+) -> None:
     """Raise `SchemaMissing` naming the first collection that does not exist and ``what_to_do`` (existing ones
     are remembered per client, so a later call asks Weaviate only about the others)."""
     known = _known_to(client)
@@ -192,8 +197,13 @@ def collection_handle(client: weaviate.WeaviateClient, name: str) -> Any:
 
 
 #: Client errors that mean Weaviate was not there (as opposed to an answer that refused the request).
-_UNREACHABLE = (WeaviateConnectionError, WeaviateTimeoutError, WeaviateClosedClientError, WeaviateGRPCUnavailableError,
-                WeaviateRetryError)
+_UNREACHABLE = (
+    WeaviateConnectionError,
+    WeaviateTimeoutError,
+    WeaviateClosedClientError,
+    WeaviateGRPCUnavailableError,
+    WeaviateRetryError,
+)
 #: gRPC status codes of a query that failed because the server went away or did not answer in time.
 _UNREACHABLE_STATUS = ("StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED", "StatusCode.CANCELLED")
 
@@ -211,14 +221,18 @@ def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed | Weavi
 
 
 def iterate(
-    client: weaviate.WeaviateClient, name: str, properties: Sequence[str] | None = None,
-    include_vector: bool = False, cache_size: int = 2000,
+    client: weaviate.WeaviateClient,
+    name: str,
+    properties: Sequence[str] | None = None,
+    include_vector: bool = False,
+    cache_size: int = 2000,
 ) -> Iterator[Any]:
     """Every object of a collection (cursor paging), with the given properties (None: all)."""
     coll = collection_handle(client, name)
     try:
         yield from coll.iterator(
-            include_vector=include_vector, return_properties=list(properties) if properties is not None else None,
+            include_vector=include_vector,
+            return_properties=list(properties) if properties is not None else None,
             cache_size=cache_size,
         )
     except WeaviateBaseError as e:
@@ -226,8 +240,12 @@ def iterate(
 
 
 def fetch_where(
-    client: weaviate.WeaviateClient, name: str, prop: str, values: Sequence[str],
-    properties: Sequence[str] | None = None, include_vector: bool = False,
+    client: weaviate.WeaviateClient,
+    name: str,
+    prop: str,
+    values: Sequence[str],
+    properties: Sequence[str] | None = None,
+    include_vector: bool = False,
 ) -> list[Any]:
     """Objects whose ``prop`` is one of ``values`` (read in a few filtered requests).
 
@@ -240,10 +258,16 @@ def fetch_where(
     vals = list(dict.fromkeys(values))
     try:
         for start in range(0, len(vals), 100):
-            chunk = vals[start:start + 100]
-            flt = Filter.by_property(prop).equal(chunk[0]) if len(chunk) == 1 else Filter.by_property(prop).contains_any(chunk)
+            chunk = vals[start : start + 100]
+            flt = (
+                Filter.by_property(prop).equal(chunk[0])
+                if len(chunk) == 1
+                else Filter.by_property(prop).contains_any(chunk)
+            )
             res = coll.query.fetch_objects(
-                filters=flt, limit=_PAGE, include_vector=include_vector,
+                filters=flt,
+                limit=_PAGE,
+                include_vector=include_vector,
                 return_properties=list(properties) if properties is not None else None,
             )
             if len(res.objects) < _PAGE:
@@ -260,7 +284,10 @@ def fetch_where(
 
 
 def fetch_by_ids(
-    client: weaviate.WeaviateClient, name: str, uuids: Sequence[str], properties: Sequence[str] | None = None,
+    client: weaviate.WeaviateClient,
+    name: str,
+    uuids: Sequence[str],
+    properties: Sequence[str] | None = None,
     include_vector: bool = False,
 ) -> list[Any]:
     """Objects with these UUIDs (missing ones are simply absent)."""
@@ -269,9 +296,11 @@ def fetch_by_ids(
     ids = list(dict.fromkeys(str(u) for u in uuids))
     try:
         for start in range(0, len(ids), _ID_CHUNK):
-            chunk = ids[start:start + _ID_CHUNK]
+            chunk = ids[start : start + _ID_CHUNK]
             res = coll.query.fetch_objects(
-                filters=Filter.by_id().contains_any(chunk), limit=len(chunk), include_vector=include_vector,
+                filters=Filter.by_id().contains_any(chunk),
+                limit=len(chunk),
+                include_vector=include_vector,
                 return_properties=list(properties) if properties is not None else None,
             )
             out.extend(res.objects)
@@ -281,8 +310,12 @@ def fetch_by_ids(
 
 
 def write_objects(
-    client: weaviate.WeaviateClient, name: str, objects: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]],
-    batch_size: int = 500, progress: Callable[[int], None] | None = None, concurrency: int = _WRITE_CONCURRENCY,
+    client: weaviate.WeaviateClient,
+    name: str,
+    objects: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]],
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+    concurrency: int = _WRITE_CONCURRENCY,
 ) -> list[WriteFailure]:
     """Upsert ``(uuid, properties, vectors)`` in batches; returns the objects Weaviate rejected.
 
@@ -309,10 +342,11 @@ def write_objects(
             break
         failed: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
         failures = []
-        chunks = [pending[start:start + batch_size] for start in range(0, len(pending), batch_size)]
+        chunks = [pending[start : start + batch_size] for start in range(0, len(pending), batch_size)]
 
-        def handle(chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]], errors: dict[int, str],
-                   first: bool) -> None:
+        def handle(
+            chunk: list[tuple[str, dict[str, Any], dict[str, Any] | None]], errors: dict[int, str], first: bool
+        ) -> None:
             for idx, reason in errors.items():
                 failed.append(chunk[idx])  # noqa: B023 (handle runs within this attempt)
                 failures.append(WriteFailure(chunk[idx][0], chunk[idx][1], reason))  # noqa: B023
@@ -337,7 +371,7 @@ def delete_ids(client: weaviate.WeaviateClient, name: str, uuids: Sequence[str])
     ids = list(dict.fromkeys(uuids))
     try:
         for start in range(0, len(ids), _ID_CHUNK):
-            res = coll.data.delete_many(where=Filter.by_id().contains_any(ids[start:start + _ID_CHUNK]))
+            res = coll.data.delete_many(where=Filter.by_id().contains_any(ids[start : start + _ID_CHUNK]))
             deleted += int(getattr(res, "successful", 0) or 0)
     except WeaviateBaseError as e:
         raise _wrap(f"Deleting from {name}")(e) from e
@@ -373,7 +407,7 @@ def vector_of(obj: Any, name: str) -> list[float] | None:
 
 
 def _chunks(text: str) -> list[str]:
-    return [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
+    return [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
 
 
 def save_model(
@@ -399,19 +433,40 @@ def save_model(
     objs: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
     for model_name, payload in (("classifier", classifier.to_params()), ("keywords", extractor.to_dict())):
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-        objs.append((model_uuid(model_name), {
-            "name": model_name, "kind": "model", "parameters": _chunks(text), "version": version, "trained_at": now,
-        }, None))
+        objs.append(
+            (
+                model_uuid(model_name),
+                {
+                    "name": model_name,
+                    "kind": "model",
+                    "parameters": _chunks(text),
+                    "version": version,
+                    "trained_at": now,
+                },
+                None,
+            )
+        )
     keep = set()
     for d in domains:
         u = domain_uuid(d["name"])
         keep.add(u)
         centroid = d.get("centroid")
-        objs.append((u, {
-            "name": d["name"], "kind": "domain", "item_count": int(d.get("item_count", 0)),
-            "predicted_count": int(d.get("predicted_count", 0)), "keywords": list(d.get("keywords", [])),
-            "keyword_weights": [float(x) for x in d.get("keyword_weights", [])], "version": version, "trained_at": now,
-        }, {"centroid": [float(x) for x in centroid]} if centroid is not None else None))
+        objs.append(
+            (
+                u,
+                {
+                    "name": d["name"],
+                    "kind": "domain",
+                    "item_count": int(d.get("item_count", 0)),
+                    "predicted_count": int(d.get("predicted_count", 0)),
+                    "keywords": list(d.get("keywords", [])),
+                    "keyword_weights": [float(x) for x in d.get("keyword_weights", [])],
+                    "version": version,
+                    "trained_at": now,
+                },
+                {"centroid": [float(x) for x in centroid]} if centroid is not None else None,
+            )
+        )
     # The model objects go last, so a reader never sees a new version whose domains are not written yet.
     objs = objs[2:] + objs[:2]
     failures = write_objects(client, names.domain, objs, batch_size=settings.write_batch_size)
@@ -420,7 +475,11 @@ def save_model(
             f"Weaviate rejected {len(failures)} objects of the domain model (first: {failures[0].reason}); "
             "run `weaviate-recsys domains train` again."
         )
-    stale = [str(o.uuid) for o in iterate(client, names.domain, ["kind"]) if o.properties.get("kind") == "domain" and str(o.uuid) not in keep]
+    stale = [
+        str(o.uuid)
+        for o in iterate(client, names.domain, ["kind"])
+        if o.properties.get("kind") == "domain" and str(o.uuid) not in keep
+    ]
     if stale:
         delete_ids(client, names.domain, stale)
     clear_model_cache()
@@ -445,7 +504,9 @@ def stored_model_version(client: weaviate.WeaviateClient, settings: Settings) ->
             return None
         _remember(client, [names.domain])
     try:
-        obj = collection_handle(client, names.domain).query.fetch_object_by_id(model_uuid("classifier"), return_properties=["version"])
+        obj = collection_handle(client, names.domain).query.fetch_object_by_id(
+            model_uuid("classifier"), return_properties=["version"]
+        )
     except WeaviateBaseError as e:
         raise _wrap(f"Reading {names.domain}")(e) from e
     return None if obj is None else str(obj.properties.get("version") or "")
@@ -490,8 +551,11 @@ def load_model(client: weaviate.WeaviateClient, settings: Settings) -> InterestM
         if c not in domain_names:
             domain_names.append(c)
     model = InterestModel(
-        extractor=extractor, classifier=classifier if classifier.fitted else None,
-        domain_names=sorted(domain_names), version=version, domain_centroids=centroids,
+        extractor=extractor,
+        classifier=classifier if classifier.fitted else None,
+        domain_names=sorted(domain_names),
+        version=version,
+        domain_centroids=centroids,
     )
     with _cache_lock:
         for k in [k for k in _model_cache if k[0] == names.domain]:

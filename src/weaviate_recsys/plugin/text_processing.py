@@ -31,7 +31,7 @@ __all__ = ["load_stopwords", "TextAnalyzer", "find_phrases", "most_common_surfac
 PHRASE_SEPARATOR = " "
 
 # Phrase candidates never cross these: a bigram across a sentence or clause break is not a phrase.
-_BREAK_CHARS = frozenset(".!?;:,()[]{}|/\\\"\u3002\uff0c\uff01\uff1f\u3001\n\r\t")
+_BREAK_CHARS = frozenset('.!?;:,()[]{}|/\\"\u3002\uff0c\uff01\uff1f\u3001\n\r\t')
 # Words (letters/digits of any script, with an inner apostrophe), or a clause break; other punctuation is dropped.
 _TOKEN_PATTERN = r"[^\W_]+(?:['\u2019][^\W_]+)*|[.!?;:,()\[\]{}|/\\\"\u3002\uff0c\uff01\uff1f\u3001\n\r\t]| - "
 _TAGS = re.compile(r"<[^>]{0,200}>")

@@ -38,7 +38,6 @@ __all__ = ["DomainSummary", "DomainModelReport", "train_domains", "item_keyword_
 ITEM_KEYWORDS = 10
 
 
-
 class DomainSummary(BaseModel):
     name: str
     item_count: int
@@ -132,7 +131,9 @@ def train_domains(
     vec_lists = [(o.vector or {}).get(CONTENT_VECTOR) if isinstance(o.vector, dict) else None for o in objs]
     dims = {len(v) for v in vec_lists if v}
     if len(dims) > 1:
-        raise ConfigurationError(f"Item content vectors have different lengths {sorted(dims)}: re-load items with one model.")
+        raise ConfigurationError(
+            f"Item content vectors have different lengths {sorted(dims)}: re-load items with one model."
+        )
     dim = dims.pop() if dims else 0
     has_vec = np.array([bool(v) for v in vec_lists])
     vectors = np.zeros((len(objs), dim), dtype=np.float32)
@@ -140,9 +141,14 @@ def train_domains(
         if v:
             vectors[i] = v
 
-    user_texts = [o.properties.get("text") for o in iterate(client, names.interaction, ["text"]) if o.properties.get("text")]
-    user_texts += [o.properties.get("stated_interests") for o in iterate(client, names.user, ["stated_interests"])
-                   if o.properties.get("stated_interests")]
+    user_texts = [
+        o.properties.get("text") for o in iterate(client, names.interaction, ["text"]) if o.properties.get("text")
+    ]
+    user_texts += [
+        o.properties.get("stated_interests")
+        for o in iterate(client, names.user, ["stated_interests"])
+        if o.properties.get("stated_interests")
+    ]
 
     lap("read")
     item_texts = [item_keyword_text(p) for p in props]
@@ -185,23 +191,30 @@ def train_domains(
     pos = {d: i for i, d in enumerate(domain_names)}
     col = np.array([pos[d] if d else -1 for d in domain_of])
     assigned = col >= 0
-    member = sp.csr_matrix((np.ones(int(assigned.sum())), (col[assigned], np.nonzero(assigned)[0])), shape=(len(domain_names), len(props)))
+    member = sp.csr_matrix(
+        (np.ones(int(assigned.sum())), (col[assigned], np.nonzero(assigned)[0])), shape=(len(domain_names), len(props))
+    )
     class_tf = np.asarray((member @ counts).todense()) if counts.shape[1] else np.zeros((len(domain_names), 0))
     dkw = _ctfidf_keywords(class_tf, extractor.surfaces_, 10) if counts.shape[1] else [([], [])] * len(domain_names)
     summaries: list[dict[str, Any]] = []
     for d, name in enumerate(domain_names):
-        members = (col == d)
+        members = col == d
         with_vec = members & has_vec
         centroid = None
         if with_vec.any() and dim:
             c = vectors[with_vec].mean(axis=0)
             n = float(np.linalg.norm(c))
             centroid = (c / n).tolist() if n > 0 else None
-        summaries.append({
-            "name": name, "item_count": int(members.sum()),
-            "predicted_count": int(sum(1 for i in np.nonzero(members)[0] if predicted[i])),
-            "keywords": dkw[d][0], "keyword_weights": dkw[d][1], "centroid": centroid,
-        })
+        summaries.append(
+            {
+                "name": name,
+                "item_count": int(members.sum()),
+                "predicted_count": int(sum(1 for i in np.nonzero(members)[0] if predicted[i])),
+                "keywords": dkw[d][0],
+                "keyword_weights": dkw[d][1],
+                "centroid": centroid,
+            }
+        )
 
     # Write back the items whose domain or keywords changed (whole objects: keep what others own).
     writes = []
@@ -230,13 +243,26 @@ def train_domains(
     version = save_model(client, settings, clf, extractor, summaries)
     lap("save_model")
     return DomainModelReport(
-        items=len(props), items_with_vector=int(has_vec.sum()), labelled_items=int(labelled.sum()),
-        predicted_items=int(sum(predicted)), items_without_domain=int(sum(1 for d in domain_of if not d)),
-        discovered=discovered, estimator=cfg.estimator, metrics=clf.metrics_,
-        domains=[DomainSummary(name=s["name"], item_count=s["item_count"], predicted_count=s["predicted_count"],
-                               keywords=s["keywords"]) for s in summaries],
-        vocabulary_size=len(extractor.terms_), phrases=len(extractor.phrases_), items_updated=len(writes) - len(failures),
-        write_failures=len(failures), version=version, seconds=round(time.perf_counter() - started, 3),
+        items=len(props),
+        items_with_vector=int(has_vec.sum()),
+        labelled_items=int(labelled.sum()),
+        predicted_items=int(sum(predicted)),
+        items_without_domain=int(sum(1 for d in domain_of if not d)),
+        discovered=discovered,
+        estimator=cfg.estimator,
+        metrics=clf.metrics_,
+        domains=[
+            DomainSummary(
+                name=s["name"], item_count=s["item_count"], predicted_count=s["predicted_count"], keywords=s["keywords"]
+            )
+            for s in summaries
+        ],
+        vocabulary_size=len(extractor.terms_),
+        phrases=len(extractor.phrases_),
+        items_updated=len(writes) - len(failures),
+        write_failures=len(failures),
+        version=version,
+        seconds=round(time.perf_counter() - started, 3),
         timings=timings,
     )
 

@@ -113,7 +113,9 @@ ITEM = CollectionContract(
         PropertySpec("item_id", DataType.TEXT, _F, "The caller's item id (unique)."),
         PropertySpec("title", DataType.TEXT, _W, "Item title."),
         PropertySpec("description", DataType.TEXT, _W, "Item description."),
-        PropertySpec("domain", DataType.TEXT, _F, "Macro domain label (from the record, categories or the classifier)."),
+        PropertySpec(
+            "domain", DataType.TEXT, _F, "Macro domain label (from the record, categories or the classifier)."
+        ),
         PropertySpec("subdomain", DataType.TEXT, _F, "Finer label below the domain, when known."),
         PropertySpec("domain_predicted", DataType.BOOL, None, "True when the domain comes from the classifier."),
         PropertySpec("domain_probability", DataType.NUMBER, None, "Classifier probability of a predicted domain."),
@@ -125,8 +127,12 @@ ITEM = CollectionContract(
         PropertySpec("created_at", DataType.DATE, None, "When the item was created or published."),
         PropertySpec("content_hash", DataType.TEXT, _F, "Hash of the loaded fields and model; unchanged rows skip."),
         PropertySpec("embedder", DataType.TEXT, _F, "Model and backend that embedded `content` (docs/embedding.md)."),
-        PropertySpec("behavior_events", DataType.INT, None,
-                     "Interactions behind the `behavior` vector (null: none, the item is content-only)."),
+        PropertySpec(
+            "behavior_events",
+            DataType.INT,
+            None,
+            "Interactions behind the `behavior` vector (null: none, the item is content-only).",
+        ),
     ),
     vectors=(
         VectorSpec(CONTENT_VECTOR, description="Embedding of title, categories, brand, tags and description."),
@@ -161,8 +167,12 @@ INTERACTION = CollectionContract(
     properties=(
         PropertySpec("user_id", DataType.TEXT, _F, "Who."),
         PropertySpec("item_id", DataType.TEXT, _F, "Which item; empty for content without an item (a search)."),
-        PropertySpec("kind", DataType.TEXT, _F, "view, click, cart, purchase, rating, review, comment, like, "
-                     "dislike, or a declared extra kind."),
+        PropertySpec(
+            "kind",
+            DataType.TEXT,
+            _F,
+            "view, click, cart, purchase, rating, review, comment, like, dislike, or a declared extra kind.",
+        ),
         PropertySpec("rating", DataType.NUMBER, None, "Rating value, if any."),
         PropertySpec("text", DataType.TEXT, _W, "User content: review, comment, post or search query."),
         PropertySpec("timestamp", DataType.DATE, None, "When it happened."),
@@ -203,7 +213,9 @@ USER_INTEREST = CollectionContract(
         PropertySpec("keyword_weights", DataType.NUMBER_ARRAY, None, "Weights of `keywords`."),
         PropertySpec("event_count", DataType.INT, None, "The user's interactions with items of the domain."),
         PropertySpec("updated_at", DataType.DATE, None, "When it last changed."),
-        PropertySpec("profile_hash", DataType.TEXT, _F, "Hash of the other fields and the vector; unchanged rows skip."),
+        PropertySpec(
+            "profile_hash", DataType.TEXT, _F, "Hash of the other fields and the vector; unchanged rows skip."
+        ),
     ),
     vectors=(VectorSpec(INTEREST_VECTOR, description="The user's interest vector within the domain."),),
 )

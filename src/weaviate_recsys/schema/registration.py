@@ -107,13 +107,13 @@ def _property_conflicts(name: str, contract: CollectionContract, config: Any) ->
             have = _enum_value(prop.tokenization) or Tokenization.WORD.value
             want = _enum_value(spec.effective_tokenization)
             if have != want:
-                conflicts.append(
-                    f"{name}.{spec.name} has tokenization {have} on the server, the contract needs {want}"
-                )
+                conflicts.append(f"{name}.{spec.name} has tokenization {have} on the server, the contract needs {want}")
     return conflicts, missing
 
 
-def stored_vector_dimension(client: weaviate.WeaviateClient, name: str, vector: str, probe_dim: int | None = None) -> int | None:
+def stored_vector_dimension(
+    client: weaviate.WeaviateClient, name: str, vector: str, probe_dim: int | None = None
+) -> int | None:
     """The dimension of the vectors already stored under a named vector, or None when none is stored.
 
     Weaviate fixes a vector index's dimension with the first vector written and does not report it in the
@@ -266,8 +266,11 @@ def describe_schema(
         name = collection_name(contract.stem, prefix)
         config = _existing_config(client, name)
         if config is None:
-            out.append(CollectionDescription(stem=contract.stem, name=name, exists=False,
-                                             missing_properties=contract.property_names))
+            out.append(
+                CollectionDescription(
+                    stem=contract.stem, name=name, exists=False, missing_properties=contract.property_names
+                )
+            )
             continue
         count = client.collections.get(name).aggregate.over_all(total_count=True).total_count
         props = [
@@ -309,4 +312,3 @@ def drop_schema(
             client.collections.delete(name)
             dropped.append(name)
     return dropped
-

@@ -182,12 +182,14 @@ class ServiceState:
             return
         headers = {"WWW-Authenticate": "Bearer"}
         if credentials is None or not credentials.credentials:
-            raise ApiError(401, "Unauthorized", "Missing API key: send the header 'Authorization: Bearer <key>'.",
-                           headers)
+            raise ApiError(
+                401, "Unauthorized", "Missing API key: send the header 'Authorization: Bearer <key>'.", headers
+            )
         given = credentials.credentials.encode()
         if not any(hmac.compare_digest(given, key) for key in self._keys):
-            raise ApiError(401, "Unauthorized", "Wrong API key: send one of the keys the service was started with.",
-                           headers)
+            raise ApiError(
+                401, "Unauthorized", "Wrong API key: send one of the keys the service was started with.", headers
+            )
 
     # --- per-user cache ---------------------------------------------------------------------------
 
@@ -209,8 +211,13 @@ class ServiceState:
         self._users.pop(user_id, None)
 
 
-def _error(status: int, kind: str, message: str, details: list[dict[str, Any]] | None = None,
-           headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(
+    status: int,
+    kind: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = ErrorResponse(error=ErrorBody(status=status, type=kind, message=message, details=details))
     return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers)
 
@@ -251,8 +258,9 @@ def _static_dir() -> Path:
     return Path(str(resources.files("weaviate_recsys") / "serve" / "static"))
 
 
-def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateClient | None = None,
-               embedder: Any = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, client: weaviate.WeaviateClient | None = None, embedder: Any = None
+) -> FastAPI:
     """The service as an ASGI app (run it with uvicorn, or `weaviate-recsys serve`).
 
     Args:
@@ -293,8 +301,11 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
         next ones check it first (one quick request while it is up) and answer 503 at once while it is away.
         """
         if time.monotonic() - state.failed_at < _RECHECK_SECONDS and not state.reachable():
-            raise unreachable(ConnectionFailed(f"the {describe_target(state.settings)} did not answer the last "
-                                               "requests; check that it is running"))
+            raise unreachable(
+                ConnectionFailed(
+                    f"the {describe_target(state.settings)} did not answer the last requests; check that it is running"
+                )
+            )
         try:
             yield
         except ApiError:
@@ -340,38 +351,58 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
     def healthz() -> Health:
         return Health(status="ok")
 
-    @app.get("/readyz", response_model=Health, tags=["health"], summary="Readiness: Weaviate is reachable.",
-             responses={503: {"model": Health}})
+    @app.get(
+        "/readyz",
+        response_model=Health,
+        tags=["health"],
+        summary="Readiness: Weaviate is reachable.",
+        responses={503: {"model": Health}},
+    )
     def readyz() -> Any:
         if state.reachable():
             return Health(status="ready")
         state.failed_at = time.monotonic()  # the next requests check before waiting on the client's retries
-        return JSONResponse(Health(status="unavailable", detail="Weaviate cannot be reached.").model_dump(),
-                            status_code=503)
+        return JSONResponse(
+            Health(status="unavailable", detail="Weaviate cannot be reached.").model_dump(), status_code=503
+        )
 
     # --- users ------------------------------------------------------------------------------------
 
-    @app.get("/users/{user_id}/recommendations", response_model=RecommendationList, tags=["users"],
-             dependencies=api, responses=_OPENAPI_ERRORS)
+    @app.get(
+        "/users/{user_id}/recommendations",
+        response_model=RecommendationList,
+        tags=["users"],
+        dependencies=api,
+        responses=_OPENAPI_ERRORS,
+    )
     def user_recommendations(
         user_id: str,
         k: Annotated[int, Query(ge=1, le=MAX_K, description="How many items.")] = 10,
         domain: Annotated[list[str] | None, Query(description="Only these domains (repeatable).")] = None,
         diversity: Annotated[float | None, Query(ge=0, le=1, description="MMR diversity 0..1.")] = None,
         exclude: Annotated[list[str] | None, Query(description="Item ids never to return (repeatable).")] = None,
-        cold_start: Annotated[bool, Query(description="Serve an unknown user popular items instead of a 404.")]
-        = False,
+        cold_start: Annotated[bool, Query(description="Serve an unknown user popular items instead of a 404.")] = False,
     ) -> RecommendationList:
         """The user's top ``k`` items, each with the reasons a person reads."""
         with weaviate_errors():
             items = state.recommender().recommend(
-                user_id, k, domains=domain or None, diversity=diversity, exclude=exclude or (),
-                cold_start=cold_start, snapshot=state.user(user_id),
+                user_id,
+                k,
+                domains=domain or None,
+                diversity=diversity,
+                exclude=exclude or (),
+                cold_start=cold_start,
+                snapshot=state.user(user_id),
             )
         return RecommendationList(user_id=user_id, k=k, items=items)
 
-    @app.get("/users/{user_id}/profile", response_model=ProfileOut, tags=["users"], dependencies=api,
-             responses=_OPENAPI_ERRORS)
+    @app.get(
+        "/users/{user_id}/profile",
+        response_model=ProfileOut,
+        tags=["users"],
+        dependencies=api,
+        responses=_OPENAPI_ERRORS,
+    )
     def user_profile(
         user_id: str,
         history: Annotated[int, Query(ge=0, le=MAX_K, description="How many recent interactions to list.")] = 20,
@@ -380,15 +411,23 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
         with weaviate_errors():
             snapshot = state.user(user_id)
             if snapshot.profile is None:
-                raise UnknownUser(f"No user {user_id!r}: it has no User object and no interactions. Load it with "
-                                  "`weaviate-recsys load users` or post an interaction first.")
+                raise UnknownUser(
+                    f"No user {user_id!r}: it has no User object and no interactions. Load it with "
+                    "`weaviate-recsys load users` or post an interaction first."
+                )
             recent = read_history(state.client(), user_id, state.settings, limit=history)
         return ProfileOut.from_profile(snapshot.profile, recent)
 
     # --- interactions and text --------------------------------------------------------------------
 
-    @app.post("/interactions", response_model=InteractionStored, status_code=201, tags=["interactions"],
-              dependencies=api, responses=_OPENAPI_ERRORS)
+    @app.post(
+        "/interactions",
+        response_model=InteractionStored,
+        status_code=201,
+        tags=["interactions"],
+        dependencies=api,
+        responses=_OPENAPI_ERRORS,
+    )
     def post_interaction(interaction: InteractionIn) -> InteractionStored:
         """Store one interaction and rebuild that user's profile (only theirs)."""
         from ..plugin import record
@@ -401,19 +440,30 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
             recent = read_history(state.client(), interaction.user_id, state.settings, limit=20)
         return InteractionStored(profile=ProfileOut.from_profile(profile, recent))
 
-    @app.post("/recommendations/text", response_model=RecommendationList, tags=["recommendations"],
-              dependencies=api, responses=_OPENAPI_ERRORS)
+    @app.post(
+        "/recommendations/text",
+        response_model=RecommendationList,
+        tags=["recommendations"],
+        dependencies=api,
+        responses=_OPENAPI_ERRORS,
+    )
     def text_recommendations(body: TextRecommendationRequest) -> RecommendationList:
         """Recommendations for free text (classified, keyword-extracted and embedded like a user's own text)."""
         with weaviate_errors():
-            items = state.recommender().recommend_for_text(body.text, body.k, domains=body.domains or None,
-                                                           diversity=body.diversity, exclude=body.exclude)
+            items = state.recommender().recommend_for_text(
+                body.text, body.k, domains=body.domains or None, diversity=body.diversity, exclude=body.exclude
+            )
         return RecommendationList(k=body.k, items=items)
 
     # --- items ------------------------------------------------------------------------------------
 
-    @app.get("/items/{item_id}/similar", response_model=SimilarItems, tags=["items"], dependencies=api,
-             responses=_OPENAPI_ERRORS)
+    @app.get(
+        "/items/{item_id}/similar",
+        response_model=SimilarItems,
+        tags=["items"],
+        dependencies=api,
+        responses=_OPENAPI_ERRORS,
+    )
     def similar_items(
         item_id: str,
         k: Annotated[int, Query(ge=1, le=MAX_K, description="How many items.")] = 10,
@@ -424,10 +474,16 @@ def create_app(settings: Settings | None = None, *, client: weaviate.WeaviateCli
             items = state.recommender().similar_items(item_id, k, diversity=diversity)
         return SimilarItems(item_id=item_id, k=k, items=items)
 
-    @app.get("/items/{item_id}/audience", response_model=Audience, tags=["items"], dependencies=api,
-             responses=_OPENAPI_ERRORS)
+    @app.get(
+        "/items/{item_id}/audience",
+        response_model=Audience,
+        tags=["items"],
+        dependencies=api,
+        responses=_OPENAPI_ERRORS,
+    )
     def item_audience(
-        item_id: str, k: Annotated[int, Query(ge=1, le=MAX_K, description="How many users.")] = 10,
+        item_id: str,
+        k: Annotated[int, Query(ge=1, le=MAX_K, description="How many users.")] = 10,
     ) -> Audience:
         """The users most interested in this item: their weight for its domain x interest similarity."""
         with weaviate_errors():

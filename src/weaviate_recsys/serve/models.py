@@ -104,12 +104,24 @@ class ProfileOut(BaseModel):
         if profile.behavior_vector:
             dims["behavior"] = len(profile.behavior_vector)
         return cls(
-            user_id=profile.user_id, status=profile.status, stored=profile.stored, event_count=profile.event_count,
-            domains=[DomainInterestOut(name=d, weight=w, events=profile.counts.by_domain.get(d),
-                                       keywords=[k for k, _ in profile.domain_keywords.get(d, [])])
-                     for d, w in profile.domains],
+            user_id=profile.user_id,
+            status=profile.status,
+            stored=profile.stored,
+            event_count=profile.event_count,
+            domains=[
+                DomainInterestOut(
+                    name=d,
+                    weight=w,
+                    events=profile.counts.by_domain.get(d),
+                    keywords=[k for k, _ in profile.domain_keywords.get(d, [])],
+                )
+                for d, w in profile.domains
+            ],
             keywords=[KeywordOut(keyword=k, weight=w) for k, w in profile.keywords],
-            vector_dims=dims, updated_at=profile.updated_at, notes=list(profile.notes), history=history,
+            vector_dims=dims,
+            updated_at=profile.updated_at,
+            notes=list(profile.notes),
+            history=history,
         )
 
 
@@ -140,8 +152,9 @@ class Audience(BaseModel):
 class InteractionIn(BaseModel):
     """One interaction to store (the fields of an interactions file row)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"user_id": "u000", "item_id": "EL0001", "kind": "purchase"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"user_id": "u000", "item_id": "EL0001", "kind": "purchase"}]}
+    )
 
     user_id: str = Field(min_length=1)
     item_id: str | None = None
@@ -162,8 +175,10 @@ class InteractionStored(BaseModel):
 class TextRecommendationRequest(BaseModel):
     """Recommendations for free text: an anonymous session, a search box, a new user's self-description."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"text": "a quiet keyboard and a good monitor for my home office", "k": 5}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "a quiet keyboard and a good monitor for my home office", "k": 5}]},
+    )
 
     text: str = Field(max_length=100_000)
     k: int = Field(default=10, ge=1, le=MAX_K)
