@@ -212,15 +212,61 @@ def test_large_model_parameters_are_chunked_and_reassembled(client: weaviate.Wea
     version = save_model(client, Settings(prefix="Big", data_dir=built.data_dir), clf, ex, [])
     model = load_model(client, Settings(prefix="Big", data_dir=built.data_dir))
     assert model.version == version and model.extractor.terms_ == ex.terms_
-    from weaviate_recsys.plugin.storage import model_uuid
+    from weaviate_recsys.plugin.storage import model_part_uuid
 
-    stored = client.collections.use("BigDomain").query.fetch_object_by_id(model_uuid("keywords"))
+    stored = client.collections.use("BigDomain").query.fetch_object_by_id(model_part_uuid("model", "keywords", version))
     assert len(stored.properties["parameters"]) > 1  # over 60,000 characters: several chunks
     assert DomainClassifier.from_params(clf.to_params()).classes_ == clf.classes_
 
 
 def _object_count(client: weaviate.WeaviateClient, name: str) -> int:
     return int(client.collections.use(name).aggregate.over_all(total_count=True).total_count or 0)
+
+
+def test_a_training_that_fails_midway_leaves_readers_on_the_previous_complete_model(
+    client: weaviate.WeaviateClient, built: Settings
+) -> None:
+    from weaviate_recsys.errors import WeaviateRejected
+    from weaviate_recsys.plugin.storage import save_model
+
+    trained = load_model(client, built)
+    assert trained.classifier is not None
+    # One object per batch: the model spans many batches, as a large catalog's does.
+    settings = Settings(prefix="Atomic", data_dir=built.data_dir, write_batch_size=1)
+
+    def domains(tag: str, bad: str | None = None) -> list[dict[str, object]]:
+        return [
+            {
+                "name": n,
+                "keywords": [f"{tag}-{n}"],
+                "keyword_weights": [1.0],
+                "centroid": [0.0] * (3 if n == bad else 4),
+            }
+            for n in ("Paper", "Printers", "Writing", "Zines")
+        ]
+
+    first = save_model(client, settings, trained.classifier, trained.extractor, domains("old"))
+    clear_model_cache()
+    # A domain whose centroid has the wrong dimension: Weaviate rejects that one object, the others are stored.
+    with pytest.raises(WeaviateRejected, match="rejected 1 objects of the domain model"):
+        save_model(client, settings, trained.classifier, trained.extractor, domains("new", bad="Printers"))
+    clear_model_cache()
+    model = load_model(client, settings)
+    assert model.version == first
+    assert model.domain_names == ["Paper", "Printers", "Writing", "Zines"]
+    assert sorted(model.domain_centroids) == model.domain_names
+    stored = client.collections.use("AtomicDomain").query.fetch_objects(
+        filters=Filter.by_property("version").equal(model.version), limit=100
+    )
+    assert {tuple(o.properties.get("keywords") or []) for o in stored.objects if o.properties["kind"] == "domain"} == {
+        (f"old-{n}",) for n in model.domain_names
+    }
+    # The next training that succeeds is the one model stored: no parts of the failed or replaced versions stay.
+    latest = save_model(client, settings, trained.classifier, trained.extractor, domains("newest")[:2])
+    clear_model_cache()
+    assert sorted(load_model(client, settings).domain_centroids) == ["Paper", "Printers"]
+    rows = client.collections.use("AtomicDomain").query.fetch_objects(limit=100).objects
+    assert {o.properties["version"] for o in rows} == {latest} and len(rows) == 4  # classifier, keywords, 2 domains
 
 
 def test_profile_from_text_is_classified_keyworded_and_embedded_without_writes(

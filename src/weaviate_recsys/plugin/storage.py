@@ -8,8 +8,14 @@ and named vector it does not own.
 
 The trained model lives in the ``Domain`` collection: one object per domain (``kind="domain"``, with a
 ``centroid`` vector) and two model objects (``kind="model"``): ``classifier`` and ``keywords``, whose JSON
-parameters are split into chunks in ``parameters``. Both carry the same ``version``, which processes compare
+parameters are split into chunks in ``parameters``. All carry the same ``version``, which processes compare
 with their cached copy (`load_model`) so a retrain is picked up without reloading the model on every call.
+
+Weaviate has no transactions, so a new version is published in two steps: its parts (the domains and the
+keywords, each under a UUID of its own version) are written first, in as many batches as they need; only when
+every part is stored is the ``classifier`` object, at one fixed UUID, rewritten (a single-object write, which
+Weaviate applies whole). That object is the marker readers consult: they read only the parts of its version,
+so a failed or interrupted training leaves the previous model in use. Older versions' parts are deleted after.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ __all__ = [
     "Names",
     "domain_uuid",
     "model_uuid",
+    "model_part_uuid",
     "user_interest_uuid",
     "require_collections",
     "ensure_model_collections",
@@ -102,6 +109,11 @@ def domain_uuid(name: str) -> str:
 
 def model_uuid(name: str) -> str:
     return generate_uuid5(json.dumps(["model", name]), "Domain")
+
+
+def model_part_uuid(kind: str, name: str, version: str) -> str:
+    """The UUID of one part (``kind`` "domain" or "model") of one model version."""
+    return generate_uuid5(json.dumps([kind, name, version]), "Domain")
 
 
 def user_interest_uuid(user_id: str, domain: str) -> str:
@@ -430,30 +442,19 @@ def save_model(
     ensure_model_collections(client, settings)
     version = uuidlib.uuid4().hex
     now = datetime.now(UTC)
-    objs: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
-    for model_name, payload in (("classifier", classifier.to_params()), ("keywords", extractor.to_dict())):
+
+    def model_object(model_name: str, payload: dict[str, Any]) -> dict[str, Any]:
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-        objs.append(
-            (
-                model_uuid(model_name),
-                {
-                    "name": model_name,
-                    "kind": "model",
-                    "parameters": _chunks(text),
-                    "version": version,
-                    "trained_at": now,
-                },
-                None,
-            )
-        )
-    keep = set()
+        return {"name": model_name, "kind": "model", "parameters": _chunks(text), "version": version, "trained_at": now}
+
+    parts: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [
+        (model_part_uuid("model", "keywords", version), model_object("keywords", extractor.to_dict()), None)
+    ]
     for d in domains:
-        u = domain_uuid(d["name"])
-        keep.add(u)
         centroid = d.get("centroid")
-        objs.append(
+        parts.append(
             (
-                u,
+                model_part_uuid("domain", d["name"], version),
                 {
                     "name": d["name"],
                     "kind": "domain",
@@ -467,18 +468,19 @@ def save_model(
                 {"centroid": [float(x) for x in centroid]} if centroid is not None else None,
             )
         )
-    # The model objects go last, so a reader never sees a new version whose domains are not written yet.
-    objs = objs[2:] + objs[:2]
-    failures = write_objects(client, names.domain, objs, batch_size=settings.write_batch_size)
-    if failures:
-        raise WeaviateRejected(
-            f"Weaviate rejected {len(failures)} objects of the domain model (first: {failures[0].reason}); "
-            "run `weaviate-recsys domains train` again."
-        )
+    # Every part first; the marker (the classifier, at its fixed UUID) only once all of them are stored.
+    marker = (model_uuid("classifier"), model_object("classifier", classifier.to_params()), None)
+    for batch in (parts, [marker]):
+        failures = write_objects(client, names.domain, batch, batch_size=settings.write_batch_size)
+        if failures:
+            raise WeaviateRejected(
+                f"Weaviate rejected {len(failures)} objects of the domain model (first: {failures[0].reason}); "
+                "the previous model stays in use: run `weaviate-recsys domains train` again."
+            )
     stale = [
         str(o.uuid)
-        for o in iterate(client, names.domain, ["kind"])
-        if o.properties.get("kind") == "domain" and str(o.uuid) not in keep
+        for o in iterate(client, names.domain, ["version"])
+        if o.properties.get("version") != version and str(o.uuid) != marker[0]
     ]
     if stale:
         delete_ids(client, names.domain, stale)
@@ -530,17 +532,26 @@ def load_model(client: weaviate.WeaviateClient, settings: Settings) -> InterestM
         cached = _model_cache.get(key)
     if cached is not None:
         return cached
-    objs = fetch_by_ids(client, names.domain, [model_uuid("classifier"), model_uuid("keywords")])
-    by_name = {o.properties.get("name"): o for o in objs}
+    # Only the parts of the marker's version; read again when a training published a newer version meanwhile
+    # (its cleanup deletes the parts of the one being read).
+    parts: list[Any] = []
+    for _ in range(3):
+        parts = fetch_where(client, names.domain, "version", [version], include_vector=True)
+        latest = stored_model_version(client, settings)
+        if latest == version or not latest:
+            break
+        version = latest
+    by_name = {o.properties.get("name"): o for o in parts if o.properties.get("kind") == "model"}
     if {"classifier", "keywords"} - set(by_name):
         raise ModelNotTrained(f"The model in {names.domain} is incomplete: run `weaviate-recsys domains train` again.")
+    key = (names.domain, version)
     clf_params = json.loads("".join(by_name["classifier"].properties.get("parameters") or []))
     kw_params = json.loads("".join(by_name["keywords"].properties.get("parameters") or []))
     classifier = DomainClassifier.from_params(clf_params)
     extractor = KeywordExtractor.from_dict(kw_params)
     centroids: dict[str, np.ndarray] = {}
     domain_names: list[str] = []
-    for o in iterate(client, names.domain, ["name", "kind"], include_vector=True):
+    for o in parts:
         if o.properties.get("kind") != "domain":
             continue
         domain_names.append(str(o.properties["name"]))
