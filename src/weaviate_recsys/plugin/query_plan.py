@@ -344,7 +344,7 @@ class RecommendationPlan(BaseModel):
         user_id: whose list (None for anonymous text).
         k: list length asked for.
         basis: what the plan was built from: the stored ``profile``, the user's ``stated_interests``
-            (cold start), free ``text`` (anonymous session) or ``popular`` items (nothing known).
+            (cold start), free ``text`` (anonymous visitor) or ``popular`` items (nothing known).
         fusion: how scores from different queries are made comparable: ``weighted_score`` (interest
             weight x the query's hybrid score) or ``reciprocal_rank`` (interest weight / (60 + rank)).
         diversity: MMR trade-off applied to the fused candidates.

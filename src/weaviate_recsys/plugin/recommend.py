@@ -373,7 +373,7 @@ class Recommender:
     def recommend_for_text(
         self, text: str, k: int = 10, *, explain: bool = True, **options: Unpack[TextListOptions]
     ) -> list[Recommendation]:
-        """Recommendations for free text (an anonymous session, a search box, a new user's self-description).
+        """Recommendations for free text (an anonymous visitor, a search box, a new user's self-description).
 
         The text is classified, keyword-extracted and embedded like user content, and served exactly like a
         profile; empty text gives popular items (in ``domains`` when given). Options as for `recommend`, without
@@ -903,7 +903,7 @@ class Recommender:
                 cold_interest=ctx.overall,
                 slot_allocation=s.slot_allocation,
                 # The overall query serves a profile's recent history across its domains: not for text (stated
-                # interests, anonymous sessions), not when the application picked domains, nor when domain filters
+                # interests, anonymous visitors), not when the application picked domains, nor when domain filters
                 # are off (then the overall interest is the only query).
                 overall=s.overall_share if ctx.basis == "profile" and domains is None and s.domain_filter else 0.0,
                 overall_interest=ctx.overall,

@@ -173,7 +173,7 @@ class InteractionStored(BaseModel):
 
 
 class TextRecommendationRequest(BaseModel):
-    """Recommendations for free text: an anonymous session, a search box, a new user's self-description."""
+    """Recommendations for free text: an anonymous visitor, a search box, a new user's self-description."""
 
     model_config = ConfigDict(
         extra="forbid",
