@@ -49,17 +49,9 @@ _BIG = 10 * 1024 * 1024
 
 
 def _client(server: Any) -> Any:
-    import weaviate
+    from weaviate_recsys.lite import client_for
 
-    return weaviate.connect_to_custom(
-        http_host=server.host,
-        http_port=server.http_port,
-        http_secure=False,
-        grpc_host=server.host,
-        grpc_port=server.grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
-    )
+    return client_for(server)
 
 
 def _url(server: Any) -> str:

@@ -93,7 +93,6 @@ def main() -> int:
     args = parser.parse_args()
 
     import httpx
-    import weaviate
 
     from weaviate_recsys import lite
     from weaviate_recsys.loaders import HashingEmbedder, get_embedder
@@ -120,15 +119,7 @@ def main() -> int:
                 from bench_profiles import CachingEmbedder
 
                 embedder = CachingEmbedder(embedder, args.embed_cache)
-            client = weaviate.connect_to_custom(
-                http_host=server.host,
-                http_port=server.http_port,
-                http_secure=False,
-                grpc_host=server.host,
-                grpc_port=server.grpc_port,
-                grpc_secure=False,
-                skip_init_checks=True,
-            )
+            client = lite.client_for(server)
             try:
                 result["setup"] = _setup(client, settings, args.data, embedder)
             finally:

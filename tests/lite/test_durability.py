@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import uuid
 
-import weaviate
 from weaviate.classes.config import Configure, DataType, Property
 from weaviate.classes.data import DataObject
 
@@ -18,21 +17,9 @@ N_BATCHES, BATCH, SINGLES = 5, 100, 20
 N = N_BATCHES * BATCH + SINGLES
 
 
-def _connect(server) -> weaviate.WeaviateClient:
-    return weaviate.connect_to_custom(
-        http_host=server.host,
-        http_port=server.http_port,
-        http_secure=False,
-        grpc_host=server.host,
-        grpc_port=server.grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
-    )
-
-
 def _write_n(server) -> None:
     """N acknowledged writes: batches over gRPC and single inserts over REST."""
-    with _connect(server) as c:
+    with lite.client_for(server) as c:
         coll = c.collections.create(
             "Kept",
             properties=[Property(name="n", data_type=DataType.INT)],
@@ -51,7 +38,7 @@ def _write_n(server) -> None:
 
 
 def _assert_all_present(data) -> None:
-    with lite.start(data) as server, _connect(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = c.collections.get("Kept")
         assert coll.aggregate.over_all(total_count=True).total_count == N
         got = {o.uuid for o in coll.iterator()}

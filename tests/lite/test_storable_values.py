@@ -22,18 +22,6 @@ from weaviate_recsys.schema.dates import MAX_DATE, MIN_DATE, date_in_range, nano
 KEPT = uuid.UUID(int=1)
 
 
-def _client(server: lite.LiteServer) -> weaviate.WeaviateClient:
-    return weaviate.connect_to_custom(
-        http_host=server.host,
-        http_port=server.http_port,
-        http_secure=False,
-        grpc_host=server.host,
-        grpc_port=server.grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
-    )
-
-
 def _events(c: weaviate.WeaviateClient):
     coll = c.collections.create(
         "Event",
@@ -54,7 +42,7 @@ def _events(c: weaviate.WeaviateClient):
 
 
 def _assert_reopens_with_only_kept(data) -> None:
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = c.collections.get("Event")
         assert [o.uuid for o in coll.query.fetch_objects(limit=10).objects] == [KEPT]
         assert coll.query.fetch_object_by_id(KEPT).properties["title"] == "kept"
@@ -63,7 +51,7 @@ def _assert_reopens_with_only_kept(data) -> None:
 @pytest.mark.parametrize("date", ["1500-01-01T00:00:00Z", "2999-01-01T00:00:00Z", "1677-09-21T00:00:00Z"])
 def test_insert_with_a_date_outside_the_storable_range_is_refused(tmp_path, date: str) -> None:
     data = tmp_path / "store"
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = _events(c)
         with pytest.raises(UnexpectedStatusCodeError) as e:
             coll.data.insert({"at": date})
@@ -76,7 +64,7 @@ def test_insert_with_a_date_outside_the_storable_range_is_refused(tmp_path, date
 def test_a_batch_refuses_only_its_objects_with_unstorable_dates(tmp_path) -> None:
     data = tmp_path / "store"
     good = uuid.UUID(int=2)
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = _events(c)
         result = coll.data.insert_many(
             [
@@ -88,14 +76,14 @@ def test_a_batch_refuses_only_its_objects_with_unstorable_dates(tmp_path) -> Non
         assert sorted(result.errors) == [0, 2]
         assert all("requires a date between" in err.message for err in result.errors.values())
         assert result.errors[2].message.endswith("the given value is '1500-06-01T00:00:00+02:00'")
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = c.collections.get("Event")
         assert {o.uuid for o in coll.query.fetch_objects(limit=10).objects} == {KEPT, good}
 
 
 def test_updates_with_unstorable_values_change_nothing(tmp_path) -> None:
     data = tmp_path / "store"
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = _events(c)
         for call in (coll.data.update, coll.data.replace):
             with pytest.raises(UnexpectedStatusCodeError) as e:
@@ -108,11 +96,11 @@ def test_updates_with_unstorable_values_change_nothing(tmp_path) -> None:
 def test_dates_at_the_edges_of_the_range_are_stored_and_filtered(tmp_path) -> None:
     data = tmp_path / "store"
     early, late = uuid.UUID(int=3), uuid.UUID(int=4)
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = _events(c)
         coll.data.insert({"at": "1677-09-22T00:00:00Z"}, uuid=early)
         coll.data.insert({"at": "2262-04-10T00:00:00Z"}, uuid=late)
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = c.collections.get("Event")
         after_2100 = coll.query.fetch_objects(filters=Filter.by_property("at").greater_than("2100-01-01T00:00:00Z"))
         assert [o.uuid for o in after_2100.objects] == [late]
@@ -122,7 +110,7 @@ def test_dates_at_the_edges_of_the_range_are_stored_and_filtered(tmp_path) -> No
 
 def test_text_with_an_unpaired_surrogate_is_refused(tmp_path) -> None:
     data = tmp_path / "store"
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         _events(c)
         for props in ('{"title": "bad \\ud800 text"}', '{"meta": {"note": "\\udfff"}}'):
             body = '{"class": "Event", "properties": ' + props + "}"
@@ -141,7 +129,7 @@ def test_object_values_nested_without_bound_are_refused(tmp_path) -> None:
     deep: dict = {"note": "x"}
     for _ in range(100):
         deep = {"inner": deep}
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         coll = _events(c)
         r = httpx.post(f"{server.url}/v1/objects", json={"class": "Event", "properties": {"meta": deep}})
         assert r.status_code == 400, r.text
@@ -164,7 +152,7 @@ def test_the_shared_date_range_is_the_int64_nanosecond_range() -> None:
 
 def test_numbers_beyond_their_type_are_refused(tmp_path) -> None:
     data = tmp_path / "store"
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         c.collections.create(
             "Measure",
             properties=[Property(name="x", data_type=DataType.NUMBER), Property(name="k", data_type=DataType.INT)],
@@ -179,5 +167,5 @@ def test_numbers_beyond_their_type_are_refused(tmp_path) -> None:
             content = b'{"class": "Measure", "properties": %s}' % body.encode()
             r = httpx.post(f"{server.url}/v1/objects", content=content, headers={"content-type": "application/json"})
             assert r.status_code == 422, (body, r.text)
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         assert len(c.collections.get("Measure").query.fetch_objects().objects) == 0

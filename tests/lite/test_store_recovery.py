@@ -22,21 +22,9 @@ N = 10
 BAD_DIM, BAD_DATE, BAD_JSON, BAD_BLOB = (uuid.UUID(int=i + 1) for i in range(4))
 
 
-def _client(server: lite.LiteServer) -> weaviate.WeaviateClient:
-    return weaviate.connect_to_custom(
-        http_host=server.host,
-        http_port=server.http_port,
-        http_secure=False,
-        grpc_host=server.host,
-        grpc_port=server.grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
-    )
-
-
 def _damage(data) -> None:
     """N events (two collections), then four of them damaged directly in SQLite."""
-    with lite.start(data) as server, _client(server) as c:
+    with lite.start(data) as server, lite.client_for(server) as c:
         for name in ("Event", "Other"):
             coll = c.collections.create(
                 name,
@@ -80,7 +68,7 @@ def test_the_server_sets_aside_rows_it_cannot_load_and_serves_the_rest(tmp_path,
     _damage(data)
     with caplog.at_level(logging.WARNING, logger="weaviate_recsys.lite"):
         server = lite.start(data)
-    with server, _client(server) as c:
+    with server, lite.client_for(server) as c:
         served = {o.uuid for o in c.collections.get("Event").query.fetch_objects(limit=100).objects}
         assert served == {uuid.UUID(int=i + 1) for i in range(N)} - DAMAGED
         assert len(c.collections.get("Other").query.fetch_objects(limit=100).objects) == N
@@ -99,7 +87,7 @@ def test_the_server_sets_aside_rows_it_cannot_load_and_serves_the_rest(tmp_path,
     assert "4 row(s) in the quarantine table" in result.output
     for uid in DAMAGED:
         assert f"object {uid} of collection Event" in result.output
-    with lite.start(data) as server, _client(server) as c:  # nothing left to set aside
+    with lite.start(data) as server, lite.client_for(server) as c:  # nothing left to set aside
         assert len(c.collections.get("Event").query.fetch_objects(limit=100).objects) == N - 3
 
 
@@ -136,7 +124,7 @@ def test_a_collection_whose_definition_cannot_be_read_is_set_aside_with_its_obje
     db.close()
     with caplog.at_level(logging.WARNING, logger="weaviate_recsys.lite"):
         server = lite.start(data)
-    with server, _client(server) as c:
+    with server, lite.client_for(server) as c:
         assert [c.name for c in c.collections.list_all().values()] == ["Event"]
     assert "collection Other: the stored definition cannot be read" in caplog.text
     result = CliRunner().invoke(main, ["lite", "check", "--data-dir", str(data)])

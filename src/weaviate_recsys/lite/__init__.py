@@ -11,6 +11,16 @@ what is covered.
 
 from weaviate_recsys.lite.integrity import StoreCheck, check_store
 from weaviate_recsys.lite.process import LiteProcess, spawn
-from weaviate_recsys.lite.server import LiteServer, connect, serve, start
+from weaviate_recsys.lite.server import LiteServer, client_for, connect, serve, start
 
-__all__ = ["LiteProcess", "LiteServer", "StoreCheck", "check_store", "connect", "serve", "spawn", "start"]
+__all__ = [
+    "LiteProcess",
+    "LiteServer",
+    "StoreCheck",
+    "check_store",
+    "client_for",
+    "connect",
+    "serve",
+    "spawn",
+    "start",
+]

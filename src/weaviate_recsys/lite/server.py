@@ -27,7 +27,7 @@ from weaviate_recsys.lite.storage import Store, lock_data_dir, prepare_data_dir,
 if TYPE_CHECKING:
     import weaviate
 
-__all__ = ["LiteServer", "start", "connect", "serve"]
+__all__ = ["LiteServer", "start", "connect", "client_for", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,30 @@ def start(
     )
 
 
+def client_for(server: Any, **client_options: Any) -> weaviate.WeaviateClient:
+    """A ``weaviate.WeaviateClient`` for a running lite server (`LiteServer` or `LiteProcess`), which the caller
+    closes; closing it leaves the server running.
+
+    ``skip_init_checks`` avoids the client's PyPI version lookup (§1.1 row 7).
+
+    Args:
+        server: anything with ``host``, ``http_port`` and ``grpc_port``.
+        **client_options: passed to ``weaviate.connect_to_custom`` (e.g. ``additional_config``, ``auth_credentials``).
+    """
+    import weaviate
+
+    return weaviate.connect_to_custom(
+        http_host=server.host,
+        http_port=server.http_port,
+        http_secure=False,
+        grpc_host=server.host,
+        grpc_port=server.grpc_port,
+        grpc_secure=False,
+        skip_init_checks=True,
+        **client_options,
+    )
+
+
 def connect(
     data_dir: str | os.PathLike[str] | None = None, *, in_process: bool = True, **client_options: Any
 ) -> weaviate.WeaviateClient:
@@ -183,7 +207,7 @@ def connect(
     Closing the client (``client.close()`` or leaving ``with client:``) stops the server.
 
     Where the data goes differs from the CLI: with no ``data_dir`` the server keeps its collections in a
-    temporary directory that is **deleted on close** (a clean store per test or notebook session), while
+    temporary directory that is **deleted on close** (a clean store per test or notebook), while
     every ``weaviate-recsys`` command persists under ``./.weaviate-recsys`` (``Settings().data_dir``). To keep
     the data, or to open what the CLI loaded, pass the folder::
 
@@ -196,8 +220,6 @@ def connect(
             client and server then use separate cores, which long jobs such as an evaluation need.
         **client_options: passed to ``weaviate.connect_to_custom`` (e.g. ``additional_config``).
     """
-    import weaviate
-
     if in_process:
         server: Any = start(data_dir)
     else:
@@ -205,18 +227,8 @@ def connect(
 
         server = spawn(data_dir)
     try:
-        # skip_init_checks avoids the client's PyPI version lookup (§1.1 row 7); the gRPC health
-        # check it would make is done right below instead.
-        client = weaviate.connect_to_custom(
-            http_host=server.host,
-            http_port=server.http_port,
-            http_secure=False,
-            grpc_host=server.host,
-            grpc_port=server.grpc_port,
-            grpc_secure=False,
-            skip_init_checks=True,
-            **client_options,
-        )
+        # the gRPC health check that client_for skips is done right below instead
+        client = client_for(server, **client_options)
     except BaseException:
         server.stop()
         raise
