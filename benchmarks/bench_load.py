@@ -1,7 +1,9 @@
 """Bulk-load throughput on the amazon-office data set, against the targets below; prints one JSON document.
 
-- items: end-to-end ``load_items`` (read, validate, hash, embed, write) vs ``SentenceTransformer.encode`` alone
-  on the same texts with the same batch size (target >= 0.8x);
+- items: end-to-end ``load_items`` (read, validate, hash, embed, write) vs the embedding backend alone on the
+  same texts with the same batch size (target >= 0.9x). With ``--repeats N`` the two alternate N times (each load
+  into fresh collections, between two encoder-only passes) and the median of the per-repeat ratios is reported,
+  so a machine whose load changes during the run affects both sides alike;
 - re-loading the unchanged items vs the first load (target >= 20x faster);
 - interactions without text (target >= 5,000 rows/s).
 
@@ -16,6 +18,7 @@ import json
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,6 +84,7 @@ def main() -> int:
     parser.add_argument("--server", choices=["subprocess", "inprocess"], default="subprocess")
     parser.add_argument("--batch-size", type=int, default=64, help="embedding batch size (both sides)")
     parser.add_argument("--items", type=int, default=None, help="use only the first N items")
+    parser.add_argument("--repeats", type=int, default=1, help="alternating encoder-only / load repeats (median)")
     parser.add_argument(
         "--backend",
         choices=["torch", "onnx", "onnx-int8"],
@@ -126,11 +130,19 @@ def main() -> int:
             embedder.embed_batch(texts)
         return time.perf_counter() - start
 
+    load_at_start = os.getloadavg()[0]
     client, proc = start_server(args.server)
     try:
-        encode_before = encode_alone()
-        first = load_items(client, [items_path], settings, embedder, rejects=work / "items.rejects.jsonl")
-        encode_after = encode_alone()
+        encodes = [encode_alone()]
+        loads = []
+        for r in range(args.repeats):
+            repeat_settings = settings.model_copy(update={"prefix": f"Bench{r}"})
+            loads.append(
+                load_items(client, [items_path], repeat_settings, embedder, rejects=work / "items.rejects.jsonl")
+            )
+            encodes.append(encode_alone())
+        first = loads[0]
+        settings = settings.model_copy(update={"prefix": "Bench0"})  # re-loads go to the first repeat's store
         second = load_items(client, [items_path], settings, embedder, rejects=work / "items.rejects.jsonl")
         inter = load_interactions(
             client, [interactions_path], settings, embedder, rejects=work / "interactions.rejects.jsonl"
@@ -144,9 +156,13 @@ def main() -> int:
             proc.terminate()
             proc.wait(30)
 
-    encode_s = (encode_before + encode_after) / 2
+    # Each load is compared with the mean of the encoder-only passes just before and after it.
+    ratios = [
+        (load.read / load.seconds) / (len(texts) / ((encodes[i] + encodes[i + 1]) / 2)) for i, load in enumerate(loads)
+    ]
+    encode_s = statistics.median(encodes)
     encode_rate = len(texts) / encode_s
-    item_rate = first.read / first.seconds
+    item_rate = statistics.median(load.read / load.seconds for load in loads)
     result = {
         "dataset": str(DATASET),
         "server": args.server,
@@ -154,7 +170,7 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "python": platform.python_version(),
-            "load_average_1m": os.getloadavg()[0],
+            "load_average_1m": [load_at_start, os.getloadavg()[0]],
         },
         "embed_batch_size": args.batch_size,
         "embed_backend": settings.embed_backend,
@@ -163,12 +179,13 @@ def main() -> int:
             "embedded_texts": len(texts),
             "written": first.written,
             "rejected": first.rejected,
-            "load_seconds": round(first.seconds, 2),
+            "load_seconds": [round(load.seconds, 2) for load in loads],
             "load_rows_per_s": round(item_rate, 1),
-            "encode_alone_seconds": [round(encode_before, 2), round(encode_after, 2)],
+            "encode_alone_seconds": [round(e, 2) for e in encodes],
             "encode_alone_rows_per_s": round(encode_rate, 1),
-            "ratio_vs_encode": round(item_rate / encode_rate, 3),
-            "target_ratio": 0.8,
+            "ratios_vs_encode": [round(r, 3) for r in ratios],
+            "ratio_vs_encode": round(statistics.median(ratios), 3),
+            "target_ratio": 0.9,
         },
         "items_reload_unchanged": {
             "unchanged": second.unchanged,
@@ -188,7 +205,7 @@ def main() -> int:
         },
     }
     result["targets_met"] = {
-        "items_ratio": result["items"]["ratio_vs_encode"] >= 0.8,
+        "items_ratio": result["items"]["ratio_vs_encode"] >= 0.9,
         "reload_speedup": result["items_reload_unchanged"]["speedup_vs_first_load"] >= 20,
         "interactions_rows_per_s": result["interactions_without_text"]["rows_per_s"] >= 5000,
     }
