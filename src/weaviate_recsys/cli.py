@@ -150,12 +150,8 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
         embed_device: str | None,
         **kwargs: Any,
     ) -> Any:
-        service: dict[str, Any] = {}  # from service_options, on the commands that have them
-        if "service_url" in kwargs:
-            service["service_url"] = kwargs.pop("service_url")
-        if kwargs.get("serve_api_key") is not None:
-            service["serve_api_keys"] = [kwargs.pop("serve_api_key")]
-        kwargs.pop("serve_api_key", None)
+        service_url = kwargs.pop("service_url", None)  # from service_options, on the commands that have them
+        serve_api_key = kwargs.pop("serve_api_key", None)
         try:
             settings = get_settings(
                 url=url,
@@ -165,7 +161,8 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 data_dir=data_dir,
                 embed_backend=embed_backend,
                 embed_device=embed_device,
-                **service,
+                service_url=service_url,
+                serve_api_keys=[serve_api_key] if serve_api_key is not None else None,
             )
         except ValidationError as e:
             raise click.UsageError(_validation_message(e)) from e
