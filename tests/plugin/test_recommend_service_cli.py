@@ -230,3 +230,9 @@ def test_the_service_path_imports_neither_weaviate_nor_numpy(service: str) -> No
     assert code == 0, output
     assert "w4" in output
     assert heavy == []
+
+
+def test_a_service_url_without_a_scheme_is_a_usage_error() -> None:
+    res = CliRunner().invoke(main, ["recommend", "pen-fan", "--service", "localhost:8000"])
+    assert res.exit_code == 2
+    assert "WEAVIATE_RECSYS_SERVICE_URL must start with http:// or https://" in res.output
