@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -86,20 +87,6 @@ def _schema():  # type: ignore[no-untyped-def]
             Property(name="year", data_type=DataType.INT),
         ],
         vector_config=[Configure.Vectors.self_provided(name="content")],
-    )
-
-
-def _connect(host: str, http_port: int, grpc_port: int):  # type: ignore[no-untyped-def]
-    import weaviate
-
-    return weaviate.connect_to_custom(
-        http_host=host,
-        http_port=http_port,
-        http_secure=False,
-        grpc_host=host,
-        grpc_port=grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
     )
 
 
@@ -174,7 +161,10 @@ def client_batcher_ceiling(n: int) -> dict[str, float]:
     child.start()
     rest = lite.start()  # REST only (schema); every batch goes to the null gRPC server
     try:
-        client = _connect("127.0.0.1", rest.http_port, ports.get(timeout=60))
+        # REST of the lite server (schema), gRPC of the null server (batches)
+        client = lite.client_for(
+            SimpleNamespace(host="127.0.0.1", http_port=rest.http_port, grpc_port=ports.get(timeout=60))
+        )
         try:
             coll = client.collections.get("Item")
             start, cpu0 = time.perf_counter(), time.process_time()
@@ -247,6 +237,12 @@ def _start(server_mode: str, data_dir: str):  # type: ignore[no-untyped-def]
     return _ServerProcess(data_dir) if server_mode == "process" else lite.start(data_dir)
 
 
+def _client(server):  # type: ignore[no-untyped-def]
+    import weaviate_recsys.lite as lite
+
+    return lite.client_for(server)
+
+
 def _cpu(server, server_mode: str) -> float | None:  # type: ignore[no-untyped-def]
     return server.cpu_seconds() if server_mode == "process" else None
 
@@ -267,7 +263,7 @@ def _import_with_batcher(server_mode: str, objects, ids, vectors) -> dict[str, o
     data_dir = tempfile.mkdtemp(prefix="bench-lite-batcher-")
     server = _start(server_mode, data_dir)
     try:
-        client = _connect(server.host, server.http_port, server.grpc_port)
+        client = _client(server)
         try:
             coll = client.collections.create("Item", **_schema())
             server_cpu0 = _cpu(server, server_mode)
@@ -329,7 +325,7 @@ def run(
 
         data_dir = tempfile.mkdtemp(prefix="bench-lite-")
         server = _start(server_mode, data_dir)
-        client = _connect(server.host, server.http_port, server.grpc_port)
+        client = _client(server)
         try:
             coll = client.collections.create("Item", **_schema())
             server_cpu0 = _cpu(server, server_mode)

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -41,12 +42,10 @@ def free_port() -> int:
 
 
 def start_server(mode: str):
-    import weaviate
+    from weaviate_recsys import lite
 
     if mode == "inprocess":
-        from weaviate_recsys.lite import connect
-
-        return connect(), None
+        return lite.connect(), None
     port, grpc_port = free_port(), free_port()
     proc = subprocess.Popen(
         [
@@ -60,15 +59,7 @@ def start_server(mode: str):
     deadline = time.monotonic() + 60
     while True:
         try:
-            client = weaviate.connect_to_custom(
-                http_host="127.0.0.1",
-                http_port=port,
-                http_secure=False,
-                grpc_host="127.0.0.1",
-                grpc_port=grpc_port,
-                grpc_secure=False,
-                skip_init_checks=True,
-            )
+            client = lite.client_for(SimpleNamespace(host="127.0.0.1", http_port=port, grpc_port=grpc_port))
             if client.is_ready():
                 return client, proc
             client.close()

@@ -132,18 +132,8 @@ def main() -> int:
     if args.in_process:
         client = lite.connect(data_dir=data_dir, in_process=True)
     else:
-        import weaviate
-
         server = lite.spawn(data_dir)
-        client = weaviate.connect_to_custom(
-            http_host=server.host,
-            http_port=server.http_port,
-            http_secure=False,
-            grpc_host=server.host,
-            grpc_port=server.grpc_port,
-            grpc_secure=False,
-            skip_init_checks=True,
-        )
+        client = lite.client_for(server)
     try:
         if marker.exists():
             result["setup"] = "reused " + str(data_dir)

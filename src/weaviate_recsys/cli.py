@@ -150,6 +150,8 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
         embed_device: str | None,
         **kwargs: Any,
     ) -> Any:
+        service_url = kwargs.pop("service_url", None)  # from service_options, on the commands that have them
+        serve_api_key = kwargs.pop("serve_api_key", None)
         try:
             settings = get_settings(
                 url=url,
@@ -159,13 +161,64 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 data_dir=data_dir,
                 embed_backend=embed_backend,
                 embed_device=embed_device,
+                service_url=service_url,
+                serve_api_keys=[serve_api_key] if serve_api_key is not None else None,
             )
         except ValidationError as e:
             raise click.UsageError(_validation_message(e)) from e
-        click.get_current_context().meta["url_source"] = "option" if url else "environment"
+        ctx = click.get_current_context()
+        ctx.meta["url_source"] = "option" if url else "environment"
+        if settings.service_url:
+            _refuse_with_service(ctx, _CONNECTION_PARAMS, "the service has its own Weaviate connection")
         return f(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+#: The parameters of `connection_options`: with a service URL, the service connects to Weaviate instead.
+_CONNECTION_PARAMS = ("url", "grpc_port", "api_key", "prefix", "data_dir", "embed_backend", "embed_device")
+
+
+def service_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --service/--serve-api-key: ask a running recommendation service instead of Weaviate.
+
+    Goes above `connection_options`, which reads both into ``settings`` (``service_url``, ``serve_api_keys``).
+    """
+    f = click.option(
+        "--serve-api-key",
+        default=None,
+        metavar="KEY",
+        help="API key of the service (with --service).  [env var: WEAVIATE_RECSYS_SERVE_API_KEYS, a JSON list: "
+        "the first]",
+    )(f)
+    f = click.option(
+        "--service",
+        "service_url",
+        default=None,
+        metavar="URL",
+        help="Ask the recommendation service at URL (`weaviate-recsys serve`) instead of Weaviate: no Weaviate "
+        "client to start, so it answers fast; '' queries Weaviate.  [env var: WEAVIATE_RECSYS_SERVICE_URL]",
+    )(f)
+    return f
+
+
+def _refuse_with_service(ctx: click.Context, names: tuple[str, ...], why: str) -> None:
+    """A usage error when any of these parameters was given on the command line together with a service URL."""
+    from click.core import ParameterSource
+
+    given = [p.opts[0] for p in ctx.command.params if p.name in names and _from_command_line(ctx, p)]
+    if given:
+        if ctx.get_parameter_source("service_url") is ParameterSource.COMMANDLINE:
+            where = "--service"
+        else:
+            where = "WEAVIATE_RECSYS_SERVICE_URL (--service '' queries Weaviate directly)"
+        raise click.UsageError(f"{', '.join(given)} cannot be used with {where}: {why}.")
+
+
+def _from_command_line(ctx: click.Context, param: click.Parameter) -> bool:
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source(str(param.name)) is ParameterSource.COMMANDLINE
 
 
 def embedding_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -1058,6 +1111,7 @@ def _table_format_option(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--cold-start", is_flag=True, help="Serve an unknown user as a new user instead of failing.")
 @click.option("--plan", "show_plan", is_flag=True, help="Print the planned Weaviate queries as JSON; run nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
+@service_options
 @connection_options
 def recommend(
     user: str,
@@ -1075,22 +1129,34 @@ def recommend(
     settings: Settings,
 ) -> None:
     """Recommend items for USER, with the reasons for each."""
-    from .plugin.recommend import Recommender
-
-    with connected(settings, quiet) as client:
-        rec = Recommender(client, settings)
-        kwargs: dict[str, Any] = dict(
-            domains=list(domains) or None,
-            alpha=alpha,
-            diversity=diversity,
-            exploration=exploration,
-            exclude=list(exclude),
-            cold_start=cold_start,
+    if settings.service_url:
+        _refuse_with_service(
+            click.get_current_context(),
+            ("alpha", "exploration", "show_plan"),
+            "the service uses its own settings for these",
         )
-        if show_plan:
-            echo_json(rec.plan(user, k, **kwargs).model_dump(mode="json"))
-            return
-        recs = rec.recommend(user, k, explain=explain or output_format == "json", **kwargs)
+        from .service_client import ServiceClient
+
+        recs = ServiceClient.from_settings(settings).recommend(
+            user, k, domains=list(domains) or None, diversity=diversity, exclude=exclude, cold_start=cold_start
+        )
+    else:
+        from .plugin.recommend import Recommender
+
+        with connected(settings, quiet) as client:
+            rec = Recommender(client, settings)
+            kwargs: dict[str, Any] = dict(
+                domains=list(domains) or None,
+                alpha=alpha,
+                diversity=diversity,
+                exploration=exploration,
+                exclude=list(exclude),
+                cold_start=cold_start,
+            )
+            if show_plan:
+                echo_json(rec.plan(user, k, **kwargs).model_dump(mode="json"))
+                return
+            recs = rec.recommend(user, k, explain=explain or output_format == "json", **kwargs)
     if output_format == "json":
         echo_json([r.model_dump(mode="json") for r in recs])
     else:
@@ -1103,13 +1169,19 @@ def recommend(
 @click.option("--diversity", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="MMR diversity, 0..1.")
 @_table_format_option
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
+@service_options
 @connection_options
 def similar(item: str, k: int, diversity: float, output_format: str, quiet: bool, settings: Settings) -> None:
     """Items most similar to ITEM (nearest content vectors)."""
-    from .plugin.recommend import Recommender
+    if settings.service_url:
+        from .service_client import ServiceClient
 
-    with connected(settings, quiet) as client:
-        recs = Recommender(client, settings).similar_items(item, k, diversity=diversity)
+        recs = ServiceClient.from_settings(settings).similar_items(item, k, diversity=diversity)
+    else:
+        from .plugin.recommend import Recommender
+
+        with connected(settings, quiet) as client:
+            recs = Recommender(client, settings).similar_items(item, k, diversity=diversity)
     if output_format == "json":
         echo_json([r.model_dump(mode="json") for r in recs])
     else:
@@ -1121,13 +1193,19 @@ def similar(item: str, k: int, diversity: float, output_format: str, quiet: bool
 @click.option("-k", "k", type=click.IntRange(min=0), default=10, show_default=True, help="How many users.")
 @_table_format_option
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
+@service_options
 @connection_options
 def audience(item: str, k: int, output_format: str, quiet: bool, settings: Settings) -> None:
     """The users most interested in ITEM (their domain weight x interest similarity)."""
-    from .plugin.recommend import Recommender
+    if settings.service_url:
+        from .service_client import ServiceClient
 
-    with connected(settings, quiet) as client:
-        members = Recommender(client, settings).audience(item, k)
+        members = ServiceClient.from_settings(settings).audience(item, k)
+    else:
+        from .plugin.recommend import Recommender
+
+        with connected(settings, quiet) as client:
+            members = Recommender(client, settings).audience(item, k)
     if output_format == "json":
         echo_json([m.model_dump(mode="json") for m in members])
         return

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse, urlsplit, urlunsplit
-
-import weaviate
-from weaviate.classes.init import AdditionalConfig, Timeout
 
 from .errors import ConnectionFailed
 from .settings import Settings
+
+if TYPE_CHECKING:
+    import weaviate
 
 __all__ = ["open_client", "describe_target", "redact_url", "redact_secrets"]
 
@@ -67,6 +68,9 @@ def open_client(settings: Settings, url_source: str | None = None) -> Iterator[w
         url_source: where ``settings.url`` came from, ``"option"`` (the CLI's --url) or ``"environment"``,
             so a connection error says what to change; None: a setting passed in Python (or unknown).
     """
+    import weaviate  # here, so redact_url and describe_target stay cheap for a client of the service
+    from weaviate.classes.init import AdditionalConfig, Timeout
+
     if settings.url:
         parsed = urlparse(settings.url)
         secure = parsed.scheme == "https"

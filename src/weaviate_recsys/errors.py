@@ -18,6 +18,7 @@ __all__ = [
     "UnknownUser",
     "UnknownItem",
     "EvaluationError",
+    "is_unreachable",
 ]
 
 
@@ -84,3 +85,28 @@ class UnknownItem(RecsysError):
 
 class EvaluationError(RecsysError):
     """The offline evaluation cannot run on the given data."""
+
+
+#: gRPC status codes of a call that failed because the server went away or did not answer in time.
+_UNREACHABLE_STATUS = ("StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED", "StatusCode.CANCELLED")
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether a weaviate-client error means Weaviate was not there (`ConnectionFailed`: retry once it runs),
+    rather than an answer that refused the request (`WeaviateRejected`: the message says what to fix)."""
+    from weaviate.exceptions import (  # here: errors stay importable without the Weaviate client
+        WeaviateClosedClientError,
+        WeaviateConnectionError,
+        WeaviateGRPCUnavailableError,
+        WeaviateRetryError,
+        WeaviateTimeoutError,
+    )
+
+    unreachable = (
+        WeaviateConnectionError,
+        WeaviateTimeoutError,
+        WeaviateClosedClientError,
+        WeaviateGRPCUnavailableError,
+        WeaviateRetryError,
+    )
+    return isinstance(error, unreachable) or any(code in str(error) for code in _UNREACHABLE_STATUS)

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
@@ -208,6 +208,13 @@ class Settings(BaseSettings):
         "an interaction posted to a replica refreshes that user at once on that replica.",
     )
 
+    service_url: str | None = Field(
+        default=None,
+        description="URL of a running recommendation service (`weaviate-recsys serve`, http://host:8000): "
+        "`recommend`, `similar` and `audience` ask it over HTTP instead of querying Weaviate; the first of "
+        "`serve_api_keys` is sent as its API key. None: query Weaviate directly.",
+    )
+
     def resolved_cache_dir(self) -> Path:
         """``cache_dir``, or the user cache directory when it is unset."""
         if self.cache_dir is not None:
@@ -215,13 +222,14 @@ class Settings(BaseSettings):
         xdg = os.environ.get("XDG_CACHE_HOME")
         return (Path(xdg) if xdg else Path.home() / ".cache") / "weaviate-recsys"
 
-    @field_validator("url")
+    @field_validator("url", "service_url")
     @classmethod
-    def _url_has_scheme(cls, v: str | None) -> str | None:
+    def _url_has_scheme(cls, v: str | None, info: ValidationInfo) -> str | None:
         if v is not None and v != "" and not v.startswith(("http://", "https://")):
             from .connection import redact_url  # the one redaction rule; imported here to avoid a cycle
 
-            raise ValueError(f"WEAVIATE_URL must start with http:// or https:// (got {redact_url(v)!r})")
+            name = "WEAVIATE_URL" if info.field_name == "url" else "WEAVIATE_RECSYS_SERVICE_URL"
+            raise ValueError(f"{name} must start with http:// or https:// (got {redact_url(v)!r})")
         return v or None
 
 

@@ -25,15 +25,7 @@ def name(request: pytest.FixtureRequest) -> str:
 def strict_client() -> Iterator[weaviate.WeaviateClient]:
     """A client bound to a lite server with auto-schema off (Weaviate's ``AUTOSCHEMA_ENABLED=false``)."""
     with lite.start(autoschema=False) as server:
-        c = weaviate.connect_to_custom(
-            http_host=server.host,
-            http_port=server.http_port,
-            http_secure=False,
-            grpc_host=server.host,
-            grpc_port=server.grpc_port,
-            grpc_secure=False,
-            skip_init_checks=True,
-        )
+        c = lite.client_for(server)
         c.lite_server = server  # type: ignore[attr-defined]  # as lite.connect() sets it
         try:
             yield c

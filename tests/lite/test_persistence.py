@@ -22,15 +22,7 @@ import weaviate_recsys.lite as lite
 
 
 def _client(server: lite.LiteServer) -> weaviate.WeaviateClient:
-    return weaviate.connect_to_custom(
-        http_host=server.host,
-        http_port=server.http_port,
-        http_secure=False,
-        grpc_host=server.host,
-        grpc_port=server.grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
-    )
+    return lite.client_for(server)
 
 
 def test_everything_survives_restart(tmp_path) -> None:
@@ -82,14 +74,12 @@ WRITER = textwrap.dedent(
     """
     import sys, uuid
     import numpy as np
-    import weaviate
     from weaviate.classes.config import Configure, DataType, Property
     from weaviate.classes.data import DataObject
     import weaviate_recsys.lite as lite
 
     server = lite.start(sys.argv[1])
-    c = weaviate.connect_to_custom(http_host=server.host, http_port=server.http_port, http_secure=False,
-        grpc_host=server.host, grpc_port=server.grpc_port, grpc_secure=False, skip_init_checks=True)
+    c = lite.client_for(server)
     coll = c.collections.create("Crash", properties=[Property(name="batch", data_type=DataType.INT),
         Property(name="text", data_type=DataType.TEXT)], vector_config=[Configure.Vectors.self_provided(name="v")])
     size = int(sys.argv[2])

@@ -18,15 +18,7 @@ from weaviate_recsys.lite.storage import FORMAT_VERSION, decode_vectors, encode_
 
 
 def _client(server: lite.LiteServer) -> weaviate.WeaviateClient:
-    return weaviate.connect_to_custom(
-        http_host=server.host,
-        http_port=server.http_port,
-        http_secure=False,
-        grpc_host=server.host,
-        grpc_port=server.grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
-    )
+    return lite.client_for(server)
 
 
 def _vec(i: int, dim: int) -> list[float]:

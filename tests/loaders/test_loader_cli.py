@@ -38,15 +38,7 @@ def server() -> Iterator[lite.LiteServer]:
 
 @pytest.fixture(scope="module")
 def client(server) -> Iterator[weaviate.WeaviateClient]:
-    c = weaviate.connect_to_custom(
-        http_host=server.host,
-        http_port=server.http_port,
-        http_secure=False,
-        grpc_host=server.host,
-        grpc_port=server.grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
-    )
+    c = lite.client_for(server)
     try:
         yield c
     finally:

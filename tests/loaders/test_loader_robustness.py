@@ -13,7 +13,6 @@ import stat
 from pathlib import Path
 
 import pytest
-import weaviate
 from click.testing import CliRunner
 from weaviate.classes.query import Filter
 
@@ -320,15 +319,7 @@ def test_a_usage_error_in_the_second_csv_writes_nothing_and_exits_2(cli, tmp_pat
     assert str(second) in result.output and message in result.output
     assert not (tmp_path / "a.csv.rejects.jsonl").exists()
     server = cli.server  # type: ignore[attr-defined]
-    with weaviate.connect_to_custom(
-        http_host=server.host,
-        http_port=server.http_port,
-        http_secure=False,
-        grpc_host=server.host,
-        grpc_port=server.grpc_port,
-        grpc_secure=False,
-        skip_init_checks=True,
-    ) as c:
+    with lite.client_for(server) as c:
         assert c.collections.list_all() == {}
 
 

@@ -408,6 +408,8 @@ def load_records(
         ConfigurationError: bad --map/--set, unknown format, a CSV without a required column (nothing written).
         LoadError: a source cannot be read. SchemaConflict: the collection conflicts with the contract.
         ConnectionFailed: Weaviate failed mid-load; run the load again to finish it.
+        WeaviateRejected: Weaviate refused a whole request (its message says what); rows it refuses one by one
+            are row errors instead.
     """
     started = time.perf_counter()
     settings = settings or Settings()

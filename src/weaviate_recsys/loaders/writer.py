@@ -25,7 +25,7 @@ from weaviate.classes.query import Filter
 from weaviate.collections import Collection
 from weaviate.exceptions import WeaviateBaseError, WeaviateInsertManyAllFailedError
 
-from ..errors import ConnectionFailed
+from ..errors import ConnectionFailed, WeaviateRejected, is_unreachable
 
 __all__ = ["PreparedObject", "WriteFailure", "ObjectWriter", "content_hash", "insert_many_errors"]
 
@@ -105,8 +105,9 @@ class ObjectWriter:
     ``add`` queues new objects (sent a batch at a time in the background); ``update`` merges changed ones right
     away; leaving the block sends the rest, waits for every batch, retries rejected objects once and leaves the
     final insert failures in ``failures``. ``added`` counts objects handed to the writer: written = added -
-    len(failures), known only once the block has exited. A batch that fails as a whole (Weaviate unreachable)
-    makes the block raise `ConnectionFailed` on exit.
+    len(failures), known only once the block has exited. A batch that fails as a whole makes the block raise on
+    exit: `ConnectionFailed` when Weaviate could not be reached, `WeaviateRejected` when it answered and refused
+    the request (its message says why).
     """
 
     def __init__(self, collection: Collection, batch_size: int = 500, concurrent_requests: int = 2) -> None:
@@ -140,24 +141,27 @@ class ObjectWriter:
         if exc[0] is not None:
             return
         if self._error is not None:
-            raise self._connection_failed(self._error) from self._error
+            raise self._write_failed(self._error) from self._error
         retry, self._rejected = self._rejected, []
         for start in range(0, len(retry), self.batch_size):
             chunk = retry[start : start + self.batch_size]
             try:
                 errors = self._insert(chunk, exact=True)
             except WeaviateBaseError as e:
-                raise self._connection_failed(e) from e
+                raise self._write_failed(e) from e
             for index, message in errors.items():
                 obj = chunk[index]
                 self.failures.append(
                     WriteFailure(str(obj.uuid), dict(obj.properties or {}), f"Weaviate rejected the object: {message}")
                 )
 
-    def _connection_failed(self, error: WeaviateBaseError) -> ConnectionFailed:
-        return ConnectionFailed(
-            f"writing to {self.collection.name} failed: {error}. Run the load again: rows already written are skipped."
-        )
+    def _write_failed(self, error: WeaviateBaseError) -> ConnectionFailed | WeaviateRejected:
+        if is_unreachable(error):
+            return ConnectionFailed(
+                f"writing to {self.collection.name} failed: {error}. Check that Weaviate is running, then run the "
+                "load again: rows already written are skipped."
+            )
+        return WeaviateRejected(f"Weaviate refused a batch written to {self.collection.name}: {error}")
 
     def _insert(self, chunk: list[DataObject[Any, Any]], exact: bool = False) -> dict[int, str]:
         """Insert one batch; the rejected objects' positions and reasons.
@@ -212,6 +216,10 @@ class ObjectWriter:
                     filters=Filter.by_id().contains_any(chunk), limit=len(chunk), return_properties=["content_hash"]
                 )
             except WeaviateBaseError as e:
+                if not is_unreachable(e):
+                    raise WeaviateRejected(
+                        f"Weaviate refused reading the existing objects of {self.collection.name}: {e}"
+                    ) from e
                 raise ConnectionFailed(
                     f"could not read existing objects from {self.collection.name}: {e}. Check that Weaviate is up, "
                     "then run the load again (rows already written are skipped)."

@@ -26,19 +26,24 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
 import weaviate
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._lazy import LazyModule
 from ..errors import ConfigurationError, ConnectionFailed
 from ..progress import Progress
 from ..schema.contracts import BEHAVIOR_VECTOR
 from ..schema.identity import item_uuid
 from ..settings import Settings
 from .storage import Names, iterate, require_collections, vector_of, write_objects
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = [
     "BEHAVIOR_VECTOR",

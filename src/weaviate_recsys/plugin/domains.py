@@ -19,13 +19,18 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._lazy import LazyModule
 from ..errors import ConfigurationError, ModelNotTrained
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = [
     "ESTIMATORS",

@@ -12,13 +12,18 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._lazy import LazyModule
 from .text_processing import PHRASE_SEPARATOR, TextAnalyzer, find_phrases, most_common_surface
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = ["KeywordExtractorConfig", "KeywordExtractor", "Keyword"]
 

@@ -16,9 +16,16 @@ All functions work on whole arrays of events at once (numpy), so all users are c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+from .._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = [
     "DomainWeight",

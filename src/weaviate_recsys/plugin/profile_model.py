@@ -15,17 +15,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import BaseModel, Field
 
+from .._lazy import LazyModule
 from ..settings import Settings
 from .domains import DomainClassifier
 from .keywords import Keyword, KeywordExtractor
 from .macro import DomainWeight, blend_distributions, event_weights, normalize_distribution, top_domains
 from .semantic import interest_vectors
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = [
     "ProfileCounts",

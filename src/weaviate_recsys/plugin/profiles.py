@@ -19,13 +19,13 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 import weaviate
 from pydantic import BaseModel, Field
 
+from .._lazy import LazyModule
 from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser, WeaviateRejected
 from ..progress import Progress
 from ..schema.contracts import BEHAVIOR_VECTOR, CONTENT_VECTOR, INTEREST_VECTOR
@@ -60,6 +60,11 @@ from .storage import (
     write_objects,
 )
 from .training import item_keyword_text
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = [
     "BuildReport",

@@ -26,15 +26,21 @@ four things, each true of the item:
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import snowballstemmer
 from pydantic import BaseModel, Field
+
+from .._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = LazyModule("numpy")  # only liked-item matching needs it; a client rendering reasons does not
 
 __all__ = [
     "ITEM_TEXT_PROPERTIES",
@@ -80,8 +86,9 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # The Snowball English stemmer from the small `snowballstemmer` package, not NLTK's: matching runs on every
 # recommendation, and importing NLTK costs about a second of CPU per process. Both sides of a match (the
 # user's keywords, the item's text) go through this one stemmer, so they agree.
-# A stemmer object keeps its working state between calls: one call at a time.
-_STEMMER = snowballstemmer.stemmer("english")
+# A stemmer object keeps its working state between calls: one call at a time. Made on the first match, so
+# reading and printing reasons (a client of the service) does not import it.
+_STEMMER: Any = None
 _STEMMER_LOCK = threading.Lock()
 
 
@@ -216,7 +223,12 @@ def parse_explain_score(explain: str | None) -> ScoreParts | None:
 
 @lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
+    global _STEMMER
     with _STEMMER_LOCK:
+        if _STEMMER is None:
+            import snowballstemmer
+
+            _STEMMER = snowballstemmer.stemmer("english")
         return str(_STEMMER.stemWord(token))
 
 
@@ -318,7 +330,7 @@ def format_score_parts(score: float, parts: Sequence[ScoreContribution], digits:
     if not parts:
         return f"{shown_total:.{digits}f}"
     scale = 10**digits
-    units = [int(np.floor(p.value * scale + 1e-9)) for p in parts]
+    units = [math.floor(p.value * scale + 1e-9) for p in parts]
     missing = round(shown_total * scale) - sum(units)
     order = sorted(range(len(parts)), key=lambda i: -(parts[i].value * scale - units[i]))
     for j in range(abs(missing)):

@@ -42,7 +42,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypedDict, Unpack
 
 import numpy as np
-from pydantic import BaseModel
 from weaviate import WeaviateClient
 from weaviate.classes.query import Filter, MetadataQuery, Sort
 from weaviate.collections.classes.filters import _Filters
@@ -83,6 +82,7 @@ from .reasons import (
     summarize,
 )
 from .reranking import RankedCandidate, select_with_quotas
+from .results import AudienceMember, Recommendation
 from .storage import collection_handle
 
 __all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "ListOptions", "TextListOptions", "RRF_K"]
@@ -93,42 +93,6 @@ RRF_K = 60
 _MAX_SEEN = 10_000
 #: Most recent liked items a "because you liked" reason chooses from.
 _LIKED_HISTORY = 10
-
-
-class Recommendation(BaseModel):
-    """One recommended item.
-
-    Attributes:
-        item_id: the application's item id.
-        title: the item's title.
-        score: the fused score the list is ordered by (comparable within one list; see the module doc).
-        domain: the item's domain.
-        reasons: why it is recommended; always set (``parts`` only when asked to explain).
-    """
-
-    item_id: str
-    title: str | None = None
-    score: float
-    domain: str | None = None
-    reasons: Reasons
-
-
-class AudienceMember(BaseModel):
-    """A user interested in an item (see `Recommender.audience`).
-
-    Attributes:
-        user_id: the user.
-        score: interest weight in the item's domain x similarity of their interest vector to the item.
-        domain: the interest that matched (the item's domain), None when matched on the overall interest.
-        weight: the user's weight for that domain (1 for the overall interest).
-        similarity: cosine similarity of the interest vector and the item's content vector.
-    """
-
-    user_id: str
-    score: float
-    domain: str | None = None
-    weight: float
-    similarity: float
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,16 @@ vector (a direction *away* from dislikes is not a good query), and the profile s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
+
+from .._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = ["normalize_rows", "interest_vectors"]
 

@@ -33,16 +33,9 @@ from typing import Any
 import numpy as np
 import weaviate
 from weaviate.classes.query import Filter
-from weaviate.exceptions import (
-    WeaviateBaseError,
-    WeaviateClosedClientError,
-    WeaviateConnectionError,
-    WeaviateGRPCUnavailableError,
-    WeaviateRetryError,
-    WeaviateTimeoutError,
-)
+from weaviate.exceptions import WeaviateBaseError
 
-from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing, WeaviateRejected
+from ..errors import ConnectionFailed, ModelNotTrained, SchemaMissing, WeaviateRejected, is_unreachable
 from ..loaders.writer import WriteFailure, insert_many_errors
 from ..schema.contracts import collection_name
 from ..schema.identity import generate_uuid5
@@ -208,24 +201,12 @@ def collection_handle(client: weaviate.WeaviateClient, name: str) -> Any:
     return coll
 
 
-#: Client errors that mean Weaviate was not there (as opposed to an answer that refused the request).
-_UNREACHABLE = (
-    WeaviateConnectionError,
-    WeaviateTimeoutError,
-    WeaviateClosedClientError,
-    WeaviateGRPCUnavailableError,
-    WeaviateRetryError,
-)
-#: gRPC status codes of a query that failed because the server went away or did not answer in time.
-_UNREACHABLE_STATUS = ("StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED", "StatusCode.CANCELLED")
-
-
 def _wrap(action: str) -> Callable[[WeaviateBaseError], ConnectionFailed | WeaviateRejected]:
     """Turn a client error into `ConnectionFailed` (Weaviate unreachable: retry once it runs) or
     `WeaviateRejected` (Weaviate answered no: the message says why)."""
 
     def make(e: WeaviateBaseError) -> ConnectionFailed | WeaviateRejected:
-        if isinstance(e, _UNREACHABLE) or any(code in str(e) for code in _UNREACHABLE_STATUS):
+        if is_unreachable(e):
             return ConnectionFailed(f"{action} failed: {e}. Check that Weaviate is running, then try again.")
         return WeaviateRejected(f"{action} was refused by Weaviate: {e}")
 

@@ -9,13 +9,13 @@ item's ``keywords``; write the ``Domain`` collection (domains with centroids and
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 import weaviate
 from pydantic import BaseModel, Field
 
+from .._lazy import LazyModule
 from ..errors import ConfigurationError
 from ..progress import Progress
 from ..schema.contracts import CONTENT_VECTOR
@@ -31,6 +31,11 @@ from .storage import (
     save_model,
     write_objects,
 )
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = ["DomainSummary", "DomainModelReport", "train_domains", "item_keyword_text", "ITEM_KEYWORDS"]
 
