@@ -85,6 +85,7 @@ from .reasons import (
 from .reranking import RankedCandidate, select_with_quotas
 from .similar import find_similar, found_by_phrase
 from .storage import collection_handle
+from .text_query import aspect_interests, aspects_of, with_key_phrases
 
 __all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "ListOptions", "TextListOptions", "RRF_K"]
 
@@ -1018,6 +1019,16 @@ class Recommender:
             interests, overall, keywords = interests_from_profile(profile, domains)
         else:
             interests, overall, keywords = self._plain_text_interest(text, domains)
+        # Every part of the request stays in the keyword leg, and a request with several parts gets a query per
+        # part (`plugin.text_query`); not within domains the application named, which the parts' queries would
+        # leave.
+        aspects = aspects_of(text)
+        interests = with_key_phrases(interests, aspects)
+        overall = with_key_phrases([overall], aspects)[0] if overall is not None else None
+        if domains is None and len(aspects) > 1:
+            vectors = self._get_embedder().embed_batch(aspects)
+            interests = [*interests, *aspect_interests(aspects, vectors, interests)]
+        keywords = list(dict.fromkeys([*aspects, *keywords]))
         basis = "text" if interests else "popular"
         return _UserContext(user_id, basis, interests, overall, [], keywords)
 
