@@ -1105,7 +1105,7 @@ def recommend(
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @connection_options
 def similar(item: str, k: int, diversity: float, output_format: str, quiet: bool, settings: Settings) -> None:
-    """Items most similar to ITEM (nearest content vectors)."""
+    """Items most similar to ITEM: used together with it (behaviour vectors, once trained) and alike in content."""
     from .plugin.recommend import Recommender
 
     with connected(settings, quiet) as client:
