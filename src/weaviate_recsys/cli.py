@@ -1172,7 +1172,7 @@ def recommend(
 @service_options
 @connection_options
 def similar(item: str, k: int, diversity: float, output_format: str, quiet: bool, settings: Settings) -> None:
-    """Items most similar to ITEM (nearest content vectors)."""
+    """Items most similar to ITEM: used together with it (behaviour vectors, once trained) and alike in content."""
     if settings.service_url:
         from .service_client import ServiceClient
 

@@ -142,6 +142,7 @@ def test_similar_items_and_audience(api: TestClient) -> None:
     assert similar.status_code == 200, similar.text
     items = similar.json()["items"]
     assert len(items) == 4 and "EL0001" not in [i["item_id"] for i in items]
+    assert all(i["reasons"]["found_by"] in ("behavior", "content") for i in items)  # which signal found each
     audience = api.get("/items/EL0001/audience", params={"k": 3})
     assert audience.status_code == 200, audience.text
     assert audience.json()["users"] and audience.json()["users"][0]["user_id"]

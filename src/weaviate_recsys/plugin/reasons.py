@@ -162,6 +162,10 @@ class Reasons(BaseModel):
         score_parts: the score's parts on the list's scale; they add up to ``Recommendation.score`` (empty
             when the parts are unknown: not asked to explain).
         summary: the reasons in one sentence, as the CLI table, the service and its page show them.
+        found_by: for similar items, the search that found the item: ``behavior`` (the behaviour and content
+            vectors together: people use the two items together), ``content`` (the content vector alone: the
+            item or the result has no behaviour vector) or ``keywords`` (the item's title, when it has no vector);
+            None for other sources.
     """
 
     source: Source
@@ -176,6 +180,7 @@ class Reasons(BaseModel):
     because: list[BecauseItem] = Field(default_factory=list)
     score_parts: list[ScoreContribution] = Field(default_factory=list)
     summary: str = ""
+    found_by: Literal["behavior", "content", "keywords"] | None = None
 
 
 def _num(text: str) -> float:

@@ -83,7 +83,9 @@ from .reasons import (
 )
 from .reranking import RankedCandidate, select_with_quotas
 from .results import AudienceMember, Recommendation
+from .similar import find_similar, found_by_phrase
 from .storage import collection_handle
+from .text_query import aspect_interests, aspects_of, with_key_phrases
 
 __all__ = ["Recommender", "Recommendation", "AudienceMember", "UserSnapshot", "ListOptions", "TextListOptions", "RRF_K"]
 
@@ -568,61 +570,60 @@ class Recommender:
     def similar_items(
         self, item_id: str, k: int = 10, *, filters: _Filters | None = None, diversity: float = 0.0
     ) -> list[Recommendation]:
-        """Items whose content vectors are nearest to this item's (itself excluded).
+        """Items similar to this one (itself excluded): by behaviour and content where it has a behaviour vector.
+
+        An item with a ``behavior`` vector (`plugin.behavior.train_behavior`) is matched on its behaviour and
+        content vectors together, weighted as the recommender's interest queries (``behavior_weight``), with
+        ``cold_item_share`` of the slots for items nobody has used yet, found by content; an item without one
+        by its content vector alone; an item without vectors by its title's words (`plugin.similar`). Each
+        result's ``reasons.found_by`` names the search that found it.
 
         Raises:
             UnknownItem: no Item with this id.
         """
         items = self._items()
-        source = self._item(items, item_id)
-        vec = _content_vector(source)
+        source = items.query.fetch_object_by_id(
+            item_uuid(item_id), include_vector=True, return_properties=ITEM_RETURN_PROPERTIES
+        )
+        if source is None:
+            source = self._item(items, item_id)  # raises UnknownItem, worded as every item lookup
         src_keywords = _strings(source.properties.get("keywords"))
         title = _text(source.properties.get("title"))
         src_matcher = KeywordMatcher(src_keywords)
         props_wanted = list(dict.fromkeys([*ITEM_RETURN_PROPERTIES, *ITEM_TEXT_PROPERTIES]))
-        own = Filter.by_property("item_id").not_equal(item_id)
-        where = own & filters if filters is not None else own
         fetch = k if diversity == 0 else min(max(3 * k, k + 10), 100)
         try:
-            if vec is not None:
-                res = items.query.near_vector(
-                    [float(x) for x in vec],
-                    target_vector=CONTENT_VECTOR,
-                    limit=fetch,
-                    filters=where,
-                    return_properties=props_wanted,
-                    return_metadata=MetadataQuery(distance=True),
-                    include_vector=[CONTENT_VECTOR] if diversity > 0 else False,
-                )
-            elif title:
-                res = items.query.bm25(
-                    title,
-                    limit=fetch,
-                    filters=where,
-                    return_properties=props_wanted,
-                    return_metadata=MetadataQuery(score=True),
-                )
-            else:
-                return []
+            found = find_similar(
+                items,
+                source,
+                item_id,
+                k,
+                target_weights=self.target_weights(),
+                cold_share=float(self.settings.cold_item_share),
+                filters=filters,
+                fetch=fetch,
+                return_properties=props_wanted,
+                include_vectors=diversity > 0,
+            )
         except WeaviateBaseError as e:
             raise RecsysError(f"Similar-items query for {item_id!r} failed: {e}. Check the application filter.") from e
-        cands: list[tuple[RankedCandidate, Recommendation]] = []
-        for obj in res.objects:
-            props = obj.properties
-            if obj.metadata.distance is not None:
-                sim = 1.0 - float(obj.metadata.distance)
-                parts = ScoreParts(keyword=0.0, vector=sim, similarity=sim)
-            else:
-                sim = float(obj.metadata.score or 0.0)
+        cands: dict[str, tuple[RankedCandidate, Recommendation]] = {}
+        for hit in found.hits:
+            props = hit.obj.properties
+            sim = hit.similarity
+            if hit.found_by == "keywords":
                 parts = ScoreParts(keyword=sim, vector=0.0, bm25=sim)
+            else:
+                parts = ScoreParts(keyword=0.0, vector=sim, similarity=sim)
             reasons = Reasons(
                 source="similar",
                 domain=_text(props.get("domain")),
                 parts=parts,
                 matched_keywords=src_matcher.match(item_texts(props)),
                 score_parts=score_contributions(sim, parts),
+                found_by=hit.found_by,
             )
-            reasons.summary = f"similar to {title or item_id}" + (
+            reasons.summary = f"similar to {title or item_id} {found_by_phrase(hit.found_by)}" + (
                 "; keywords: " + ", ".join(reasons.matched_keywords[:4]) if reasons.matched_keywords else ""
             )
             rec = Recommendation(
@@ -632,10 +633,13 @@ class Recommender:
                 domain=_text(props.get("domain")),
                 reasons=reasons,
             )
-            cands.append((RankedCandidate(key=rec.item_id, group=0, relevance=sim, vector=_content_vector(obj)), rec))
-        chosen = select_with_quotas([c for c, _ in cands], k, None, diversity)
-        by_key = {c.key: r for c, r in cands}
-        return [by_key[c.key] for c in chosen]
+            if rec.item_id not in cands:
+                cand = RankedCandidate(
+                    key=rec.item_id, group=hit.found_by, relevance=sim, vector=_content_vector(hit.obj)
+                )
+                cands[rec.item_id] = (cand, rec)
+        chosen = select_with_quotas([c for c, _ in cands.values()], k, found.quotas, diversity)
+        return [cands[str(c.key)][1] for c in chosen]
 
     def audience(self, item_id: str, k: int = 10) -> list[AudienceMember]:
         """The users most interested in an item: their interest in its domain x their vector's similarity.
@@ -979,6 +983,16 @@ class Recommender:
             interests, overall, keywords = interests_from_profile(profile, domains)
         else:
             interests, overall, keywords = self._plain_text_interest(text, domains)
+        # Every part of the request stays in the keyword leg, and a request with several parts gets a query per
+        # part (`plugin.text_query`); not within domains the application named, which the parts' queries would
+        # leave.
+        aspects = aspects_of(text)
+        interests = with_key_phrases(interests, aspects)
+        overall = with_key_phrases([overall], aspects)[0] if overall is not None else None
+        if domains is None and len(aspects) > 1:
+            vectors = self._get_embedder().embed_batch(aspects)
+            interests = [*interests, *aspect_interests(aspects, vectors, interests)]
+        keywords = list(dict.fromkeys([*aspects, *keywords]))
         basis = "text" if interests else "popular"
         return _UserContext(user_id, basis, interests, overall, [], keywords)
 

@@ -469,7 +469,8 @@ def create_app(
         k: Annotated[int, Query(ge=1, le=MAX_K, description="How many items.")] = 10,
         diversity: Annotated[float, Query(ge=0, le=1, description="MMR diversity 0..1.")] = 0.0,
     ) -> SimilarItems:
-        """Items nearest to this one by content vector."""
+        """Items similar to this one: by behaviour and content vectors where it has a behaviour vector, else by
+        content; each item's ``reasons.found_by`` says which."""
         with weaviate_errors():
             items = state.recommender().similar_items(item_id, k, diversity=diversity)
         return SimilarItems(item_id=item_id, k=k, items=items)
