@@ -4,7 +4,9 @@ an item read again once its time is up."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from weaviate_recsys.loaders import HashingEmbedder
@@ -46,13 +48,27 @@ def test_a_recommender_keeps_no_items_unless_asked(recommenders) -> None:  # typ
     assert plain._item_cache is None
 
 
+def _obj(title: str) -> SimpleNamespace:
+    """An object as the client returns it: properties and named vectors as lists of floats."""
+    return SimpleNamespace(properties={"item_id": title, "title": title}, vector={"content": [0.1, 0.2, 0.3]})
+
+
 def test_an_item_is_read_again_once_its_time_is_up() -> None:
     now = [100.0]
     cache = ItemCache(60, clock=lambda: now[0])
-    cache.put_many({"a": "first a", "b": "first b"})
+    cache.put_many({"a": _obj("first a"), "b": _obj("first b")})
     now[0] = 159.0
-    assert cache.get_many(["a", "b", "c"]) == ({"a": "first a", "b": "first b"}, ["c"])
+    found, missing = cache.get_many(["a", "b", "c"])
+    assert {k: v.properties["title"] for k, v in found.items()} == {"a": "first a", "b": "first b"}
+    assert missing == ["c"]
     now[0] = 160.0
     assert cache.get_many(["a", "b"]) == ({}, ["a", "b"])
-    cache.put_many({"a": "second a"})
-    assert cache.get_many(["a"]) == ({"a": "second a"}, [])
+    cache.put_many({"a": _obj("second a")})
+    assert cache.get_many(["a"])[0]["a"].properties["title"] == "second a"
+
+
+def test_kept_vectors_are_float32_arrays_of_the_same_values() -> None:
+    kept = ItemCache(60).put_many({"a": _obj("a")})["a"]
+    content = kept.vector["content"]
+    assert content.dtype == np.float32
+    assert content.tolist() == [float(np.float32(x)) for x in (0.1, 0.2, 0.3)]

@@ -24,8 +24,9 @@ from weaviate_recsys.lite.values import parse_date
 __all__ = ["FilterIndex", "FilterError", "GrowArray"]
 
 Mask = np.ndarray
-#: Conditions whose masks one collection keeps between writes (the cache starts over when full).
-_MAX_CACHED_CONDITIONS = 4096
+#: Bytes of condition masks one collection keeps between writes (one byte per object each; the cache starts
+#: over when full, so a large collection keeps fewer conditions).
+_CONDITION_CACHE_BYTES = 32 * 1024 * 1024
 
 # Operator numbers of weaviate.v1.Filters.Operator
 EQUAL, NOT_EQUAL, GT, GTE, LT, LTE, AND, OR, GEO, LIKE, IS_NULL, C_ANY, C_ALL, C_NONE, NOT = range(1, 16)
@@ -398,7 +399,7 @@ class FilterIndex:
         if hit is not None:
             return hit
         mask = self._eval_leaf(f, op)
-        if len(self._leaves) >= _MAX_CACHED_CONDITIONS:
+        if (len(self._leaves) + 1) * max(self.n, 1) > _CONDITION_CACHE_BYTES:
             self._leaves.clear()
         mask.flags.writeable = False  # shared: callers combine masks into new arrays
         self._leaves[key] = mask

@@ -11,19 +11,40 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ItemCache"]
+import numpy as np
 
-#: Items one cache keeps (it starts over when full: a catalog larger than this is read as before).
-MAX_ITEMS = 50_000
+__all__ = ["CachedItem", "ItemCache"]
+
+#: Items one cache keeps (it starts over when full: a catalog larger than this is read as before). An item
+#: takes about 3 KB for two 384-dimensional vectors plus its text.
+MAX_ITEMS = 20_000
+
+
+@dataclass(frozen=True)
+class CachedItem:
+    """What the cache keeps of a returned object: its properties and its named vectors as float32 arrays (a
+    quarter of the memory of the client's lists of floats, and the same float32 values)."""
+
+    properties: Mapping[str, Any]
+    vector: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, obj: Any) -> CachedItem:
+        vectors = getattr(obj, "vector", None) or {}
+        if not isinstance(vectors, Mapping):
+            vectors = {"default": vectors}
+        kept = {name: np.asarray(v, dtype=np.float32) for name, v in vectors.items() if v is not None and len(v)}
+        return cls(dict(obj.properties), kept)
 
 
 class ItemCache:
-    """Weaviate objects (``item_id`` -> the returned object, with its vectors) reused for ``ttl`` seconds.
+    """Items (``item_id`` -> `CachedItem`, with its vectors) reused for ``ttl`` seconds.
 
-    Thread-safe; objects are shared read-only between the lists that use them.
+    Thread-safe; items are shared read-only between the lists that use them.
 
     Args:
         ttl: seconds an object is reused after it was read.
@@ -34,12 +55,12 @@ class ItemCache:
         self.ttl = float(ttl)
         self._clock = clock
         self._lock = threading.Lock()
-        self._objects: dict[str, tuple[float, Any]] = {}
+        self._objects: dict[str, tuple[float, CachedItem]] = {}
 
-    def get_many(self, item_ids: Iterable[str]) -> tuple[dict[str, Any], list[str]]:
-        """The cached objects of these items, and the ids that must be read (absent or expired)."""
+    def get_many(self, item_ids: Iterable[str]) -> tuple[dict[str, CachedItem], list[str]]:
+        """The cached items among these ids, and the ids that must be read (absent or expired)."""
         now = self._clock()
-        found: dict[str, Any] = {}
+        found: dict[str, CachedItem] = {}
         missing: list[str] = []
         with self._lock:
             for item_id in item_ids:
@@ -50,16 +71,18 @@ class ItemCache:
                     missing.append(item_id)
         return found, missing
 
-    def put_many(self, objects: dict[str, Any]) -> None:
-        """Keep these objects (by item id) for ``ttl`` seconds from now."""
+    def put_many(self, objects: Mapping[str, Any]) -> dict[str, CachedItem]:
+        """Keep these returned objects (by item id) for ``ttl`` seconds from now; returns what was kept."""
+        kept = {item_id: CachedItem.of(obj) for item_id, obj in objects.items()}
         expires = self._clock() + self.ttl
         with self._lock:
-            if len(self._objects) + len(objects) > MAX_ITEMS:
+            if len(self._objects) + len(kept) > MAX_ITEMS:
                 self._objects.clear()
-            for item_id, obj in objects.items():
-                self._objects[item_id] = (expires, obj)
+            for item_id, item in kept.items():
+                self._objects[item_id] = (expires, item)
+        return kept
 
     def clear(self) -> None:
-        """Forget every object (the next lists read their items again)."""
+        """Forget every item (the next lists read them again)."""
         with self._lock:
             self._objects.clear()

@@ -519,9 +519,7 @@ class Recommender:
         except WeaviateBaseError as e:
             raise RecsysError(f"Reading the recommended items from {self.item_collection} failed: {e}") from e
         read = {str(o.properties.get("item_id")): o for o in res.objects}
-        if cache is not None:
-            cache.put_many(read)
-        found.update(read)
+        found.update(cache.put_many(read) if cache is not None else read)
         return found
 
     def _recommendation(
@@ -1089,12 +1087,17 @@ def _with_items(entries: Sequence[HistoryEntry], objects: Mapping[str, Any]) -> 
                 update={
                     "title": _text(obj.properties.get("title")),
                     "domain": _text(obj.properties.get("domain")),
-                    "content_vector": vecs.get(CONTENT_VECTOR),
-                    "behavior_vector": vecs.get(BEHAVIOR_VECTOR),
+                    "content_vector": _float_list(vecs.get(CONTENT_VECTOR)),
+                    "behavior_vector": _float_list(vecs.get(BEHAVIOR_VECTOR)),
                 }
             )
         )
     return out
+
+
+def _float_list(v: Any) -> list[float] | None:
+    """A vector as the list of floats `HistoryEntry` holds (cached items keep float32 arrays)."""
+    return v.tolist() if isinstance(v, np.ndarray) else v
 
 
 def _vector_name(stem: str) -> str:
