@@ -7,9 +7,11 @@ Steps: the lite server runs in its own process with amazon-office loaded and pro
 set-up as bench_recommend.py, shared through ``--cache``); the service runs in its own process
 (``weaviate-recsys serve --url ...``), as deployed. Each request is ``GET /users/{id}/recommendations?k=10``
 with every reason (because-you-liked, matched keywords, score parts). The one-client phase and the
-four-client phase use different users, so no answer comes from the service's per-user cache. The service's
+four-client phase use different users, so no answer comes from the service's per-user cache; the service's
+item cache (the items' text and vectors its reasons read, ``serve_item_cache_seconds``) fills during the
+warm-up and the phases, as it does in a running service, and never changes a list. The service's
 and the lite server's CPU per request are reported from /proc next to the wall times: on a shared machine
-wall times follow its load, CPU times much less.
+wall times follow its load, CPU times much less (but they too grow when more processes than cores run).
 
 Usage: python benchmarks/bench_serve.py [--users 300] [--embedder minilm|hashing] [--cache DIR] [--out FILE]
 Prints one JSON object (also written to --out).

@@ -207,6 +207,12 @@ class Settings(BaseSettings):
         description="How long the service reuses a user's profile and history between requests (0: never); "
         "an interaction posted to a replica refreshes that user at once on that replica.",
     )
+    serve_item_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long the service reuses the items' text and vectors its reasons read (0: never); the "
+        "lists themselves are queried every time, and a changed item shows in reasons after at most this long.",
+    )
 
     service_url: str | None = Field(
         default=None,

@@ -193,6 +193,28 @@ def test_boosts_and_property_list_parsing():
     assert [(h.doc, h.score) for h in twice] == [(0, hits[0].score)]
 
 
+def test_repeated_terms_follow_boosts_and_writes(monkeypatch):
+    """A term's weighted postings are reused between queries only while its boost, idf and postings stay."""
+    monkeypatch.setattr(bm25, "_PRECOMPUTE_DF", 1)  # every term keeps arrays: the reuse path
+    ix = make_index()
+    ix.set_property("title", "word")
+    ix.add(0, {"title": "cat"})
+    ix.add(1, {"title": "dog dog"})
+    first = ix.search("cat", [("title", 2.0)], 10)
+    assert f32(first[0].score) == prop_score(part(1, 1, 1.5, idf(2, 1), 2.0))
+    again = ix.search("cat", [("title", 1.0)], 10)  # another boost
+    assert f32(again[0].score) == prop_score(part(1, 1, 1.5, idf(2, 1)))
+    ix.add(2, {"title": "cat cat cat"})  # new postings, N and avgdl
+    after = ix.search("cat", [("title", 1.0)], 10)
+    avgdl = 6 / 3
+    assert [(h.doc, f32(h.score)) for h in after] == [
+        (2, prop_score(part(3, 3, avgdl, idf(3, 2)))),
+        (0, prop_score(part(1, 1, avgdl, idf(3, 2)))),
+    ]
+    ix.remove(2)
+    assert [(h.doc, h.score) for h in ix.search("cat", [("title", 1.0)], 10)] == [(0, again[0].score)]
+
+
 def test_unknown_and_missing_properties_raise_weaviate_messages():
     ix = make_index()
     with pytest.raises(ValueError, match="No properties provided, and no indexed properties found in class"):

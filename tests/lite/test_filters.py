@@ -210,3 +210,26 @@ def test_delete_many_with_filter(client: weaviate.WeaviateClient, name: str) -> 
     assert sorted(o.properties["n"] for o in c.query.fetch_objects(limit=20).objects) == list(range(4, 10))
     with pytest.raises(WeaviateDeleteManyError, match="no such prop"):
         c.data.delete_many(where=P("zz").equal(1))
+
+
+def test_a_filter_asked_before_a_write_sees_the_write(client: weaviate.WeaviateClient, name: str) -> None:
+    """Filter results are reused between queries only until the collection changes."""
+    c = client.collections.create(
+        name,
+        properties=[Property(name="n", data_type=DataType.INT), Property(name="t", data_type=DataType.TEXT)],
+        inverted_index_config=Configure.inverted_index(index_null_state=True),
+    )
+    a, b = uuid.UUID(int=1), uuid.UUID(int=2)
+    c.data.insert({"n": 1, "t": "red"}, uuid=a)
+
+    def found(f) -> list[uuid.UUID]:
+        return sorted(o.uuid for o in c.query.fetch_objects(filters=f, limit=10).objects)
+
+    ones, red, no_t = P("n").equal(1), P("t").equal("red"), P("t").is_none(True)
+    assert (found(ones), found(red), found(no_t)) == ([a], [a], [])
+    c.data.insert({"n": 1}, uuid=b)  # a new object
+    assert (found(ones), found(red), found(no_t)) == ([a, b], [a], [b])
+    c.data.replace(uuid=b, properties={"n": 2, "t": "red"})  # a changed object
+    assert (found(ones), found(red), found(no_t)) == ([a], [a, b], [])
+    c.data.delete_by_id(a)  # a deleted object
+    assert (found(ones), found(red), found(no_t)) == ([], [b], [])

@@ -138,6 +138,21 @@ def test_remove_replace_get_and_swap():
     assert [x for _, x in got] == [1.0, 4.0, 16.0, 36.0, 49.0, 64.0, 81.0, 10000.0]
 
 
+def test_distances_follow_removals_and_additions():
+    """The doc -> row lookup is rebuilt after writes (a removal moves the last row into the hole)."""
+    ix = VectorIndex("l2-squared")
+    for doc in range(4):
+        ix.add(doc, [float(doc)])
+    d, present = ix.distances([0, 3, 7], [0.0])
+    assert d.tolist()[:2] == [0.0, 9.0] and present.tolist() == [True, True, False]
+    ix.remove(0)  # doc 3 moves to row 0
+    ix.add(7, [10.0])
+    d, present = ix.distances([0, 3, 7], [0.0])
+    assert present.tolist() == [False, True, True] and d.tolist()[1:] == [9.0, 100.0]
+    mask = np.ones(8, dtype=bool)
+    assert [doc for doc, _ in ix.search([0.0], 10, allow=mask)] == [1, 2, 3, 7]
+
+
 def test_allow_as_set_and_mask_and_max_distance():
     ix = VectorIndex("l2-squared")
     for doc in range(6):

@@ -106,7 +106,7 @@ class _PostingArrays:
     next query compacts away with one vectorised pass. So a write never forces a rebuild.
     """
 
-    __slots__ = ("docs", "tfs", "lens", "n", "dead", "norm_key", "norm")
+    __slots__ = ("docs", "tfs", "lens", "n", "dead", "norm_key", "norm", "weight_key", "weighted_of", "weighted")
 
     def __init__(self, docs: np.ndarray, tfs: np.ndarray, lens: np.ndarray) -> None:
         self.docs, self.tfs, self.lens = docs, tfs, lens
@@ -114,6 +114,10 @@ class _PostingArrays:
         self.dead = 0
         self.norm_key: tuple[float, float, float] | None = None
         self.norm: np.ndarray | None = None
+        # the last (idf, boost) asked for, the `norm` it was computed from, and norm · idf · boost
+        self.weight_key: tuple[float, float] | None = None
+        self.weighted_of: np.ndarray | None = None
+        self.weighted: np.ndarray | None = None
 
     def append(self, doc: int, tf: int, length: int) -> None:
         if self.n == len(self.docs):
@@ -175,6 +179,17 @@ class _PostingArrays:
             self.norm = tfs / (tfs + k1 * ((1.0 - b) + b * (lens / avgdl)))
             self.norm_key = key
         return docs, self.norm
+
+    def parts(self, k1: float, b: float, avgdl: float, idf: float, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        """(docs, normalised tf · idf · boost): the term's BM25 part per doc in one property (§3.6), reused
+        while the postings, the statistics and the weights stay the same (queries repeat their terms)."""
+        docs, norm = self.normalised(k1, b, avgdl)
+        key = (idf, boost)
+        if self.weighted is None or self.weight_key != key or self.weighted_of is not norm:
+            self.weighted = norm * idf * boost
+            self.weight_key = key
+            self.weighted_of = norm
+        return docs, self.weighted
 
 
 class _BulkTerms:
@@ -708,9 +723,9 @@ class InvertedIndex:
                 arrays = prop.arrays(term)
                 if arrays is None:
                     continue
-                docs, norm = arrays.normalised(k1, b, avgdl)
+                docs, parts = arrays.parts(k1, b, avgdl, idf, boost)
                 term_docs.append(docs)
-                term_parts.append(norm * idf * boost)  # · idf · boost
+                term_parts.append(parts)
             if not term_docs:
                 continue
             all_docs = np.concatenate(term_docs)

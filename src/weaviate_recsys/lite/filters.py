@@ -24,6 +24,9 @@ from weaviate_recsys.lite.values import parse_date
 __all__ = ["FilterIndex", "FilterError", "GrowArray"]
 
 Mask = np.ndarray
+#: Bytes of condition masks one collection keeps between writes (one byte per object each; the cache starts
+#: over when full, so a large collection keeps fewer conditions).
+_CONDITION_CACHE_BYTES = 32 * 1024 * 1024
 
 # Operator numbers of weaviate.v1.Filters.Operator
 EQUAL, NOT_EQUAL, GT, GTE, LT, LTE, AND, OR, GEO, LIKE, IS_NULL, C_ANY, C_ALL, C_NONE, NOT = range(1, 16)
@@ -205,6 +208,10 @@ class FilterIndex:
     def __init__(self, spec: ClassSpec, value_of: Callable[[int], dict[str, Any] | None]) -> None:
         self._value_of = value_of
         self._lock = threading.RLock()
+        #: bumped by every write; cached condition masks belong to one version
+        self.version = 0
+        self._leaves: dict[bytes, Mask] = {}
+        self._leaf_version = -1
         self.alive = GrowArray(np.bool_, False)
         self.created = GrowArray(np.int64, 0)
         self.updated = GrowArray(np.int64, 0)
@@ -214,6 +221,7 @@ class FilterIndex:
 
     def set_spec(self, spec: ClassSpec) -> None:
         """(Re)read the class definition; new properties start empty, existing ones are kept."""
+        self.version += 1
         self.spec = spec
         preset, add, rem = spec.stopword_config()
         self.stopwords = text_mod.Stopwords(preset, add, rem)
@@ -230,6 +238,7 @@ class FilterIndex:
 
     def add(self, doc: int, uuid: str, props: dict[str, Any], created: int, updated: int) -> None:
         with self._lock:
+            self.version += 1
             if doc + 1 > self.n:
                 self.n = doc + 1
                 for g in (self.alive, self.created, self.updated):
@@ -257,6 +266,7 @@ class FilterIndex:
         if not recs:
             return
         with self._lock:
+            self.version += 1
             docs = np.fromiter((r.doc for r in recs), dtype=np.int64, count=len(recs))
             top = int(docs.max()) + 1
             if top > self.n:
@@ -294,6 +304,7 @@ class FilterIndex:
 
     def remove(self, doc: int, uuid: str, props: dict[str, Any]) -> None:
         with self._lock:
+            self.version += 1
             if doc < self.n:
                 self.alive.data[doc] = False
             if self.uuids.get(uuid) == doc:
@@ -378,6 +389,23 @@ class FilterIndex:
             raise FilterError(f"unknown filter operator {op}")
         if op == GEO:
             raise FilterError("WithinGeoRange is not supported by the lite server (no geoCoordinates)")
+        # A condition's docs depend only on the condition and the stored objects: reused until the next write
+        # (the same domain, null-state or seen-items conditions recur across queries).
+        key = f.SerializeToString(deterministic=True)
+        if self._leaf_version != self.version:
+            self._leaves.clear()
+            self._leaf_version = self.version
+        hit = self._leaves.get(key)
+        if hit is not None:
+            return hit
+        mask = self._eval_leaf(f, op)
+        if (len(self._leaves) + 1) * max(self.n, 1) > _CONDITION_CACHE_BYTES:
+            self._leaves.clear()
+        mask.flags.writeable = False  # shared: callers combine masks into new arrays
+        self._leaves[key] = mask
+        return mask
+
+    def _eval_leaf(self, f: Any, op: int) -> Mask:
         target = self._target(f)
         which = f.WhichOneof("test_value")
         if target == "_id":

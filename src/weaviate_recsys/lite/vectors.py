@@ -48,6 +48,10 @@ def normalize(v: np.ndarray) -> np.ndarray:
     rounded to float32, then each component is divided in float32. A zero vector stays zero.
     """
     v = np.asarray(v, dtype=np.float32)
+    if v.ndim == 1 and v.shape[0]:
+        # one query vector (every search): the same operations as below without the row bookkeeping
+        norm1 = np.float32(math.sqrt(float(np.cumsum(v * v, dtype=np.float32)[-1])))
+        return np.zeros_like(v) if norm1 == 0 else v / norm1
     squares = v * v
     norm = np.cumsum(squares, axis=-1, dtype=np.float32)[..., -1] if v.shape[-1] else np.float32(0)
     norm = np.sqrt(np.asarray(norm, dtype=np.float64)).astype(np.float32)
@@ -116,6 +120,8 @@ class VectorIndex:
         self._sq = np.zeros(0, dtype=np.float32)  # squared norms, for the l2 candidate pass
         self._row_doc = np.zeros(0, dtype=np.int64)
         self._doc_row: dict[int, int] = {}
+        # row of each doc id as an array (-1: no vector), built on the first read after a write
+        self._row_table: np.ndarray | None = None
         self._reserve = 0  # rows asked for by `reserve` before the dimension was known
 
     # ---------------------------------------------------------------- writes
@@ -176,6 +182,7 @@ class VectorIndex:
             self._n += 1
             self._doc_row[doc] = row
             self._row_doc[row] = doc
+            self._row_table = None
         self._raw[row] = v32
         squares = v32 * v32
         if self._unit is not None:
@@ -227,6 +234,7 @@ class VectorIndex:
         self._row_doc[start:end] = docs
         doc_row.update(zip(doc_list, range(start, end)))
         self._n = end
+        self._row_table = None
         step = 8192  # bounded temporaries
         for lo in range(0, count, step):
             block = m[lo : lo + step]
@@ -246,6 +254,7 @@ class VectorIndex:
         row = self._doc_row.pop(doc, None)
         if row is None:
             return
+        self._row_table = None
         last = self._n - 1
         if row != last:
             moved = int(self._row_doc[last])
@@ -315,13 +324,36 @@ class VectorIndex:
         qn = normalize(q) if self.distance == "cosine" else None
         return float(self._exact(np.array([row]), q, qn)[0])
 
+    def _rows_of(self, docs: np.ndarray) -> np.ndarray:
+        """The row of each doc id (-1 for a doc without a vector), from the row table."""
+        table = self._table()
+        rows = np.full(len(docs), -1, dtype=np.int64)
+        inside = (docs >= 0) & (docs < len(table))
+        rows[inside] = table[docs[inside]]
+        return rows
+
+    def _table(self) -> np.ndarray:
+        table = self._row_table
+        if table is None:
+            row_doc = self._row_doc[: self._n]
+            table = np.full(int(row_doc.max()) + 1 if self._n else 0, -1, dtype=np.int64)
+            table[row_doc] = np.arange(self._n, dtype=np.int64)
+            self._row_table = table
+        return table
+
     def distances(
-        self, docs: Sequence[int] | np.ndarray, query: Sequence[float] | np.ndarray
+        self,
+        docs: Sequence[int] | np.ndarray,
+        query: Sequence[float] | np.ndarray,
+        *,
+        normalized: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Exact float32 distances for several docs: (distances, has_vector mask)."""
+        """Exact float32 distances for several docs: (distances, has_vector mask).
+
+        ``normalized`` is `normalize(query)` when the caller has it already (cosine)."""
         q = self._query(query)
-        qn = normalize(q) if self.distance == "cosine" else None
-        rows = np.fromiter((self._doc_row.get(int(d), -1) for d in docs), dtype=np.int64, count=len(docs))
+        qn = (normalize(q) if normalized is None else normalized) if self.distance == "cosine" else None
+        rows = self._rows_of(np.asarray(docs, dtype=np.int64).reshape(-1))
         present = rows >= 0
         out = np.full(len(rows), np.inf, dtype=np.float32)
         if present.any():
@@ -336,6 +368,8 @@ class VectorIndex:
         if isinstance(allow, np.ndarray):
             if allow.dtype != np.bool_:
                 raise TypeError("allow must be a bool mask over doc ids or a set of doc ids")
+            if len(allow) >= len(self._table()):  # the mask covers every doc with a vector
+                return np.flatnonzero(allow[row_doc])
             inside = row_doc < len(allow)
             ok = np.zeros(self._n, dtype=bool)
             ok[inside] = allow[row_doc[inside]]
@@ -375,8 +409,11 @@ class VectorIndex:
         limit: int,
         allow: np.ndarray | set[int] | None = None,
         max_distance: float | None = None,
+        *,
+        normalized: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """`search` as arrays: (docs int64, float32 distances), in `search`'s order."""
+        """`search` as arrays: (docs int64, float32 distances), in `search`'s order; ``normalized`` as for
+        `distances`."""
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if self._n == 0:
             return empty  # empty index: no error, no candidates (§9.8)
@@ -385,7 +422,7 @@ class VectorIndex:
             return empty
         rows = self._allowed_rows(allow)
         n_all = self._n
-        qn = normalize(q) if self.distance == "cosine" else None
+        qn = (normalize(q) if normalized is None else normalized) if self.distance == "cosine" else None
         if rows is not None and len(rows) == 0:
             return empty
         if self.distance == "l2-squared":
@@ -608,7 +645,9 @@ def multi_target_search(
     else:
         weights = [_F32(w) for _, _, w in pairs]
 
-    lists = [indexes[t].search_arrays(q, k, allow) for t, q, _ in pairs]
+    # each pair's query normalised once, for its search and its fill-in (cosine indexes)
+    units = [normalize(q) if indexes[t].distance == "cosine" else None for t, q, _ in pairs]
+    lists = [indexes[t].search_arrays(q, k, allow, normalized=u) for (t, q, _), u in zip(pairs, units)]
     if not any(len(docs) for docs, _ in lists):
         return []  # every list empty (§9.4.3)
     # Column order of the union does not matter: the result is ranked by (distance, uuid) below.
@@ -632,7 +671,7 @@ def multi_target_search(
         for i, (target, q, _) in enumerate(pairs):
             missing = np.flatnonzero(~found[i])
             if len(missing):
-                d, present = indexes[target].distances(union[missing], q)
+                d, present = indexes[target].distances(union[missing], q, normalized=units[i])
                 dist[i, missing] = d
                 alive[missing[~present]] = False
         keep_cols = np.flatnonzero(alive)

@@ -52,6 +52,7 @@ from ..schema.contracts import INTEREST_VECTOR, collection_name
 from ..schema.identity import item_uuid, user_uuid
 from ..settings import Settings
 from .history import HistoryEntry, liked, read_events
+from .item_cache import ItemCache
 from .profile_model import InterestProfile
 from .profiles import get_profile
 from .query_plan import (
@@ -264,10 +265,20 @@ class Recommender:
             the loaders use (`get_embedder(settings)`), loaded on first use.
         max_workers: threads for running one list's independent queries concurrently (1: one after the
             other). The pool is created on first use; `close` (or ``with Recommender(...)``) stops it.
+        item_cache_seconds: reuse the recommended and liked items' text and vectors (what the reasons read) for
+            this long instead of reading them for every list (`plugin.item_cache`); 0: read them every time.
+            The lists and scores are the same either way; a changed item shows in reasons after at most this
+            long. The service turns it on (``serve_item_cache_seconds``).
     """
 
     def __init__(
-        self, client: WeaviateClient, settings: Settings | None = None, *, embedder: Any = None, max_workers: int = 8
+        self,
+        client: WeaviateClient,
+        settings: Settings | None = None,
+        *,
+        embedder: Any = None,
+        max_workers: int = 8,
+        item_cache_seconds: float = 0.0,
     ) -> None:
         self.client = client
         self._max_workers = max_workers
@@ -281,6 +292,7 @@ class Recommender:
         self.user_interest_collection = collection_name("UserInterest", prefix)
         self._known_collections: dict[str, bool] = {}
         self._popularity_cache: tuple[PopularityBasis, dict[str, float]] | None = None
+        self._item_cache = ItemCache(item_cache_seconds) if item_cache_seconds > 0 else None
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -404,10 +416,11 @@ class Recommender:
                 continue
             else:
                 objects = self._run(items, q, explain)
-            top_pop = max((self._popularity_of(o) for o in objects), default=0.0)
+            hybrid = isinstance(q, HybridQueryPlan)
+            top_pop = 0.0 if hybrid else max((self._popularity_of(o) for o in objects), default=0.0)
             for rank, obj in enumerate(objects):
                 item_id = str(obj.properties.get("item_id") or obj.uuid)
-                if isinstance(q, HybridQueryPlan):
+                if hybrid:
                     value = float(obj.metadata.score or 0.0)
                 else:
                     popularity = self._popularity_of(obj)
@@ -452,19 +465,28 @@ class Recommender:
         return out
 
     def _details(self, items: Any, item_ids: list[str], *, vectors: bool) -> dict[str, Any]:
-        """The chosen items' text fields (and named vectors), by item id, in one request."""
-        if not item_ids:
-            return {}
+        """The chosen items' text fields (and named vectors), by item id, in one request (none when the item
+        cache has them all)."""
+        cache = self._item_cache
+        found: dict[str, Any] = {}
+        missing = item_ids
+        if cache is not None:
+            found, missing = cache.get_many(item_ids)
+            vectors = True  # cached objects then serve lists with and without "because you liked"
+        if not missing:
+            return found
         try:
             res = items.query.fetch_objects(
-                filters=Filter.by_property("item_id").contains_any(item_ids),
-                limit=len(item_ids),
+                filters=Filter.by_property("item_id").contains_any(missing),
+                limit=len(missing),
                 return_properties=["item_id", "domain", *ITEM_TEXT_PROPERTIES],
                 include_vector=vectors,
             )
         except WeaviateBaseError as e:
             raise RecsysError(f"Reading the recommended items from {self.item_collection} failed: {e}") from e
-        return {str(o.properties.get("item_id")): o for o in res.objects}
+        read = {str(o.properties.get("item_id")): o for o in res.objects}
+        found.update(cache.put_many(read) if cache is not None else read)
+        return found
 
     def _recommendation(
         self,
@@ -1043,12 +1065,17 @@ def _with_items(entries: Sequence[HistoryEntry], objects: Mapping[str, Any]) -> 
                 update={
                     "title": _text(obj.properties.get("title")),
                     "domain": _text(obj.properties.get("domain")),
-                    "content_vector": vecs.get(CONTENT_VECTOR),
-                    "behavior_vector": vecs.get(BEHAVIOR_VECTOR),
+                    "content_vector": _float_list(vecs.get(CONTENT_VECTOR)),
+                    "behavior_vector": _float_list(vecs.get(BEHAVIOR_VECTOR)),
                 }
             )
         )
     return out
+
+
+def _float_list(v: Any) -> list[float] | None:
+    """A vector as the list of floats `HistoryEntry` holds (cached items keep float32 arrays)."""
+    return v.tolist() if isinstance(v, np.ndarray) else v
 
 
 def _vector_name(stem: str) -> str:

@@ -149,7 +149,12 @@ class ServiceState:
         if self._recommender is None or self._recommender.client is not client:
             with self._lock:
                 if self._recommender is None or self._recommender.client is not client:
-                    self._recommender = Recommender(client, self.settings, embedder=self.embedder)
+                    self._recommender = Recommender(
+                        client,
+                        self.settings,
+                        embedder=self.embedder,
+                        item_cache_seconds=self.settings.serve_item_cache_seconds,
+                    )
         return self._recommender
 
     def reachable(self) -> bool:
