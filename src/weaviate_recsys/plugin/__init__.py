@@ -1,6 +1,7 @@
 """Interest modelling: macro domains, micro keywords and semantic interest vectors for every user.
 
-The public API: `train_domains` (domain classifier + keyword vocabulary, stored in Weaviate),
+The public API: `train_domains` (domain classifier + keyword vocabulary, stored in Weaviate; its computing
+alone, on plain values, is `fit_domain_model`),
 `build_profiles` (all or some users), `record` (one interaction, one user's profile updated),
 `get_profile` and `profile_from_text` (the profile a text implies, for cold start). The building blocks
 (text processing, TF-IDF keywords, the classifier, the macro blend and vector maths) are usable on their
@@ -38,7 +39,7 @@ from .reranking import RankedCandidate, select_with_quotas
 from .semantic import interest_vectors
 from .storage import load_model, stored_model_version
 from .text_processing import TextAnalyzer, find_phrases, load_stopwords
-from .training import DomainModelReport, DomainSummary, train_domains
+from .training import DomainModel, DomainModelReport, DomainSummary, fit_domain_model, train_domains
 
 __all__ = [
     "ESTIMATORS",
@@ -73,6 +74,8 @@ __all__ = [
     "stored_model_version",
     "top_domains",
     "train_domains",
+    "fit_domain_model",
+    "DomainModel",
     # recommendations
     "AudienceMember",
     "BecauseItem",
