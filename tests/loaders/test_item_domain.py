@@ -100,7 +100,12 @@ def test_no_genres_listed_is_no_domain_and_no_category() -> None:
 
 
 def test_reading_a_file_counts_its_labels_for_the_rule(tmp_path: Path) -> None:
-    rows = list(read_records(_movies(tmp_path), "items", mapping={"item_id": "movieId", "categories": "genres"}))
+    rarest = Settings(domain_rule="rarest")
+    rows = list(
+        read_records(
+            _movies(tmp_path), "items", mapping={"item_id": "movieId", "categories": "genres"}, settings=rarest
+        )
+    )
     domains = {r.record.item_id: r.record.domain for r in rows if r.record is not None}
     assert domains["1"] == "Animation" and domains["3"] == "Romance" and domains["10"] is None
     first = Settings(domain_rule="first")
@@ -111,6 +116,7 @@ def test_reading_a_file_counts_its_labels_for_the_rule(tmp_path: Path) -> None:
 
 
 def test_a_load_stores_the_domain_the_rule_picks_over_the_whole_load(client, settings, embedder, tmp_path):  # type: ignore[no-untyped-def]
+    settings = settings.model_copy(update={"domain_rule": "rarest"})
     result = load_items(
         client, [_movies(tmp_path)], settings, embedder, mapping={"item_id": "movieId", "categories": "genres"}
     )
@@ -123,6 +129,7 @@ def test_a_load_stores_the_domain_the_rule_picks_over_the_whole_load(client, set
 
 
 def test_a_load_from_standard_input_says_the_rule_could_not_count(client, settings, embedder):  # type: ignore[no-untyped-def]
+    settings = settings.model_copy(update={"domain_rule": "rarest"})
     stdin = io.BytesIO(b'{"item_id": "1", "title": "Toy Story", "categories": "Adventure|Animation"}\n')
     result = load_items(client, ["-"], settings, embedder, stdin=stdin, input_format="jsonl")
     assert result.written == 1
