@@ -56,8 +56,8 @@ DEFAULT_DIVERSITY = 0.0
 DEFAULT_SLOT_ALLOCATION: Literal["proportional", "by_score"] = "proportional"
 #: Which label of a flat set of labels is an item's domain (``loaders.item_domain``).
 DomainRule = Literal["first", "rarest", "commonest"]
-#: Chosen on MovieLens-small validation (docs/profiles.md, "Domains from labels").
-DEFAULT_DOMAIN_RULE: DomainRule = "rarest"
+#: Chosen on MovieLens-small validation NDCG@10 (docs/benchmarks.md, "Domain rule").
+DEFAULT_DOMAIN_RULE: DomainRule = "commonest"
 #: How scores of different queries are made comparable (see `Settings.fusion`).
 DEFAULT_FUSION: Literal["weighted_score", "reciprocal_rank"] = "weighted_score"
 
@@ -129,8 +129,8 @@ class Settings(BaseSettings):
     domain_rule: DomainRule = Field(
         default=DEFAULT_DOMAIN_RULE,
         description="Which label of a flat set of labels ('A|B|C', as MovieLens genres) is an item's domain: "
-        "rarest (fewest catalog items carry it: the most specific), commonest, or first (as listed). A category "
-        "path uses domain_level instead (docs/profiles.md).",
+        "commonest (the most catalog items carry it), rarest (the fewest: the most specific), or first (as "
+        "listed). A category path uses domain_level instead (docs/profiles.md).",
     )
 
     # --- interest model ---------------------------------------------------------------------------

@@ -45,10 +45,10 @@ def test_the_catalog_counts_each_label_once_per_item_and_not_placeholders() -> N
     assert "(no genres listed)" not in COUNTS
 
 
-def test_toy_story_is_animation_by_default_not_its_alphabetically_first_genre() -> None:
-    assert choose_domain(TOY_STORY, False, counts=COUNTS) == ("Animation", None)
+def test_toy_story_is_comedy_by_default_not_its_alphabetically_first_genre() -> None:
+    assert choose_domain(TOY_STORY, False, counts=COUNTS) == ("Comedy", None)
     assert choose_domain(TOY_STORY, False, rule="first") == ("Adventure", None)
-    assert choose_domain(TOY_STORY, False, rule="commonest", counts=COUNTS) == ("Comedy", None)
+    assert choose_domain(TOY_STORY, False, rule="rarest", counts=COUNTS) == ("Animation", None)
 
 
 def test_ties_go_to_the_label_listed_first() -> None:
@@ -83,6 +83,10 @@ def test_a_rule_that_needs_counts_says_so_without_them() -> None:
 
 
 def test_the_record_applies_the_rule_with_the_catalog_counts() -> None:
+    record = ItemRecord.model_validate(
+        {"item_id": "1", "categories": "|".join(TOY_STORY)}, context=record_context(Settings(), COUNTS)
+    )
+    assert (record.domain, record.subdomain) == ("Comedy", None)
     settings = Settings(domain_rule="rarest")
     record = ItemRecord.model_validate(
         {"item_id": "1", "categories": "|".join(TOY_STORY)}, context=record_context(settings, COUNTS)
