@@ -136,7 +136,7 @@ def main() -> None:
                 "seconds": round(wall, 2),
             }
 
-            rep, wall, cpu = _timed(lambda: train_domains(client, settings))
+            rep, wall, cpu = _timed(lambda: train_domains(client, settings, embedder=embedder))
             result["domains_train"] = {
                 "seconds": round(wall, 2),
                 "cpu_seconds": round(cpu, 2),
@@ -144,6 +144,8 @@ def main() -> None:
                 "labelled_items": rep.labelled_items,
                 "predicted_items": rep.predicted_items,
                 "cv": rep.metrics.model_dump(),
+                # Held-out items classified from their text without the category path (docs/profiles.md).
+                "cv_label_free": rep.label_free_metrics.model_dump() if rep.label_free_metrics else None,
                 "vocabulary": rep.vocabulary_size,
                 "phrases": rep.phrases,
             }

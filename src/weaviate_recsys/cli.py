@@ -485,8 +485,10 @@ def domains_train(
 ) -> None:
     """Train the domain classifier and keyword vocabulary from the loaded items; fill missing item domains.
 
-    Prints the classifier's cross-validated accuracy and macro-F1. When no item has a domain, domains are
-    discovered by k-means on the item vectors and named by their top terms.
+    Prints the classifier's cross-validated accuracy and macro-F1, and says what they are measured on. When the
+    items' embedded text holds their category labels, a label-free accuracy follows: held-out items classified
+    from their text without the labels. When no item has a domain, domains are discovered by k-means on the
+    item vectors and named by their top terms.
     """
     from .plugin import DomainClassifierConfig, train_domains
 
@@ -502,10 +504,18 @@ def domains_train(
     if m.macro_f1 is not None:
         click.echo(
             f"Cross-validated ({m.folds} folds, {m.evaluated_items} items): accuracy {m.accuracy:.4f}, "
-            f"macro-F1 {m.macro_f1:.4f}"
+            f"macro-F1 {m.macro_f1:.4f}, on {m.measured_on}."
         )
     if m.note:
         click.echo(m.note)
+    free = report.label_free_metrics
+    if free is not None and free.macro_f1 is not None:
+        click.echo(
+            f"Label-free ({free.evaluated_items} held-out items): accuracy {free.accuracy:.4f}, macro-F1 "
+            f"{free.macro_f1:.4f}, on {free.measured_on}."
+        )
+    elif free is not None and free.note:
+        click.echo(f"Label-free accuracy: {free.note}")
     click.echo(
         f"Predicted the domain of {report.predicted_items} items; {report.items_without_domain} items have "
         f"none (no vector). Vocabulary: {report.vocabulary_size} terms ({report.phrases} phrases)."

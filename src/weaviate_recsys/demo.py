@@ -72,7 +72,7 @@ def run_demo(
             client, [sample_path("interactions")], settings, embedder=embedder, progress=progress
         ),
     }
-    domains = train_domains(client, settings)
+    domains = train_domains(client, settings, embedder=embedder)
     behavior = train_behavior(client, settings)
     profiles = build_profiles(client, settings=settings, embedder=embedder, progress=progress)
     recommender = Recommender(client, settings, embedder=embedder)

@@ -25,6 +25,8 @@ __all__ = [
     "DEFAULT_DIVERSITY",
     "DEFAULT_SLOT_ALLOCATION",
     "DEFAULT_FUSION",
+    "DEFAULT_DOMAIN_RULE",
+    "DomainRule",
 ]
 
 #: How strongly each interaction kind signals interest (purchase > cart > click > view; dislike counts against).
@@ -52,6 +54,10 @@ DEFAULT_EXPLORATION = 0.0
 DEFAULT_DIVERSITY = 0.0
 #: How a list's slots go to the user's domains (see `Settings.slot_allocation`).
 DEFAULT_SLOT_ALLOCATION: Literal["proportional", "by_score"] = "proportional"
+#: Which label of a flat set of labels is an item's domain (``loaders.item_domain``).
+DomainRule = Literal["first", "rarest", "commonest"]
+#: Chosen on MovieLens-small validation NDCG@10 (docs/benchmarks.md, "Domain rule").
+DEFAULT_DOMAIN_RULE: DomainRule = "commonest"
 #: How scores of different queries are made comparable (see `Settings.fusion`).
 DEFAULT_FUSION: Literal["weighted_score", "reciprocal_rank"] = "weighted_score"
 
@@ -119,6 +125,12 @@ class Settings(BaseSettings):
     extra_kinds: list[str] = Field(default_factory=list, description="Interaction kinds beyond the built-in ones.")
     domain_level: int = Field(
         default=1, ge=1, description="Category level that gives an item's domain when the record has none (1 = root)."
+    )
+    domain_rule: DomainRule = Field(
+        default=DEFAULT_DOMAIN_RULE,
+        description="Which label of a flat set of labels ('A|B|C', as MovieLens genres) is an item's domain: "
+        "commonest (the most catalog items carry it), rarest (the fewest: the most specific), or first (as "
+        "listed). A category path uses domain_level instead (docs/profiles.md).",
     )
 
     # --- interest model ---------------------------------------------------------------------------

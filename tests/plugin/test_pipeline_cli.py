@@ -73,3 +73,15 @@ def test_commands_run_before_training_say_what_to_run(tmp_path: Path) -> None:
         assert "`weaviate-recsys domains train`, then `weaviate-recsys profiles build`" in result.output
     cold = _run(tmp_path, ["recommend", "u000", "--cold-start", "-k", "2", "--format", "json"])
     assert cold.exit_code == 0 and len(json.loads(cold.output)) == 2
+
+
+def test_domains_train_says_what_its_accuracy_is_measured_on_and_gives_a_label_free_one(tmp_path: Path) -> None:
+    assert _run(tmp_path, ITEMS).exit_code == 0
+    result = _run(tmp_path, DOMAINS)
+    assert result.exit_code == 0, result.output
+    # The sample items' embedded text holds their category path: that accuracy is an optimistic bound ...
+    assert "on stored content vectors, whose text holds the category labels" in result.output
+    # ... and held-out items are classified again from their text without the labels.
+    assert "Label-free (" in result.output and "without category labels" in result.output
+    report = json.loads(_run(tmp_path, [*DOMAINS, "--format", "json"]).output)
+    assert report["label_free_metrics"]["accuracy"] is not None

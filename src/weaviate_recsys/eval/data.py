@@ -24,6 +24,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..errors import EvaluationError
+from ..loaders.item_domain import choose_domain, drop_placeholders, is_placeholder, label_counts
+from ..loaders.records import split_labels
+from ..settings import DomainRule
 
 __all__ = [
     "EvalItem",
@@ -34,6 +37,7 @@ __all__ = [
     "read_rows",
     "read_eval_data",
     "build_eval_data",
+    "item_domains",
 ]
 
 #: Raw column names of other data sets, mapped onto the project's field names.
@@ -55,7 +59,11 @@ NEGATIVE_KINDS = frozenset({"dislike"})
 
 @dataclass(frozen=True)
 class EvalItem:
-    """One catalog item with the fields the evaluation's methods use."""
+    """One catalog item with the fields the evaluation's methods use.
+
+    ``labels_are_path``: the categories are a path, root first (a JSON list, ``"A > B"``), not a flat set of
+    labels (``"A|B"``, as MovieLens genres); it decides how the item's domain is read (``loaders.item_domain``).
+    """
 
     item_id: str
     title: str = ""
@@ -63,10 +71,26 @@ class EvalItem:
     brand: str = ""
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    labels_are_path: bool = True
 
-    def domain(self, level: int) -> str | None:
-        """The category at ``level`` of the item's path (1: the root), the item's domain; None if shallower."""
-        return self.categories[level - 1] if len(self.categories) >= level else None
+    def domains(
+        self, level: int = 1, rule: DomainRule = "first", counts: Mapping[str, int] | None = None
+    ) -> tuple[str | None, str | None]:
+        """``(domain, subdomain)`` as a load into Weaviate derives them (``loaders.item_domain.choose_domain``)."""
+        return choose_domain(self.categories, self.labels_are_path, level, rule, counts)
+
+    def domain(self, level: int = 1, rule: DomainRule = "first", counts: Mapping[str, int] | None = None) -> str | None:
+        """The item's domain: the category at ``level`` of a path (1: the root; None if shallower), or the label
+        of a flat set that ``rule`` picks by the catalog's label ``counts``."""
+        return self.domains(level, rule, counts)[0]
+
+
+def item_domains(
+    items: Sequence[EvalItem], level: int = 1, rule: DomainRule = "first"
+) -> list[tuple[str | None, str | None]]:
+    """Each item's ``(domain, subdomain)``, with the label counts of ``items`` as the catalog's."""
+    counts = label_counts(item.categories for item in items if not item.labels_are_path)
+    return [item.domains(level, rule, counts) for item in items]
 
 
 @dataclass(frozen=True)
@@ -182,7 +206,13 @@ def _list(value: Any) -> tuple[str, ...]:
         text = str(value)
         sep = "|" if "|" in text else (">" if ">" in text else None)
         parts = text.split(sep) if sep else [text]
-    return tuple(p.strip() for p in parts if p.strip() and p.strip() != "(no genres listed)")
+    return tuple(p.strip() for p in parts if p.strip() and not is_placeholder(p))
+
+
+def _categories(value: Any) -> tuple[tuple[str, ...], bool]:
+    """The labels and whether they are a path (the loaders' ``split_labels``); placeholders leave a flat set."""
+    labels, is_path = split_labels(value)
+    return tuple(labels if is_path else drop_placeholders(labels)), is_path
 
 
 def _timestamp(value: Any) -> float | None:
@@ -232,14 +262,19 @@ def build_eval_data(
         if item_id in seen:
             continue
         seen.add(item_id)
+        try:
+            categories, is_path = _categories(row.get("categories"))
+        except ValueError as e:
+            raise EvaluationError(f"item row {n + 1} ({item_id}): categories: {e}; fix the value.") from e
         items.append(
             EvalItem(
                 item_id=item_id,
                 title=_text(row.get("title")),
                 description=_text(row.get("description")),
                 brand=_text(row.get("brand")),
-                categories=_list(row.get("categories")),
+                categories=categories,
                 tags=_list(row.get("tags")),
+                labels_are_path=is_path,
             )
         )
     interactions: list[EvalInteraction] = []

@@ -72,7 +72,9 @@ class MultiGranularity(Method):
         if id(training) in self._fitted:
             self.fit_reports = {"reused": True, **self._fitted[id(training)]}
         else:
-            self.fit_reports["domains"] = train_domains(self.client, self.settings).model_dump(mode="json")
+            self.fit_reports["domains"] = train_domains(self.client, self.settings, embedder=self.embedder).model_dump(
+                mode="json"
+            )
             # Behaviour vectors come before profiles: a user's behaviour vector is the mean of their items'.
             # It reads the Interaction collection, which holds the training part only.
             self.fit_reports["behavior"] = train_behavior(self.client, self.settings).model_dump(mode="json")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..progress import Progress
 from ..settings import Settings
-from .data import PositivePolicy, read_eval_data
+from .data import PositivePolicy, item_domains, read_eval_data
 from .harness import EvaluationReport, evaluate
 from .registry import MethodContext, resolve_methods
 from .report import write_report
@@ -40,7 +40,8 @@ class EvaluationConfig(BaseModel):
         ks: cut-offs. split: ``leave-last:N`` or ``time:F``. methods: names (None: all available).
         min_rating: rows with a lower rating are not positives (None: every rating counts).
         domain_level: category level used as the macro domain when loading items into Weaviate and for
-            subtopic recall.
+            subtopic recall (an item with a flat set of labels gets the label ``settings.domain_rule`` picks,
+            for both).
         cold_user_max: users with at most this many training items form the cold-user slice.
         on_validation: evaluate on the validation split carved from the training part (for choosing models and
             settings; the held-out test part is never read).
@@ -155,6 +156,7 @@ def run_evaluation(
                 ctx.vectors(),
                 prefix=settings.prefix + EVAL_PREFIX,
                 domain_level=config.domain_level,
+                domain_rule=settings.domain_rule,
                 interactions=any(spec.needs_interactions for spec in specs),
             )
             timings["weaviate_load_s"] = round(time.perf_counter() - t0, 3)
@@ -167,7 +169,7 @@ def run_evaluation(
             config.ks,
             dataset=data.name,
             item_vectors=vectors,
-            item_domains=[item.domain(config.domain_level) for item in data.items],
+            item_domains=[d for d, _ in item_domains(data.items, config.domain_level, settings.domain_rule)],
             cold_user_max=config.cold_user_max,
             progress=progress,
             tuning=ctx.tuning,

@@ -28,8 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import EvaluationError, ModelNotTrained
 from ..schema import ALL_CONTRACTS, INTERACTION, ITEM, collection_name, interaction_uuid, item_uuid, register_schema
 from ..schema.contracts import CONTENT_VECTOR
-from ..settings import Settings
-from .data import EvalData, EvalItem
+from ..settings import DEFAULT_DOMAIN_RULE, DomainRule, Settings
+from .data import EvalData, item_domains
 from .methods import Method, recency_weights, user_mean_vectors
 from .split import Split, TrainingSet
 
@@ -65,10 +65,6 @@ class LoadedCatalog:
     seconds: float
 
 
-def _domain(item: EvalItem, level: int) -> tuple[str | None, str | None]:
-    return item.domain(level), item.domain(level + 1)
-
-
 def _insert(
     collection: Any, objects: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]], batch_size: int
 ) -> None:
@@ -91,6 +87,7 @@ def load_catalog(
     *,
     prefix: str,
     domain_level: int = 1,
+    domain_rule: DomainRule = DEFAULT_DOMAIN_RULE,
     interactions: bool = False,
     batch_size: int = 500,
 ) -> LoadedCatalog:
@@ -98,7 +95,8 @@ def load_catalog(
 
     Collections named with ``prefix`` are dropped first, so every evaluation starts from nothing. The
     content-only methods need the items alone; recommenders that read profiles from Weaviate need
-    ``interactions=True`` (training part only: nothing held out is ever written).
+    ``interactions=True`` (training part only: nothing held out is ever written). Items get their domain and
+    subdomain as a load would (``domain_level`` for a path, ``domain_rule`` for a flat set of labels).
 
     Raises:
         EvaluationError: Weaviate rejected objects.
@@ -111,8 +109,9 @@ def load_catalog(
     register_schema(client, prefix=prefix, vector_dims={ITEM.stem: {CONTENT_VECTOR: int(vectors.shape[1])}})
     items = client.collections.get(collection_name(ITEM.stem, prefix))
     item_objects = []
+    domains = item_domains(split.training.items, domain_level, domain_rule)
     for n, item in enumerate(split.training.items):
-        domain, subdomain = _domain(item, domain_level)
+        domain, subdomain = domains[n]
         properties: dict[str, Any] = {
             "item_id": item.item_id,
             "title": item.title,

@@ -36,6 +36,7 @@ from .readers import (
     InputSource,
     RowResult,
     cap_text,
+    catalog_label_counts,
     check_field_names,
     detect_format,
     open_source,
@@ -477,8 +478,18 @@ def _load(
     # first load of a collection skips the content-hash lookups.
     empty_at_start = (collection.aggregate.over_all(total_count=True).total_count or 0) == 0
     writer = ObjectWriter(collection, batch_size=batch_size)
-    context = record_context(settings)
     result = LoadResult(kind=kind, collection=name)
+    counts = None
+    if kind == "items" and settings.domain_rule != "first":
+        counts = catalog_label_counts([(o.name, o.format) for o in inputs], mapping, set_values)
+        if STDIN in sources:
+            result.notes.append(
+                f"The {settings.domain_rule!r} domain rule picks an item's domain among several labels ('A|B') by "
+                "how many catalog items carry each, counted before writing; standard input can be read only once, "
+                "so its labels are not counted (a label met only there counts 0). Load the catalog from files "
+                "for the rule to see it whole."
+            )
+    context = record_context(settings, counts)
     if vector_name and not empty_at_start:
         note = switch_note(name, stored_embedder(collection), slot.name)
         if note:

@@ -13,7 +13,8 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -22,7 +23,8 @@ from pydantic import ValidationError
 
 from ..errors import ConfigurationError, LoadError, RowError
 from ..settings import Settings
-from .records import RECORD_MODELS, RecordKind, record_context
+from .item_domain import label_counts
+from .records import RECORD_MODELS, RecordKind, record_context, split_labels
 
 __all__ = [
     "InputFormat",
@@ -42,6 +44,7 @@ __all__ = [
     "unexpected_row_error",
     "read_rows",
     "read_records",
+    "catalog_label_counts",
     "validate_row",
 ]
 
@@ -611,6 +614,31 @@ def unexpected_row_error(file: str, line: int, error: BaseException) -> RowError
     return RowError(file, line, None, f"the row could not be checked: {type(error).__name__}: {message}")
 
 
+def catalog_label_counts(
+    sources: Sequence[tuple[str, InputFormat]], mapping: Mapping[str, str], set_values: Mapping[str, Any]
+) -> Counter[str]:
+    """How many items of the given files carry each flat label (``categories`` as ``"A|B"``), for the domain rule.
+
+    A pass over the files before their rows are validated: the ``rarest`` and ``commonest`` rules need the whole
+    catalog's counts to pick an item's domain. Standard input is skipped (it can be read only once); rows that
+    do not parse are skipped here (validation rejects them with their reason).
+    """
+
+    def flat_sets() -> Iterator[list[str]]:
+        for name, fmt in sources:
+            if name == STDIN:
+                continue
+            for row in read_rows(name, fmt, mapping, set_values):
+                try:
+                    labels, is_path = split_labels((row.data or {}).get("categories"))
+                except ValueError:
+                    continue
+                if not is_path:
+                    yield labels
+
+    return label_counts(flat_sets())
+
+
 def read_records(
     source: str | Path,
     kind: RecordKind,
@@ -622,6 +650,9 @@ def read_records(
 ) -> Iterator[RowResult]:
     """Read and validate one source: every row comes back, as a record or with its error.
 
+    Items of a file get their domain by ``settings.domain_rule`` over the file's label counts; from standard
+    input (read once, so not counted) an item with several flat labels gets the first.
+
     Raises:
         ConfigurationError: --map/--set name an unknown field, or a CSV lacks a mapped or required column.
         LoadError: the source cannot be read.
@@ -630,7 +661,11 @@ def read_records(
     mapping = dict(mapping or {})
     set_values = dict(set_values or {})
     check_field_names(kind, mapping, set_values)
-    opened = open_source(source, kind, detect_format(source, format), mapping, set_values, stdin)
-    context = record_context(settings)
+    fmt = detect_format(source, format)
+    opened = open_source(source, kind, fmt, mapping, set_values, stdin)
+    counts = None
+    if kind == "items" and settings.domain_rule != "first" and str(source) != STDIN and fmt is not None:
+        counts = catalog_label_counts([(str(source), fmt)], mapping, set_values)
+    context = record_context(settings, counts)
     for row in opened.rows(mapping, set_values, stdin):
         yield validate_row(row, kind, context)

@@ -3,20 +3,23 @@
 Input files are loose (CSV gives strings, JSON gives whatever the exporter wrote), so the models coerce what
 is unambiguous (``"4.5"`` -> 4.5, Unix seconds -> datetime, ``"a|b"`` -> ``["a", "b"]``) and reject the rest
 with a reason a person can act on. Validation needs a few settings (maximum text length, declared kinds,
-domain level); pass them with ``model_validate(data, context=record_context(settings))``.
+domain level and rule, the catalog's label counts); pass them with
+``model_validate(data, context=record_context(settings))``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from ..schema.dates import MAX_DATE, MIN_DATE, check_date_in_range
-from ..settings import DEFAULT_KIND_WEIGHTS, Settings
+from ..settings import DEFAULT_KIND_WEIGHTS, DomainRule, Settings
+from .item_domain import choose_domain, drop_placeholders
 
 __all__ = [
     "BUILTIN_KINDS",
@@ -63,12 +66,18 @@ def allowed_kinds(settings: Settings) -> frozenset[str]:
     )
 
 
-def record_context(settings: Settings) -> dict[str, Any]:
-    """The validation context the record models read (pass as ``context=`` to ``model_validate``)."""
+def record_context(settings: Settings, label_counts: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The validation context the record models read (pass as ``context=`` to ``model_validate``).
+
+    ``label_counts`` are the catalog's label counts (``item_domain.label_counts``) the ``rarest`` and
+    ``commonest`` domain rules pick by; without them an item with several flat labels gets the first one.
+    """
     return {
         "max_text_length": settings.max_text_length,
         "kinds": allowed_kinds(settings),
         "domain_level": settings.domain_level,
+        "domain_rule": settings.domain_rule,
+        "label_counts": label_counts,
     }
 
 
@@ -264,24 +273,33 @@ class ItemRecord(_Record):
     @model_validator(mode="before")
     @classmethod
     def _domain_from_categories(cls, data: Any, info: ValidationInfo) -> Any:
-        # The domain is categories[level-1]; the subdomain the level below, but only for a real path
-        # (a '|'-separated string is a set of labels, its second label is not "below" the first).
+        # A path gives the label at the domain level (and the subdomain below it); a flat set of labels
+        # (a '|'-separated string) the label the domain rule picks, and no subdomain (see item_domain).
         if not isinstance(data, dict) or data.get("domain") not in (None, ""):
             return data
         try:
             labels, is_path = split_labels(data.get("categories"))
         except ValueError:
             return data  # the categories validator reports it
-        level = _ctx(info, "domain_level", 1)
-        if len(labels) >= level:
-            data = {**data, "domain": labels[level - 1]}
-            if is_path and len(labels) > level and data.get("subdomain") in (None, ""):
-                data["subdomain"] = labels[level]
+        counts = _ctx(info, "label_counts", None)
+        rule: DomainRule = _ctx(info, "domain_rule", "first") if counts is not None else "first"
+        domain, subdomain = choose_domain(labels, is_path, _ctx(info, "domain_level", 1), rule, counts)
+        if domain is not None:
+            data = {**data, "domain": domain}
+            if subdomain is not None and data.get("subdomain") in (None, ""):
+                data["subdomain"] = subdomain
         return data
 
     _item_id = field_validator("item_id", mode="before")(_required_id)
     _texts = field_validator("title", "description", "domain", "subdomain", "brand", mode="before")(_text)
-    _categories = field_validator("categories", mode="before")(_labels)
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _categories(cls, value: Any, info: ValidationInfo) -> list[str]:
+        # A placeholder such as "(no genres listed)" in a flat set is no label; a path keeps its levels.
+        labels = _labels(value, info)
+        return labels if split_labels(value)[1] else drop_placeholders(labels)
+
     _tag_list = field_validator("tags", mode="before")(_tags)
 
     @field_validator("popularity", mode="before")

@@ -1,6 +1,7 @@
 """Interest modelling: macro domains, micro keywords and semantic interest vectors for every user.
 
-The public API: `train_domains` (domain classifier + keyword vocabulary, stored in Weaviate),
+The public API: `train_domains` (domain classifier + keyword vocabulary, stored in Weaviate; its computing
+alone, on plain values, is `fit_domain_model`),
 `build_profiles` (all or some users), `record` (one interaction, one user's profile updated),
 `get_profile` and `profile_from_text` (the profile a text implies, for cold start). The building blocks
 (text processing, TF-IDF keywords, the classifier, the macro blend and vector maths) are usable on their
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from .semantic import interest_vectors
     from .storage import load_model, stored_model_version
     from .text_processing import TextAnalyzer, find_phrases, load_stopwords
-    from .training import DomainModelReport, DomainSummary, train_domains
+    from .training import DomainModel, DomainModelReport, DomainSummary, fit_domain_model, train_domains
 
 #: Where each public name is defined: ``from weaviate_recsys.plugin import X`` imports that module only.
 _DEFINED_IN: dict[str, str] = {
@@ -109,6 +110,8 @@ _DEFINED_IN: dict[str, str] = {
     "TextAnalyzer": "text_processing",
     "find_phrases": "text_processing",
     "load_stopwords": "text_processing",
+    "DomainModel": "training",
+    "fit_domain_model": "training",
     "DomainModelReport": "training",
     "DomainSummary": "training",
     "train_domains": "training",
@@ -147,6 +150,8 @@ __all__ = [
     "stored_model_version",
     "top_domains",
     "train_domains",
+    "fit_domain_model",
+    "DomainModel",
     # recommendations
     "AudienceMember",
     "BecauseItem",

@@ -59,16 +59,28 @@ class DomainClassifierConfig(BaseModel):
     )
     max_iter: int = Field(default=2000, ge=10)
     cv_folds: int = Field(default=5, ge=2, description="Stratified cross-validation folds (fewer for tiny classes).")
+    label_free_items: int = Field(
+        default=1000,
+        ge=0,
+        description="Held-out items whose text is embedded again without its category labels for the label-free "
+        "accuracy (0: not measured).",
+    )
     seed: int = 0
 
 
 class ClassifierMetrics(BaseModel):
-    """Cross-validated quality of a domain classifier (None where it could not be measured)."""
+    """Cross-validated quality of a domain classifier (None where it could not be measured).
+
+    ``measured_on`` says which vectors the held-out items were classified from: the stored content vectors
+    (whose text may hold the very category labels the domains come from, which makes the task easy) or vectors
+    of the items' text without those labels (what an item without categories, or a user's text, looks like).
+    """
 
     folds: int | None = None
     accuracy: float | None = None
     macro_f1: float | None = None
     evaluated_items: int = 0
+    measured_on: str | None = None
     note: str | None = None
 
 
@@ -115,6 +127,18 @@ def _linear_form(est: Any, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     return coef, intercept
 
 
+def _scores(truth: list[str], predicted: list[str], folds: int, note: str | None) -> ClassifierMetrics:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return ClassifierMetrics(
+        folds=folds,
+        accuracy=round(float(accuracy_score(truth, predicted)), 4),
+        macro_f1=round(float(f1_score(truth, predicted, average="macro")), 4),
+        evaluated_items=len(truth),
+        note=note,
+    )
+
+
 class DomainClassifier:
     """Content vector -> domain probabilities.
 
@@ -128,6 +152,7 @@ class DomainClassifier:
         self.coef_: np.ndarray = np.zeros((0, 0))
         self.intercept_: np.ndarray = np.zeros(0)
         self.metrics_: ClassifierMetrics = ClassifierMetrics()
+        self.label_free_metrics_: ClassifierMetrics | None = None
 
     @property
     def fitted(self) -> bool:
@@ -137,8 +162,18 @@ class DomainClassifier:
     def dim(self) -> int:
         return int(self.coef_.shape[1]) if self.coef_.ndim == 2 else 0
 
-    def fit(self, X: np.ndarray, y: Sequence[str], evaluate: bool = True) -> DomainClassifier:
+    def fit(
+        self,
+        X: np.ndarray,
+        y: Sequence[str],
+        evaluate: bool = True,
+        label_free: tuple[Sequence[int], np.ndarray] | None = None,
+    ) -> DomainClassifier:
         """Train on labelled vectors; with ``evaluate``, measure accuracy and macro-F1 by stratified CV first.
+
+        ``label_free`` is ``(rows, vectors)``: for these rows of ``X``, vectors of their text without the label
+        text. Each fold's classifier, trained on the other folds' ``X``, then also classifies its held-out rows
+        from these vectors, giving ``label_free_metrics_``.
 
         A single class is accepted (every vector gets that domain with probability 1); there is nothing to
         cross-validate then, and the metrics say so.
@@ -162,7 +197,7 @@ class DomainClassifier:
             )
             return self
         if evaluate:
-            self.metrics_ = self._cross_validate(X, labels)
+            self.metrics_, self.label_free_metrics_ = self._cross_validate(X, labels, label_free)
         est = _make_estimator(self.config)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter; the CV metrics say how good it is
@@ -173,9 +208,10 @@ class DomainClassifier:
         self.coef_, self.intercept_ = coef, intercept
         return self
 
-    def _cross_validate(self, X: np.ndarray, labels: list[str]) -> ClassifierMetrics:
-        from sklearn.metrics import accuracy_score, f1_score
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    def _cross_validate(
+        self, X: np.ndarray, labels: list[str], label_free: tuple[Sequence[int], np.ndarray] | None = None
+    ) -> tuple[ClassifierMetrics, ClassifierMetrics | None]:
+        from sklearn.model_selection import StratifiedKFold
 
         counts = Counter(labels)
         # Stratified folds need every evaluated class in every fold: classes with fewer items than folds are
@@ -186,27 +222,40 @@ class DomainClassifier:
             folds = max(2, min(sorted(counts.values(), reverse=True)[:2]))
             evaluated = {c for c, n in counts.items() if n >= folds}
         if len(evaluated) < 2:
-            return ClassifierMetrics(note="Too few items per domain to cross-validate (need 2 domains with 2+ items).")
-        keep = np.array([c in evaluated for c in labels])
-        Xk = X[keep]
-        yk = [c for c, k in zip(labels, keep) if k]
+            note = "Too few items per domain to cross-validate (need 2 domains with 2+ items)."
+            return ClassifierMetrics(note=note), (ClassifierMetrics(note=note) if label_free else None)
+        keep = np.nonzero(np.array([c in evaluated for c in labels]))[0]
+        y = np.array(labels, dtype=object)
+        pred = np.empty(len(labels), dtype=object)
+        free_rows = np.asarray(list(label_free[0]) if label_free else [], dtype=np.int64)
+        free_vectors = np.asarray(label_free[1], dtype=np.float64) if label_free else np.zeros((0, X.shape[1]))
+        free_pos = {int(r): n for n, r in enumerate(free_rows)}
+        free_pred: dict[int, str] = {}
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pred = cross_val_predict(_make_estimator(self.config), Xk, yk, cv=cv)
-        skipped = len(labels) - len(yk)
-        return ClassifierMetrics(
-            folds=folds,
-            accuracy=round(float(accuracy_score(yk, pred)), 4),
-            macro_f1=round(float(f1_score(yk, pred, average="macro")), 4),
-            evaluated_items=len(yk),
-            note=(
-                f"{skipped} items of {len(counts) - len(evaluated)} domains with fewer than {folds} items were "
-                "not evaluated (trained on, though)."
-                if skipped
-                else None
-            ),
+        for train, test in cv.split(X[keep], y[keep]):
+            est = _make_estimator(self.config)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.fit(X[keep[train]], list(y[keep[train]]))
+            pred[keep[test]] = est.predict(X[keep[test]])
+            held = [int(r) for r in keep[test] if int(r) in free_pos]
+            if held:
+                found = est.predict(free_vectors[[free_pos[r] for r in held]])
+                free_pred.update(zip(held, (str(v) for v in found)))
+        skipped = len(labels) - len(keep)
+        left_out = (
+            f"{skipped} items of {len(counts) - len(evaluated)} domains with fewer than {folds} items were "
+            "not evaluated (trained on, though)."
+            if skipped
+            else None
         )
+        metrics = _scores(list(y[keep]), [str(v) for v in pred[keep]], folds, left_out)
+        if label_free is None:
+            return metrics, None
+        rows = sorted(free_pred)
+        if not rows:
+            return metrics, ClassifierMetrics(note="No held-out item had text without its labels to classify.")
+        return metrics, _scores([labels[r] for r in rows], [free_pred[r] for r in rows], folds, None)
 
     def decision_scores(self, X: np.ndarray) -> np.ndarray:
         """Linear decision scores, shape (n, n_classes)."""
@@ -241,6 +290,7 @@ class DomainClassifier:
             "coef": [[round(float(v), 7) for v in row] for row in self.coef_],
             "intercept": [round(float(v), 7) for v in self.intercept_],
             "metrics": self.metrics_.model_dump(),
+            "label_free_metrics": self.label_free_metrics_.model_dump() if self.label_free_metrics_ else None,
         }
 
     @classmethod
@@ -251,6 +301,8 @@ class DomainClassifier:
         clf.coef_ = np.asarray(params["coef"], dtype=np.float64).reshape(len(clf.classes_), -1)
         clf.intercept_ = np.asarray(params["intercept"], dtype=np.float64)
         clf.metrics_ = ClassifierMetrics.model_validate(params.get("metrics") or {})
+        free = params.get("label_free_metrics")
+        clf.label_free_metrics_ = ClassifierMetrics.model_validate(free) if free else None
         return clf
 
 
