@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     max_domains: int = Field(default=5, ge=1)
     top_keywords: int = Field(default=20, ge=1)
     domain_keywords: int = Field(default=10, ge=1)
+    keyword_user_weight: float = Field(
+        default=2.0,
+        ge=0,
+        description="How much more a user's own words (reviews, tags, comments, stated interests) weigh in their "
+        "keywords than the words of the items they interacted with (1: the same as the event's item).",
+    )
 
     # --- recommender ------------------------------------------------------------------------------
     domain_filter: bool = Field(

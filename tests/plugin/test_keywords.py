@@ -91,3 +91,79 @@ def test_term_matrix_rows_are_unit_length(extractor: KeywordExtractor) -> None:
     m = extractor.term_matrix(CORPUS + [""])
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     assert np.allclose(norms[:-1], 1.0) and norms[-1] == 0.0
+
+
+# --- what is never a keyword: title fragments, numbers, hedges --------------------------------------------
+
+MOVIE_TITLES = [
+    "Rocky II (1979)",
+    "Rocky III (1982)",
+    "The Godfather: Part II (1974)",
+    "Star Wars: Episode IV - A New Hope (1977)",
+    "Star Wars: Episode VI - Return of the Jedi (1983)",
+    "La Haine (1995)",
+    "La La Land (2016)",
+    "Le Samourai (1967)",
+    "Les Miserables (2012)",
+    "Das Boot (1981)",
+    "Dr. Strangelove (1964)",
+    "Dr. No (1962)",
+    "Straight Outta Compton (2015)",
+    "Harry Potter and the Chamber of Secrets (2002)",
+    "Harry Potter and the Goblet of Fire (2005)",
+    "Kill Bill: Vol. 1 (2003)",
+    "Kill Bill: Vol. 2 (2004)",
+    "Superhero Movie (2008)",
+    "Comic book superhero origins",
+    "Dark comedy about a superhero",
+]
+
+
+def test_title_fragments_numerals_and_foreign_articles_are_never_keywords() -> None:
+    ex = KeywordExtractor(KeywordExtractorConfig(phrase_min_count=2, top_k=50)).fit(MOVIE_TITLES)
+    noise = {"ii", "iii", "iv", "vi", "la", "le", "les", "das", "de", "dr", "vol", "1979", "2"}
+    assert not noise & set(ex.surfaces_)
+    kws = {k for k, _ in ex.transform(" . ".join(MOVIE_TITLES))}
+    assert not noise & kws
+    assert {"rocky", "harry potter", "superhero"} <= kws
+
+
+def test_quantities_and_model_numbers_are_not_terms_but_letter_words_with_a_digit_are() -> None:
+    ex = KeywordExtractor(KeywordExtractorConfig(top_k=20)).fit(
+        ["1m rows in 10x less time", "1m rows and mp3 files", "mp3 player 5250dnhl", "5250dnhl toner, 10x zoom"]
+    )
+    assert "mp3" in ex.surfaces_
+    assert not {"1m", "10x", "5250dnhl"} & set(ex.surfaces_)
+
+
+def test_hedges_are_not_keywords() -> None:
+    ex = KeywordExtractor(KeywordExtractorConfig(top_k=20)).fit(
+        [
+            "Is it possible to post to twitter? Rather straightforward, actually.",
+            "Possible bug: posting to twitter fails, probably a rate limit",
+            "Rate limit reached, rather annoying",
+        ]
+    )
+    kws = {k for k, _ in ex.transform(" ".join(["possible rather straightforward actually probably"] * 3))}
+    assert kws == set()
+    assert {"twitter", "rate", "limit"} <= set(ex.surfaces_)
+
+
+def test_phrase_weight_ranks_a_phrase_above_the_single_words() -> None:
+    plain = KeywordExtractor(KeywordExtractorConfig(phrase_min_count=2, top_k=10, phrase_weight=1.0)).fit(CORPUS)
+    phrased = KeywordExtractor(KeywordExtractorConfig(phrase_min_count=2, top_k=10, phrase_weight=3.0)).fit(CORPUS)
+    doc = "gel pens and a stapler"
+    assert plain.transform(doc)[0][0] == "stapler"
+    assert phrased.transform(doc)[0][0] == "gel pens"
+
+
+def test_a_higher_idf_power_lets_catalog_wide_words_lose() -> None:
+    corpus = [f"paper for printing, item {w}" for w in ("alpha", "beta", "gamma", "delta", "epsilon")] + [
+        "glossy photo paper",
+        "glossy photo prints",
+    ]
+    doc = "paper paper paper paper glossy"
+    flat = KeywordExtractor(KeywordExtractorConfig(top_k=2, idf_power=0.0, max_df=1.0)).fit(corpus)
+    steep = KeywordExtractor(KeywordExtractorConfig(top_k=2, idf_power=2.0, max_df=1.0)).fit(corpus)
+    assert flat.transform(doc)[0][0] == "paper"
+    assert steep.transform(doc)[0][0] == "glossy"

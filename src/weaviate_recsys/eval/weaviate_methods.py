@@ -16,6 +16,7 @@ user still gets ``k`` candidates from the catalog minus the training items.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from .methods import Method, recency_weights, user_mean_vectors
 from .split import Split, TrainingSet
 
 __all__ = [
+    "USER_TEXT_KIND",
+    "training_interactions",
     "LoadedCatalog",
     "load_catalog",
     "WeaviateMethodConfig",
@@ -51,6 +54,10 @@ def map_users(one: Callable[[str], list[str]], users: Sequence[str], workers: in
         return [one(user) for user in users]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, users))
+
+
+#: The kind under which an evaluation writes users' own text (a tag, a review): user content, see ``Interaction``.
+USER_TEXT_KIND = "comment"
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,7 @@ def load_catalog(
     interaction_collection = client.collections.get(collection_name(INTERACTION.stem, prefix))
     rows: Sequence[tuple[str, dict[str, Any], dict[str, list[float]] | None]] = []
     if interactions:
-        rows = _training_interactions(data, split)
+        rows = training_interactions(data, split)
         _insert(interaction_collection, rows, batch_size)
     return LoadedCatalog(
         prefix=prefix,
@@ -142,7 +149,9 @@ def load_catalog(
     )
 
 
-def _training_interactions(data: EvalData, split: Split) -> list[tuple[str, dict[str, Any], None]]:
+def training_interactions(data: EvalData, split: Split) -> list[tuple[str, dict[str, Any], None]]:
+    """``(uuid, properties, None)`` of every training-part event an application would load: the positives in
+    the users' training histories, then the users' own text written before their held-out period."""
     train_sets = {u: set(h) for u, h in split.training.histories.items()}
     index = split.training.item_row
     rows: list[tuple[str, dict[str, Any], None]] = []
@@ -158,6 +167,22 @@ def _training_interactions(data: EvalData, split: Split) -> list[tuple[str, dict
         if x.seq is not None:
             properties["seq"] = x.seq
         rows.append((interaction_uuid(x.user_id, x.item_id, x.kind, when, x.seq), properties, None))
+    # The users' own text from before their held-out period (MovieLens tags, reviews, stated interests) is user
+    # content, as an application loads it: the recommender reads it for keywords and domains. It is written
+    # without its item, so it adds words, not an interaction (the item may not even be a positive).
+    remaining = {u: Counter(texts) for u, texts in split.training.user_texts.items()}
+    for t in data.user_texts:
+        left = remaining.get(t.user_id)
+        if not left or left[t.text] <= 0:
+            continue
+        left[t.text] -= 1
+        when = datetime.fromtimestamp(t.timestamp, tz=UTC) if t.timestamp is not None else None
+        properties = {"user_id": t.user_id, "kind": USER_TEXT_KIND, "text": t.text}
+        if when is not None:
+            properties["timestamp"] = when
+        if t.seq is not None:
+            properties["seq"] = t.seq
+        rows.append((interaction_uuid(t.user_id, None, USER_TEXT_KIND, when, t.seq, t.text), properties, None))
     return rows
 
 

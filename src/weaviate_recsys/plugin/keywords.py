@@ -49,6 +49,18 @@ class KeywordExtractorConfig(BaseModel):
     phrase_min_score: float = Field(default=10.83, ge=0, description="Minimum log-likelihood ratio (p < 0.001).")
     max_phrases: int = Field(default=5000, ge=0)
     sublinear_tf: bool = Field(default=True, description="1 + log(tf), so repetition counts less than breadth.")
+    phrase_weight: float = Field(
+        default=1.0,
+        ge=0,
+        description="Multiplies a phrase's weight when keywords are ranked: a phrase that occurs as such "
+        '("laser printer", "dark comedy") says more than either of its words.',
+    )
+    idf_power: float = Field(
+        default=1.0,
+        ge=0,
+        description="Keyword weight = tf x idf ** idf_power: above 1, words common across the catalog lose more.",
+    )
+    min_token_length: int = Field(default=2, ge=1, description="Shorter tokens are no terms.")
     extra_stopwords: list[str] = Field(default_factory=list)
     top_k: int = Field(default=20, ge=1, description="Keywords per document unless a call says otherwise.")
 
@@ -62,13 +74,16 @@ class KeywordExtractor:
 
     def __init__(self, config: KeywordExtractorConfig | None = None) -> None:
         self.config = config or KeywordExtractorConfig()
-        self.analyzer = TextAnalyzer(extra_stopwords=self.config.extra_stopwords)
+        self.analyzer = TextAnalyzer(
+            extra_stopwords=self.config.extra_stopwords, min_token_length=self.config.min_token_length
+        )
         self.terms_: list[str] = []
         self.surfaces_: list[str] = []
         self.idf_: np.ndarray = np.zeros(0, dtype=np.float64)
         self.vocabulary_: dict[str, int] = {}
         self.phrases_: frozenset[str] = frozenset()
         self.n_documents_: int = 0
+        self._rank_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     # --- fitting --------------------------------------------------------------------------------
 
@@ -181,13 +196,14 @@ class KeywordExtractor:
 
         Rows are multiplied by IDF and L2-normalised over their positive part; negative entries (terms
         that only come from disliked items) are never keywords. All rows are ranked at once (one sort).
+        IDF and phrase weighting follow the config (``idf_power``, ``phrase_weight``).
         """
         k = top_k or self.config.top_k
         m = sp.csr_matrix(tf, dtype=np.float64, copy=True)
         n = m.shape[0]
         if m.nnz == 0:
             return [[] for _ in range(n)]
-        m.data *= self.idf_[m.indices]
+        m.data *= self._rank_weights()[m.indices]
         m.data[m.data < 0] = 0.0
         m.eliminate_zeros()
         m.sort_indices()
@@ -207,6 +223,20 @@ class KeywordExtractor:
         for r, j, v in zip(kept_rows, kept_terms, kept_vals):
             out[r].append((surfaces[j], v))
         return out
+
+    def _rank_weights(self) -> np.ndarray:
+        """Per term, what its frequency is multiplied by to rank keywords: IDF (to ``idf_power``), times
+        ``phrase_weight`` for phrases. Computed once per fitted vocabulary."""
+        cached = self._rank_cache
+        if cached is not None and cached[0] is self.idf_:
+            return cached[1]
+        cfg = self.config
+        w = self.idf_ if cfg.idf_power == 1.0 else self.idf_**cfg.idf_power
+        if cfg.phrase_weight != 1.0 and self.terms_:
+            is_phrase = np.fromiter((PHRASE_SEPARATOR in t for t in self.terms_), dtype=bool, count=len(self.terms_))
+            w = np.where(is_phrase, w * cfg.phrase_weight, w)
+        self._rank_cache = (self.idf_, w)
+        return w
 
     def transform(self, documents: str | Sequence[tuple[str | None, float]], top_k: int | None = None) -> list[Keyword]:
         """Top-K ``(keyword, weight)`` of one weighted document.

@@ -232,6 +232,7 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
 
     own_texts = [ev.text[i] for i in text_rows] + [ev.stated[u] for u in stated_users]
     own_terms = model.extractor.term_matrix(own_texts) if own_texts else sp.csr_matrix((0, len(model.extractor.terms_)))
+    own_terms = own_terms * settings.keyword_user_weight  # a user's own words: the strongest micro signal
     terms = sp.vstack([catalog.terms, own_terms], format="csr")
     own_vecs = np.zeros((n_text + n_stated, dim), dtype=np.float32)
     own_has = np.zeros(n_text + n_stated, dtype=bool)

@@ -82,7 +82,7 @@ DEFAULT_EXTRA_KIND_WEIGHT = 0.5
 
 
 _TEXT_VECTOR = "text"
-_ITEM_PROPS = ["item_id", "domain", "title", "description", "tags", "brand"]
+_ITEM_PROPS = ["item_id", "domain", "title", "description", "tags", "categories", "brand"]
 _EVENT_PROPS = ["user_id", "item_id", "kind", "rating", "text", "timestamp", "seq"]
 _BULK_PAGE = 10_000  # objects per cursor page in a full build
 _NEAREST_ITEMS = 20  # items whose domains stand in for a classifier when no model is trained

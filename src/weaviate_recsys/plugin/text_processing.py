@@ -39,6 +39,8 @@ _TAGS = re.compile(r"<[^>]{0,200}>")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u0e00-\u0eff\u1780-\u17ff]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
+# Roman numerals up to 39 ("ii", "iii", "xiv"): sequel and volume numbers in titles, not interests.
+_ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})")
 
 
 #: The tokenizer: what NLTK's ``RegexpTokenizer(_TOKEN_PATTERN).tokenize`` returns (``findall`` of the pattern),
@@ -99,13 +101,26 @@ class TextAnalyzer:
         else:
             # contractions: "don't" -> "don" (a stop word) + "t" (too short)
             pieces = tok.split("'") if "'" in tok else [tok]
-            res = tuple(
-                None if len(p) < self.min_token_length or p in self.stopwords or not _HAS_LETTER.search(p) else p
-                for p in pieces
-            )
+            res = tuple(p if self._keeps(p) else None for p in pieces)
         if len(self._kinds) < 500_000:
             self._kinds[raw] = res
         return res
+
+    def _keeps(self, token: str) -> bool:
+        """Whether a lower-case token can be a term: long enough, no stop word, not a number or numeral.
+
+        Tokens with digits are kept only when they are mostly letters ("mp3", "usb3"): quantities, sizes and
+        model numbers ("1m", "10x", "5250dnhl") name no interest. Roman numerals ("ii", "xiv") are sequel
+        and volume numbers.
+        """
+        if len(token) < self.min_token_length or token in self.stopwords or not _HAS_LETTER.search(token):
+            return False
+        if _ROMAN.fullmatch(token):
+            return False
+        if _HAS_DIGIT.search(token):
+            digits = sum(c.isdigit() for c in token)
+            return digits == 1 and len(token) - digits >= 2
+        return True
 
     def segments(self, text: str | None) -> Iterator[list[str | None]]:
         """Lower-case kept tokens per clause; stop words leave a gap (``None``) so phrases never span them."""

@@ -98,9 +98,17 @@ class DomainModelReport(BaseModel):
 
 
 def item_keyword_text(props: dict[str, Any]) -> str:
-    """The text keywords come from: title, tags, brand and description (not the category labels,
-    which are domain-level words, not an item's own)."""
-    parts = [props.get("title"), " . ".join(props.get("tags") or []), props.get("brand"), props.get("description")]
+    """The text keywords come from: title, tags, categories, brand and description.
+
+    Categories say what an item is ("Comedy", "Romance", "Cordless Telephones"); without them a film's only
+    words are its title's. A category on most items drops out by document frequency (``max_df``)."""
+    parts = [
+        props.get("title"),
+        " . ".join(props.get("tags") or []),
+        " . ".join(props.get("categories") or []),
+        props.get("brand"),
+        props.get("description"),
+    ]
     return " . ".join(str(p) for p in parts if p)
 
 
