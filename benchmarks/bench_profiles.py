@@ -10,6 +10,9 @@ Measures, in one run against a lite server:
 - next-domain accuracy: each user's profile is built without their last item (highest ``seq``); how often
   the top macro domain (and any of the top 3) is the domain of that last item, against the baseline of
   always guessing the most popular domain;
+- long-term interests: for users with at least 5 training events, how often the stored top domain
+  (``User.domains[0]``, the long-term profile) is the domain most of their events fall in (their long-term
+  majority domain; any of several tied ones counts), and the same for the short-term ``recent_domains[0]``;
 - ``record``: latency of one incremental update.
 
 Usage: python benchmarks/bench_profiles.py [--dataset DIR] [--out FILE] [--embed-cache FILE] [--in-process]
@@ -81,6 +84,34 @@ def _timed(fn: Any) -> tuple[Any, float, float]:
     w, c = time.perf_counter(), time.process_time()
     out = fn()
     return out, time.perf_counter() - w, time.process_time() - c
+
+
+def _majority_share(
+    rows: list[dict[str, Any]], item_domain: dict[str, Any], stored: dict[str, Any], settings: Settings
+) -> dict[str, Any]:
+    """Share of users with >= 5 events whose stored top domain is their majority domain (ties: any of them)."""
+    by_user: dict[str, Counter[str]] = {}
+    for r in rows:
+        dom = item_domain.get(r["item_id"])
+        if dom:
+            by_user.setdefault(r["user_id"], Counter())[dom] += 1
+    n = long_hits = short_hits = 0
+    for uid, counts in by_user.items():
+        if sum(counts.values()) < 5:
+            continue
+        most = max(counts.values())
+        majority = {d for d, c in counts.items() if c == most}
+        props = stored.get(uid, {})
+        n += 1
+        long_hits += (list(props.get("domains") or []) or [None])[0] in majority
+        short_hits += (list(props.get("recent_domains") or []) or [None])[0] in majority
+    return {
+        "users_with_5_or_more_events": n,
+        "top_domain_is_majority": round(long_hits / n, 4) if n else None,
+        "recent_top_domain_is_majority": round(short_hits / n, 4) if n else None,
+        "long_term_half_life_steps": settings.long_term_half_life_steps,
+        "half_life_steps": settings.half_life_steps,
+    }
 
 
 def main() -> None:
@@ -179,10 +210,11 @@ def main() -> None:
                 o.properties["item_id"]: o.properties.get("domain")
                 for o in iterate(client, "Item", ["item_id", "domain"])
             }
-            top: dict[str, list[str]] = {
-                o.properties["user_id"]: list(o.properties.get("domains") or [])
-                for o in iterate(client, "User", ["user_id", "domains"])
+            stored = {
+                o.properties["user_id"]: o.properties
+                for o in iterate(client, "User", ["user_id", "domains", "recent_domains"])
             }
+            top: dict[str, list[str]] = {u: list(p.get("domains") or []) for u, p in stored.items()}
             popular = Counter(item_domain.get(r["item_id"]) for r in train_rows).most_common(1)[0][0]
             hits1 = hits3 = base = n = 0
             for uid, r in last.items():
@@ -194,13 +226,20 @@ def main() -> None:
                 hits1 += bool(doms) and doms[0] == dom
                 hits3 += dom in doms[:3]
                 base += dom == popular
+            recent1 = sum(
+                bool(item_domain.get(r["item_id"]))
+                and (stored.get(uid, {}).get("recent_domains") or [None])[0] == item_domain.get(r["item_id"])
+                for uid, r in last.items()
+            )
             result["next_domain"] = {
                 "users": n,
                 "top1": round(hits1 / n, 4),
                 "top3": round(hits3 / n, 4),
+                "top1_short_term": round(recent1 / n, 4),
                 "most_popular_domain_baseline": round(base / n, 4),
                 "most_popular_domain": popular,
             }
+            result["long_term_majority"] = _majority_share(train_rows, item_domain, stored, settings)
 
             load_interactions(client, [tmp / "last.jsonl"], settings, embedder)
             r, wall, cpu = _timed(lambda: build_profiles(client, settings=settings, embedder=embedder))

@@ -590,17 +590,21 @@ def profile() -> None:
 @click.argument("user_id")
 @click.option("--with-vectors", is_flag=True, help="Include the interest vectors in JSON output.")
 def profile_show(settings: Settings, output_format: str, quiet: bool, user_id: str, with_vectors: bool) -> None:
-    """Show USER_ID's domains with weights, keywords overall and per domain, and counts."""
+    """Show USER_ID's long-term domains with weights, keywords overall and per domain, counts, and the
+    short-term interest (recent domains and keywords)."""
     from .plugin import get_profile
 
     with connected(settings, quiet) as client:
         prof = get_profile(client, user_id, settings)
     if output_format == "json":
-        exclude = None if with_vectors else {"interest_vector", "domain_vectors", "behavior_vector"}
+        vectors = {"interest_vector": True, "domain_vectors": True, "behavior_vector": True}
+        exclude: Any = None if with_vectors else {**vectors, "short_term": {"interest_vector"}}
         data = prof.model_dump(mode="json", exclude=exclude)
         if not with_vectors:
+            recent = prof.short_term.interest_vector if prof.short_term is not None else None
             data["vector_dims"] = {
                 "interest": len(prof.interest_vector or []),
+                **({"recent_interest": len(recent)} if recent else {}),
                 **{f"domain:{d}": len(v) for d, v in prof.domain_vectors.items()},
             }
         echo_json(data)
@@ -623,6 +627,16 @@ def profile_show(settings: Settings, output_format: str, quiet: bool, user_id: s
         f"Interest vector: {len(prof.interest_vector) if prof.interest_vector else 'none'}"
         + (" dims" if prof.interest_vector else "")
     )
+    short = prof.short_term
+    if short is None:
+        click.echo("Short-term interest: not stored yet (run `weaviate-recsys profiles build`)")
+    else:
+        click.echo(
+            "Short-term interest (recent events): "
+            + (", ".join(f"{d} ({w:.2f})" for d, w in short.domains) or "no domains")
+            + "; keywords: "
+            + (", ".join(k for k, _ in short.keywords[:8]) or "(none)")
+        )
     for note in prof.notes:
         click.echo(f"Note: {note}")
 

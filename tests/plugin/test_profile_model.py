@@ -110,15 +110,53 @@ def test_a_pen_buyer_gets_writing_first_with_pen_keywords_and_a_pen_vector(model
     assert b.status(0) == "complete" and b.notes[0] == []
 
 
-def test_recency_makes_the_latest_domain_win(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+def test_recency_makes_the_latest_domain_win_the_short_term_interest(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
     events = [{"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "pen2", "seq": 1}] + [
         {"user": "u", "item": "prn1", "seq": 30}
     ]
     b = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings(half_life_steps=2))
-    assert b.domains[0][0][0] == "Printers"
+    assert b.recent_domains[0][0][0] == "Printers"
     b2 = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings(half_life_steps=1000))
-    assert b2.domains[0][0][0] == "Writing"
+    assert b2.recent_domains[0][0][0] == "Writing"
+
+
+def test_the_long_term_half_life_decides_the_long_term_domains(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
+    model, cat = model_and_catalog
+    events = [{"user": "u", "item": "pen1", "seq": 0}, {"user": "u", "item": "pen2", "seq": 1}] + [
+        {"user": "u", "item": "prn1", "seq": 30}
+    ]
+    slow = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings(long_term_half_life_steps=1000))
+    assert slow.domains[0][0][0] == "Writing"
+    fast = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings(long_term_half_life_steps=2))
+    assert fast.domains[0][0][0] == "Printers"
+
+
+def test_many_old_paper_events_and_two_recent_ink_events_give_paper_long_term_and_ink_short_term() -> None:
+    catalog_items = {f"paper{i}": ("Paper", "copy paper ream letter", 0) for i in range(12)}
+    catalog_items |= {"ink1": ("Ink", "black ink cartridge", 1), "ink2": ("Ink", "color ink cartridge", 1)}
+    names = ["Ink", "Paper"]
+    ids = list(catalog_items)
+    ex = KeywordExtractor().fit([t for _, t, _ in catalog_items.values()])
+    model = InterestModel(extractor=ex, classifier=None, domain_names=names, version="t")
+    cat = CatalogView(
+        item_ids=ids,
+        domain_index=np.array([names.index(catalog_items[i][0]) for i in ids]),
+        vectors=np.array([_vec(catalog_items[i][2]) for i in ids]),
+        has_vector=np.ones(len(ids), dtype=bool),
+        terms=ex.term_matrix([catalog_items[i][1] for i in ids]),
+    )
+    day = 86_400.0
+    events = [{"user": "u", "item": f"paper{i}", "ts": i * day} for i in range(12)]
+    events += [{"user": "u", "item": "ink1", "ts": 1000 * day}, {"user": "u", "item": "ink2", "ts": 1001 * day}]
+    b = compute_profiles(model, cat, _evidence(cat, ["u"], events), Settings())
+    profile = b.profile(0)
+    assert profile.domains[0][0] == "Paper"
+    assert np.argmax(profile.interest_vector) == 0  # type: ignore[arg-type]
+    assert profile.short_term is not None
+    assert profile.short_term.domains[0][0] == "Ink"
+    assert np.argmax(profile.short_term.interest_vector) == 1  # type: ignore[arg-type]
+    assert {"ink", "cartridge"} <= set(dict(profile.short_term.keywords))
 
 
 def test_dislikes_and_low_ratings_count_against_a_domain(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
@@ -299,7 +337,7 @@ def test_the_higher_rated_items_words_lead_the_keywords(model_and_catalog) -> No
 
 def test_the_more_recent_items_words_lead_the_keywords(model_and_catalog) -> None:  # type: ignore[no-untyped-def]
     model, cat = model_and_catalog
-    settings = Settings(half_life_steps=2)
+    settings = Settings(half_life_steps=2, long_term_half_life_steps=2)
     pens_recent = _keyword_weights(
         model, cat, [{"user": "u", "item": "prn1", "seq": 0}, {"user": "u", "item": "pen1", "seq": 10}], settings
     )

@@ -360,3 +360,58 @@ def test_a_rebuild_updates_a_user_whose_only_change_is_their_interest_vector(
     assert after.vector["interest"] != pytest.approx(before.vector["interest"], abs=1e-4)
     assert after_printers.vector["interest"] != pytest.approx(before_printers.vector["interest"], abs=1e-4)
     assert report.unchanged < report.users - len(report.unknown_users)
+
+
+def test_a_store_from_before_short_term_interests_keeps_working_and_gets_them_on_the_next_build(
+    client: weaviate.WeaviateClient, tmp_path: Path
+) -> None:
+    from weaviate_recsys.loaders import load_interactions, load_items
+    from weaviate_recsys.plugin import Recommender
+    from weaviate_recsys.schema import register_schema
+    from weaviate_recsys.schema.contracts import (
+        DOMAIN,
+        RECENT_INTEREST_VECTOR,
+        USER,
+        USER_INTEREST,
+        CollectionContract,
+    )
+
+    from _profile_fixtures import INTERACTIONS, ITEMS, write_jsonl
+
+    older_user = CollectionContract(
+        stem=USER.stem,
+        description=USER.description,
+        properties=tuple(p for p in USER.properties if not p.name.startswith("recent_")),
+        vectors=tuple(v for v in USER.vectors if v.name != RECENT_INTEREST_VECTOR),
+    )
+    settings = Settings(prefix="Older", data_dir=tmp_path)
+    register_schema(client, prefix="Older", contracts=[older_user, DOMAIN, USER_INTEREST])
+    load_items(client, [write_jsonl(tmp_path / "items.jsonl", ITEMS)], settings, EMB)
+    load_interactions(client, [write_jsonl(tmp_path / "inter.jsonl", INTERACTIONS)], settings, EMB)
+    users = client.collections.use("OlderUser")
+    users.data.insert(
+        {
+            "user_id": "pen-fan",
+            "domains": ["Writing"],
+            "domain_weights": [1.0],
+            "keywords": ["gel pens"],
+            "keyword_weights": [1.0],
+            "event_count": 4,
+            "profile_updated_at": "2026-01-01T00:00:00Z",
+        },
+        uuid=user_uuid("pen-fan"),
+        vector={"interest": EMB.embed_batch(["gel pens"])[0].tolist()},
+    )
+    assert RECENT_INTEREST_VECTOR not in (users.config.get().vector_config or {})
+
+    before = get_profile(client, "pen-fan", settings)
+    assert before.stored and before.domains == [("Writing", 1.0)] and before.short_term is None
+    with Recommender(client, settings, embedder=EMB) as rec:
+        assert rec.recommend("pen-fan", 3)
+
+    train_domains(client, settings)
+    build_profiles(client, settings=settings, embedder=EMB)
+    assert RECENT_INTEREST_VECTOR in (users.config.get().vector_config or {})
+    after = get_profile(client, "pen-fan", settings)
+    assert after.short_term is not None and after.short_term.interest_vector is not None
+    assert after.short_term.domains and after.short_term.keywords

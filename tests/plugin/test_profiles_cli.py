@@ -53,9 +53,12 @@ def test_train_build_show(data_dir: Path) -> None:
     prof = json.loads(out)
     assert prof["domains"][0][0] == "Writing" and prof["vector_dims"]["interest"] == 64
     assert "interest_vector" not in prof
+    assert prof["short_term"]["domains"][0][0] == "Writing" and prof["short_term"]["keywords"]
+    assert "interest_vector" not in prof["short_term"] and prof["vector_dims"]["recent_interest"] == 64
 
     code, out = _run("profile", "show", "pen-fan", "--data-dir", str(data_dir), "--quiet")
     assert code == 0 and "Domains:" in out and "Writing" in out and "Keywords:" in out
+    assert "Short-term interest (recent events): Writing" in out
 
     code, out = _run("profile", "show", "nobody", "--data-dir", str(data_dir), "--quiet")
     assert code == 0 and "empty profile" in out and "Note:" in out

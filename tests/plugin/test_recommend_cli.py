@@ -39,9 +39,10 @@ def test_recommend_table_is_readable(data_dir: Path) -> None:
     lines = res.output.strip().splitlines()
     assert lines[0].split() == ["#", "item", "title", "domain", "score", "why"]
     assert len(lines) == 4
-    # The top item serves the user's recent interests (the overall query), the rest their top domain.
+    # The top item serves the user's recent interests (the overall query), the rest their top domains.
     assert "your recent interests; in Writing" in lines[1]
-    assert any("your interest in Writing (84%)" in line for line in lines[2:])
+    # The domain weights are the long-term ones: the older Paper events still count.
+    assert any("your interest in Writing (70%)" in line for line in lines[2:])
 
 
 def test_recommend_explain_adds_the_score_parts(data_dir: Path) -> None:

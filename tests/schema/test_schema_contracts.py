@@ -55,7 +55,7 @@ def test_issue_property_types():
     assert INTERACTION.get_property("seq").data_type == DataType.INT
     assert INTERACTION.get_property("timestamp").data_type == DataType.DATE
     assert [v.name for v in ITEM.vectors] == ["content", "behavior"]
-    assert [v.name for v in USER.vectors] == ["interest", "behavior"]
+    assert [v.name for v in USER.vectors] == ["interest", "recent_interest", "behavior"]
     assert [v.name for v in INTERACTION.vectors] == ["text"]
     for contract in (ITEM, USER, INTERACTION):
         assert "content_hash" in contract.property_names

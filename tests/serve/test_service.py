@@ -89,6 +89,9 @@ def test_profile_shows_domains_keywords_counts_and_history(api: TestClient) -> N
     weights = [d["weight"] for d in p["domains"]]
     assert weights and weights == sorted(weights, reverse=True) and 0 < sum(weights) <= 1 + 1e-6
     assert p["keywords"] and "interest_vector" not in p
+    recent = p["short_term"]
+    assert recent["domains"] and recent["keywords"] and "interest_vector" not in recent
+    assert p["vector_dims"]["recent_interest"] == p["vector_dims"]["interest"]
     assert len(p["history"]) == 3 and p["history"][0]["title"]
     stamps = [h["timestamp"] for h in p["history"]]
     assert stamps == sorted(stamps, reverse=True)

@@ -1,23 +1,26 @@
 """Building, reading and incrementally updating users' interest profiles in Weaviate.
 
-``build_profiles`` reads everything it needs once in bulk (the stored model, items with their vectors, the
-interactions and users in scope), computes all profiles together (`compute_profiles`) and writes them in
-batches: the ``User`` object (``domains``, ``domain_weights``, ``keywords``, ``keyword_weights``,
-``event_count``, ``profile_updated_at`` and the ``interest`` vector) and one ``UserInterest`` object per top
-domain. ``record`` stores one interaction and rebuilds only that user's profile, reading only that user's
-events and items (the model comes from a per-process cache, checked against the stored version).
-``get_profile`` reads a stored profile back (or computes one on the fly when none is stored yet).
+This module is the I/O around `weaviate_recsys.plugin.profile_inputs.compute_user_profiles` (the pure
+computation). ``build_profiles`` reads everything it needs once in bulk (the stored model, items with their
+vectors, the interactions and users in scope), computes all profiles together and writes the changed ones in
+batches: the ``User`` object (long-term ``domains``, ``domain_weights``, ``keywords``, ``keyword_weights`` and
+the ``interest`` vector; the short-term ``recent_domains``, ``recent_domain_weights``, ``recent_keywords``,
+``recent_keyword_weights`` and the ``recent_interest`` vector; ``event_count``, ``profile_updated_at``) and one
+``UserInterest`` object per long-term top domain. ``record`` stores one interaction and rebuilds only that
+user's profile, reading only that user's events and items (the model comes from a per-process cache,
+checked against the stored version). ``get_profile`` reads a stored profile back (or computes one on the fly
+when none is stored yet).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +29,21 @@ import weaviate
 from pydantic import BaseModel, Field
 
 from .._lazy import LazyModule
-from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, RecsysError, UnknownUser, WeaviateRejected
+from ..errors import ConfigurationError, ConnectionFailed, ModelNotTrained, UnknownUser, WeaviateRejected
+from ..loaders.writer import WriteFailure
 from ..progress import Progress
-from ..schema.contracts import BEHAVIOR_VECTOR, CONTENT_VECTOR, INTEREST_VECTOR
+from ..schema.contracts import BEHAVIOR_VECTOR, CONTENT_VECTOR, INTEREST_VECTOR, RECENT_INTEREST_VECTOR
 from ..schema.identity import interaction_uuid, item_uuid, user_uuid
 from ..settings import Settings
 from .macro import top_domains
+from .profile_inputs import (
+    DEFAULT_EXTRA_KIND_WEIGHT,
+    EventData,
+    ItemData,
+    compute_user_profiles,
+    embed_stated,
+    user_evidence,
+)
 from .profile_model import (
     CatalogView,
     InterestModel,
@@ -39,7 +51,7 @@ from .profile_model import (
     ProfileBatch,
     ProfileCounts,
     ProfileStatus,
-    UserEvidence,
+    ShortTermInterest,
     compute_profiles,
 )
 from .storage import (
@@ -76,9 +88,6 @@ __all__ = [
     "record",
     "DEFAULT_EXTRA_KIND_WEIGHT",
 ]
-
-#: Weight of a declared extra interaction kind that ``Settings.kind_weights`` does not list.
-DEFAULT_EXTRA_KIND_WEIGHT = 0.5
 
 
 _TEXT_VECTOR = "text"
@@ -138,133 +147,33 @@ class BuildReport(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
 
 
-# --- per-process caches (item term vectors and stated-interest vectors) -----------------------------
-
-_cache_lock = threading.Lock()
-_term_cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-_stated_cache: dict[tuple[str, str], np.ndarray] = {}
-_CACHE_LIMIT = 200_000
+# --- reading evidence: Weaviate objects -> plain records -----------------------------------------------
 
 
-def _item_terms(model: InterestModel, keys: list[str], texts: list[str]) -> sp.csr_matrix:
-    """Normalised term vectors of item texts, cached per model version and text (a record call re-reads
-    only the user's items, and analysing their text again is the costly part)."""
-    V = len(model.extractor.terms_)
-    rows: list[tuple[np.ndarray, np.ndarray] | None] = []
-    missing: list[int] = []
-    hashes = [hashlib.blake2b(t.encode("utf-8"), digest_size=12).hexdigest() for t in texts]
-    with _cache_lock:
-        for i, h in enumerate(hashes):
-            r = _term_cache.get((model.version, h))
-            rows.append(r)
-            if r is None:
-                missing.append(i)
-    if missing:
-        m = model.extractor.term_matrix([texts[i] for i in missing])
-        with _cache_lock:
-            if len(_term_cache) + len(missing) > _CACHE_LIMIT:
-                _term_cache.clear()
-            for j, i in enumerate(missing):
-                lo, hi = m.indptr[j], m.indptr[j + 1]
-                r = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
-                rows[i] = r
-                _term_cache[(model.version, hashes[i])] = r
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    for i, r in enumerate(rows):
-        indptr[i + 1] = indptr[i] + len(r[0])  # type: ignore[index]
-    indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, dtype=np.int64)  # type: ignore[index]
-    data = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)  # type: ignore[index]
-    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), V))
-
-
-def _embed_stated(
-    texts: list[str], dim: int, settings: Settings, embedder: Any
-) -> tuple[np.ndarray, np.ndarray, str | None]:
-    """Vectors of stated-interest texts (cached per embedder and text); a note when they cannot be made."""
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    ok = np.zeros(len(texts), dtype=bool)
-    if not texts or not dim:
-        return out, ok, None
-    try:
-        if embedder is None:
-            from ..loaders import get_embedder
-
-            embedder = get_embedder(settings)
-        if embedder.dim != dim:
-            return (
-                out,
-                ok,
-                (
-                    f"Stated interests were not embedded: the embedder has {embedder.dim} dimensions, the items {dim}; "
-                    "use the model the items were loaded with (--model)."
-                ),
-            )
-        todo = []
-        with _cache_lock:
-            for i, t in enumerate(texts):
-                v = _stated_cache.get((embedder.name, t))
-                if v is None:
-                    todo.append(i)
-                else:
-                    out[i], ok[i] = v, True
-        if todo:
-            vecs = embedder.embed_batch([texts[i] for i in todo])
-            with _cache_lock:
-                if len(_stated_cache) > _CACHE_LIMIT:
-                    _stated_cache.clear()
-                for j, i in enumerate(todo):
-                    out[i], ok[i] = vecs[j], True
-                    _stated_cache[(embedder.name, texts[i])] = vecs[j]
-    except RecsysError as e:
-        return out, ok, f"Stated interests were not embedded ({e})."
-    return out, ok, None
-
-
-# --- reading evidence -------------------------------------------------------------------------------
-
-
-def _catalog(model: InterestModel, item_objs: list[Any]) -> CatalogView:
-    pos = {d: i for i, d in enumerate(model.domain_names)}
-    ids, dom, texts, vecs = [], [], [], []
-    beh: list[list[float] | None] = []
-    for o in item_objs:
-        p = o.properties
-        ids.append(str(p.get("item_id")))
-        dom.append(pos.get(p.get("domain") or "", -1))
-        texts.append(item_keyword_text(p))
-        vecs.append(vector_of(o, CONTENT_VECTOR))
-        beh.append(vector_of(o, BEHAVIOR_VECTOR))
-    dims = {len(v) for v in vecs if v}
-    dim = max(dims) if dims else (model.classifier.dim if model.classifier is not None else 0)
-    vectors = np.zeros((len(ids), dim), dtype=np.float32)
-    has = np.zeros(len(ids), dtype=bool)
-    for i, v in enumerate(vecs):
-        if v and len(v) == dim:
-            vectors[i], has[i] = v, True
-    behavior, has_behavior = _behavior_matrix(beh)
-    return CatalogView(
-        item_ids=ids,
-        domain_index=np.asarray(dom, dtype=np.int64),
-        vectors=vectors,
-        has_vector=has,
-        terms=_item_terms(model, ids, texts),
-        behavior=behavior,
-        has_behavior=has_behavior,
+def _item_data(obj: Any) -> ItemData:
+    p = obj.properties
+    return ItemData(
+        item_id=str(p.get("item_id")),
+        domain=p.get("domain") or None,
+        text=item_keyword_text(p),
+        vector=vector_of(obj, CONTENT_VECTOR),
+        behavior_vector=vector_of(obj, BEHAVIOR_VECTOR),
     )
 
 
-def _behavior_matrix(vecs: list[list[float] | None]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Items' behaviour vectors as a matrix and a mask; (None, None) when no item has one."""
-    dims = {len(v) for v in vecs if v}
-    if not dims:
-        return None, None
-    dim = max(dims)
-    out = np.zeros((len(vecs), dim), dtype=np.float32)
-    has = np.zeros(len(vecs), dtype=bool)
-    for i, v in enumerate(vecs):
-        if v and len(v) == dim:
-            out[i], has[i] = v, True
-    return out, has
+def _event_data(obj: Any) -> EventData:
+    p = obj.properties
+    text = p.get("text") or None
+    return EventData(
+        user_id=str(p["user_id"]),
+        item_id=p.get("item_id") or None,
+        kind=str(p.get("kind") or ""),
+        rating=p.get("rating"),
+        timestamp=to_unix(p.get("timestamp")),
+        seq=p.get("seq"),
+        text=text,
+        text_vector=vector_of(obj, _TEXT_VECTOR) if text else None,
+    )
 
 
 def _same_vector(stored: list[float] | None, new: np.ndarray | None) -> bool:
@@ -273,102 +182,36 @@ def _same_vector(stored: list[float] | None, new: np.ndarray | None) -> bool:
     return len(stored) == len(new) and float(np.max(np.abs(np.asarray(stored, dtype=np.float32) - new))) <= 1e-6
 
 
-def _evidence(
-    user_ids: list[str],
-    events: list[Any],
-    catalog: CatalogView,
-    stated: dict[str, str | None],
-    settings: Settings,
-    embedder: Any,
-) -> tuple[UserEvidence, list[str]]:
-    upos = {u: i for i, u in enumerate(user_ids)}
-    dim = catalog.vectors.shape[1]
-    n = len(events)
-    user = np.zeros(n, dtype=np.int64)
-    item = np.full(n, -1, dtype=np.int64)
-    unknown = np.zeros(n, dtype=bool)
-    kind_w = np.zeros(n)
-    rating = np.full(n, np.nan)
-    ts = np.full(n, np.nan)
-    seq = np.full(n, np.nan)
-    text: list[str | None] = [None] * n
-    tvec = np.zeros((n, dim), dtype=np.float32)
-    has_t = np.zeros(n, dtype=bool)
-    kw = settings.kind_weights
-    for j, o in enumerate(events):
-        p = o.properties
-        user[j] = upos[p["user_id"]]
-        iid = p.get("item_id")
-        if iid:
-            k = catalog.index.get(iid)
-            if k is None:
-                unknown[j] = True
-            else:
-                item[j] = k
-        kind_w[j] = kw.get(str(p.get("kind") or ""), DEFAULT_EXTRA_KIND_WEIGHT)
-        r = p.get("rating")
-        if r is not None:
-            rating[j] = float(r)
-        ts[j] = to_unix(p.get("timestamp"))
-        s = p.get("seq")
-        if s is not None:
-            seq[j] = float(s)
-        t = p.get("text")
-        if t:
-            text[j] = t
-            v = vector_of(o, _TEXT_VECTOR)
-            if v is not None and len(v) == dim:
-                tvec[j], has_t[j] = v, True
-    stated_list = [stated.get(u) for u in user_ids]
-    idx = [i for i, s in enumerate(stated_list) if s]
-    svec = np.zeros((len(user_ids), dim), dtype=np.float32)
-    shas = np.zeros(len(user_ids), dtype=bool)
-    notes: list[str] = []
-    if idx:
-        vecs, ok, note = _embed_stated([stated_list[i] for i in idx], dim, settings, embedder)  # type: ignore[misc]
-        svec[idx], shas[idx] = vecs, ok
-        if note:
-            notes.append(note)
-    ev = UserEvidence(
-        user_ids=user_ids,
-        user=user,
-        item=item,
-        unknown=unknown,
-        kind_weight=kind_w,
-        rating=rating,
-        timestamp=ts,
-        seq=seq,
-        text=text,
-        text_vectors=tvec,
-        has_text_vector=has_t,
-        stated=stated_list,
-        stated_vectors=svec,
-        has_stated_vector=shas,
-    )
-    return ev, notes
-
-
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def _same_profile(old: Any, props: dict[str, Any], vec: np.ndarray | None) -> bool:
-    """Whether a stored User already holds this profile (so a rebuild need not rewrite it)."""
+#: The User properties a build writes: long-term (``domains``, ``keywords``) and short-term (``recent_*``).
+_PROFILE_LISTS = ("domains", "keywords", "recent_domains", "recent_keywords")
+_PROFILE_WEIGHTS = ("domain_weights", "keyword_weights", "recent_domain_weights", "recent_keyword_weights")
+
+
+def _same_profile(old: Any, props: dict[str, Any], vecs: dict[str, np.ndarray | None]) -> bool:
+    """Whether a stored User already holds this profile (so a rebuild need not rewrite it). A User written
+    before the short-term interest existed lacks its properties and vector, so it is rewritten."""
     if old is None or not old.properties.get("profile_updated_at"):
         return False
     p = old.properties
-    for key in ("domains", "keywords"):
+    for key in _PROFILE_LISTS:
         if list(p.get(key) or []) != list(props.get(key) or []):
             return False
-    for key in ("domain_weights", "keyword_weights"):
+    for key in _PROFILE_WEIGHTS:
         a, b = list(p.get(key) or []), list(props.get(key) or [])
         if len(a) != len(b) or any(abs(float(x) - float(y)) > 1e-6 for x, y in zip(a, b)):
             return False
     if int(p.get("event_count") or 0) != int(props.get("event_count") or 0):
         return False
-    stored = vector_of(old, INTEREST_VECTOR)
-    if stored is None or vec is None:
-        return stored is None and vec is None
-    return len(stored) == len(vec) and float(np.max(np.abs(np.asarray(stored, dtype=np.float32) - vec))) <= 1e-6
+    return all(_same_vector(vector_of(old, name), vec) for name, vec in vecs.items())
+
+
+def _pairs_into(props: dict[str, Any], names: str, weights: str, pairs: Sequence[tuple[str, float]]) -> None:
+    if pairs:
+        props[names] = [n for n, _ in pairs]
+        props[weights] = [w for _, w in pairs]
 
 
 def _user_objects(
@@ -380,6 +223,9 @@ def _user_objects(
     many users were skipped because their stored profile is already this one."""
     out = []
     unchanged = 0
+    # The behaviour vector is this build's only once behaviour is trained (items have vectors); before that,
+    # one written by someone else is kept.
+    mine = {INTEREST_VECTOR, RECENT_INTEREST_VECTOR} | ({BEHAVIOR_VECTOR} if batch.behavior is not None else set())
     for i, uid in enumerate(batch.user_ids):
         old = existing.get(uid)
         props: dict[str, Any] = {}
@@ -387,38 +233,37 @@ def _user_objects(
         if old is not None:
             props = {k: v for k, v in dict(old.properties).items() if v is not None and v != []}
             if isinstance(old.vector, dict):
-                # The behaviour vector is this build's only once behaviour is trained (items have vectors);
-                # before that, one written by someone else is kept.
-                mine = (INTEREST_VECTOR, BEHAVIOR_VECTOR) if batch.behavior is not None else (INTEREST_VECTOR,)
                 vecs = {k: v for k, v in old.vector.items() if v and k not in mine}
         props["user_id"] = uid
-        for key in ("domains", "domain_weights", "keywords", "keyword_weights"):
+        for key in _PROFILE_LISTS + _PROFILE_WEIGHTS:
             props.pop(key, None)
-        if batch.domains[i]:
-            props["domains"] = [d for d, _ in batch.domains[i]]
-            props["domain_weights"] = [w for _, w in batch.domains[i]]
-        if batch.keywords[i]:
-            props["keywords"] = [k for k, _ in batch.keywords[i]]
-            props["keyword_weights"] = [w for _, w in batch.keywords[i]]
+        _pairs_into(props, "domains", "domain_weights", batch.domains[i])
+        _pairs_into(props, "keywords", "keyword_weights", batch.keywords[i])
+        short = batch.short_term(i)
+        _pairs_into(props, "recent_domains", "recent_domain_weights", short.domains)
+        _pairs_into(props, "recent_keywords", "recent_keyword_weights", short.keywords)
         props["event_count"] = batch.counts[i].events
-        vec = batch.interest[i] if batch.has_interest[i] else None
-        beh = (
-            batch.behavior[i]
-            if batch.behavior is not None and batch.has_behavior is not None and batch.has_behavior[i]
-            else None
-        )
-        if _same_profile(old, props, vec) and (
-            batch.behavior is None or _same_vector(vector_of(old, BEHAVIOR_VECTOR), beh)
-        ):
+        new: dict[str, np.ndarray | None] = {
+            INTEREST_VECTOR: batch.interest[i] if batch.has_interest[i] else None,
+            RECENT_INTEREST_VECTOR: (
+                batch.recent_interest[i]
+                if batch.recent_interest is not None
+                and batch.has_recent_interest is not None
+                and batch.has_recent_interest[i]
+                else None
+            ),
+        }
+        if batch.behavior is not None:
+            new[BEHAVIOR_VECTOR] = (
+                batch.behavior[i] if batch.has_behavior is not None and batch.has_behavior[i] else None
+            )
+        if _same_profile(old, props, new):
             unchanged += 1
             continue
         props["profile_updated_at"] = now
         # Arrays, not lists: the client packs them per batch in its write threads (weaviate.util.get_vector),
         # instead of this loop building ~10 million float objects up front (and the GC passes they cost).
-        if vec is not None:
-            vecs[INTEREST_VECTOR] = vec
-        if beh is not None:
-            vecs[BEHAVIOR_VECTOR] = beh
+        vecs.update({name: v for name, v in new.items() if v is not None})
         out.append((user_uuid(uid), props, vecs or None))
     return out, unchanged
 
@@ -474,6 +319,134 @@ def _read_all(client: weaviate.WeaviateClient, name: str, properties: Sequence[s
     return list(iterate(client, name, properties, include_vector=vectors, cache_size=_BULK_PAGE))
 
 
+@dataclass
+class _BuildInputs:
+    """What a build read from Weaviate: the model, the users in scope with their events and items, the User
+    objects and (for a write) the stored UserInterest hashes."""
+
+    model: InterestModel
+    scope: list[str]
+    unknown_users: list[str]
+    existing: dict[str, Any]
+    events: list[Any]
+    items: list[Any]
+    old_interests: list[Any]
+
+
+def _in_scope(
+    users: Sequence[str] | None, shard: Shard | None, existing: Mapping[str, Any], events: list[Any]
+) -> tuple[list[str], list[str], list[Any]]:
+    """The users to build (requested, else everyone with a User object or events; within the shard), the
+    requested users nobody knows, and the events of the users in scope."""
+    if users is not None:
+        scope = list(dict.fromkeys(str(u) for u in users))
+    else:
+        scope = sorted(set(existing) | {str(o.properties["user_id"]) for o in events if o.properties.get("user_id")})
+    if shard is not None:
+        scope = [u for u in scope if shard.owns(u)]
+    in_scope = set(scope)
+    events = [o for o in events if o.properties.get("user_id") in in_scope]
+    with_events = {o.properties["user_id"] for o in events}
+    unknown = [u for u in scope if u not in existing and u not in with_events]
+    unknown_set = set(unknown)
+    return [u for u in scope if u not in unknown_set], unknown, events
+
+
+def _read_inputs(
+    client: weaviate.WeaviateClient,
+    settings: Settings,
+    users: Sequence[str] | None,
+    shard: Shard | None,
+    write: bool,
+    lap: Callable[[str], None],
+) -> _BuildInputs:
+    """Read everything a build needs. The reads are independent: they run at once, so the client decoding one
+    reply overlaps the server answering the others (and a per-user update waits for one round trip)."""
+    names = Names.of(settings)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        try:
+            if users is not None:
+                wanted = list(dict.fromkeys(str(u) for u in users))
+                f_events = pool.submit(
+                    fetch_where, client, names.interaction, "user_id", wanted, _EVENT_PROPS, include_vector=True
+                )
+                f_users = pool.submit(
+                    fetch_by_ids, client, names.user, [user_uuid(u) for u in wanted], include_vector=True
+                )
+                f_old = (
+                    pool.submit(
+                        fetch_where, client, names.user_interest, "user_id", wanted, ["user_id", "profile_hash"]
+                    )
+                    if write
+                    else None
+                )
+                f_items = None
+            else:
+                f_events = pool.submit(_read_all, client, names.interaction, _EVENT_PROPS, True)
+                f_users = pool.submit(_read_all, client, names.user, None, True)
+                f_items = pool.submit(_read_all, client, names.item, _ITEM_PROPS, True)
+                f_old = (
+                    pool.submit(_read_all, client, names.user_interest, ["user_id", "profile_hash"], False)
+                    if write
+                    else None
+                )
+            model = load_model(client, settings)
+            lap("model")
+            events = f_events.result()
+            existing = {str(o.properties["user_id"]): o for o in f_users.result() if o.properties.get("user_id")}
+            lap("read_events_users")
+            scope, unknown, events = _in_scope(users, shard, existing, events)
+            if f_items is None:
+                item_ids = {str(o.properties["item_id"]) for o in events if o.properties.get("item_id")}
+                items = fetch_by_ids(
+                    client, names.item, [item_uuid(i) for i in item_ids], _ITEM_PROPS, include_vector=True
+                )
+            else:
+                items = f_items.result()
+            in_scope = set(scope)
+            old = [o for o in (f_old.result() if f_old is not None else []) if o.properties.get("user_id") in in_scope]
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    lap("read_items")
+    return _BuildInputs(model, scope, unknown, existing, events, items, old)
+
+
+def _write_profiles(
+    client: weaviate.WeaviateClient,
+    settings: Settings,
+    batch: ProfileBatch,
+    inputs: _BuildInputs,
+    progress: Progress | None,
+) -> tuple[list[WriteFailure], int, int, int]:
+    """Write the changed User and UserInterest objects and delete UserInterest objects of domains a user no
+    longer has. Returns (failures, users unchanged, UserInterest objects written, stale ones deleted)."""
+    names = Names.of(settings)
+    now = datetime.now(UTC)
+    stored_hashes = {str(o.uuid): str(o.properties.get("profile_hash") or "") for o in inputs.old_interests}
+    interest_objs, keep, _ = _interest_objects(batch, now, stored_hashes)
+    user_objs, unchanged = _user_objects(batch, inputs.existing, now)
+    stale = [u for u in stored_hashes if u not in keep]
+    done = [unchanged]
+    total = len(inputs.scope)
+    if progress is not None:
+        progress(done[0], total)
+
+    def tick(k: int) -> None:
+        done[0] += k
+        if progress is not None:
+            progress(min(done[0], total), total)
+
+    with ThreadPoolExecutor(max_workers=1) as side:  # the two collections are written at the same time
+        f_interest = side.submit(
+            write_objects, client, names.user_interest, interest_objs, batch_size=settings.write_batch_size
+        )
+        failures = write_objects(client, names.user, user_objs, batch_size=settings.write_batch_size, progress=tick)
+        failures += f_interest.result()
+    stale_deleted = delete_ids(client, names.user_interest, stale) if stale else 0
+    return failures, unchanged, len(interest_objs), stale_deleted
+
+
 def _build(
     client: weaviate.WeaviateClient,
     settings: Settings,
@@ -483,140 +456,52 @@ def _build(
     progress: Progress | None,
     write: bool,
 ) -> tuple[ProfileBatch, BuildReport, InterestModel]:
+    """Read (`_read_inputs`), compute (`compute_user_profiles`, no Weaviate) and, with ``write``, store
+    (`_write_profiles`) the profiles of ``users`` (None: everyone)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    clock = [started]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     names = Names.of(settings)
     require_collections(client, [names.item], LOAD_ITEMS_FIRST)
     if write:
         ensure_model_collections(client, settings)
     require_collections(client, [names.user, names.interaction, names.domain, names.user_interest], TRAIN_FIRST)
-
-    def lap(name: str, t0: float) -> float:
-        t1 = time.perf_counter()
-        timings[name] = round(t1 - t0, 3)
-        return t1
-
-    t = time.perf_counter()
-    explicit = users is not None
-    # The reads are independent: run them at once, so the client decoding one reply overlaps the server
-    # answering the others (and a per-user update waits for one round trip instead of four).
-    pool = ThreadPoolExecutor(max_workers=4)
-    try:
-        if explicit:
-            wanted = list(dict.fromkeys(str(u) for u in users))  # type: ignore[union-attr]
-            f_events = pool.submit(
-                fetch_where, client, names.interaction, "user_id", wanted, _EVENT_PROPS, include_vector=True
-            )
-            f_users = pool.submit(fetch_by_ids, client, names.user, [user_uuid(u) for u in wanted], include_vector=True)
-            f_old = (
-                pool.submit(fetch_where, client, names.user_interest, "user_id", wanted, ["user_id", "profile_hash"])
-                if write
-                else None
-            )
-            f_items = None
-        else:
-            f_events = pool.submit(_read_all, client, names.interaction, _EVENT_PROPS, True)
-            f_users = pool.submit(_read_all, client, names.user, None, True)
-            f_items = pool.submit(_read_all, client, names.item, _ITEM_PROPS, True)
-            f_old = (
-                pool.submit(_read_all, client, names.user_interest, ["user_id", "profile_hash"], False)
-                if write
-                else None
-            )
-        model = load_model(client, settings)
-        t = lap("model", t)
-        events = f_events.result()
-        user_objs = f_users.result()
-        t = lap("read_events_users", t)
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    existing = {str(o.properties.get("user_id")): o for o in user_objs if o.properties.get("user_id")}
-    if explicit:
-        scope = list(wanted)
-    else:
-        scope = sorted(
-            set(existing) | {str(o.properties.get("user_id")) for o in events if o.properties.get("user_id")}
-        )
-    if shard is not None:
-        scope = [u for u in scope if shard.owns(u)]
-    in_scope = set(scope)
-    events = [o for o in events if o.properties.get("user_id") in in_scope]
-    with_events = {o.properties["user_id"] for o in events}
-    unknown_users = [u for u in scope if u not in existing and u not in with_events]
-    scope = [u for u in scope if u not in set(unknown_users)]
-
-    item_ids = {str(o.properties["item_id"]) for o in events if o.properties.get("item_id")}
-    try:
-        if f_items is None:
-            item_objs = fetch_by_ids(
-                client, names.item, [item_uuid(i) for i in item_ids], _ITEM_PROPS, include_vector=True
-            )
-        else:
-            item_objs = f_items.result()
-        old = f_old.result() if f_old is not None else []
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    t = lap("read_items", t)
-    catalog = _catalog(model, item_objs)
-    t = lap("item_terms", t)
-    stated = {u: existing[u].properties.get("stated_interests") for u in scope if u in existing}
-    ev, build_notes = _evidence(scope, events, catalog, stated, settings, embedder)
-    t = lap("evidence", t)
-    batch = compute_profiles(model, catalog, ev, settings)
-    for n in batch.notes:
-        n.extend(build_notes)
-    t = lap("compute", t)
-
-    failures = []
-    n_interest = stale_deleted = unchanged = 0
+    inputs = _read_inputs(client, settings, users, shard, write, lap)
+    scope, model = inputs.scope, inputs.model
+    items = [_item_data(o) for o in inputs.items]
+    events = [_event_data(o) for o in inputs.events]
+    stated = {u: inputs.existing[u].properties.get("stated_interests") for u in scope if u in inputs.existing}
+    lap("evidence")
+    batch = compute_user_profiles(model, items, events, scope, settings, stated=stated, embedder=embedder)
+    lap("compute")
+    failures: list[WriteFailure] = []
+    unchanged = n_interest = stale_deleted = 0
     if write and scope:
-        now = datetime.now(UTC)
-        stored_hashes = {
-            str(o.uuid): str(o.properties.get("profile_hash") or "")
-            for o in old
-            if o.properties.get("user_id") in in_scope
-        }
-        interest_objs, keep, unchanged_interest = _interest_objects(batch, now, stored_hashes)
-        user_objs, unchanged = _user_objects(batch, existing, now)
-        stale = [u for u in stored_hashes if u not in keep]
-        t = lap("prepare_writes", t)
-        done = [unchanged]
-        total = len(scope)
-        if progress is not None:
-            progress(done[0], total)
-
-        def tick(k: int) -> None:
-            done[0] += k
-            if progress is not None:
-                progress(min(done[0], total), total)
-
-        with ThreadPoolExecutor(max_workers=1) as side:  # the two collections are written at the same time
-            f_interest = side.submit(
-                write_objects, client, names.user_interest, interest_objs, batch_size=settings.write_batch_size
-            )
-            failures = write_objects(client, names.user, user_objs, batch_size=settings.write_batch_size, progress=tick)
-            failures += f_interest.result()
-        n_interest = len(interest_objs)
-        if stale:
-            stale_deleted = delete_ids(client, names.user_interest, stale)
-        lap("write", t)
+        failures, unchanged, n_interest, stale_deleted = _write_profiles(client, settings, batch, inputs, progress)
+        lap("write")
     statuses = [batch.status(i) for i in range(len(scope))]
     empty_examples: dict[str, str] = {}
     for i, s in enumerate(statuses):
         if s == "empty" and len(empty_examples) < 5:
             empty_examples[scope[i]] = batch.notes[i][0] if batch.notes[i] else "no evidence"
     seconds = time.perf_counter() - started
+    failed_users = {f.uuid for f in failures} & {user_uuid(u) for u in scope}
     report = BuildReport(
-        users=len(scope) + len(unknown_users),
-        built=len(scope) - len({f.uuid for f in failures} & {user_uuid(u) for u in scope}),
+        users=len(scope) + len(inputs.unknown_users),
+        built=len(scope) - len(failed_users),
         complete=statuses.count("complete"),
         partial=statuses.count("partial"),
         empty=statuses.count("empty"),
         empty_examples=empty_examples,
-        unknown_users=unknown_users,
+        unknown_users=inputs.unknown_users,
         events=len(events),
-        unknown_item_events=int(ev.unknown.sum()),
+        unknown_item_events=sum(c.unknown_item_events or 0 for c in batch.counts),
         unchanged=unchanged,
         user_interest_objects=n_interest,
         stale_user_interest_deleted=stale_deleted,
@@ -788,8 +673,8 @@ def get_profile(
     p = user.properties
     found = interests.result() if interests is not None else read_interests()
     rows = sorted(found, key=lambda o: o.properties.get("rank") or 0)
-    domains = list(zip(p.get("domains") or [], [float(x) for x in p.get("domain_weights") or []]))
-    keywords = list(zip(p.get("keywords") or [], [float(x) for x in p.get("keyword_weights") or []]))
+    domains = _weighted(p, "domains", "domain_weights")
+    keywords = _weighted(p, "keywords", "keyword_weights")
     domain_keywords = {}
     domain_vectors = {}
     by_domain = {}
@@ -823,6 +708,7 @@ def get_profile(
         keywords=keywords,
         domain_keywords=domain_keywords,
         interest_vector=interest,
+        short_term=_stored_short_term(user),
         domain_vectors=domain_vectors,
         behavior_vector=vector_of(user, BEHAVIOR_VECTOR),
         event_count=events,
@@ -832,6 +718,22 @@ def get_profile(
         updated_at=updated if isinstance(updated, datetime) else None,
         stored=True,
     )
+
+
+def _weighted(props: Mapping[str, Any], names: str, weights: str) -> list[tuple[str, float]]:
+    return list(zip(props.get(names) or [], [float(x) for x in props.get(weights) or []]))
+
+
+def _stored_short_term(user: Any) -> ShortTermInterest | None:
+    """The short-term interest stored on a User; None for a profile built before it was stored (the next
+    ``profiles build`` adds it)."""
+    p = user.properties
+    short = ShortTermInterest(
+        domains=_weighted(p, "recent_domains", "recent_domain_weights"),
+        keywords=_weighted(p, "recent_keywords", "recent_keyword_weights"),
+        interest_vector=vector_of(user, RECENT_INTEREST_VECTOR),
+    )
+    return None if short.empty else short
 
 
 def profile_from_text(
@@ -889,7 +791,7 @@ def profile_from_text(
         has_vector=np.zeros(0, dtype=bool),
         terms=sp.csr_matrix((0, len(model.extractor.terms_))),
     )
-    ev, notes = _evidence([uid], [], catalog, {uid: text}, settings, embedder)
+    ev, notes = user_evidence([uid], [], catalog, settings, {uid: text}, embedder)
     batch = compute_profiles(model, catalog, ev, settings)
     batch.notes[0].extend(notes)
     return batch.profile(0)
@@ -909,7 +811,7 @@ def _untrained_text_profile(
     from .text_processing import TextAnalyzer
 
     names = Names.of(settings)
-    vec, ok, note = _embed_stated([text], int(embedder.dim), settings, embedder)
+    vec, ok, note = embed_stated([text], int(embedder.dim), settings, embedder)
     notes = [
         "No interest model is trained yet: domains come from the items nearest the text and keywords are "
         "its own words. Run `weaviate-recsys domains train` for classified domains and weighted keywords."

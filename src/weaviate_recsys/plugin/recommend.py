@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypedDict, Unpack
+from typing import Any, Literal, TypedDict, Unpack
 
 import numpy as np
 from weaviate import WeaviateClient
@@ -167,18 +167,26 @@ def _vector(value: Any) -> list[float] | None:
 
 
 def interests_from_profile(
-    profile: Any, domains: Sequence[str] | None = None
+    profile: Any,
+    domains: Sequence[str] | None = None,
+    overall: Literal["short_term", "long_term"] = "short_term",
 ) -> tuple[list[DomainInterest], DomainInterest | None, list[str]]:
     """The plan inputs from an `InterestProfile`: one interest per top domain, the overall interest, keywords.
 
+    The domain interests (quotas, filters, per-domain keywords and vectors) are the long-term ones; the overall
+    interest is the short-term one (the user's last few events) when the profile has it, so the overall query
+    follows what the user is doing now.
+
     Args:
         profile: the profiles helper's `InterestProfile` (domains, keywords, domain_keywords, interest vector,
-            domain vectors).
+            domain vectors, short-term interest).
         domains: restrict to these domains (the application's choice). A named domain the profile lacks is
             searched with the overall interest (vector and keywords), weighted like the average profile domain.
+        overall: which interest the overall query uses (``Settings.overall_interest``); ``long_term`` or a
+            profile without a short-term interest gives the long-term one.
 
     Returns:
-        (interests best first, the overall interest or None, the overall keywords).
+        (interests best first, the overall interest or None, the long-term keywords).
     """
     domain_weights = _pairs(getattr(profile, "domains", None))
     overall_keywords = [kw for kw, _ in _pairs(getattr(profile, "keywords", None))]
@@ -212,12 +220,19 @@ def interests_from_profile(
                         domain=d, weight=fill, keywords=overall_keywords, vector=interest_vec, extra_vectors=dict(extra)
                     )
                 )
-    overall = None
-    if interest_vec is not None or overall_keywords:
-        overall = DomainInterest(
-            domain=None, weight=1.0, keywords=overall_keywords, vector=interest_vec, extra_vectors=dict(extra)
+    query_keywords, query_vec = overall_keywords, interest_vec
+    short = getattr(profile, "short_term", None)
+    if overall == "short_term" and short is not None:
+        recent_keywords = [kw for kw, _ in _pairs(getattr(short, "keywords", None))]
+        recent_vec = _vector(getattr(short, "interest_vector", None))
+        if recent_vec is not None or recent_keywords:
+            query_keywords, query_vec = recent_keywords, recent_vec
+    overall_interest = None
+    if query_vec is not None or query_keywords:
+        overall_interest = DomainInterest(
+            domain=None, weight=1.0, keywords=query_keywords, vector=query_vec, extra_vectors=dict(extra)
         )
-    return interests, overall, overall_keywords
+    return interests, overall_interest, overall_keywords
 
 
 class TextListOptions(TypedDict, total=False):
@@ -975,7 +990,7 @@ class Recommender:
                 )
             return _UserContext(user_id, "popular", [], None, [], [])
         seen = list(snapshot.seen)
-        interests, overall, keywords = interests_from_profile(profile, domains)
+        interests, overall, keywords = interests_from_profile(profile, domains, self.settings.overall_interest)
         if not self.settings.domain_filter and overall is not None:
             interests = [overall]  # macro switched off: one query over the whole catalog, no domain filter
         if any(i.vector is not None or i.keywords for i in interests):

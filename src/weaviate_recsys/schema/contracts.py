@@ -24,14 +24,17 @@ __all__ = [
     "CONTENT_VECTOR",
     "BEHAVIOR_VECTOR",
     "INTEREST_VECTOR",
+    "RECENT_INTEREST_VECTOR",
 ]
 
 #: Item: the embedding of the item's text; the vector leg of recommendations searches it.
 CONTENT_VECTOR = "content"
 #: Item and User: co-interaction embeddings (`weaviate_recsys.plugin.behavior`).
 BEHAVIOR_VECTOR = "behavior"
-#: User and UserInterest: the interest vector the interest model builds.
+#: User and UserInterest: the (long-term) interest vector the interest model builds.
 INTEREST_VECTOR = "interest"
+#: User: the short-term interest vector (the user's last few events).
+RECENT_INTEREST_VECTOR = "recent_interest"
 
 _TEXT_TYPES = (DataType.TEXT, DataType.TEXT_ARRAY)
 
@@ -147,17 +150,22 @@ USER = CollectionContract(
         PropertySpec("user_id", DataType.TEXT, _F, "The caller's user id (unique)."),
         PropertySpec("name", DataType.TEXT, _W, "Display name."),
         PropertySpec("stated_interests", DataType.TEXT, _W, "What the user wrote about themselves (cold start)."),
-        PropertySpec("domains", DataType.TEXT_ARRAY, _F, "Profile: domains ordered by weight."),
+        PropertySpec("domains", DataType.TEXT_ARRAY, _F, "Profile: long-term domains ordered by weight."),
         PropertySpec("domain_weights", DataType.NUMBER_ARRAY, None, "Profile: weights of `domains`."),
-        PropertySpec("keywords", DataType.TEXT_ARRAY, _W, "Profile: keywords ordered by weight."),
+        PropertySpec("keywords", DataType.TEXT_ARRAY, _W, "Profile: long-term keywords ordered by weight."),
         PropertySpec("keyword_weights", DataType.NUMBER_ARRAY, None, "Profile: weights of `keywords`."),
+        PropertySpec("recent_domains", DataType.TEXT_ARRAY, _F, "Profile: short-term (recent) domains by weight."),
+        PropertySpec("recent_domain_weights", DataType.NUMBER_ARRAY, None, "Profile: weights of `recent_domains`."),
+        PropertySpec("recent_keywords", DataType.TEXT_ARRAY, _W, "Profile: short-term (recent) keywords by weight."),
+        PropertySpec("recent_keyword_weights", DataType.NUMBER_ARRAY, None, "Profile: weights of `recent_keywords`."),
         PropertySpec("event_count", DataType.INT, None, "Profile: interactions the profile was built from."),
         PropertySpec("profile_updated_at", DataType.DATE, None, "Profile: when it was last built."),
         PropertySpec("content_hash", DataType.TEXT, _F, "Hash of the loaded fields; unchanged rows skip."),
     ),
     vectors=(
-        VectorSpec(INTEREST_VECTOR, description="Profile interest vector (built by the interest model)."),
-        VectorSpec(BEHAVIOR_VECTOR, description="Mean behavior vector of the user's items."),
+        VectorSpec(INTEREST_VECTOR, description="Profile: long-term interest vector (built by the interest model)."),
+        VectorSpec(RECENT_INTEREST_VECTOR, description="Profile: short-term interest vector (the last few events)."),
+        VectorSpec(BEHAVIOR_VECTOR, description="Recency-weighted mean behavior vector of the user's items."),
     ),
 )
 

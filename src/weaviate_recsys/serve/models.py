@@ -22,6 +22,7 @@ __all__ = [
     "InteractionStored",
     "KeywordOut",
     "ProfileOut",
+    "ShortTermOut",
     "RecommendationList",
     "SimilarItems",
     "TextRecommendationRequest",
@@ -70,6 +71,13 @@ class KeywordOut(BaseModel):
     weight: float
 
 
+class ShortTermOut(BaseModel):
+    """What the user is interested in now (their last few events): recent domains and keywords."""
+
+    domains: list[DomainInterestOut] = Field(default_factory=list)
+    keywords: list[KeywordOut] = Field(default_factory=list)
+
+
 class ProfileOut(BaseModel):
     """A user's interest profile as a person reads it (no vectors), with their recent history.
 
@@ -78,9 +86,12 @@ class ProfileOut(BaseModel):
         status: ``complete``, ``partial`` or ``empty``.
         stored: False when the profile was computed now because none is stored yet.
         event_count: interactions the profile was built from.
-        domains: the macro interests, heaviest first.
-        keywords: the micro interests overall, heaviest first.
-        vector_dims: the dimensions of the user's interest vectors (``interest``, ``domain:<name>``, ``behavior``).
+        domains: the long-term macro interests, heaviest first.
+        keywords: the long-term micro interests overall, heaviest first.
+        short_term: the short-term interest (recent domains and keywords); None for a profile built before it
+            was stored (the next ``profiles build`` adds it).
+        vector_dims: the dimensions of the user's interest vectors (``interest``, ``recent_interest``,
+            ``domain:<name>``, ``behavior``).
         updated_at: when the profile was last built.
         notes: why parts of the profile are missing, and what to do.
         history: the most recent interactions, newest first.
@@ -92,6 +103,7 @@ class ProfileOut(BaseModel):
     event_count: int
     domains: list[DomainInterestOut]
     keywords: list[KeywordOut]
+    short_term: ShortTermOut | None = None
     vector_dims: dict[str, int]
     updated_at: datetime | None = None
     notes: list[str] = Field(default_factory=list)
@@ -100,6 +112,9 @@ class ProfileOut(BaseModel):
     @classmethod
     def from_profile(cls, profile: InterestProfile, history: list[HistoryEntry]) -> ProfileOut:
         dims = {"interest": len(profile.interest_vector or [])}
+        short = profile.short_term
+        if short is not None and short.interest_vector:
+            dims["recent_interest"] = len(short.interest_vector)
         dims.update({f"domain:{d}": len(v) for d, v in profile.domain_vectors.items()})
         if profile.behavior_vector:
             dims["behavior"] = len(profile.behavior_vector)
@@ -118,6 +133,14 @@ class ProfileOut(BaseModel):
                 for d, w in profile.domains
             ],
             keywords=[KeywordOut(keyword=k, weight=w) for k, w in profile.keywords],
+            short_term=(
+                ShortTermOut(
+                    domains=[DomainInterestOut(name=d, weight=w) for d, w in short.domains],
+                    keywords=[KeywordOut(keyword=k, weight=w) for k, w in short.keywords],
+                )
+                if short is not None
+                else None
+            ),
             vector_dims=dims,
             updated_at=profile.updated_at,
             notes=list(profile.notes),

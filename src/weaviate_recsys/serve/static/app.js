@@ -107,6 +107,11 @@ async function showUser(userId) {
   }
   if (!profile.domains.length) bars.append(el("p", { class: "muted" }, "No domain interests yet."));
   $("#u-keywords").replaceChildren(...profile.keywords.map((k) => el("span", { title: fmt(k.weight) }, k.keyword)));
+  const recent = profile.short_term;
+  $("#u-recent").textContent = recent
+    ? (recent.domains.map((d) => `${d.name} ${Math.round(d.weight * 100)}%`).join(", ") || "No recent domains")
+      + (recent.keywords.length ? ` · ${recent.keywords.slice(0, 6).map((k) => k.keyword).join(", ")}` : "")
+    : "Not stored yet: rebuild the profile.";
   $("#u-notes").textContent = profile.notes.join(" ");
   const history = $("#u-history tbody");
   history.replaceChildren(...profile.history.map((h) => el("tr", {},
