@@ -16,14 +16,19 @@ import hashlib
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from .._lazy import LazyModule
 from ..errors import RecsysError
 from ..settings import Settings
 from .profile_model import CatalogView, InterestModel, ProfileBatch, UserEvidence, compute_profiles
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
 __all__ = [
     "ItemData",
