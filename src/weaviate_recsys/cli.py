@@ -148,6 +148,7 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
         data_dir: str | None,
         embed_backend: str | None,
         embed_device: str | None,
+        embed_max_seq_length: int | None,
         **kwargs: Any,
     ) -> Any:
         service_url = kwargs.pop("service_url", None)  # from service_options, on the commands that have them
@@ -161,6 +162,7 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 data_dir=data_dir,
                 embed_backend=embed_backend,
                 embed_device=embed_device,
+                embed_max_seq_length=embed_max_seq_length,
                 service_url=service_url,
                 serve_api_keys=[serve_api_key] if serve_api_key is not None else None,
             )
@@ -176,7 +178,16 @@ def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 #: The parameters of `connection_options`: with a service URL, the service connects to Weaviate instead.
-_CONNECTION_PARAMS = ("url", "grpc_port", "api_key", "prefix", "data_dir", "embed_backend", "embed_device")
+_CONNECTION_PARAMS = (
+    "url",
+    "grpc_port",
+    "api_key",
+    "prefix",
+    "data_dir",
+    "embed_backend",
+    "embed_device",
+    "embed_max_seq_length",
+)
 
 
 def service_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -222,7 +233,7 @@ def _from_command_line(ctx: click.Context, param: click.Parameter) -> bool:
 
 
 def embedding_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --backend/--device: what embeds text wherever a command embeds (loads, text queries, eval)."""
+    """Add --backend/--device/--max-seq-length: what embeds text wherever a command embeds (loads, text queries, eval)."""
     f = click.option(
         "--device",
         "embed_device",
@@ -236,7 +247,15 @@ def embedding_options(f: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Choice(["torch", "onnx", "onnx-int8"]),
         default=None,
         help="What runs the embedding model; items, user text and queries must use the same one (see "
-        "docs/embedding.md).  [env var: WEAVIATE_RECSYS_EMBED_BACKEND; default: torch]",
+        "docs/embedding.md).  [env var: WEAVIATE_RECSYS_EMBED_BACKEND; default: onnx-int8]",
+    )(f)
+    f = click.option(
+        "--max-seq-length",
+        "embed_max_seq_length",
+        type=click.IntRange(min=8),
+        default=None,
+        help="Tokens embedded per text (longer texts are cut); part of the embedder's identity, like --backend.  "
+        "[env var: WEAVIATE_RECSYS_EMBED_MAX_SEQ_LENGTH; default: 128]",
     )(f)
     return f
 

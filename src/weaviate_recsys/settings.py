@@ -102,14 +102,18 @@ class Settings(BaseSettings):
         "(long descriptions: bigger batches only add padding and cache misses); the vectors are the same.",
     )
     embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        default="torch",
-        description="What runs the embedding model: torch, onnx (ONNX Runtime, fp32) or onnx-int8 (ONNX Runtime "
-        "with int8 weights: faster on CPUs, vectors within 0.99 cosine of fp32; docs/embedding.md). Items, user "
-        "text and queries must use the same one: it is recorded with the vectors.",
+        default="onnx-int8",
+        description="What runs the embedding model: onnx-int8 (ONNX Runtime with int8 weights, the default: with "
+        "embed_max_seq_length 128, 4.2x torch's texts/s on 2 cores at the same validation NDCG@10 within 1%), onnx "
+        "(ONNX Runtime, fp32) or torch (sentence-transformers; docs/embedding.md). Items, user text and queries "
+        "must use the same one: it is recorded with the vectors.",
     )
     embed_device: Literal["cpu", "cuda"] = Field(default="cpu", description="Where the embedding model runs.")
     embed_max_seq_length: int | None = Field(
-        default=None, ge=8, description="Tokens embedded per text; longer texts are cut. None: the model's (256)."
+        default=128,
+        ge=8,
+        description="Tokens embedded per text; longer texts are cut. 128 keeps recommendation quality (validation "
+        "NDCG@10 within 1% of the model's 256) at twice the speed; None: the model's own length.",
     )
     cache_dir: Path | None = Field(
         default=None,

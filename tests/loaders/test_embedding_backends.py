@@ -70,11 +70,17 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- choosing a backend --------------------------------------------------------------------------------------
 
 
-def test_backend_and_device_come_from_the_environment(monkeypatch):
-    assert Settings().embed_backend == "torch" and Settings().embed_device == "cpu"
-    monkeypatch.setenv("WEAVIATE_RECSYS_EMBED_BACKEND", "onnx-int8")
+def test_the_default_embedder_is_int8_onnx_at_128_tokens_on_the_cpu():
+    settings = Settings()
+    assert (settings.embed_backend, settings.embed_max_seq_length, settings.embed_device) == ("onnx-int8", 128, "cpu")
+
+
+def test_backend_device_and_length_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WEAVIATE_RECSYS_EMBED_BACKEND", "torch")
     monkeypatch.setenv("WEAVIATE_RECSYS_EMBED_DEVICE", "cuda")
-    assert Settings().embed_backend == "onnx-int8" and Settings().embed_device == "cuda"
+    monkeypatch.setenv("WEAVIATE_RECSYS_EMBED_MAX_SEQ_LENGTH", "256")
+    settings = Settings()
+    assert (settings.embed_backend, settings.embed_device, settings.embed_max_seq_length) == ("torch", "cuda", 256)
     monkeypatch.setenv("WEAVIATE_RECSYS_EMBED_BACKEND", "tensorflow")
     with pytest.raises(ValidationError, match="embed_backend"):
         Settings()
@@ -91,7 +97,7 @@ def test_cache_dir_defaults_to_the_user_cache(monkeypatch, tmp_path):
 
 @pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_get_embedder_runs_the_chosen_backend(tiny_model, tmp_path):
-    torch_embedder = get_embedder(Settings(model=str(tiny_model), cache_dir=tmp_path))
+    torch_embedder = get_embedder(Settings(model=str(tiny_model), embed_backend="torch", cache_dir=tmp_path))
     onnx_embedder = get_embedder(Settings(model=str(tiny_model), embed_backend="onnx", cache_dir=tmp_path))
     assert isinstance(torch_embedder, SentenceTransformerEmbedder)
     assert isinstance(onnx_embedder, OnnxEmbedder)
@@ -104,7 +110,7 @@ def test_get_embedder_runs_the_chosen_backend(tiny_model, tmp_path):
 
 @pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
 def test_int8_vectors_stay_close_to_fp32(tiny_model, tmp_path):
-    fp32 = get_embedder(Settings(model=str(tiny_model), cache_dir=tmp_path)).embed_batch(TEXTS)
+    fp32 = get_embedder(Settings(model=str(tiny_model), embed_backend="torch", cache_dir=tmp_path)).embed_batch(TEXTS)
     int8 = get_embedder(Settings(model=str(tiny_model), embed_backend="onnx-int8", cache_dir=tmp_path))
     vectors = int8.embed_batch(TEXTS)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
@@ -187,7 +193,22 @@ def test_the_embedder_name_carries_backend_and_versions():
     assert int8.startswith(DEFAULT_MODEL_NAME) and "onnx-int8" in int8
     assert f"onnxruntime={versions['onnxruntime']}" in int8
     assert "max_seq_length=128" in embedder_name(DEFAULT_MODEL_NAME, "torch", 128)
-    assert settings_embedder_name(Settings(embed_backend="onnx-int8")) == int8
+    assert settings_embedder_name(Settings(embed_backend="onnx-int8", embed_max_seq_length=None)) == int8
+    assert settings_embedder_name(Settings()) == embedder_name(DEFAULT_MODEL_NAME, "onnx-int8", 128)
+
+
+def test_a_length_the_model_cannot_reach_keeps_its_identity():
+    # all-MiniLM-L6-v2 embeds at most 256 tokens: a longer limit changes nothing, so nothing is re-embedded.
+    assert settings_embedder_name(Settings(embed_backend="torch", embed_max_seq_length=512)) == DEFAULT_MODEL_NAME
+    assert settings_embedder_name(Settings(embed_backend="torch", embed_max_seq_length=256)) == DEFAULT_MODEL_NAME
+
+
+@pytest.mark.slow  # exports the tiny model (seconds; more on a busy machine)
+def test_the_default_length_works_for_a_model_shorter_than_it(tiny_model, tmp_path):
+    # The tiny model embeds 32 tokens at most; the default 128 must not ask it for more.
+    embedder = get_embedder(Settings(model=str(tiny_model), cache_dir=tmp_path))
+    assert "max_seq_length" not in embedder.name
+    assert embedder.embed_batch(["paper " * 100]).shape == (1, 32)
 
 
 def test_the_content_hash_differs_by_backend():

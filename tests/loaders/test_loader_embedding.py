@@ -62,7 +62,8 @@ def test_unknown_model_is_a_configuration_error(tmp_path):
 def test_real_default_model_embeds_offline():
     embedder = get_embedder(Settings())
     assert embedder is get_embedder(Settings())  # loaded once per process
-    assert embedder.name == DEFAULT_MODEL_NAME and embedder.dim == 384
+    assert embedder.name.startswith(DEFAULT_MODEL_NAME) and embedder.dim == 384
+    assert "onnx-int8" in embedder.name and "max_seq_length=128" in embedder.name
     v = embedder.embed_batch(["a fountain pen with blue ink", "an ink pen for writing", "a tent for camping"])
     assert v.dtype == np.float32 and v.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import importlib.resources
 import importlib.util
+import json
 import os
 import re
 import threading
@@ -182,6 +183,38 @@ def _model_location(model: str | None) -> tuple[Path, str]:
         ) from e
 
 
+def effective_max_seq_length(model: str | None, max_seq_length: int | None) -> int | None:
+    """The length a model really embeds at: ``max_seq_length``, or None when that is not shorter than the model's
+    own (a limit a model cannot reach changes nothing, and the embedder keeps the model's bare identity).
+
+    The model's own length is read from its files when the model is the packaged default or a local directory;
+    for a model named by hub name the setting is kept as given.
+    """
+    if max_seq_length is None:
+        return None
+    try:
+        own = _model_own_length(default_model_path() if model is None else Path(model))
+    except ConfigurationError:
+        own = None
+    return max_seq_length if own is None or max_seq_length < own else None
+
+
+def _model_own_length(location: Path) -> int | None:
+    """A sentence-transformers directory's maximum sequence length, as its files state it (None: unknown)."""
+    for file, key in (
+        ("sentence_bert_config.json", "max_seq_length"),  # sentence-transformers 2.x-4.x layout
+        ("tokenizer_config.json", "model_max_length"),  # newer layouts keep it with the tokenizer
+        ("config.json", "max_position_embeddings"),
+    ):
+        try:
+            value = json.loads((location / file).read_text(encoding="utf-8")).get(key)
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(value, int) and 0 < value < 1_000_000:  # tokenizers say 10**30 for "no limit"
+            return value
+    return None
+
+
 @contextlib.contextmanager
 def _quiet_progress_bars() -> Iterator[None]:
     """Hide transformers' "Loading weights" bar: the library never writes to the terminal."""
@@ -261,14 +294,18 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
         settings.embed_batch_size,
         settings.embed_backend,
         settings.embed_device,
-        settings.embed_max_seq_length,
+        effective_max_seq_length(settings.model, settings.embed_max_seq_length),
         settings.resolved_cache_dir(),
     )
 
 
 def settings_embedder_name(settings: Settings) -> str:
     """The name ``get_embedder(settings)`` will have, without loading a model."""
-    return embedder_name(settings.model or DEFAULT_MODEL_NAME, settings.embed_backend, settings.embed_max_seq_length)
+    return embedder_name(
+        settings.model or DEFAULT_MODEL_NAME,
+        settings.embed_backend,
+        effective_max_seq_length(settings.model, settings.embed_max_seq_length),
+    )
 
 
 def item_text(item: Any) -> str:
