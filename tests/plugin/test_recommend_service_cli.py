@@ -7,16 +7,13 @@ commands run directly against that lite server (`--url`) must print the same tab
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from _service_in_thread import free_port, serve_in_thread
 from click.testing import CliRunner, Result
 
 from weaviate_recsys import lite
@@ -30,32 +27,6 @@ from _recommend_fixtures import build_all
 PREFIX = "RecSvc"
 KEY = "svc-key-1"
 EMB = HashingEmbedder(dim=64)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(app: Any) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free port in a thread; yields its URL."""
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the service did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +47,7 @@ def service(weaviate_server: lite.LiteServer) -> Iterator[str]:
     client = lite.client_for(weaviate_server)
     settings = Settings(prefix=PREFIX, serve_api_keys=[KEY], serve_cache_seconds=0)
     try:
-        yield from _serve(create_app(settings, client=client, embedder=EMB))
+        yield from serve_in_thread(create_app(settings, client=client, embedder=EMB))
     finally:
         client.close()
 
@@ -167,19 +138,19 @@ def test_a_missing_or_wrong_api_key_says_how_to_send_one(service: str) -> None:
 
 
 def test_a_service_that_is_not_running_is_a_connection_error() -> None:
-    res = _via(f"http://127.0.0.1:{_free_port()}", "recommend", "pen-fan")
+    res = _via(f"http://127.0.0.1:{free_port()}", "recommend", "pen-fan")
     assert res.exit_code == 1
     assert "Could not reach the recommendation service at http://127.0.0.1:" in res.output
     assert "weaviate-recsys serve" in res.output
 
-    as_json = _via(f"http://127.0.0.1:{_free_port()}", "similar", "w1", "--format", "json")
+    as_json = _via(f"http://127.0.0.1:{free_port()}", "similar", "w1", "--format", "json")
     assert as_json.exit_code == 1
     assert json.loads(as_json.output)["error"]["type"] == "ConnectionFailed"
 
 
 def test_a_service_whose_weaviate_is_down_is_a_connection_error() -> None:
-    dead = Settings(url=f"http://127.0.0.1:{_free_port()}", grpc_port=_free_port(), prefix=PREFIX)
-    for url in _serve(create_app(dead, embedder=EMB)):
+    dead = Settings(url=f"http://127.0.0.1:{free_port()}", grpc_port=free_port(), prefix=PREFIX)
+    for url in serve_in_thread(create_app(dead, embedder=EMB)):
         res = _via(url, "recommend", "pen-fan", key=None)
         assert res.exit_code == 1, res.output
         assert "Weaviate cannot be reached" in res.output

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _service_fixtures import EMB, KEY
+from _service_in_thread import serve_in_thread
 
 from weaviate_recsys.serve import create_app
 
@@ -33,36 +31,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def page_url(sample_store: Any) -> Iterator[str]:
     """The service on a real port (uvicorn in a thread), so the browser can reach it."""
-    import uvicorn
-
     client, settings = sample_store
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, client=client, embedder=EMB), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the service did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    for url in serve_in_thread(create_app(settings, client=client, embedder=EMB)):
+        yield url + "/"
 
 
 @pytest.fixture(scope="module")
