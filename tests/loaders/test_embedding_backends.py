@@ -87,6 +87,7 @@ def test_backend_device_and_length_come_from_the_environment(monkeypatch):
 
 
 def test_cache_dir_defaults_to_the_user_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("WEAVIATE_RECSYS_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert Settings().resolved_cache_dir() == tmp_path / "weaviate-recsys"
     monkeypatch.delenv("XDG_CACHE_HOME")
