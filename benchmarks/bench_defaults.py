@@ -8,7 +8,7 @@ The chosen value is the one whose worst score relative to each data set's best i
 (``weaviate_recsys.eval.selection``); the leave-one-out rows say what tuning on one data set alone would have
 given on the other. Prints one JSON document on stdout and a Markdown table on stderr::
 
-    python benchmarks/bench_defaults.py --setting overall_share 0.2 0.0 0.4
+    python benchmarks/bench_defaults.py --setting overall_share 0.4 0.2 0.6
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from weaviate_recsys.eval.selection import select_across  # noqa: E402 - after the src path is set
 
-DEFAULT_SETTINGS = {"overall_share": ["0.2", "0.0", "0.4"]}
+DEFAULT_SETTINGS = {"overall_share": ["0.4", "0.2", "0.6"]}
 
 
 def run_one(
