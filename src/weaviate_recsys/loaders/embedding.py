@@ -183,12 +183,13 @@ def _model_location(model: str | None) -> tuple[Path, str]:
         ) from e
 
 
+@functools.lru_cache(maxsize=16)
 def effective_max_seq_length(model: str | None, max_seq_length: int | None) -> int | None:
     """The length a model really embeds at: ``max_seq_length``, or None when that is not shorter than the model's
     own (a limit a model cannot reach changes nothing, and the embedder keeps the model's bare identity).
 
     The model's own length is read from its files when the model is the packaged default or a local directory;
-    for a model named by hub name the setting is kept as given.
+    for a model named by hub name the setting is kept as given. Cached: `get_embedder` asks on every call.
     """
     if max_seq_length is None:
         return None
