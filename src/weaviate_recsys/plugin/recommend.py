@@ -178,8 +178,8 @@ def interests_from_profile(
     follows what the user is doing now.
 
     Args:
-        profile: the profiles helper's `InterestProfile` (domains, keywords, domain_keywords, interest vector,
-            domain vectors, short-term interest).
+        profile: the stored `InterestProfile` (as `get_profile` returns it: (domains, keywords, domain_keywords, interest vector,
+            domain vectors, short-term interest)).
         domains: restrict to these domains (the application's choice). A named domain the profile lacks is
             searched with the overall interest (vector and keywords), weighted like the average profile domain.
         overall: which interest the overall query uses (``Settings.overall_interest``); ``long_term`` or a
