@@ -267,8 +267,10 @@ _ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(1, 128) if not chr
 # the term crosses it, then extended per batch), so the first query on a common term builds nothing.
 _PRECOMPUTE_DF = 512
 
-# Query terms whose BM25 parts `InvertedIndex.search` keeps between writes (a bound on its memory).
+# Bounds on the BM25 parts `InvertedIndex.search` keeps between writes: entries, and bytes of parts
+# (a common term's parts are one float64 per document that has it); past either, the memo starts over.
 _PARTS_MEMO_SIZE = 65536
+_PARTS_MEMO_BYTES = 64 << 20
 
 
 def _token_columns(values: list[object], tokenization: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -398,19 +400,25 @@ class InvertedIndex:
         # (property, term, idf, boost) -> (docs, BM25 parts) or None: what queries computed since the last
         # write (every write changes postings or statistics, so every write empties it)
         self._parts_memo: dict[tuple[str, str, float, float], tuple[np.ndarray, np.ndarray] | None] = {}
+        self._parts_memo_bytes = 0  # bytes of the parts arrays it holds
         self.update_config(k1, b, stopwords if stopwords is not None else Stopwords())
+
+    def _forget_parts(self) -> None:
+        """Empty the memo of BM25 parts: every write changes postings or statistics."""
+        self._parts_memo.clear()
+        self._parts_memo_bytes = 0
 
     # ---------------------------------------------------------------- configuration
     def update_config(self, k1: float, b: float, stopwords: Stopwords) -> None:
         """Set k1/b (stored as float32 and used widened to float64, §3.1) and the stopwords."""
-        self._parts_memo = {}
+        self._forget_parts()
         self.k1 = float(np.float32(k1))
         self.b = float(np.float32(b))
         self.stopwords = stopwords
 
     def set_property(self, name: str, tokenization: str, searchable: bool = True) -> None:
         """Declare a text/text[] property; existing documents are not re-indexed for it."""
-        self._parts_memo.clear()
+        self._forget_parts()
         tokenize("", tokenization)  # validates the tokenization name
         prop = self._props.get(name)
         if prop is None:
@@ -431,7 +439,7 @@ class InvertedIndex:
     # ---------------------------------------------------------------- writes
     def add(self, doc: int, properties: dict[str, object]) -> None:
         """Index (or re-index) a document; values are str, list[str] or None (§3.4)."""
-        self._parts_memo.clear()
+        self._forget_parts()
         if doc in self._docs:
             self.remove(doc)
         per_prop: dict[str, tuple[str, ...]] = {}
@@ -476,7 +484,7 @@ class InvertedIndex:
         items = list(items)
         if not items:
             return
-        self._parts_memo.clear()
+        self._forget_parts()
         known = self._docs
         seen: set[int] = set()
         for doc, _ in items:
@@ -588,7 +596,7 @@ class InvertedIndex:
 
     def remove_many(self, docs: Iterable[int]) -> None:
         """Forget documents (unknown ones are ignored); each cached posting array is swept once."""
-        self._parts_memo.clear()
+        self._forget_parts()
         kills: dict[_PostingArrays, list[int]] = {}
         for doc in docs:
             per_prop = self._docs.pop(doc, None)
@@ -786,9 +794,11 @@ class InvertedIndex:
                 except KeyError:
                     arrays = prop.arrays(term)
                     found = None if arrays is None else arrays.parts(k1, b, avgdl, idf, boost)
-                    if len(memo) >= _PARTS_MEMO_SIZE:
-                        memo.clear()
+                    size_of = 0 if found is None else found[1].nbytes
+                    if len(memo) >= _PARTS_MEMO_SIZE or self._parts_memo_bytes + size_of > _PARTS_MEMO_BYTES:
+                        self._forget_parts()
                     memo[key] = found
+                    self._parts_memo_bytes += size_of
                 if found is None:
                     continue
                 term_docs.append(found[0])
