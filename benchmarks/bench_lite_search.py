@@ -11,9 +11,11 @@ a lite server in this process, for warm-up users and then ``--users`` others (se
 Search request it sends is recorded as bytes. The recorded requests are then replayed, in order, through a
 gRPC channel to lite servers in their own processes (``weaviate-recsys lite`` as deployed, each on its own
 copy of the store): the server's CPU per recommendation is its process CPU (/proc) over a pass divided by the
-users. ``--compare SRC`` starts a second server from another checkout's ``src`` (e.g. the main branch) and
-alternates passes between the two, so that both see the same machine load; every reply (its ``took`` set to 0)
-must be byte-identical between the two, which the result states.
+users. A pass also repeats the first recorded call (the user's profile read, one object) 500 times: its
+server CPU per call is what any Search costs beyond its own work (gRPC, the request, the reply).
+``--compare SRC`` starts a second server from another checkout's ``src`` (e.g. the main branch) and
+alternates passes between the two, so that both see the same machine load; every reply (its ``took`` set
+to 0) must be byte-identical between the two, which the result states.
 
 Usage: python benchmarks/bench_lite_search.py [--users 100] [--passes 5] [--cache DIR] [--compare SRC]
        [--out FILE]
@@ -121,6 +123,13 @@ class _Server:
             digest.update(reply.SerializeToString(deterministic=True))
         return cpu, digest.hexdigest()
 
+    def floor(self, request: bytes, calls: int) -> float:
+        """Server CPU ms per call of one cheap request repeated: what any Search costs beyond its work."""
+        before = _process_cpu(self.proc.pid)
+        for _ in range(calls):
+            self.search(request, timeout=60)
+        return 1000 * (_process_cpu(self.proc.pid) - before) / calls
+
     def stop(self) -> None:
         self.channel.close()
         if self.proc.stdin is not None:
@@ -193,11 +202,13 @@ def main() -> int:
             s.replay(per_user)  # warm-up pass: caches filled as in a running server
         cpu: dict[str, list[float]] = {s.name: [] for s in servers}
         digests: dict[str, set[str]] = {s.name: set() for s in servers}
+        floors: dict[str, list[float]] = {s.name: [] for s in servers}
         for _ in range(args.passes):
             for s in servers:
                 seconds, digest = s.replay(per_user)
                 cpu[s.name].append(1000 * seconds / n_users)
                 digests[s.name].add(digest)
+                floors[s.name].append(s.floor(per_user[0][0], 500))
     finally:
         for s in servers:
             s.stop()
@@ -212,6 +223,8 @@ def main() -> int:
             },
             "lite_cpu_ms_per_search_call": round(float(np.median(ms)) * n_users / n_calls, 3),
             "replies_stable_across_passes": len(digests[s.name]) == 1,
+            # the first call of a recommendation (the user's profile read, one object) repeated 500 times
+            "lite_cpu_ms_per_profile_read_call": round(float(np.median(floors[s.name])), 3),
         }
     if args.compare is not None:
         result["replies_identical"] = digests["this"] == digests["compare"]
