@@ -213,6 +213,36 @@ def test_cold_items_stay_reachable_next_to_the_behaviour_search(trained: tuple[A
     assert warm[0] in unseen_a
 
 
+def test_a_caching_recommender_still_finds_cold_items(trained: tuple[Any, Settings, Any]) -> None:
+    client, settings, _ = trained
+    plain = [r.model_dump() for r in Recommender(client, settings, embedder=EMB).recommend("u0", k=5)]
+    cached = Recommender(client, settings, embedder=EMB, item_cache_seconds=3600)
+    assert [r.model_dump() for r in cached.recommend("u0", k=5)] == plain
+    assert "fresh" in [r["item_id"] for r in plain]
+
+
+def test_without_cold_items_a_caching_recommender_skips_their_query_and_lists_the_same(
+    tmp_path: Path,
+) -> None:
+    """Once every item has a behaviour vector the cold-items query finds nothing: a recommender with an item
+    cache learns that once per cache period and leaves the query out, with the same list."""
+    with connect_for_tests() as client:
+        settings = _load(client, tmp_path, "BehWarm")
+        more = [{"user_id": f"u{u}", "item_id": "fresh", "kind": "purchase", "seq": 9} for u in (0, 2, 4)]
+        load_interactions(client, [_write(tmp_path / "more.jsonl", more)], settings, EMB)
+        train_domains(client, settings)
+        train_behavior(client, settings)
+        build_profiles(client, settings=settings, embedder=EMB)
+        plain = Recommender(client, settings, embedder=EMB)
+        cached = Recommender(client, settings, embedder=EMB, item_cache_seconds=3600)
+        for user in ("u1", "u3"):
+            assert "cold-items" in plain.plan(user, k=5).quotas
+            expected = [r.model_dump() for r in plain.recommend(user, k=5)]
+            assert [r.model_dump() for r in cached.recommend(user, k=5)] == expected
+        assert cached._item_cache is not None
+        assert cached._item_cache.fact("has_cold_items", lambda: True) is False
+
+
 def test_behavior_weight_zero_is_the_content_only_recommender(trained: tuple[Any, Settings, Any]) -> None:
     client, settings, _ = trained
     rec = Recommender(client, settings.model_copy(update={"behavior_weight": 0.0}), embedder=EMB)

@@ -72,3 +72,16 @@ def test_kept_vectors_are_float32_arrays_of_the_same_values() -> None:
     content = kept.vector["content"]
     assert content.dtype == np.float32
     assert content.tolist() == [float(np.float32(x)) for x in (0.1, 0.2, 0.3)]
+
+
+def test_a_catalog_fact_is_asked_again_once_its_time_is_up() -> None:
+    now = [0.0]
+    answers = iter([True, False])
+    cache = ItemCache(60, clock=lambda: now[0])
+    assert cache.fact("has_cold_items", lambda: next(answers)) is True
+    now[0] = 59.0
+    assert cache.fact("has_cold_items", lambda: next(answers)) is True  # reused, not asked
+    now[0] = 60.0
+    assert cache.fact("has_cold_items", lambda: next(answers)) is False
+    cache.clear()
+    assert cache.fact("has_cold_items", lambda: "asked after clear") == "asked after clear"

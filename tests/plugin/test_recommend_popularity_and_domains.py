@@ -119,3 +119,34 @@ def test_cli_unknown_domain_is_a_usage_error_and_json_says_which_basis(data_dir:
     assert {(r["reasons"]["popularity_basis"], r["reasons"]["popularity"]) for r in data} == {("interactions", 0.0)}
     table = CliRunner().invoke(main, ["recommend", "newbie", "--cold-start", "--domain", "Western", "-k", "1", *base])
     assert "no interactions yet, from Western" in table.output
+
+
+def test_popular_by_interactions_then_the_items_nobody_used(store) -> None:  # type: ignore[no-untyped-def]
+    rec = Recommender(store, Settings(prefix="Films", half_life_days=30), embedder=EMBEDDER)
+    recs = rec.recommend("newbie", k=6, cold_start=True, domains=["Drama"])
+    assert [r.item_id for r in recs[:3]] == ["f2", "f1", "f3"]
+    assert {r.item_id for r in recs[3:]} == {"f0", "f4", "f5"}
+    assert [r.reasons.popularity for r in recs[3:]] == [0.0, 0.0, 0.0]
+
+
+def test_popular_items_past_the_excluded_most_popular_ones(tmp_path: Path) -> None:
+    """Popularity is read in chunks of the most popular ids: excluding more of them than one chunk holds
+    still gives the next most popular items, in order."""
+    items = [{"item_id": f"i{n:03d}", "title": f"Item {n}", "domain": "Tools"} for n in range(160)]
+    # Item n is used by 160 - n users: i000 is the most popular, i159 the least.
+    events = [
+        {"user_id": f"u{u}", "item_id": f"i{n:03d}", "kind": "view", "timestamp": "2026-01-01T00:00:00Z"}
+        for n in range(160)
+        for u in range(160 - n)
+    ]
+    client = lite.connect(data_dir=tmp_path / "lite")
+    try:
+        settings = Settings(prefix="Many", data_dir=tmp_path / "lite")
+        load_items(client, [_write(tmp_path / "items.jsonl", items)], settings, EMBEDDER)
+        load_interactions(client, [_write(tmp_path / "events.jsonl", events)], settings, EMBEDDER)
+        rec = Recommender(client, settings, embedder=EMBEDDER)
+        excluded = [f"i{n:03d}" for n in range(130)]
+        recs = rec.recommend("newbie", k=5, cold_start=True, exclude=excluded)
+        assert [r.item_id for r in recs] == ["i130", "i131", "i132", "i133", "i134"]
+    finally:
+        client.close()

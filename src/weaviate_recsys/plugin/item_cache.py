@@ -56,6 +56,7 @@ class ItemCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._objects: dict[str, tuple[float, CachedItem]] = {}
+        self._facts: dict[str, tuple[float, Any]] = {}
 
     def get_many(self, item_ids: Iterable[str]) -> tuple[dict[str, CachedItem], list[str]]:
         """The cached items among these ids, and the ids that must be read (absent or expired)."""
@@ -82,7 +83,21 @@ class ItemCache:
                 self._objects[item_id] = (expires, item)
         return kept
 
+    def fact(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A fact about the whole catalog (``name``: what ``compute`` answers), reused for ``ttl`` seconds like
+        the items: a catalog change shows after at most that long."""
+        now = self._clock()
+        with self._lock:
+            hit = self._facts.get(name)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            self._facts[name] = (self._clock() + self.ttl, value)
+        return value
+
     def clear(self) -> None:
-        """Forget every item (the next lists read them again)."""
+        """Forget every item and fact (the next lists read them again)."""
         with self._lock:
             self._objects.clear()
+            self._facts.clear()

@@ -78,8 +78,9 @@ __all__ = [
 #: Filter for items without a behaviour vector: `plugin.behavior.train_behavior` sets ``behavior_events``
 #: exactly on the items it gives one (null state is indexed, docs/lite-server.md §5.2).
 NO_BEHAVIOR_FILTER: dict[str, Any] = {"path": ["behavior_events"], "operator": "IsNull", "valueBoolean": True}
-#: Properties every recommendation query returns (what a `Recommendation` and its reasons need).
-ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "keywords", "popularity"]
+#: Properties every recommendation query returns (what a `Recommendation` and its reasons need; the reasons
+#: read the items' text once per list, or from the item cache, so candidates carry no text lists).
+ITEM_RETURN_PROPERTIES = ["item_id", "title", "domain", "popularity"]
 
 #: Fused-score weight of the ``overall`` query's results (the user's whole interest; domains weigh < 1).
 OVERALL_WEIGHT = 1.0

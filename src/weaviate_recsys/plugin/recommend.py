@@ -59,6 +59,7 @@ from .query_plan import (
     BEHAVIOR_VECTOR,
     CONTENT_VECTOR,
     ITEM_RETURN_PROPERTIES,
+    NO_BEHAVIOR_FILTER,
     DomainInterest,
     HybridQueryPlan,
     PlanOptions,
@@ -307,6 +308,7 @@ class Recommender:
         self.user_interest_collection = collection_name("UserInterest", prefix)
         self._known_collections: dict[str, bool] = {}
         self._popularity_cache: tuple[PopularityBasis, dict[str, float]] | None = None
+        self._popularity_ranked: tuple[dict[str, float], list[str]] | None = None
         self._item_cache = ItemCache(item_cache_seconds) if item_cache_seconds > 0 else None
 
     # --- public API ------------------------------------------------------------------------------
@@ -620,7 +622,7 @@ class Recommender:
         """
         items = self._items()
         source = items.query.fetch_object_by_id(
-            item_uuid(item_id), include_vector=True, return_properties=ITEM_RETURN_PROPERTIES
+            item_uuid(item_id), include_vector=True, return_properties=[*ITEM_RETURN_PROPERTIES, "keywords"]
         )
         if source is None:
             source = self._item(items, item_id)  # raises UnknownItem, worded as every item lookup
@@ -798,6 +800,8 @@ class Recommender:
     def _run(self, items: Any, q: HybridQueryPlan | PopularityQueryPlan, explain: bool) -> list[Any]:
         if q.limit <= 0:
             return []
+        if isinstance(q, HybridQueryPlan) and q.source == "cold_items" and not self._has_cold_items(items):
+            return []  # what the query would find: nothing (saves a hybrid query per list)
         try:
             if isinstance(q, HybridQueryPlan):
                 return list(items.query.hybrid(**hybrid_kwargs(q, explain=explain)).objects)
@@ -810,6 +814,19 @@ class Recommender:
                 f"The recommendation query {q.name!r} failed: {e}. If you passed filters, check that "
                 f"they name existing {self.item_collection} properties."
             ) from e
+
+    def _has_cold_items(self, items: Any) -> bool:
+        """Whether any item lacks a behaviour vector; asked at most once per item-cache period (always True
+        without an item cache, so the cold-items query runs as planned)."""
+        cache = self._item_cache
+        if cache is None:
+            return True
+
+        def ask() -> bool:
+            where = filter_from_data(NO_BEHAVIOR_FILTER)
+            return bool(items.query.fetch_objects(limit=1, filters=where, return_properties=["item_id"]).objects)
+
+        return bool(cache.fact("has_cold_items", ask))
 
     def _popularity(self) -> tuple[PopularityBasis, dict[str, float]]:
         """What popularity-based results are ranked by, worked out once per Recommender: the catalog's
@@ -863,19 +880,42 @@ class Recommender:
         return float(obj.properties.get("popularity") or 0.0)
 
     def _popular_by_interactions(self, items: Any, q: PopularityQueryPlan, scores: dict[str, float]) -> list[Any]:
-        """The query ``q`` with its order taken from interaction counts: the ids its filters allow, ranked by
-        ``scores``, then those items fetched (items nobody used come last, in the server's order)."""
+        """The query ``q`` with its order taken from interaction counts (ties by item id).
+
+        The most popular ids are asked for in chunks, each chunk with ``q``'s filters, so a list costs one or
+        two small queries however large the catalog; only when every used item is filtered out (all seen, or
+        outside the named domains) are the items nobody used read, in the server's order.
+        """
         where = filter_from_data(q.filters)
-        allowed = items.query.fetch_objects(limit=_MAX_SEEN, filters=where, return_properties=["item_id"]).objects
-        ids = [str(o.properties.get("item_id")) for o in allowed if o.properties.get("item_id")]
-        top = sorted(ids, key=lambda i: -scores.get(i, 0.0))[: q.limit]
-        if not top:
-            return []
-        chosen = Filter.by_property("item_id").contains_any(top)
+        order = self._popularity_order(scores)
         kwargs = fetch_kwargs(q)
-        kwargs.update(filters=chosen if where is None else where & chosen, limit=len(top), sort=None)
-        found = {str(o.properties.get("item_id")): o for o in items.query.fetch_objects(**kwargs).objects}
-        return [found[i] for i in top if i in found]
+        kwargs.update(sort=None)
+        out: list[Any] = []
+        chunk = max(4 * q.limit, 100)
+        for start in range(0, len(order), chunk):
+            ids = order[start : start + chunk]
+            chosen = Filter.by_property("item_id").contains_any(ids)
+            kwargs.update(filters=chosen if where is None else where & chosen, limit=len(ids))
+            found = {str(o.properties.get("item_id")): o for o in items.query.fetch_objects(**kwargs).objects}
+            out.extend(found[i] for i in ids if i in found)
+            if len(out) >= q.limit:
+                return out[: q.limit]
+        unused = items.query.fetch_objects(limit=_MAX_SEEN, filters=where, return_properties=["item_id"]).objects
+        rest = [str(o.properties.get("item_id")) for o in unused if o.properties.get("item_id") not in scores]
+        rest = rest[: q.limit - len(out)]
+        if rest:
+            chosen = Filter.by_property("item_id").contains_any(rest)
+            kwargs.update(filters=chosen if where is None else where & chosen, limit=len(rest))
+            found = {str(o.properties.get("item_id")): o for o in items.query.fetch_objects(**kwargs).objects}
+            out.extend(found[i] for i in rest if i in found)
+        return out
+
+    def _popularity_order(self, scores: dict[str, float]) -> list[str]:
+        """Item ids with interactions, most popular first (ties by id), worked out once per counts."""
+        cached = self._popularity_ranked
+        if cached is None or cached[0] is not scores:
+            cached = self._popularity_ranked = (scores, sorted(scores, key=lambda i: (-scores[i], i)))
+        return cached[1]
 
     def _plan_for(self, ctx: _UserContext, k: int, options: Mapping[str, Any]) -> RecommendationPlan:
         domains: Sequence[str] | None = options.get("domains")
