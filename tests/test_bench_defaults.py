@@ -26,7 +26,7 @@ def test_the_default_is_read_from_settings_and_tried_first():
 
 def test_a_value_equal_to_the_default_is_not_run_twice():
     default = Settings().behavior_weight
-    assert bench.values_for("behavior_weight", [f"{default:.3f}", "0.6"]) == [str(default), "0.6"]
+    assert bench.values_for("behavior_weight", [f"{default:.3f}", "0.123"]) == [str(default), "0.123"]
 
 
 def test_a_value_settings_rejects_is_an_error_naming_setting_and_value():
