@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_QUERY_KEYWORDS",
     "DEFAULT_KEYWORD_REPEAT",
     "DEFAULT_COVERAGE_TRADEOFF",
+    "DEFAULT_MIN_DOMAIN_SLOTS",
     "get_settings",
     "DEFAULT_EXPLORATION",
     "DEFAULT_DIVERSITY",
@@ -54,6 +55,8 @@ DEFAULT_QUERY_KEYWORDS = 8
 DEFAULT_KEYWORD_REPEAT = 1
 #: How much a list's slot quotas give way to relevance (0: hard quotas; see `Settings.coverage_tradeoff`).
 DEFAULT_COVERAGE_TRADEOFF = 0.0
+#: Slots each of a user's domains gets before the rest is shared by weight (see `Settings.min_domain_slots`).
+DEFAULT_MIN_DOMAIN_SLOTS = 0
 #: Share of a list's slots for domains outside the profile (0: none).
 DEFAULT_EXPLORATION = 0.0
 #: MMR trade-off of a list (0: pure relevance).
@@ -230,6 +233,13 @@ class Settings(BaseSettings):
         default=DEFAULT_SLOT_ALLOCATION,
         description="How a list's slots go to the user's domains: in proportion to the domain weights (largest "
         "remainder), or to the best fused scores (domain weight x hybrid score) across the domain queries.",
+    )
+    min_domain_slots: int = Field(
+        default=DEFAULT_MIN_DOMAIN_SLOTS,
+        ge=0,
+        description="Slots each of the user's domains gets before the rest goes by weight (heaviest domains first "
+        "while the domain slots last), so a list covers each long-term interest; 0: by weight only. Used with "
+        "slot_allocation proportional.",
     )
     fusion: Literal["weighted_score", "reciprocal_rank"] = Field(
         default=DEFAULT_FUSION,

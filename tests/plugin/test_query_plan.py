@@ -138,6 +138,17 @@ def test_no_interests_means_popular_items_overall_or_in_named_domains() -> None:
     assert p.queries[0].filters == {"path": ["domain"], "operator": "Equal", "valueText": "A"}
 
 
+def test_min_domain_slots_give_each_domain_query_a_slot() -> None:
+    interests = [DomainInterest("Writing", 0.9, ["pen"], None), DomainInterest("Paper", 0.1, ["paper"], None)]
+    assert plan(interests, 4, PlanOptions(collection="Item")).quotas == {"interest:Writing": 4, "interest:Paper": 0}
+    p = plan(interests, 4, PlanOptions(collection="Item", min_domain_slots=1))
+    assert p.quotas == {"interest:Writing": 3, "interest:Paper": 1}
+    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == [
+        "interest:Writing",
+        "interest:Paper",
+    ]
+
+
 def test_a_domain_with_no_slot_is_not_queried() -> None:
     p = plan(
         [DomainInterest("A", 0.9, ["x"], None), DomainInterest("B", 0.1, ["y"], None)],

@@ -50,3 +50,11 @@ def test_keyword_repeat_from_settings_weights_each_query_by_the_profiles_keyword
     for plain, weighted in zip(plain_queries, heavy_queries):
         assert plain.query == " ".join(plain.keywords)
         assert weighted.query is not None and weighted.query.startswith(" ".join([weighted.keywords[0]] * 3) + " ")
+
+
+def test_min_domain_slots_from_settings_reach_the_plan(client: weaviate.WeaviateClient, rec: Recommender) -> None:
+    spread = Recommender(client, rec.settings.model_copy(update={"min_domain_slots": 3}), embedder=EMBEDDER)
+    plain = {n: s for n, s in rec.plan("pen-fan", 10).quotas.items() if n.startswith("interest:")}
+    even = {n: s for n, s in spread.plan("pen-fan", 10).quotas.items() if n.startswith("interest:")}
+    assert plain == {"interest:Writing": 4, "interest:Paper": 2}  # by weight
+    assert even == {"interest:Writing": 3, "interest:Paper": 3}  # three each first: nothing left to share

@@ -51,6 +51,7 @@ from ..settings import (
     DEFAULT_EXPLORATION,
     DEFAULT_FUSION,
     DEFAULT_KEYWORD_REPEAT,
+    DEFAULT_MIN_DOMAIN_SLOTS,
     DEFAULT_QUERY_KEYWORDS,
     DEFAULT_SLOT_ALLOCATION,
 )
@@ -449,6 +450,8 @@ class PlanOptions:
             because that multi-target search cannot return such items (§9.4). An unused slot goes back to
             the other queries' candidates.
         cold_interest: the interest for the cold-items query (its vector and keywords; behaviour ignored).
+        min_domain_slots: slots each domain query gets before the rest is shared in proportion to the
+            weights (heaviest domains first while slots last), so the list covers each long-term interest.
         slot_allocation: ``proportional``: each domain query gets its slots as a quota; ``by_score``: the
             domain queries have no quotas and the best fused scores win (overall, exploration and cold-items
             keep theirs).
@@ -485,6 +488,7 @@ class PlanOptions:
     cold_items: float = 0.0
     cold_interest: DomainInterest | None = None
     slot_allocation: SlotAllocation = DEFAULT_SLOT_ALLOCATION
+    min_domain_slots: int = DEFAULT_MIN_DOMAIN_SLOTS
     overall: float = 0.0
     overall_interest: DomainInterest | None = None
 
@@ -753,7 +757,7 @@ def _interest_queries(
     explore = o.exploration if o.exploration_interest is not None else 0.0
     n_cold = _cold_item_slots(interests, ctx)
     n_overall = _overall_slots(interests, ctx, n_cold)
-    slots = plan_slots(weights, ctx.k - n_cold - n_overall, explore)
+    slots = plan_slots(weights, ctx.k - n_cold - n_overall, explore, o.min_domain_slots)
     queries, quotas = _domain_queries(weights, by_name, slots, ctx)
     for extra in (
         _overall_query(n_overall, ctx),

@@ -958,6 +958,7 @@ class Recommender:
                 cold_items=s.cold_item_share,
                 cold_interest=ctx.overall,
                 slot_allocation=s.slot_allocation,
+                min_domain_slots=s.min_domain_slots,
                 # The overall query serves a profile's recent history across its domains: not for text (stated
                 # interests, anonymous visitors), not when the application picked domains, nor when domain filters
                 # are off (then the overall interest is the only query).
