@@ -20,6 +20,9 @@ __all__ = [
     "DEFAULT_ALPHA",
     "DEFAULT_BOOSTS",
     "DEFAULT_QUERY_KEYWORDS",
+    "DEFAULT_KEYWORD_REPEAT",
+    "DEFAULT_COVERAGE_TRADEOFF",
+    "DEFAULT_MIN_DOMAIN_SLOTS",
     "get_settings",
     "DEFAULT_EXPLORATION",
     "DEFAULT_DIVERSITY",
@@ -48,6 +51,13 @@ DEFAULT_ALPHA = 0.7
 DEFAULT_BOOSTS: dict[str, float] = {"title": 2.0, "keywords": 2.0, "tags": 1.5, "description": 1.0}
 #: Keywords per domain in a recommendation query's BM25 leg.
 DEFAULT_QUERY_KEYWORDS = 8
+#: Times the heaviest keyword appears in a recommendation query's BM25 leg (1: every keyword once).
+DEFAULT_KEYWORD_REPEAT = 1
+#: How much a list's slot quotas give way to relevance (0: hard quotas; see `Settings.coverage_tradeoff`).
+#: Chosen on both data sets' validation splits (docs/evaluation.md, "What each granularity earns").
+DEFAULT_COVERAGE_TRADEOFF = 0.5
+#: Slots each of a user's domains gets before the rest is shared by weight (see `Settings.min_domain_slots`).
+DEFAULT_MIN_DOMAIN_SLOTS = 0
 #: Share of a list's slots for domains outside the profile (0: none).
 DEFAULT_EXPLORATION = 0.0
 #: MMR trade-off of a list (0: pure relevance).
@@ -199,6 +209,23 @@ class Settings(BaseSettings):
     query_keywords: int = Field(
         default=DEFAULT_QUERY_KEYWORDS, ge=1, description="Keywords per domain in a hybrid query."
     )
+    keyword_repeat: int = Field(
+        default=DEFAULT_KEYWORD_REPEAT,
+        ge=1,
+        description="Times the user's heaviest keyword appears in a query's BM25 leg, the others in proportion to "
+        "their weight (at least once), so the strongest keywords count most; 1: every keyword once.",
+    )
+    # Validation NDCG@10 0.0655 vs 0.0651 with hard quotas on amazon-office and 0.0485 vs 0.0480 on
+    # MovieLens-small (docs/evaluation.md, "What each granularity earns").
+    coverage_tradeoff: float = Field(
+        default=DEFAULT_COVERAGE_TRADEOFF,
+        ge=0,
+        le=1,
+        description="0: each query's slots are a hard quota. t > 0: soft quotas (xQuAD): each pick maximises "
+        "(1 - t) x relevance + t x the share of the list still owed to the queries that found the item, so a "
+        "domain short of its share pulls its items up and a very relevant item may exceed its query's share. "
+        "Used when diversity is 0.",
+    )
     boosts: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_BOOSTS))
     exploration: float = Field(
         default=DEFAULT_EXPLORATION, ge=0, le=1, description="Share of slots for domains outside the profile."
@@ -211,6 +238,13 @@ class Settings(BaseSettings):
         default=DEFAULT_SLOT_ALLOCATION,
         description="How a list's slots go to the user's domains: in proportion to the domain weights (largest "
         "remainder), or to the best fused scores (domain weight x hybrid score) across the domain queries.",
+    )
+    min_domain_slots: int = Field(
+        default=DEFAULT_MIN_DOMAIN_SLOTS,
+        ge=0,
+        description="Slots each of the user's domains gets before the rest goes by weight (heaviest domains first "
+        "while the domain slots last), so a list covers each long-term interest; 0: by weight only. Used with "
+        "slot_allocation proportional.",
     )
     fusion: Literal["weighted_score", "reciprocal_rank"] = Field(
         default=DEFAULT_FUSION,

@@ -56,3 +56,17 @@ def test_without_domains_everything_is_exploration() -> None:
 def test_exploration_out_of_range_is_rejected() -> None:
     with pytest.raises(ValueError):
         plan_slots({"a": 1.0}, 10, exploration=1.5)
+
+
+def test_min_slots_give_every_domain_a_slot_before_the_weights_share_the_rest() -> None:
+    weights = {"Paper": 0.8, "Ink": 0.1, "Desk": 0.06, "Tech": 0.04}
+    assert plan_slots(weights, 5) == {"Paper": 4, "Ink": 1, "Desk": 0, "Tech": 0}
+    assert plan_slots(weights, 5, min_slots=1) == {"Paper": 2, "Ink": 1, "Desk": 1, "Tech": 1}
+    # Fewer slots than domains: the heaviest domains get theirs first.
+    assert plan_slots(weights, 3, min_slots=1) == {"Paper": 1, "Ink": 1, "Desk": 1, "Tech": 0}
+    # A domain with no weight gets no floor; exploration shares only what the floors leave.
+    assert plan_slots({"Paper": 1.0, "Ink": 0.0}, 4, min_slots=1) == {"Paper": 4, "Ink": 0}
+    assert plan_slots({"Paper": 0.8, "Ink": 0.2}, 5, 0.2, min_slots=1) == {"Paper": 3, "Ink": 1, EXPLORATION: 1}
+    assert sum(plan_slots(weights, 7, 0.3, min_slots=2).values()) == 7
+    with pytest.raises(ValueError, match="min_slots"):
+        plan_slots(weights, 5, min_slots=-1)

@@ -15,7 +15,7 @@ def _profile(short_term: ShortTermInterest | None) -> InterestProfile:
         user_id="u",
         domains=[("Paper", 0.8), ("Ink", 0.2)],
         keywords=[("copy paper", 1.0)],
-        domain_keywords={"Paper": [("copy paper", 1.0)], "Ink": [("ink cartridge", 1.0)]},
+        domain_keywords={"Paper": [("copy paper", 1.0), ("a4", 0.25)], "Ink": [("ink cartridge", 1.0)]},
         interest_vector=PAPER,
         domain_vectors={"Paper": PAPER, "Ink": INK},
         short_term=short_term,
@@ -24,14 +24,14 @@ def _profile(short_term: ShortTermInterest | None) -> InterestProfile:
 
 
 RECENT_INK = ShortTermInterest(
-    domains=[("Ink", 0.9), ("Paper", 0.1)], keywords=[("ink cartridge", 1.0)], interest_vector=INK
+    domains=[("Ink", 0.9), ("Paper", 0.1)], keywords=[("ink cartridge", 1.0), ("toner", 0.5)], interest_vector=INK
 )
 
 
 def test_domain_quotas_follow_the_long_term_interests_and_the_overall_query_the_short_term_one() -> None:
     interests, overall, keywords = interests_from_profile(_profile(RECENT_INK))
     assert [(i.domain, i.weight) for i in interests] == [("Paper", 0.8), ("Ink", 0.2)]
-    assert overall is not None and overall.vector == INK and overall.keywords == ["ink cartridge"]
+    assert overall is not None and overall.vector == INK and overall.keywords == ["ink cartridge", "toner"]
     assert keywords == ["copy paper"]  # the user's (long-term) keywords, for reasons
 
 
@@ -43,3 +43,12 @@ def test_the_overall_query_can_use_the_long_term_interest() -> None:
 def test_a_profile_stored_before_short_term_interests_uses_the_long_term_one() -> None:
     _, overall, _ = interests_from_profile(_profile(None))
     assert overall is not None and overall.vector == PAPER
+
+
+def test_each_interest_carries_its_keywords_weights_for_the_query() -> None:
+    interests, overall, _ = interests_from_profile(_profile(RECENT_INK))
+    assert [(i.keywords, i.keyword_weights) for i in interests] == [
+        (["copy paper", "a4"], [1.0, 0.25]),
+        (["ink cartridge"], [1.0]),
+    ]
+    assert overall is not None and overall.keyword_weights == [1.0, 0.5]

@@ -95,6 +95,23 @@ def test_query_keywords_are_capped_and_a_keywordless_interest_is_vector_only() -
     assert isinstance(q, HybridQueryPlan) and q.query is None and q.alpha == 1.0
 
 
+def test_keyword_repeat_weights_the_bm25_query_by_the_keywords_weights() -> None:
+    ink = DomainInterest("A", 1.0, ["ink", "pen", "paper"], [1.0, 0.0], keyword_weights=[0.9, 0.45, 0.05])
+
+    def query(**options: int) -> str | None:
+        q = plan([ink], 3, PlanOptions(collection="Item", **options)).queries[0]
+        assert isinstance(q, HybridQueryPlan)
+        assert q.keywords == ["ink", "pen", "paper"][: options.get("query_keywords", 3)]  # each once, for reasons
+        return q.query
+
+    assert query() == "ink pen paper"  # the default: every keyword once
+    assert query(keyword_repeat=4) == "ink ink ink ink pen pen paper"  # the lightest keyword still counts once
+    assert query(keyword_repeat=4, query_keywords=2) == "ink ink ink ink pen pen"
+    unweighted = DomainInterest("A", 1.0, ["ink", "pen"], [1.0, 0.0])
+    q = plan([unweighted], 3, PlanOptions(collection="Item", keyword_repeat=4)).queries[0]
+    assert isinstance(q, HybridQueryPlan) and q.query == "ink ink ink ink pen pen pen pen"  # equal weights
+
+
 def test_a_vectorless_interest_is_keyword_only_and_an_empty_one_is_popular_in_its_domain() -> None:
     q = plan([DomainInterest("A", 1.0, ["pen"], None)], 3, PlanOptions(collection="Item")).queries[0]
     assert isinstance(q, HybridQueryPlan) and q.alpha == 0.0 and q.vectors == {}
@@ -119,6 +136,17 @@ def test_no_interests_means_popular_items_overall_or_in_named_domains() -> None:
     names = [q.name for q in p.queries]
     assert names == ["popular:A", "popular:B", "backfill"]
     assert p.queries[0].filters == {"path": ["domain"], "operator": "Equal", "valueText": "A"}
+
+
+def test_min_domain_slots_give_each_domain_query_a_slot() -> None:
+    interests = [DomainInterest("Writing", 0.9, ["pen"], None), DomainInterest("Paper", 0.1, ["paper"], None)]
+    assert plan(interests, 4, PlanOptions(collection="Item")).quotas == {"interest:Writing": 4, "interest:Paper": 0}
+    p = plan(interests, 4, PlanOptions(collection="Item", min_domain_slots=1))
+    assert p.quotas == {"interest:Writing": 3, "interest:Paper": 1}
+    assert [q.name for q in p.queries if not getattr(q, "only_if_short", False)] == [
+        "interest:Writing",
+        "interest:Paper",
+    ]
 
 
 def test_a_domain_with_no_slot_is_not_queried() -> None:
@@ -367,5 +395,14 @@ def test_plan_options_default_to_the_settings_defaults() -> None:
     from weaviate_recsys.settings import Settings
 
     options = PlanOptions(collection="Item")
-    for name in ("alpha", "query_keywords", "boosts", "exploration", "diversity", "fusion", "slot_allocation"):
+    for name in (
+        "alpha",
+        "query_keywords",
+        "keyword_repeat",
+        "boosts",
+        "exploration",
+        "diversity",
+        "fusion",
+        "slot_allocation",
+    ):
         assert getattr(options, name) == Settings.model_fields[name].get_default(call_default_factory=True), name

@@ -37,8 +37,10 @@ def test_a_users_list_follows_their_domains_and_skips_what_they_have_seen(rec: R
     assert ids.isdisjoint({"w1", "w2", "w3", "p2"})
     assert out[0].domain == "Writing"
     assert all(r.reasons.domain_weight is not None for r in out if r.reasons.source == "interest")
-    writing = [r for r in out if r.reasons.domain == "Writing"]
-    # Its largest-remainder share give or take the rounding, or every unseen Writing item (w4, w5, w6).
+    # With hard quotas (coverage_tradeoff 0) the top domain gets its largest-remainder share give or take the
+    # rounding, or every unseen Writing item (w4, w5, w6); soft quotas may trade a slot of it for relevance.
+    hard = Recommender(rec.client, rec.settings.model_copy(update={"coverage_tradeoff": 0.0}), embedder=EMB)
+    writing = [r for r in hard.recommend("pen-fan", k=5) if r.reasons.domain == "Writing"]
     assert len(writing) >= min(3, 5 * profile.domains[0][1] - 1)
 
 

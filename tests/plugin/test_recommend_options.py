@@ -38,3 +38,23 @@ def test_text_lists_take_the_same_options_but_exploration(rec: Recommender) -> N
 def test_a_misspelt_option_is_refused(rec: Recommender) -> None:
     with pytest.raises(TypeError, match="unexpected option.*domain; the options are domains"):
         rec.recommend("pen-fan", 2, domain=["Desk"])  # type: ignore[call-arg]
+
+
+def test_keyword_repeat_from_settings_weights_each_query_by_the_profiles_keyword_weights(
+    client: weaviate.WeaviateClient, rec: Recommender
+) -> None:
+    heavy = Recommender(client, rec.settings.model_copy(update={"keyword_repeat": 3}), embedder=EMBEDDER)
+    plain_queries = [q for q in rec.plan("pen-fan", 4).queries if q.kind == "hybrid" and q.keywords]
+    heavy_queries = [q for q in heavy.plan("pen-fan", 4).queries if q.kind == "hybrid" and q.keywords]
+    assert plain_queries and [q.keywords for q in heavy_queries] == [q.keywords for q in plain_queries]
+    for plain, weighted in zip(plain_queries, heavy_queries):
+        assert plain.query == " ".join(plain.keywords)
+        assert weighted.query is not None and weighted.query.startswith(" ".join([weighted.keywords[0]] * 3) + " ")
+
+
+def test_min_domain_slots_from_settings_reach_the_plan(client: weaviate.WeaviateClient, rec: Recommender) -> None:
+    spread = Recommender(client, rec.settings.model_copy(update={"min_domain_slots": 3}), embedder=EMBEDDER)
+    plain = {n: s for n, s in rec.plan("pen-fan", 10).quotas.items() if n.startswith("interest:")}
+    even = {n: s for n, s in spread.plan("pen-fan", 10).quotas.items() if n.startswith("interest:")}
+    assert plain == {"interest:Writing": 4, "interest:Paper": 2}  # by weight
+    assert even == {"interest:Writing": 3, "interest:Paper": 3}  # three each first: nothing left to share

@@ -101,7 +101,9 @@ def test_the_overall_interest_serves_its_share_from_any_domain(rec: Recommender)
     overall = DomainInterest(None, 1.0, ["stapler"], _vec("Heavy duty stapler"))
     p = _plan(rec, 5, overall=0.4, overall_interest=overall)
     assert p.quotas == {"overall": 2, "interest:Writing": 2, "interest:Paper": 1}
-    out = rec.execute(p)
+    # Hard quotas (coverage_tradeoff 0): each query fills exactly its slots.
+    hard = Recommender(rec.client, rec.settings.model_copy(update={"coverage_tradeoff": 0.0}), embedder=EMB)
+    out = hard.execute(p)
     by_source = [(r.reasons.source, r.reasons.domain) for r in out]
     # Not bound to the profile's domains: the stapler is in Desk, which no domain query searches; as the
     # user's whole interest (weight 1) it leads the list.
@@ -109,6 +111,11 @@ def test_the_overall_interest_serves_its_share_from_any_domain(rec: Recommender)
     assert "stapler" in out[0].reasons.matched_keywords
     assert [s for s, _ in by_source].count("overall") == 2
     assert by_source.count(("interest", "Writing")) == 2 and by_source.count(("interest", "Paper")) == 1
+    # Soft quotas (the default): the overall query's items weigh 1 against a domain's weight, so the best of them
+    # takes one more slot than its share, from the lightest domain; the list still leads with the stapler.
+    soft = [(r.reasons.source, r.reasons.domain) for r in rec.execute(p)]
+    assert soft[0] == ("overall", "Desk") and [s for s, _ in soft].count("overall") == 3
+    assert soft.count(("interest", "Writing")) == 2 and len(soft) == 5
     # Exclusions apply to it like to every query.
     assert "d1" not in {
         r.item_id for r in rec.execute(_plan(rec, 5, overall=0.4, overall_interest=overall, exclude_items=["d1"]))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from weaviate_recsys.plugin.reranking import RankedCandidate, mmr, select_with_quotas
+from weaviate_recsys.plugin.reranking import RankedCandidate, mmr, select_by_coverage, select_with_quotas
 
 
 def _c(key: str, group: str, rel: float, vec: list[float] | None = None) -> RankedCandidate:
@@ -119,3 +119,24 @@ def test_without_diversity_selection_matches_its_step_by_step_definition(seed: i
     quotas = None if seed % 5 == 0 else {g: int(rng.integers(0, 5)) for g in groups[:3]}
     picked = [c.key for c in select_with_quotas(cands, k, quotas, 0.0)]
     assert picked == _step_by_step(cands, k, quotas)
+
+
+def test_soft_quotas_let_a_very_relevant_item_exceed_its_share_and_a_strong_tradeoff_keeps_the_shares() -> None:
+    cands = [_c("a1", "A", 1.0), _c("a2", "A", 0.95), _c("b1", "B", 0.1)]
+    quotas = {"A": 1, "B": 1}
+    assert [c.key for c in select_with_quotas(cands, 2, quotas)] == ["a1", "b1"]  # hard quotas
+    assert [c.key for c in select_by_coverage(cands, 2, quotas, 0.3)] == ["a1", "a2"]  # b1 too weak for its share
+    assert [c.key for c in select_by_coverage(cands, 2, quotas, 0.9)] == ["a1", "b1"]  # the shares win
+
+
+def test_soft_quotas_count_an_item_for_every_query_that_found_it_and_return_relevance_order() -> None:
+    both = _c("x", "A", 0.5)
+    both.also = ("B",)
+    cands = [_c("a1", "A", 0.6), both, _c("b1", "B", 0.55)]
+    picked = select_by_coverage(cands, 2, {"A": 1, "B": 1}, 0.5)
+    # x is owed to both A and B, so it goes first and fills A's share; B is still owed, so b1 beats the more
+    # relevant a1. The list is in relevance order.
+    assert [c.key for c in picked] == ["b1", "x"]
+    assert select_by_coverage([], 3, {"A": 1}, 0.5) == [] and select_by_coverage(cands, 0, {}, 0.5) == []
+    with pytest.raises(ValueError, match="tradeoff"):
+        select_by_coverage(cands, 2, {}, 1.5)

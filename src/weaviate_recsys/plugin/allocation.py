@@ -56,7 +56,22 @@ def allocate_slots(weights: Mapping[str, float], k: int) -> dict[str, int]:
     return dict(zip(keys, slots))
 
 
-def plan_slots(domain_weights: Mapping[str, float], k: int, exploration: float = 0.0) -> dict[str, int]:
+def _floor_slots(domain_weights: Mapping[str, float], k: int, min_slots: int) -> dict[str, int]:
+    """``min_slots`` for each domain with a positive weight (every domain when none has), heaviest first, as
+    far as ``k`` goes."""
+    positive = [d for d, w in domain_weights.items() if float(w) > 0] or list(domain_weights)
+    order = sorted(positive, key=lambda d: -float(domain_weights[d]))  # stable: ties keep the profile's order
+    floors: dict[str, int] = {}
+    left = k
+    for d in order:
+        floors[d] = min(min_slots, left)
+        left -= floors[d]
+    return floors
+
+
+def plan_slots(
+    domain_weights: Mapping[str, float], k: int, exploration: float = 0.0, min_slots: int = 0
+) -> dict[str, int]:
     """Slots per domain plus an exploration share, allocated together by largest remainder.
 
     The domain weights are normalised to sum to ``1 - exploration`` and exploration claims
@@ -67,14 +82,22 @@ def plan_slots(domain_weights: Mapping[str, float], k: int, exploration: float =
         domain_weights: the profile's domains and weights, best first.
         k: total number of slots.
         exploration: share of slots for domains outside the profile, 0..1.
+        min_slots: slots each domain gets first (heaviest domains first while slots last); the rest is
+            allocated as without it. 0: in proportion to the weights only.
 
     Returns:
         domain -> slots, plus `EXPLORATION` -> slots when ``exploration > 0`` or there are no domains.
     """
     if not 0.0 <= exploration <= 1.0:
         raise ValueError(f"exploration must be between 0 and 1 (got {exploration})")
+    if min_slots < 0:
+        raise ValueError(f"min_slots must be >= 0 (got {min_slots})")
     if not domain_weights:
         return {EXPLORATION: k}
+    if min_slots > 0:
+        floors = _floor_slots(domain_weights, k, min_slots)
+        rest = plan_slots(domain_weights, k - sum(floors.values()), exploration)
+        return {key: n + floors.get(key, 0) for key, n in rest.items()}
     if exploration <= 0.0:
         return allocate_slots(domain_weights, k)
     positive = {d: max(float(w), 0.0) for d, w in domain_weights.items()}

@@ -50,6 +50,8 @@ from ..settings import (
     DEFAULT_DIVERSITY,
     DEFAULT_EXPLORATION,
     DEFAULT_FUSION,
+    DEFAULT_KEYWORD_REPEAT,
+    DEFAULT_MIN_DOMAIN_SLOTS,
     DEFAULT_QUERY_KEYWORDS,
     DEFAULT_SLOT_ALLOCATION,
 )
@@ -381,6 +383,7 @@ class DomainInterest:
     keywords: list[str] = field(default_factory=list)
     vector: Sequence[float] | None = None
     extra_vectors: dict[str, Sequence[float]] = field(default_factory=dict)
+    keyword_weights: list[float] = field(default_factory=list)
 
 
 def _floats(v: Sequence[float]) -> list[float]:
@@ -388,6 +391,19 @@ def _floats(v: Sequence[float]) -> list[float]:
     if type(v) is list and all(type(x) is float for x in v):
         return v  # already so (profiles' vectors are): no copy
     return np.asarray(v, dtype=np.float64).reshape(-1).tolist()
+
+
+def _weighted_query(keywords: Sequence[str], weights: Sequence[float], repeat: int) -> str:
+    """The BM25 query text: each keyword repeated in proportion to its weight, the heaviest ``repeat`` times
+    (a repeated query term multiplies its IDF, docs/lite-server.md §3.5), so the user's strongest
+    keywords count most; ``repeat`` 1, or no positive weight: every keyword once."""
+    top = max((w for w in weights[: len(keywords)]), default=0.0)
+    if repeat <= 1 or top <= 0:
+        return " ".join(keywords)
+    parts = []
+    for kw, w in zip(keywords, weights):
+        parts.extend([kw] * max(1, round(repeat * max(w, 0.0) / top)))
+    return " ".join(parts)
 
 
 def _query_properties(boosts: Mapping[str, float]) -> list[str]:
@@ -413,6 +429,8 @@ class PlanOptions:
         source: the reason source of the interest queries (``interest`` or ``text``).
         alpha: hybrid alpha (vector leg weight).
         query_keywords: keywords per domain in the BM25 query.
+        keyword_repeat: how many times the heaviest keyword appears in the BM25 query; the others in
+            proportion to their weight (at least once). 1: every keyword once.
         boosts: BM25 property -> boost.
         exploration: share of slots for domains outside the profile, served by one hybrid query with
             ``exploration_interest`` (the user's overall interest) filtered to the other domains.
@@ -432,6 +450,8 @@ class PlanOptions:
             because that multi-target search cannot return such items (§9.4). An unused slot goes back to
             the other queries' candidates.
         cold_interest: the interest for the cold-items query (its vector and keywords; behaviour ignored).
+        min_domain_slots: slots each domain query gets before the rest is shared in proportion to the
+            weights (heaviest domains first while slots last), so the list covers each long-term interest.
         slot_allocation: ``proportional``: each domain query gets its slots as a quota; ``by_score``: the
             domain queries have no quotas and the best fused scores win (overall, exploration and cold-items
             keep theirs).
@@ -453,6 +473,7 @@ class PlanOptions:
     source: Source = "interest"
     alpha: float = DEFAULT_ALPHA
     query_keywords: int = DEFAULT_QUERY_KEYWORDS
+    keyword_repeat: int = DEFAULT_KEYWORD_REPEAT
     boosts: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BOOSTS))
     exploration: float = DEFAULT_EXPLORATION
     exploration_interest: DomainInterest | None = None
@@ -467,6 +488,7 @@ class PlanOptions:
     cold_items: float = 0.0
     cold_interest: DomainInterest | None = None
     slot_allocation: SlotAllocation = DEFAULT_SLOT_ALLOCATION
+    min_domain_slots: int = DEFAULT_MIN_DOMAIN_SLOTS
     overall: float = 0.0
     overall_interest: DomainInterest | None = None
 
@@ -539,7 +561,9 @@ class _PlanContext:
         behaviour vector); a popularity query when the interest has neither keywords nor a vector."""
         o = self.options
         target_weights = None if content_only else o.target_weights
-        keywords = [kw for kw in interest.keywords if kw and kw.strip()][: o.query_keywords]
+        weighted = list(zip(interest.keywords, interest.keyword_weights or [1.0] * len(interest.keywords)))
+        kept = [(kw, w) for kw, w in weighted if kw and kw.strip()][: o.query_keywords]
+        keywords = [kw for kw, _ in kept]
         vectors: dict[str, list[float]] = {}
         if interest.vector is not None and len(interest.vector) and any(x != 0 for x in interest.vector):
             vectors[CONTENT_VECTOR] = _floats(interest.vector)
@@ -549,7 +573,7 @@ class _PlanContext:
         weights = None
         if len(vectors) > 1 and target_weights:
             weights = {t: float(target_weights.get(t, 1.0 if t == CONTENT_VECTOR else 0.0)) for t in vectors}
-        query = " ".join(keywords) if keywords else None
+        query = _weighted_query(keywords, [w for _, w in kept], o.keyword_repeat) if keywords else None
         if not vectors and query is None:
             # Nothing to search with: the best this interest can do is its domain's popular items.
             return PopularityQueryPlan(
@@ -705,7 +729,11 @@ def _cold_items_query(
     known = [i.domain for i in interests if i.domain is not None]
     within = {"path": ["domain"], "operator": "ContainsAny", "valueTextArray": known} if known else None
     content_only = DomainInterest(
-        domain=None, weight=o.cold_items, keywords=list(o.cold_interest.keywords), vector=o.cold_interest.vector
+        domain=None,
+        weight=o.cold_items,
+        keywords=list(o.cold_interest.keywords),
+        vector=o.cold_interest.vector,
+        keyword_weights=list(o.cold_interest.keyword_weights),
     )
     return ctx.hybrid(
         content_only,
@@ -729,7 +757,7 @@ def _interest_queries(
     explore = o.exploration if o.exploration_interest is not None else 0.0
     n_cold = _cold_item_slots(interests, ctx)
     n_overall = _overall_slots(interests, ctx, n_cold)
-    slots = plan_slots(weights, ctx.k - n_cold - n_overall, explore)
+    slots = plan_slots(weights, ctx.k - n_cold - n_overall, explore, o.min_domain_slots)
     queries, quotas = _domain_queries(weights, by_name, slots, ctx)
     for extra in (
         _overall_query(n_overall, ctx),

@@ -83,7 +83,7 @@ from .reasons import (
     score_contributions,
     summarize,
 )
-from .reranking import RankedCandidate, select_with_quotas
+from .reranking import RankedCandidate, select_by_coverage, select_with_quotas
 from .results import AudienceMember, Recommendation
 from .similar import find_similar, found_by_phrase
 from .storage import collection_handle
@@ -190,10 +190,9 @@ def interests_from_profile(
         (interests best first, the overall interest or None, the long-term keywords).
     """
     domain_weights = _pairs(getattr(profile, "domains", None))
-    overall_keywords = [kw for kw, _ in _pairs(getattr(profile, "keywords", None))]
-    per_domain_kw = {
-        d: [kw for kw, _ in _pairs(v)] for d, v in (getattr(profile, "domain_keywords", None) or {}).items()
-    }
+    overall_pairs = _pairs(getattr(profile, "keywords", None))
+    overall_keywords = [kw for kw, _ in overall_pairs]
+    per_domain = {d: _pairs(v) for d, v in (getattr(profile, "domain_keywords", None) or {}).items()}
     interest_vec = _vector(getattr(profile, "interest_vector", None))
     behavior = _vector(getattr(profile, "behavior_vector", None))
     extra = {BEHAVIOR_VECTOR: behavior} if behavior is not None else {}
@@ -202,13 +201,15 @@ def interests_from_profile(
     for d, w in domain_weights:
         if domains is not None and d not in domains:
             continue
+        pairs = per_domain.get(d) or overall_pairs
         interests.append(
             DomainInterest(
                 domain=d,
                 weight=w,
-                keywords=per_domain_kw.get(d) or overall_keywords,
+                keywords=[kw for kw, _ in pairs],
                 vector=_vector(dvecs.get(d)) or interest_vec,
                 extra_vectors=dict(extra),
+                keyword_weights=[kw_w for _, kw_w in pairs],
             )
         )
     if domains is not None:
@@ -221,17 +222,22 @@ def interests_from_profile(
                         domain=d, weight=fill, keywords=overall_keywords, vector=interest_vec, extra_vectors=dict(extra)
                     )
                 )
-    query_keywords, query_vec = overall_keywords, interest_vec
+    query_pairs, query_vec = overall_pairs, interest_vec
     short = getattr(profile, "short_term", None)
     if overall == "short_term" and short is not None:
-        recent_keywords = [kw for kw, _ in _pairs(getattr(short, "keywords", None))]
+        recent_pairs = _pairs(getattr(short, "keywords", None))
         recent_vec = _vector(getattr(short, "interest_vector", None))
-        if recent_vec is not None or recent_keywords:
-            query_keywords, query_vec = recent_keywords, recent_vec
+        if recent_vec is not None or recent_pairs:
+            query_pairs, query_vec = recent_pairs, recent_vec
     overall_interest = None
-    if query_vec is not None or query_keywords:
+    if query_vec is not None or query_pairs:
         overall_interest = DomainInterest(
-            domain=None, weight=1.0, keywords=query_keywords, vector=query_vec, extra_vectors=dict(extra)
+            domain=None,
+            weight=1.0,
+            keywords=[kw for kw, _ in query_pairs],
+            vector=query_vec,
+            extra_vectors=dict(extra),
+            keyword_weights=[kw_w for _, kw_w in query_pairs],
         )
     return interests, overall_interest, overall_keywords
 
@@ -460,7 +466,11 @@ class Recommender:
                     candidates[item_id] = (cand, (q, obj))
                 elif q.name != previous[0].group and q.name not in previous[0].also:
                     previous[0].also = (*previous[0].also, q.name)
-        chosen = select_with_quotas([c for c, _ in candidates.values()], plan.k, plan.quotas, plan.diversity)
+        tradeoff = self.settings.coverage_tradeoff
+        if tradeoff > 0 and plan.diversity == 0:
+            chosen = select_by_coverage([c for c, _ in candidates.values()], plan.k, plan.quotas, tradeoff)
+        else:
+            chosen = select_with_quotas([c for c, _ in candidates.values()], plan.k, plan.quotas, plan.diversity)
         # Reasons only for what is returned: keyword matching and explain parsing are per item; each query's
         # keywords are stemmed once for all of its items. One request reads the chosen items' text (keywords
         # must occur in it) and, for "because you liked", their vectors.
@@ -937,6 +947,7 @@ class Recommender:
                 source="text" if ctx.basis in ("text", "stated_interests") else "interest",
                 alpha=s.alpha if alpha is None else alpha,
                 query_keywords=s.query_keywords,
+                keyword_repeat=s.keyword_repeat,
                 boosts=s.boosts,
                 exploration=s.exploration if exploration is None else exploration,
                 exploration_interest=ctx.overall if domains is None else None,
@@ -949,6 +960,7 @@ class Recommender:
                 cold_items=s.cold_item_share,
                 cold_interest=ctx.overall,
                 slot_allocation=s.slot_allocation,
+                min_domain_slots=s.min_domain_slots,
                 # The overall query serves a profile's recent history across its domains: not for text (stated
                 # interests, anonymous visitors), not when the application picked domains, nor when domain filters
                 # are off (then the overall interest is the only query).

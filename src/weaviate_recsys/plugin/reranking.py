@@ -11,6 +11,10 @@ Among the eligible candidates it takes the one with the best maximal-marginal-re
 so ``diversity=0`` is a plain relevance ranking within the quotas and ``diversity=1`` only avoids
 redundancy. Relevance is divided by the best candidate's relevance so that it lives on the same 0..1
 scale as cosine similarity whatever the fused score's scale is.
+
+`select_by_coverage` is the soft alternative to hard quotas (``coverage_tradeoff`` > 0): relevance and each
+group's unfilled share are traded in one score, as xQuAD (Santos, Macdonald & Ounis, WWW 2010) trades
+relevance against the coverage of a query's aspects.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RankedCandidate", "select_with_quotas", "mmr"]
+__all__ = ["RankedCandidate", "select_with_quotas", "select_by_coverage", "mmr"]
 
 
 @dataclass
@@ -178,3 +182,45 @@ def mmr(relevance: Sequence[float], vectors: np.ndarray, k: int, diversity: floa
     ]
     picked = select_with_quotas(cands, k, None, diversity)
     return [int(c.key) for c in picked]  # type: ignore[call-overload]
+
+
+def select_by_coverage(
+    candidates: Sequence[RankedCandidate],
+    k: int,
+    quotas: Mapping[Any, int],
+    tradeoff: float,
+) -> list[RankedCandidate]:
+    """Pick ``k`` candidates trading relevance for each group's share of the list (xQuAD-style soft quotas).
+
+    Each step takes the candidate maximising ``(1 - tradeoff) * relevance / max_relevance + tradeoff *
+    sum_g share(g) * gap(g)`` over the groups ``g`` that found it (its own and ``also``), where ``share(g)`` is
+    the group's quota over k and ``gap(g) = 1 - taken(g) / quota(g)`` (0 once full): a group still far from
+    its share pulls its items up, a full one no longer does, and a very relevant item may still exceed its
+    group's quota. The pick counts for its group with the largest gap. Returned sorted by relevance.
+    """
+    if not 0.0 <= tradeoff <= 1.0:
+        raise ValueError(f"tradeoff must be between 0 and 1 (got {tradeoff})")
+    n = len(candidates)
+    if n == 0 or k <= 0:
+        return []
+    relevance = np.array([float(c.relevance) for c in candidates], dtype=np.float64)
+    top = float(np.max(np.abs(relevance)))
+    rel = relevance / top if top > 0 else np.zeros(n)
+    total = max(k, 1)
+    quota = {g: int(q) for g, q in quotas.items() if q > 0}
+    taken: dict[Hashable, int] = dict.fromkeys(quota, 0)
+    groups = [[g for g in (c.group, *c.also) if g in quota] for c in candidates]
+    available = np.ones(n, dtype=bool)
+    chosen: list[int] = []
+    while len(chosen) < min(k, n):
+        gap = {g: max(0.0, 1.0 - taken[g] / quota[g]) for g in quota}
+        bonus = np.array([sum(quota[g] / total * gap[g] for g in gs) for gs in groups])
+        value = np.where(available, (1.0 - tradeoff) * rel + tradeoff * bonus, -np.inf)
+        best = int(np.argmax(value))
+        chosen.append(best)
+        available[best] = False
+        if groups[best]:
+            g = max(groups[best], key=lambda x: gap[x])
+            taken[g] += 1
+    chosen.sort(key=lambda i: (-relevance[i], i))
+    return [candidates[i] for i in chosen]
