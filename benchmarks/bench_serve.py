@@ -9,9 +9,10 @@ set-up as bench_recommend.py, shared through ``--cache``); the service runs in i
 with every reason (because-you-liked, matched keywords, score parts). The one-client phase and the
 four-client phase use different users, so no answer comes from the service's per-user cache; the service's
 item cache (the items' text and vectors its reasons read, ``serve_item_cache_seconds``) fills during the
-warm-up and the phases, as it does in a running service, and never changes a list. The service's
-and the lite server's CPU per request are reported from /proc next to the wall times: on a shared machine
-wall times follow its load, CPU times much less (but they too grow when more processes than cores run).
+warm-up and the phases, as it does in a running service, and never changes a list. The service's and
+the lite server's CPU per request are reported from /proc next to the wall times, and so is the clients'
+(this process: httpx, on the same cores): on a shared machine wall times follow its load, CPU times much
+less (but they too grow when more processes than cores run).
 
 Usage: python benchmarks/bench_serve.py [--users 300] [--embedder minilm|hashing] [--cache DIR] [--out FILE]
 Prints one JSON object (also written to --out).
@@ -46,7 +47,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_service(server, prefix: str, port: int) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its live children (the service's worker processes), from /proc."""
+    total = _process_cpu(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_cpu(int(c)) for c in children)
+
+
+def _start_service(server, prefix: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
     code = "from weaviate_recsys.cli import main; main()"
     args = [
         sys.executable,
@@ -61,6 +72,8 @@ def _start_service(server, prefix: str, port: int) -> subprocess.Popen[bytes]:  
         prefix,
         "--port",
         str(port),
+        "--workers",
+        str(workers),
         "--quiet",
     ]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -85,6 +98,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="amazon-office directory")
     parser.add_argument("--users", type=int, default=300, help="users per phase (seeded sample)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients in the second phase")
+    parser.add_argument("--workers", type=int, default=1, help="the service's worker processes (serve --workers)")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--embedder", choices=["minilm", "hashing"], default="minilm")
@@ -109,6 +123,7 @@ def main() -> int:
         "embedder": args.embedder,
         "k": args.k,
         "request": "GET /users/{id}/recommendations?k=10 (all reasons)",
+        "service_workers": args.workers,
     }
     server = lite.spawn(data_dir)
     service = None
@@ -131,7 +146,7 @@ def main() -> int:
             marker.write_text("ok")
 
         port = _free_port()
-        service = _start_service(server, settings.prefix, port)
+        service = _start_service(server, settings.prefix, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=30) as http:
             _wait_ready(http, service)
@@ -156,7 +171,7 @@ def main() -> int:
             # --- one client ---
             lat: list[float] = []
             errors = 0
-            svc0, srv0 = _process_cpu(service.pid), _process_cpu(server.pid)
+            svc0, srv0, cli0 = _tree_cpu(service.pid), _process_cpu(server.pid), time.process_time()
             t0 = time.perf_counter()
             for u in one:
                 t = time.perf_counter()
@@ -170,8 +185,9 @@ def main() -> int:
                 "errors": errors,
                 **_percentiles(lat),
                 "rec_per_s": round(n / wall, 1),
-                "service_cpu_ms_per_request": round(1000 * (_process_cpu(service.pid) - svc0) / n, 2),
+                "service_cpu_ms_per_request": round(1000 * (_tree_cpu(service.pid) - svc0) / n, 2),
                 "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
+                "client_cpu_ms_per_request": round(1000 * (time.process_time() - cli0) / n, 2),
                 "load_average_1min": round(os.getloadavg()[0], 2),
             }
 
@@ -201,7 +217,7 @@ def main() -> int:
                             if not ok:
                                 errs.append(detail)
 
-            svc0, srv0 = _process_cpu(service.pid), _process_cpu(server.pid)
+            svc0, srv0, cli0 = _tree_cpu(service.pid), _process_cpu(server.pid), time.process_time()
             t0 = time.perf_counter()
             threads = [threading.Thread(target=worker) for _ in range(args.clients)]
             for th in threads:
@@ -217,8 +233,9 @@ def main() -> int:
                 "error_examples": errs[:5],
                 "rec_per_s": round(n / wall, 1),
                 **_percentiles(lat_many),
-                "service_cpu_ms_per_request": round(1000 * (_process_cpu(service.pid) - svc0) / n, 2),
+                "service_cpu_ms_per_request": round(1000 * (_tree_cpu(service.pid) - svc0) / n, 2),
                 "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
+                "client_cpu_ms_per_request": round(1000 * (time.process_time() - cli0) / n, 2),
                 "load_average_1min": round(os.getloadavg()[0], 2),
             }
 
@@ -254,6 +271,8 @@ def main() -> int:
                 service.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 service.kill()
+            if service.stderr is not None:
+                service.stderr.close()
         server.stop()
     text = json.dumps(result, indent=2)
     if args.out:

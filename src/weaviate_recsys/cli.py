@@ -1286,17 +1286,35 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
     help="How long a user's profile is reused between requests.  [env var: "
     "WEAVIATE_RECSYS_SERVE_CACHE_SECONDS; default: 5]",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes serving the port (about one per core); more than one needs --url.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @connection_options
 def serve(
-    host: str, port: int, serve_api_keys: tuple[str, ...], cache_seconds: float | None, quiet: bool, settings: Settings
+    host: str,
+    port: int,
+    serve_api_keys: tuple[str, ...],
+    cache_seconds: float | None,
+    workers: int,
+    quiet: bool,
+    settings: Settings,
 ) -> None:
     """Serve recommendations, profiles and interactions over HTTP, with a page at / and API docs at /docs."""
-    import uvicorn
     from pydantic import SecretStr
 
     from .connection import describe_target
-    from .serve import create_app
+    from .serve.workers import run
+
+    if workers > 1 and not settings.url:
+        raise click.UsageError(
+            f"--workers {workers} needs --url: the embedded lite server belongs to one process. Start it with "
+            "`weaviate-recsys lite serve` and pass its URL (and --grpc-port) to every worker."
+        )
 
     update: dict[str, Any] = {}
     if serve_api_keys:
@@ -1306,12 +1324,13 @@ def serve(
     settings = settings.model_copy(update=update)
     if not quiet:
         auth = "API keys required" if settings.serve_api_keys else "no API key required (use --serve-api-key)"
+        processes = f", {workers} worker processes" if workers > 1 else ""
         click.echo(
             f"Serving recommendations from the {describe_target(settings)} on http://{host}:{port} "
-            f"({auth}; page at /, API docs at /docs)",
+            f"({auth}{processes}; page at /, API docs at /docs)",
             err=True,
         )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning" if quiet else "info")
+    run(settings, host=host, port=port, workers=workers, log_level="warning" if quiet else "info")
 
 
 # --- behavior: behaviour vectors ------------------------------------------------------------------

@@ -462,3 +462,34 @@ def test_add_many_equals_one_by_one_add(batch, precompute_df, monkeypatch):
     assert [h.doc for h in bulk.search("A", [("kind", 1.0)], 1000)] == [
         h.doc for h in one.search("A", [("kind", 1.0)], 1000)
     ]
+
+
+def test_a_repeated_query_scores_each_write_even_when_idf_stays():
+    """Writes that keep N and a term's document frequency (in-place replacements, bulk replacements,
+    remove then re-add) still change its scores through tf and lengths: a repeated query sees them."""
+
+    def build(texts: dict[int, str]) -> InvertedIndex:
+        ix = make_index()
+        ix.set_property("title", "word")
+        for doc, text in sorted(texts.items()):
+            ix.add(doc, {"title": text})
+        return ix
+
+    def ranking(ix: InvertedIndex) -> list[tuple[int, float, str]]:
+        return [(h.doc, h.score, h.explain) for h in ix.search("cat", [("title", 2.0)], 10)]
+
+    texts = {0: "cat", 1: "dog", 2: "cat dog"}
+    ix = build(texts)
+    seen = [ranking(ix)]
+    for write, change in (
+        (lambda: ix.add(0, {"title": "cat cat mouse"}), {0: "cat cat mouse"}),
+        (lambda: ix.add_many([(1, {"title": "dog dog dog"})]), {1: "dog dog dog"}),
+        (lambda: ix.add_many([(2, {"title": "cat"}), (1, {"title": "dog"})]), {2: "cat", 1: "dog"}),
+        (lambda: (ix.remove_many([0]), ix.add(0, {"title": "cat mouse"})), {0: "cat mouse"}),
+    ):
+        write()
+        texts.update(change)
+        now = ranking(ix)
+        assert now == ranking(build(texts))
+        assert now not in seen  # every write here changes the scores
+        seen.append(now)

@@ -189,3 +189,30 @@ def test_top_k_fusion_equals_full_fusion_prefix(seed):
 )
 def test_go_float_str_matches_go_formatting_of_float32(value, text) -> None:
     assert go_float_str(value) == text
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_legs_handed_over_as_arrays_fuse_exactly_like_lists(seed):
+    """Hybrid hands its legs to the fusion as arrays (doc ids, float32 values): the same hits, scores and
+    explain strings as the lists of (doc, value) pairs they stand for, whatever the spread of doc ids."""
+    from weaviate_recsys.lite.fusion import LegArrays, relative_score_fusion_top
+
+    rng = np.random.default_rng(seed)
+    top_doc = [90, 5000, 10**7][seed % 3]  # dense ids, sparse ids, ids far above their count
+    sets = []
+    for s in range(1 + seed % 2 + 1):
+        n = int(rng.integers(0, 50))
+        docs = rng.choice(top_doc, size=min(n, top_doc), replace=False)
+        vals = (rng.integers(0, 4, size=len(docs)) / 4.0) if seed % 4 == 0 else rng.random(len(docs))
+        sets.append((f"set{s}", [0.75, 0.25, 0.5][s], docs, vals.astype(np.float32)))
+    as_lists = [(name, w, list(zip(d.tolist(), v.astype(np.float64).tolist()))) for name, w, d, v in sets]
+    as_arrays = [(name, w, LegArrays(d, v)) for name, w, d, v in sets]
+
+    def uuid_of(doc: int) -> str:
+        return f"00000000-0000-0000-0000-{(doc * 7919) % 10**12:012d}"
+
+    for k in (1, 10, 200):
+        assert _explained(relative_score_fusion_top(as_arrays, uuid_of, k)) == _explained(
+            relative_score_fusion(as_lists, uuid_of)[:k]
+        )
+    assert _explained(ranked_fusion(as_arrays, uuid_of)) == _explained(ranked_fusion(as_lists, uuid_of))

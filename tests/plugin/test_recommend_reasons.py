@@ -66,6 +66,33 @@ def test_a_phrase_matches_only_when_all_its_words_occur() -> None:
     assert matched_keywords(["gel ink", "ink refill", "gel"], ["gel pen"], "Pilot G2 Gel Pen") == ["gel"]
 
 
+def test_a_phrase_must_be_contiguous_in_one_field() -> None:
+    texts = ["red gel", "gel pen red", "pen gel ink"]
+    assert matched_keywords(["red gel pen", "gel pen", "pen gel ink", "red pen"], texts) == ["gel pen", "pen gel ink"]
+    # Every adjacent pair of "gel pen gel" occurs, but never the three words in a row.
+    assert matched_keywords(["gel pen gel"], ["gel pen", "pen gel"]) == []
+
+
+_WORDS = st.sampled_from(["gel", "pen", "ink", "red", "black"])
+
+
+@given(
+    keywords=st.lists(st.lists(_WORDS, min_size=1, max_size=3).map(" ".join), min_size=1, max_size=4),
+    fields=st.lists(st.lists(_WORDS, max_size=6).map(" ".join), min_size=1, max_size=3),
+)
+def test_a_keyword_matches_exactly_when_its_words_run_together_in_a_field(
+    keywords: list[str], fields: list[str]
+) -> None:
+    def occurs(kw: str) -> bool:
+        words = kw.split()
+        return any(
+            f.split()[i : i + len(words)] == words for f in fields for i in range(len(f.split()) - len(words) + 1)
+        )
+
+    expected = [kw for kw in dict.fromkeys(keywords) if occurs(kw)]
+    assert matched_keywords(keywords, fields) == expected
+
+
 def test_matched_keywords_from_the_title_alone_and_nothing_to_match() -> None:
     assert matched_keywords(["notebook"], [], "Spiral Notebooks, 3-pack") == ["notebook"]
     assert matched_keywords(["notebook"], [], None) == []

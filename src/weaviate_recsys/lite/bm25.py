@@ -267,6 +267,11 @@ _ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(1, 128) if not chr
 # the term crosses it, then extended per batch), so the first query on a common term builds nothing.
 _PRECOMPUTE_DF = 512
 
+# Bounds on the BM25 parts `InvertedIndex.search` keeps between writes: entries, and bytes of parts
+# (a common term's parts are one float64 per document that has it); past either, the memo starts over.
+_PARTS_MEMO_SIZE = 65536
+_PARTS_MEMO_BYTES = 64 << 20
+
 
 def _token_columns(values: list[object], tokenization: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Tokens of many values as columns: (vocabulary, term id per token, value position per token).
@@ -360,6 +365,17 @@ def _top_indices(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.concatenate([above, ties]))
 
 
+@dataclass
+class _Ranked:
+    """A BM25 ranking: docs and float32 scores in result order, and what explain strings read."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+    matched_props: list[tuple[_Property, np.ndarray]]
+    group_terms: dict[str, list[tuple[str, float]]]
+    chosen: list[tuple[_Property, float]]
+
+
 class InvertedIndex:
     """BM25 statistics for the searchable text properties of one collection (single shard).
 
@@ -381,17 +397,28 @@ class InvertedIndex:
         self._docs: dict[int, dict[str, tuple[str, ...]] | _BulkTerms] = {}
         self._size = 0  # 1 + largest doc id ever seen: length of the dense per-query arrays
         self.uuid_of = uuid_of
+        # (property, term, idf, boost) -> (docs, BM25 parts) or None: what queries computed since the last
+        # write (every write changes postings or statistics, so every write empties it)
+        self._parts_memo: dict[tuple[str, str, float, float], tuple[np.ndarray, np.ndarray] | None] = {}
+        self._parts_memo_bytes = 0  # bytes of the parts arrays it holds
         self.update_config(k1, b, stopwords if stopwords is not None else Stopwords())
+
+    def _forget_parts(self) -> None:
+        """Empty the memo of BM25 parts: every write changes postings or statistics."""
+        self._parts_memo.clear()
+        self._parts_memo_bytes = 0
 
     # ---------------------------------------------------------------- configuration
     def update_config(self, k1: float, b: float, stopwords: Stopwords) -> None:
         """Set k1/b (stored as float32 and used widened to float64, §3.1) and the stopwords."""
+        self._forget_parts()
         self.k1 = float(np.float32(k1))
         self.b = float(np.float32(b))
         self.stopwords = stopwords
 
     def set_property(self, name: str, tokenization: str, searchable: bool = True) -> None:
         """Declare a text/text[] property; existing documents are not re-indexed for it."""
+        self._forget_parts()
         tokenize("", tokenization)  # validates the tokenization name
         prop = self._props.get(name)
         if prop is None:
@@ -412,6 +439,7 @@ class InvertedIndex:
     # ---------------------------------------------------------------- writes
     def add(self, doc: int, properties: dict[str, object]) -> None:
         """Index (or re-index) a document; values are str, list[str] or None (§3.4)."""
+        self._forget_parts()
         if doc in self._docs:
             self.remove(doc)
         per_prop: dict[str, tuple[str, ...]] = {}
@@ -456,6 +484,7 @@ class InvertedIndex:
         items = list(items)
         if not items:
             return
+        self._forget_parts()
         known = self._docs
         seen: set[int] = set()
         for doc, _ in items:
@@ -567,6 +596,7 @@ class InvertedIndex:
 
     def remove_many(self, docs: Iterable[int]) -> None:
         """Forget documents (unknown ones are ignored); each cached posting array is swept once."""
+        self._forget_parts()
         kills: dict[_PostingArrays, list[int]] = {}
         for doc in docs:
             per_prop = self._docs.pop(doc, None)
@@ -672,12 +702,49 @@ class InvertedIndex:
         Raises:
             ValueError: unknown or non-searchable property, or no searchable property at all.
         """
+        ranked = self._rank(query, properties, limit, allow, operator, minimum_match)
+        if ranked is None:
+            return []
+        doc_list, score_list = ranked.docs.tolist(), ranked.scores.astype(np.float64).tolist()
+        if not explain:
+            return [BM25Hit(d, v) for d, v in zip(doc_list, score_list)]
+        terms_by_prop = {prop.name: ranked.group_terms[prop.tokenization] for prop, _ in ranked.chosen}
+        return [
+            BM25Hit(d, v, explain_fn=self._explainer(d, ranked.matched_props, terms_by_prop))
+            for d, v in zip(doc_list, score_list)
+        ]
+
+    def search_arrays(
+        self,
+        query: str,
+        properties: list[tuple[str, float]] | None,
+        limit: int,
+        allow: np.ndarray | set[int] | None = None,
+        operator: str = "or",
+        minimum_match: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`search` without explain strings, as arrays: (doc ids, float32 scores) in `search`'s order
+        (hybrid's keyword leg, which only needs the ranking)."""
+        ranked = self._rank(query, properties, limit, allow, operator, minimum_match)
+        if ranked is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return ranked.docs, ranked.scores
+
+    def _rank(
+        self,
+        query: str,
+        properties: list[tuple[str, float]] | None,
+        limit: int,
+        allow: np.ndarray | set[int] | None,
+        operator: str,
+        minimum_match: int,
+    ) -> _Ranked | None:
         chosen = self._resolve(properties)
         operator = (operator or "or").lower()
         if operator not in ("or", "and"):
             raise ValueError(f"unknown BM25 operator {operator!r}; use 'or' or 'and'")
         if limit <= 0:
-            return []
+            return None
 
         # Query terms and group IDF per tokenization group (§3.6).
         groups: dict[str, list[_Property]] = {}
@@ -700,12 +767,13 @@ class InvertedIndex:
             group_terms[tokenization] = terms
             any_terms = any_terms or bool(terms)
         if not any_terms:
-            return []  # empty query or stopwords only: no error (§3.5 step 4)
+            return None  # empty query or stopwords only: no error (§3.5 step 4)
 
         size = self._size
         mask = _allow_mask(allow, size)
         keep_per_prop = max(int(limit * 1.1), limit + 10)  # §3.6 candidate pruning
         k1, b = self.k1, self.b
+        memo = self._parts_memo
         total = np.zeros(size, dtype=np.float32)
         matched = np.zeros(size, dtype=bool)
         matched_props: list[tuple[_Property, np.ndarray]] = []
@@ -720,12 +788,21 @@ class InvertedIndex:
             for term, idf in terms:
                 if idf == 0.0:
                     continue
-                arrays = prop.arrays(term)
-                if arrays is None:
+                key = (prop.name, term, idf, boost)
+                try:
+                    found = memo[key]
+                except KeyError:
+                    arrays = prop.arrays(term)
+                    found = None if arrays is None else arrays.parts(k1, b, avgdl, idf, boost)
+                    size_of = 0 if found is None else found[1].nbytes
+                    if len(memo) >= _PARTS_MEMO_SIZE or self._parts_memo_bytes + size_of > _PARTS_MEMO_BYTES:
+                        self._forget_parts()
+                    memo[key] = found
+                    self._parts_memo_bytes += size_of
+                if found is None:
                     continue
-                docs, parts = arrays.parts(k1, b, avgdl, idf, boost)
-                term_docs.append(docs)
-                term_parts.append(parts)
+                term_docs.append(found[0])
+                term_parts.append(found[1])
             if not term_docs:
                 continue
             all_docs = np.concatenate(term_docs)
@@ -751,21 +828,14 @@ class InvertedIndex:
 
         docs = np.flatnonzero(matched)
         if not len(docs):
-            return []
+            return None
         scores = total[docs]
         # Which tied docs survive the limit: lower docID first (§3.6); then order ties by UUID.
         sel = _top_indices(scores, docs, limit)
         docs, scores = docs[sel], scores[sel]
-        wide = scores.astype(np.float64)
-        score_list, doc_list = wide.tolist(), docs.tolist()
-        order = by_value_then_key(-wide, doc_list, len(doc_list), self.uuid_of)  # score desc, then UUID
-        if not explain:
-            return [BM25Hit(doc_list[i], score_list[i]) for i in order]
-        terms_by_prop = {prop.name: group_terms[prop.tokenization] for prop, _ in chosen}
-        return [
-            BM25Hit(doc_list[i], score_list[i], explain_fn=self._explainer(doc_list[i], matched_props, terms_by_prop))
-            for i in order
-        ]
+        order = by_value_then_key(-scores.astype(np.float64), docs.tolist(), len(docs), self.uuid_of)
+        pick = np.asarray(order, dtype=np.int64)  # score desc, then UUID
+        return _Ranked(docs[pick], scores[pick], matched_props, group_terms, chosen)
 
     def _explainer(
         self, doc: int, matched_props: list[tuple[_Property, np.ndarray]], terms_by_prop: dict[str, list]

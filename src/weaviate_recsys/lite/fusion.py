@@ -9,11 +9,19 @@ from __future__ import annotations
 import functools
 import math
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import overload
 
 import numpy as np
 
-__all__ = ["FusedHit", "go_float_str", "ranked_fusion", "relative_score_fusion", "relative_score_fusion_top"]
+__all__ = [
+    "FusedHit",
+    "LegArrays",
+    "go_float_str",
+    "ranked_fusion",
+    "relative_score_fusion",
+    "relative_score_fusion_top",
+]
 
 _F32 = struct.Struct("<f")
 f32 = np.float32
@@ -97,7 +105,56 @@ def _render(part: tuple) -> str:
     return f"\nHybrid (Result Set {name}) Document {uuid} contributed {go_float_str(contribution)} to the score"
 
 
+class LegArrays(Sequence[tuple[int, float]]):
+    """One leg's entries as arrays (doc ids, float32 values): what the searches produce, handed to the
+    fusion without a Python tuple per entry. Reads as the sequence of (doc, value) pairs it stands for."""
+
+    __slots__ = ("docs", "values")
+
+    def __init__(self, docs: np.ndarray, values: np.ndarray) -> None:
+        self.docs = np.asarray(docs, dtype=np.int64)
+        self.values = np.asarray(values, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[int, float]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[int, float]]: ...
+    def __getitem__(self, i: int | slice) -> tuple[int, float] | list[tuple[int, float]]:
+        if isinstance(i, slice):
+            return list(zip(self.docs[i].tolist(), self.values[i].astype(np.float64).tolist()))
+        return int(self.docs[i]), float(self.values[i])
+
+    def __iter__(self) -> Iterator[tuple[int, float]]:
+        return iter(zip(self.docs.tolist(), self.values.astype(np.float64).tolist()))
+
+
 Sets = Sequence[tuple[str, float, Sequence[tuple[int, float]]]]
+
+
+def _leg_arrays(entries: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(entries, LegArrays):
+        return entries.docs, entries.values
+    n = len(entries)
+    return (
+        np.fromiter((d for d, _ in entries), dtype=np.int64, count=n),
+        np.fromiter((v for _, v in entries), dtype=np.float32, count=n),
+    )
+
+
+def _dense_unique(docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(docs, return_inverse=True)` for non-negative doc ids, through a mark array when the ids
+    are small next to their count (a collection's doc ids), which is several times cheaper."""
+    top = int(docs.max()) + 1 if len(docs) else 0
+    if len(docs) == 0 or int(docs.min()) < 0 or top > 16 * len(docs) + 4096:
+        return np.unique(docs, return_inverse=True)
+    mark = np.zeros(top, dtype=bool)
+    mark[docs] = True
+    uniq = np.flatnonzero(mark)
+    slot = np.cumsum(mark) - 1
+    return uniq, slot[docs]
 
 
 def relative_score_fusion(sets: Sets, uuid_of: Callable[[int], str]) -> list[FusedHit]:
@@ -150,19 +207,21 @@ def relative_score_fusion_top(sets: Sets, uuid_of: Callable[[int], str], k: int)
     legs = [(name, weight, entries) for name, weight, entries in sets if entries]
     if not legs or k <= 0:
         return []
-    all_docs = np.concatenate([np.fromiter((d for d, _ in e), dtype=np.int64, count=len(e)) for _, _, e in legs])
-    uniq, inverse = np.unique(all_docs, return_inverse=True)
+    arrays = [_leg_arrays(e) for _, _, e in legs]
+    all_docs = np.concatenate([docs for docs, _ in arrays]) if len(arrays) > 1 else arrays[0][0]
+    uniq, inverse = _dense_unique(all_docs)
     score = np.zeros(len(uniq), dtype=np.float32)
     secondary = np.zeros(len(uniq), dtype=np.float32)
     seen = np.zeros(len(uniq), dtype=bool)
     per_leg = []
     pos = 0
-    for name, weight, entries in legs:
+    for (name, weight, entries), (_, values) in zip(legs, arrays):
         idx = inverse[pos : pos + len(entries)]
         pos += len(entries)
-        if len(np.unique(idx)) != len(idx):  # a doc twice in one leg: keep the exact per-entry path
+        in_leg = np.zeros(len(uniq), dtype=bool)
+        in_leg[idx] = True
+        if int(np.count_nonzero(in_leg)) != len(idx):  # a doc twice in one leg: keep the exact per-entry path
             return relative_score_fusion(sets, uuid_of)[:k]
-        values = np.fromiter((v for _, v in entries), dtype=np.float32, count=len(entries))
         lo, hi = values.min(), values.max()
         w = f32(weight)
         if hi != lo:
@@ -177,9 +236,8 @@ def relative_score_fusion_top(sets: Sets, uuid_of: Callable[[int], str], k: int)
         seen[idx] = True
         per_leg.append((name, idx, values, norms))
     wide = score.astype(np.float64)
-    distinct = np.unique(wide)
-    gaps = np.diff(distinct)
-    if len(gaps) and bool((gaps * gaps < 1e-14).any()):
+    gaps = np.diff(np.sort(wide))  # the nonzero ones are the gaps between distinct scores
+    if len(gaps) and bool(((gaps != 0) & (gaps * gaps < 1e-14)).any()):
         return relative_score_fusion(sets, uuid_of)[:k]
     if len(wide) > k:
         kth = -np.partition(-wide, k - 1)[k - 1]
@@ -191,7 +249,11 @@ def relative_score_fusion_top(sets: Sets, uuid_of: Callable[[int], str], k: int)
     sc = wide[cands].tolist()
     sec = secondary[cands].astype(np.float64).tolist()
     order = sorted(range(len(cand_list)), key=lambda i: (-sc[i], -sec[i], uuid_of(docs[i])))[:k]
-    where = [dict(zip(idx.tolist(), range(len(idx)))) for _, idx, _, _ in per_leg]
+    where = []  # per leg: each fused doc's position in the leg, -1 if absent
+    for _, idx, _, _ in per_leg:
+        at = np.full(len(uniq), -1, dtype=np.int64)
+        at[idx] = np.arange(len(idx))
+        where.append(at)
     out = []
     for i in order:
         c = cand_list[i]
@@ -200,8 +262,8 @@ def relative_score_fusion_top(sets: Sets, uuid_of: Callable[[int], str], k: int)
         parts: list[tuple] = []
         uid = uuid_of(doc)
         for (name, _, values, norms), at in zip(per_leg, where):
-            j = at.get(c)
-            if j is not None:
+            j = int(at[c])
+            if j >= 0:
                 line = ("rel", name, uid, float(values[j]), float(norms[j]))
                 parts = [line, ("sep",), *parts] if parts else [line]
         hit._parts = parts

@@ -21,18 +21,16 @@ def by_value_then_key(values: np.ndarray, docs: list[int], k: int, key_of: Calla
         cut = int(np.searchsorted(ordered, ordered[k - 1], side="right"))
         order, ordered = order[:cut], ordered[:cut]
     positions = order.tolist()
-    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if not len(tied):
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1]).tolist()
+    if not tied:
         return positions[:k]
     key = key_of if key_of is not None else (lambda d: d)
-    start = 0
-    out: list[int] = []
-    n = len(positions)
-    while start < n:
-        end = start + 1
-        while end < n and ordered[end] == ordered[start]:
+    # tied[i] = t: positions t and t + 1 share a value; consecutive t's form one run, sorted by key
+    i, n = 0, len(tied)
+    while i < n:
+        start = end = tied[i]
+        while i < n and tied[i] == end:
             end += 1
-        run = positions[start:end]
-        out.extend(sorted(run, key=lambda j: key(docs[j])) if len(run) > 1 else run)
-        start = end
-    return out[:k]
+            i += 1
+        positions[start : end + 1] = sorted(positions[start : end + 1], key=lambda j: key(docs[j]))
+    return positions[:k]

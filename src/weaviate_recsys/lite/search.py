@@ -11,7 +11,7 @@ import bisect
 import functools
 import operator
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,6 +194,13 @@ class _VectorQuery:
         self, k: int, allow: np.ndarray | None, max_distance: float | None, certainty_input: bool
     ) -> tuple[list[tuple[int, float]], bool]:
         """Run the (multi-)target kNN; returns ([(doc, D)], single_pair)."""
+        docs, dist, single = self.search_arrays(k, allow, max_distance, certainty_input)
+        return list(zip(docs.tolist(), dist.tolist())), single
+
+    def search_arrays(
+        self, k: int, allow: np.ndarray | None, max_distance: float | None, certainty_input: bool
+    ) -> tuple[np.ndarray, np.ndarray, bool]:
+        """`search` as arrays: (doc ids, distances D as float64, single_pair)."""
         pairs, combo = self.pairs()
         if certainty_input and len(pairs) > 1:
             raise QueryError("multiple target vectors are not supported with certainty")
@@ -207,14 +214,15 @@ class _VectorQuery:
         try:
             if len(pairs) == 1:
                 target, q, _ = pairs[0]
-                hits = self.coll.vector_indexes[target].search(q, k, allow, max_distance)
+                docs, dist32 = self.coll.vector_indexes[target].search_arrays(q, k, allow, max_distance)
+                dist = dist32.astype(np.float64)
             else:
-                hits = vectors.multi_target_search(
+                docs, dist = vectors.multi_target_search_arrays(
                     self.coll.vector_indexes, pairs, combo, k, allow, self.coll.uuid_of, max_distance
                 )
         except ValueError as e:
             raise QueryError(prefix + str(e)) from None
-        return hits, len(pairs) == 1
+        return docs, dist, len(pairs) == 1
 
     def single_target(self) -> str | None:
         pairs, _ = self.pairs()
@@ -374,18 +382,25 @@ def _bm25_operator(msg: Any | None) -> tuple[str, int]:
 
 
 def _keyword(
-    coll: Collection,
-    query: str,
-    props: list[str],
-    k: int,
-    allow: np.ndarray | None,
-    op_msg: Any | None,
-    explain: bool = True,
+    coll: Collection, query: str, props: list[str], k: int, allow: np.ndarray | None, op_msg: Any | None
 ) -> list[Any]:
     operator, minimum = _bm25_operator(op_msg)
     try:
         return coll.inverted.search(
-            query, parse_query_properties(props) if props else None, k, allow, operator, minimum, explain
+            query, parse_query_properties(props) if props else None, k, allow, operator, minimum
+        )
+    except ValueError as e:
+        raise QueryError(str(e)) from None
+
+
+def _keyword_arrays(
+    coll: Collection, query: str, props: list[str], k: int, allow: np.ndarray | None, op_msg: Any | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_keyword` as arrays (doc ids, float32 scores), without explain strings: hybrid's keyword leg."""
+    operator, minimum = _bm25_operator(op_msg)
+    try:
+        return coll.inverted.search_arrays(
+            query, parse_query_properties(props) if props else None, k, allow, operator, minimum
         )
     except ValueError as e:
         raise QueryError(str(e)) from None
@@ -495,8 +510,8 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
         vq.read_near_vector(nested)
     set_name = "vector,nearVector" if nested is not None else "vector,hybridVector"
     pool = max(HYBRID_POOL, limit)
-    sets: list[tuple[str, float, list[tuple[int, float]]]] = []
-    vector_docs: set[int] | None = None
+    sets: list[tuple[str, float, Sequence[tuple[int, float]]]] = []
+    vector_docs: np.ndarray | None = None
     if alpha > 0:
         if not vq.has_vector:
             raise QueryError(
@@ -504,29 +519,25 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
                 f"without vectorizer on class {coll.name} for input {h.query}"
             )
         leg_distance = float(nested.distance) if nested is not None and nested.HasField("distance") else None
-        hits, _ = vq.search(pool, mask, leg_distance, certainty_input=False)
+        docs, dist, _ = vq.search_arrays(pool, mask, leg_distance, certainty_input=False)
+        dist32 = dist.astype(np.float32)
         if h.HasField("vector_distance"):
             # §4.3: truncate at the first result beyond the threshold, then prune the keyword leg
-            threshold = _F32(h.vector_distance)
-            cut = len(hits)
-            for i, (_, d) in enumerate(hits):
-                if _F32(d) > threshold:
-                    cut = i
-                    break
-            hits = hits[:cut]
-            vector_docs = {d for d, _ in hits}
-        # float32(1) - float32(distance) per hit, vectorised (same float32 operation)
-        sims = (_F32(1) - np.fromiter((dist for _, dist in hits), dtype=np.float32, count=len(hits))).tolist()
-        sets.append((set_name, alpha, list(zip([d for d, _ in hits], sims))))
+            beyond = np.flatnonzero(dist32 > _F32(h.vector_distance))
+            if len(beyond):
+                docs, dist32 = docs[: beyond[0]], dist32[: beyond[0]]
+            vector_docs = docs
+        # float32(1) - float32(distance) per hit
+        sets.append((set_name, alpha, fusion.LegArrays(docs, _F32(1) - dist32)))
     else:
         vq.validate_targets_only()
     if 1.0 - alpha > 0:
         op_msg = h.bm25_search_operator if h.HasField("bm25_search_operator") else None
-        kw = _keyword(coll, h.query, list(h.properties), pool, mask, op_msg, explain=False)
-        entries = [(hit.doc, hit.score) for hit in kw]
+        kw_docs, kw_scores = _keyword_arrays(coll, h.query, list(h.properties), pool, mask, op_msg)
         if vector_docs is not None:
-            entries = [e for e in entries if e[0] in vector_docs]
-        sets.append(("keyword,bm25", 1.0 - alpha, entries))
+            keep = np.isin(kw_docs, vector_docs)
+            kw_docs, kw_scores = kw_docs[keep], kw_scores[keep]
+        sets.append(("keyword,bm25", 1.0 - alpha, fusion.LegArrays(kw_docs, kw_scores)))
     if int(h.fusion_type) == 1:
         fused = fusion.ranked_fusion(sets, coll.uuid_of)[: offset + limit]
     else:

@@ -25,6 +25,7 @@ __all__ = [
     "certainty_from_distance",
     "distance_from_certainty",
     "multi_target_search",
+    "multi_target_search_arrays",
     "normalize",
 ]
 
@@ -627,15 +628,30 @@ def multi_target_search(
     Raises:
         ValueError: unknown combination/target, or a dimension mismatch (§9.8).
     """
+    docs, values = multi_target_search_arrays(indexes, pairs, combination, k, allow, uuid_of, max_distance)
+    return list(zip(docs.tolist(), values.tolist()))
+
+
+def multi_target_search_arrays(
+    indexes: dict[str, VectorIndex],
+    pairs: list[Pair],
+    combination: str,
+    k: int,
+    allow: np.ndarray | set[int] | None = None,
+    uuid_of: Callable[[int], str] | None = None,
+    max_distance: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`multi_target_search` as arrays: (doc ids, combined distances as float64), in its order."""
     combo = _canonical_combination(combination)
     for target, _, _ in pairs:
         if target not in indexes:
             raise ValueError(f"target vector {target} not found; available named vectors [{' '.join(indexes)}]")
     if not pairs or k <= 0:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     if len(pairs) == 1:
         target, q, _ = pairs[0]
-        return indexes[target].search(q, k, allow, max_distance)
+        docs1, dist1 = indexes[target].search_arrays(q, k, allow, max_distance)
+        return docs1, dist1.astype(np.float64)
 
     n_pairs = len(pairs)
     if combo == "sum":
@@ -649,7 +665,7 @@ def multi_target_search(
     units = [normalize(q) if indexes[t].distance == "cosine" else None for t, q, _ in pairs]
     lists = [indexes[t].search_arrays(q, k, allow, normalized=u) for (t, q, _), u in zip(pairs, units)]
     if not any(len(docs) for docs, _ in lists):
-        return []  # every list empty (§9.4.3)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)  # every list empty (§9.4.3)
     # Column order of the union does not matter: the result is ranked by (distance, uuid) below.
     union = np.unique(np.concatenate([docs for docs, _ in lists]))
     m = len(union)
@@ -677,7 +693,7 @@ def multi_target_search(
         keep_cols = np.flatnonzero(alive)
         dist, found = dist[:, keep_cols], found[:, keep_cols]
         if not len(keep_cols):
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         if combo == "relative_score":
             combined = np.zeros(len(keep_cols), dtype=np.float32)
             for i in range(n_pairs):
@@ -697,7 +713,7 @@ def multi_target_search(
 
     docs = union[keep_cols]
     wide = combined.astype(np.float64)
-    doc_list, value_list = docs.tolist(), wide.tolist()
+    doc_list = docs.tolist()
     if combo == "relative_score":
         keys = [uuid_of(d) for d in doc_list] if uuid_of is not None else doc_list
         last = dist[-1]
@@ -714,13 +730,13 @@ def multi_target_search(
         ranked = [it[3] for it in sorted(items, key=functools.cmp_to_key(cmp))]
     else:
         ranked = by_value_then_key(wide, doc_list, k, uuid_of)  # keeps the k-th value's ties
-    ranked = ranked[:k]
-    result = [(doc_list[j], value_list[j]) for j in ranked]
+    pick = np.asarray(ranked[:k], dtype=np.int64)
+    out_docs, out_values = docs[pick], wide[pick]
     if max_distance is not None:
         x = float(max_distance)
         if combo != "relative_score" and x > 0:
-            limit32 = float(_F32(x))
-            result = [(d, v) for d, v in result if v <= limit32]  # strict combiner drop (§9.5)
+            keep = out_values <= float(_F32(x))  # strict combiner drop (§9.5)
         else:
-            result = [(d, v) for d, v in result if v <= x + 1e-6]  # generic post-filter
-    return result
+            keep = out_values <= x + 1e-6  # generic post-filter
+        out_docs, out_values = out_docs[keep], out_values[keep]
+    return out_docs, out_values

@@ -243,10 +243,15 @@ def _stems(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=8192)
-def _text_index(texts: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
-    """An item's text fields as stem sequences and the set of all their stems (items recur across lists)."""
+def _text_index(
+    texts: tuple[str, ...],
+) -> tuple[tuple[tuple[str, ...], ...], frozenset[str], frozenset[tuple[str, str]]]:
+    """An item's text fields as stem sequences, the set of all their stems and the set of adjacent stem pairs
+    within a field (items recur across lists; the pairs rule out most phrases without scanning the text)."""
     fields = tuple(_stems(t) for t in texts)
-    return fields, frozenset().union(*fields) if fields else frozenset()
+    words = frozenset().union(*fields) if fields else frozenset()
+    pairs = frozenset(pair for f in fields for pair in zip(f, f[1:]))
+    return fields, words, pairs
 
 
 class KeywordMatcher:
@@ -268,15 +273,17 @@ class KeywordMatcher:
         """The keywords that occur in one of ``texts`` (the item's text fields) or its ``title``."""
         if not self._keywords:
             return []
-        fields, words = _text_index(tuple(t for t in (*texts, title) if t))
+        fields, words, pairs = _text_index(tuple(t for t in (*texts, title) if t))
         if not fields:
             return []
         out = []
         for kw, stems in self._keywords:
-            if not set(stems) <= words:
+            if not words.issuperset(stems):
                 continue
             n = len(stems)
-            if n == 1 or any(f[i : i + n] == stems for f in fields for i in range(len(f) - n + 1)):
+            if n > 1 and not pairs.issuperset(zip(stems, stems[1:])):
+                continue  # two of its words are never next to each other in one field
+            if n <= 2 or any(f[i : i + n] == stems for f in fields for i in range(len(f) - n + 1)):
                 out.append(kw)
         return out
 

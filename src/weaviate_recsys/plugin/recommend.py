@@ -894,18 +894,20 @@ class Recommender:
     def _popular_by_interactions(self, items: Any, q: PopularityQueryPlan, scores: dict[str, float]) -> list[Any]:
         """The query ``q`` with its order taken from interaction counts (ties by item id).
 
-        The most popular ids are asked for in chunks, each chunk with ``q``'s filters, so a list costs one or
-        two small queries however large the catalog; only when every used item is filtered out (all seen, or
-        outside the named domains) are the items nobody used read, in the server's order.
+        The most popular ids are asked for in chunks, each chunk with ``q``'s filters and four times the size
+        of the one before, so a list costs one small query when its filters keep most items and a few when
+        they keep one small domain, however large the catalog; only when every used item is filtered out (all
+        seen, or outside the named domains) are the items nobody used read, in the server's order.
         """
         where = filter_from_data(q.filters)
         order = self._popularity_order(scores)
         kwargs = fetch_kwargs(q)
         kwargs.update(sort=None)
         out: list[Any] = []
-        chunk = max(4 * q.limit, 100)
-        for start in range(0, len(order), chunk):
+        start, chunk = 0, max(4 * q.limit, 100)
+        while start < len(order):
             ids = order[start : start + chunk]
+            start, chunk = start + chunk, 4 * chunk
             chosen = Filter.by_property("item_id").contains_any(ids)
             kwargs.update(filters=chosen if where is None else where & chosen, limit=len(ids))
             found = {str(o.properties.get("item_id")): o for o in items.query.fetch_objects(**kwargs).objects}

@@ -291,7 +291,8 @@ def create_app(
     )
     app.state.recsys = state
 
-    def require_key(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> None:
+    async def require_key(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> None:
+        # async: a constant-time comparison needs no worker thread (a sync dependency would take one per request)
         state.check_key(credentials)
 
     def unreachable(e: Exception) -> ApiError:

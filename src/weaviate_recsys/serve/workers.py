@@ -1,0 +1,64 @@
+"""Running the service: one process, or several worker processes behind one port (`serve --workers N`).
+
+One Python process runs one request's work at a time on one core (the GIL), so a machine with several cores
+serves more requests per second with several workers. Each worker is a full replica: its own client, caches
+and embedding model (loaded on first use), all reading the same Weaviate, as replicas on several machines do.
+uvicorn starts the workers in fresh interpreters, so the settings the command was given travel to them as
+JSON in the environment variable `WORKER_SETTINGS`, read by `worker_app`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from pydantic import SecretStr
+
+from ..settings import Settings
+from .app import create_app
+
+__all__ = ["WORKER_SETTINGS", "run", "settings_payload", "worker_app"]
+
+#: The environment variable that hands the settings to worker processes.
+WORKER_SETTINGS = "WEAVIATE_RECSYS_SERVE_WORKER_SETTINGS"
+
+
+def settings_payload(settings: Settings) -> str:
+    """``settings`` as JSON that `Settings.model_validate_json` reads back unchanged, secrets included.
+
+    A worker must accept the same API keys and send the same Weaviate key as the command, so secrets are
+    written in clear; the variable lives only in the environment of the service's own processes.
+    """
+    data = settings.model_dump(mode="json")
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            data[name] = value.get_secret_value()
+        elif isinstance(value, list) and any(isinstance(v, SecretStr) for v in value):
+            data[name] = [v.get_secret_value() if isinstance(v, SecretStr) else v for v in value]
+    return json.dumps(data)
+
+
+def worker_app() -> Any:
+    """One worker's ASGI app (uvicorn's ``factory``), built from the settings in `WORKER_SETTINGS`."""
+    payload = os.environ.get(WORKER_SETTINGS)
+    if not payload:
+        raise RuntimeError(f"{WORKER_SETTINGS} is not set: start workers with `weaviate-recsys serve --workers N`")
+    # model_validate_json reads only the payload: the worker sees exactly the command's settings, not a
+    # re-read of the environment.
+    return create_app(Settings.model_validate_json(payload))
+
+
+def run(settings: Settings, *, host: str, port: int, workers: int = 1, log_level: str = "info") -> None:
+    """Serve until interrupted: in this process when ``workers`` is 1, else in ``workers`` processes."""
+    import uvicorn
+
+    if workers <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        return
+    os.environ[WORKER_SETTINGS] = settings_payload(settings)
+    try:
+        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, host=host, port=port, log_level=log_level)
+    finally:
+        os.environ.pop(WORKER_SETTINGS, None)
