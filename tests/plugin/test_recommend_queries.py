@@ -111,9 +111,10 @@ def test_the_overall_interest_serves_its_share_from_any_domain(rec: Recommender)
     assert "stapler" in out[0].reasons.matched_keywords
     assert [s for s, _ in by_source].count("overall") == 2
     assert by_source.count(("interest", "Writing")) == 2 and by_source.count(("interest", "Paper")) == 1
-    # Soft quotas (the default): the overall query's items weigh 1 against a domain's weight, so the best of them
-    # takes one more slot than its share, from the lightest domain; the list still leads with the stapler.
-    soft = [(r.reasons.source, r.reasons.domain) for r in rec.execute(p)]
+    # Soft quotas: the overall query's items weigh 1 against a domain's weight, so the best of them takes one
+    # more slot than its share, from the lightest domain; the list still leads with the stapler.
+    soft_rec = Recommender(rec.client, rec.settings.model_copy(update={"coverage_tradeoff": 0.5}), embedder=EMB)
+    soft = [(r.reasons.source, r.reasons.domain) for r in soft_rec.execute(p)]
     assert soft[0] == ("overall", "Desk") and [s for s, _ in soft].count("overall") == 3
     assert soft.count(("interest", "Writing")) == 2 and len(soft) == 5
     # Exclusions apply to it like to every query.

@@ -421,6 +421,8 @@ class Recommender:
     ) -> list[Recommendation]:
         """Run a plan's queries, fuse, de-duplicate, apply quotas and MMR, and attach reasons.
 
+        Without MMR the quotas are soft when ``settings.coverage_tradeoff`` > 0 (`select_by_coverage`).
+
         Args:
             plan: from `plan` / `plan_for_text` (possibly edited by the application).
             explain: ask Weaviate for explain_score and report the keyword/vector parts.
