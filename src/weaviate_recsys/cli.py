@@ -1291,7 +1291,7 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Processes serving the port (about one per core); more than one needs --url.",
+    help="Processes serving the port, each a replica with its own caches; more than one needs --url.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @connection_options
