@@ -57,26 +57,41 @@ def test_workers_need_a_shared_weaviate(tmp_path: Path) -> None:
 
 
 def test_serve_hands_its_options_to_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
+    import uvicorn.supervisors
 
     started: dict[str, Any] = {}
 
-    def fake_run(app: Any, **kw: Any) -> None:
-        # What a worker process would build, while the command's environment is set.
-        started.update(app=app, worker=worker_app(), **kw)
+    class FakeSupervisor:
+        def __init__(self, config: Any, sockets: list[socket.socket]) -> None:
+            started.update(config=config, sockets=sockets)
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+        def run(self) -> None:
+            # What a worker process would build, while the command's environment is set.
+            started["worker"] = worker_app()
+
+    monkeypatch.setattr(uvicorn.supervisors, "Multiprocess", FakeSupervisor)
+    port = _free_port()
     res = CliRunner().invoke(
         main,
-        ["serve", "--url", "http://127.0.0.1:8080", "--workers", "3", "--serve-api-key", "k1", "--prefix", "Shop"],
+        ["serve", "--url", "http://127.0.0.1:8080", "--workers", "3", "--serve-api-key", "k1", "--prefix", "Shop"]
+        + ["--port", str(port)],
     )
-    assert res.exit_code == 0, res.output
-    assert "3 worker processes" in res.output
-    assert started["workers"] == 3 and started["factory"] is True
-    assert started["app"] == "weaviate_recsys.serve.workers:worker_app"
-    settings = started["worker"].state.recsys.settings
-    assert settings.prefix == "Shop" and [k.get_secret_value() for k in settings.serve_api_keys] == ["k1"]
-    assert WORKER_SETTINGS not in os.environ  # not left behind in the command's process
+    try:
+        assert res.exit_code == 0, res.output
+        assert "3 worker processes" in res.output
+        config = started["config"]
+        assert config.workers == 3 and config.factory is True and config.port == port
+        assert config.app == "weaviate_recsys.serve.workers:worker_app"
+        settings = started["worker"].state.recsys.settings
+        assert settings.prefix == "Shop" and [k.get_secret_value() for k in settings.serve_api_keys] == ["k1"]
+        assert WORKER_SETTINGS not in os.environ  # not left behind in the command's process
+        # Connections accepted from the shared socket inherit TCP_NODELAY: small responses are not held back
+        # waiting for the client's delayed ACK.
+        (listening,) = started["sockets"]
+        assert listening.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        for s in started.get("sockets", []):
+            s.close()
 
 
 def _free_port() -> int:
