@@ -41,7 +41,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_recommend import DEFAULT_DATA, PREFIX, _process_cpu, _setup  # noqa: E402
+from bench_recommend import DEFAULT_DATA, PREFIX, _emit, _process_cpu, _setup  # noqa: E402
 
 SEARCH = "/weaviate.v1.Weaviate/Search"
 
@@ -236,10 +236,7 @@ def main() -> int:
     result["load_average_1min"] = round(os.getloadavg()[0], 2)
     result["cpu_count"] = os.cpu_count()
     result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    _emit(result, args.out)
     return 0
 
 

@@ -25,12 +25,21 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "datasets" / "amazon-office"
 PREFIX = "BenchRec"
+
+
+def _emit(result: dict[str, Any], out: Path | None) -> None:
+    """The benchmark's result as indented JSON on stdout, and in ``out`` when given."""
+    text = json.dumps(result, indent=2)
+    if out:
+        out.write_text(text)
+    print(text)
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -197,10 +206,7 @@ def main() -> int:
         client.close()
         if server is not None:
             server.stop()
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    _emit(result, args.out)
     return 0
 
 

@@ -36,7 +36,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_recommend import DEFAULT_DATA, PREFIX, _percentiles, _process_cpu, _setup  # noqa: E402
+from bench_recommend import DEFAULT_DATA, PREFIX, _emit, _percentiles, _process_cpu, _setup  # noqa: E402
 
 TARGET = {"one_client_p50_ms": 25, "four_clients_rec_per_s": 100, "four_clients_p99_ms": 150, "errors": 0}
 
@@ -274,10 +274,7 @@ def main() -> int:
             if service.stderr is not None:
                 service.stderr.close()
         server.stop()
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    _emit(result, args.out)
     return 0
 
 

@@ -903,25 +903,26 @@ class Recommender:
         order = self._popularity_order(scores)
         kwargs = fetch_kwargs(q)
         kwargs.update(sort=None)
-        out: list[Any] = []
-        start, chunk = 0, max(4 * q.limit, 100)
-        while start < len(order):
-            ids = order[start : start + chunk]
-            start, chunk = start + chunk, 4 * chunk
+
+        def allowed_in_order(ids: list[str]) -> list[Any]:
+            """Those of ``ids`` that ``q``'s filters allow, fetched in one query, in the order of ``ids``."""
             chosen = Filter.by_property("item_id").contains_any(ids)
             kwargs.update(filters=chosen if where is None else where & chosen, limit=len(ids))
             found = {str(o.properties.get("item_id")): o for o in items.query.fetch_objects(**kwargs).objects}
-            out.extend(found[i] for i in ids if i in found)
+            return [found[i] for i in ids if i in found]
+
+        out: list[Any] = []
+        start, chunk = 0, max(4 * q.limit, 100)
+        while start < len(order):
+            out.extend(allowed_in_order(order[start : start + chunk]))
+            start, chunk = start + chunk, 4 * chunk
             if len(out) >= q.limit:
                 return out[: q.limit]
         unused = items.query.fetch_objects(limit=_MAX_SEEN, filters=where, return_properties=["item_id"]).objects
         rest = [str(o.properties.get("item_id")) for o in unused if o.properties.get("item_id") not in scores]
         rest = rest[: q.limit - len(out)]
         if rest:
-            chosen = Filter.by_property("item_id").contains_any(rest)
-            kwargs.update(filters=chosen if where is None else where & chosen, limit=len(rest))
-            found = {str(o.properties.get("item_id")): o for o in items.query.fetch_objects(**kwargs).objects}
-            out.extend(found[i] for i in rest if i in found)
+            out.extend(allowed_in_order(rest))
         return out
 
     def _popularity_order(self, scores: dict[str, float]) -> list[str]:
