@@ -67,3 +67,26 @@ def test_the_stored_top_domain_is_the_majority_domain_for_most_amazon_users() ->
     assert long_term / considered >= 0.7
     # The short-term interest follows the last few items instead: for many users it is not the majority.
     assert short_term / considered < long_term / considered - 0.2
+
+
+def test_a_session_of_timestamped_events_gives_a_short_term_interest_in_the_last_items_when_it_counts_events() -> None:
+    # One evening: six Paper items, then two Ink items, minutes apart (MovieLens users rate like this). By days
+    # every event is equally recent, so the short-term interest is the long-term one; counted as events, the
+    # last items lead it.
+    model = InterestModel(
+        extractor=KeywordExtractor().fit(["paper", "ink"]), classifier=None, domain_names=["Ink", "Paper"], version="t"
+    )
+    items = [ItemData(item_id=f"p{i}", domain="Paper") for i in range(6)] + [
+        ItemData(item_id=f"i{i}", domain="Ink") for i in range(2)
+    ]
+    start = 1_700_000_000.0
+    events = [EventData(user_id="u", item_id=it.item_id, timestamp=start + 60 * n) for n, it in enumerate(items)]
+
+    def top_recent(decay: str) -> str:
+        batch = compute_user_profiles(model, items, events, ["u"], Settings(short_term_decay=decay))
+        assert batch.domains[0][0][0] == "Paper"  # the long-term interest either way
+        return str(batch.recent_domains[0][0][0])
+
+    assert top_recent("days") == "Paper"
+    assert top_recent("events") == "Ink"
+    assert top_recent("both") == "Ink"

@@ -7,6 +7,7 @@ import numpy as np
 from weaviate_recsys.plugin.macro import (
     blend_distributions,
     event_weights,
+    later_events,
     normalize_distribution,
     rating_factors,
     recency_weights,
@@ -48,6 +49,25 @@ def test_recency_halves_per_half_life_over_timestamps_else_seq() -> None:
     seq = np.array([NAN, NAN, 0, 4, NAN])
     w = recency_weights(user, ts, seq, 3, half_life_days=10, half_life_steps=2)
     assert np.allclose(w, [0.5, 1.0, 0.25, 1.0, 1.0])
+
+
+def test_later_events_counts_each_users_events_after_it_and_events_at_one_moment_share_a_count() -> None:
+    user = np.array([0, 0, 0, 1, 1, 0])
+    moment = np.array([5.0, 7.0, 7.0, 1.0, 2.0, 1.0])
+    assert later_events(user, moment).tolist() == [2, 0, 0, 1, 0, 3]
+
+
+def test_a_session_of_ratings_decays_by_event_when_the_short_term_interest_counts_events() -> None:
+    # Four ratings within an hour: by days they weigh almost the same; counted as events, the latest leads.
+    user = np.zeros(4, dtype=np.int64)
+    ts = 1_700_000_000 + np.array([0.0, 600.0, 1200.0, 1800.0])
+    seq = np.full(4, NAN)
+    by_days = recency_weights(user, ts, seq, 1, half_life_days=180, half_life_steps=1)
+    assert by_days.min() > 0.999
+    by_events = recency_weights(user, ts, seq, 1, half_life_days=180, half_life_steps=1, timestamped_by="events")
+    assert by_events.tolist() == [0.125, 0.25, 0.5, 1.0]
+    both = recency_weights(user, ts, seq, 1, half_life_days=180, half_life_steps=1, timestamped_by="both")
+    assert np.allclose(both, by_days * by_events)
 
 
 def test_event_weight_is_kind_times_rating_times_recency() -> None:

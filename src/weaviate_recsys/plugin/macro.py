@@ -8,7 +8,9 @@ An event's weight is ``kind weight x rating factor x recency``:
   spread below the mean is neutral, lower ratings count *against* the item's domain, and a user who gives
   every item the same rating gets the same factor everywhere (which normalisation then cancels);
 - recency: ``0.5 ** (age / half_life)``, age measured back from the user's latest event, over timestamps
-  (``half_life_days``) where the event has one, else over ``seq`` (``half_life_steps``), else 1.
+  (``half_life_days``) where the event has one, else over ``seq`` (``half_life_steps``), else 1. With
+  ``timestamped_by="events"`` an event with a timestamp is aged by how many of the user's events came after it
+  (``half_life_steps``, as events without timestamps are), and with ``"both"`` by both.
 
 All functions work on whole arrays of events at once (numpy), so all users are computed together.
 """
@@ -16,7 +18,7 @@ All functions work on whole arrays of events at once (numpy), so all users are c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -31,6 +33,7 @@ __all__ = [
     "DomainWeight",
     "rating_factors",
     "recency_weights",
+    "later_events",
     "event_weights",
     "user_column_matrix",
     "normalize_distribution",
@@ -70,6 +73,24 @@ def rating_factors(user: np.ndarray, rating: np.ndarray, n_users: int) -> np.nda
     return out
 
 
+def later_events(user: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """For each event, how many events of the same user have a strictly later ``moment`` (events at the same
+    moment share a count)."""
+    n = len(user)
+    out = np.zeros(n)
+    if n == 0:
+        return out
+    order = np.lexsort((moment, user))
+    u, m = user[order], moment[order]
+    new_user = np.r_[True, u[1:] != u[:-1]]
+    new_moment = new_user | np.r_[True, m[1:] != m[:-1]]
+    # The last position of each user's run and of each (user, moment) run, for every sorted event.
+    user_last = np.r_[np.flatnonzero(new_user)[1:] - 1, n - 1][np.cumsum(new_user) - 1]
+    moment_last = np.r_[np.flatnonzero(new_moment)[1:] - 1, n - 1][np.cumsum(new_moment) - 1]
+    out[order] = user_last - moment_last
+    return out
+
+
 def recency_weights(
     user: np.ndarray,
     timestamp: np.ndarray,
@@ -77,6 +98,7 @@ def recency_weights(
     n_users: int,
     half_life_days: float,
     half_life_steps: float,
+    timestamped_by: Literal["days", "events", "both"] = "days",
 ) -> np.ndarray:
     """Recency decay of each event relative to its user's latest event.
 
@@ -87,15 +109,20 @@ def recency_weights(
         n_users: number of users (max index + 1).
         half_life_days: half-life over timestamps.
         half_life_steps: half-life over seq steps.
+        timestamped_by: what ages an event with a timestamp: the days before the user's latest event, the
+            number of the user's events after it (``half_life_steps``), or both (the product).
     """
     timestamp = np.asarray(timestamp, dtype=np.float64)
     seq = np.asarray(seq, dtype=np.float64)
     out = np.ones(len(user))
     has_ts = ~np.isnan(timestamp)
     if has_ts.any():
-        latest = _group_max(user, timestamp, n_users)
-        age_days = (latest[user[has_ts]] - timestamp[has_ts]) / _SECONDS_PER_DAY
-        out[has_ts] = 0.5 ** (np.maximum(age_days, 0.0) / half_life_days)
+        if timestamped_by in ("days", "both"):
+            latest = _group_max(user, timestamp, n_users)
+            age_days = (latest[user[has_ts]] - timestamp[has_ts]) / _SECONDS_PER_DAY
+            out[has_ts] = 0.5 ** (np.maximum(age_days, 0.0) / half_life_days)
+        if timestamped_by in ("events", "both"):
+            out[has_ts] *= 0.5 ** (later_events(user[has_ts], timestamp[has_ts]) / half_life_steps)
     use_seq = ~has_ts & ~np.isnan(seq)
     if use_seq.any():
         latest_seq = _group_max(user[use_seq], seq[use_seq], n_users)
@@ -113,12 +140,13 @@ def event_weights(
     n_users: int,
     half_life_days: float,
     half_life_steps: float,
+    timestamped_by: Literal["days", "events", "both"] = "days",
 ) -> np.ndarray:
     """``kind weight x rating factor x recency`` for every event (see the module docstring)."""
     return (
         np.asarray(kind_weight, dtype=np.float64)
         * rating_factors(user, rating, n_users)
-        * recency_weights(user, timestamp, seq, n_users, half_life_days, half_life_steps)
+        * recency_weights(user, timestamp, seq, n_users, half_life_days, half_life_steps, timestamped_by)
     )
 
 

@@ -251,13 +251,23 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     n_users, n_items, n_dom = ev.n_users, catalog.size, len(model.domain_names)
     dim = catalog.vectors.shape[1] if catalog.vectors.ndim == 2 else 0
 
-    def weights(half_life_days: float, half_life_steps: float) -> np.ndarray:
+    def weights(
+        half_life_days: float, half_life_steps: float, timestamped_by: Literal["days", "events", "both"] = "days"
+    ) -> np.ndarray:
         return event_weights(
-            ev.user, ev.kind_weight, ev.rating, ev.timestamp, ev.seq, n_users, half_life_days, half_life_steps
+            ev.user,
+            ev.kind_weight,
+            ev.rating,
+            ev.timestamp,
+            ev.seq,
+            n_users,
+            half_life_days,
+            half_life_steps,
+            timestamped_by,
         )
 
     w_long = weights(settings.long_term_half_life_days, settings.long_term_half_life_steps)
-    w_short = weights(settings.half_life_days, settings.half_life_steps)
+    w_short = weights(settings.half_life_days, settings.half_life_steps, settings.short_term_decay)
     docs = _documents(model, catalog, ev, dim, settings.keyword_user_weight)
     W = docs.weight_matrix(w_long)
     W_recent = docs.weight_matrix(w_short)
