@@ -36,6 +36,24 @@ def test_ties_go_to_the_value_listed_first():
     assert select_across(tied).chosen == "default"
 
 
+def test_a_default_within_the_tolerance_of_the_best_stays():
+    # Worst ratios 0.989 (default), 0.980 and 0.991: the best leads the default by 0.2%.
+    near = {
+        "default": {"a": 0.0650, "b": 0.0540},
+        "less": {"a": 0.0644, "b": 0.0545},
+        "more": {"a": 0.0657, "b": 0.0540},
+    }
+    assert select_across(near).chosen == "more"
+    assert select_across(near, tolerance=0.01).chosen == "default"
+    assert select_across(near, tolerance=0.01).chosen_worst_relative == pytest.approx(0.0650 / 0.0657)
+
+
+def test_a_value_beyond_the_tolerance_replaces_the_default():
+    clear = {"default": {"a": 0.0504}, "short": {"a": 0.0540}, "shorter": {"a": 0.0544}}
+    assert select_across(clear, tolerance=0.01).chosen == "short"  # 0.0540 is within 1% of 0.0544: listed first
+    assert select_across(clear, tolerance=0.005).chosen == "shorter"
+
+
 def test_every_value_must_be_scored_on_the_same_data_sets():
     with pytest.raises(ValueError, match="same data sets"):
         select_across({"x": {"a": 0.1}, "y": {"b": 0.1}})

@@ -2,8 +2,9 @@
 
 A value tuned on one data set often fits that data set only. The rule here prefers a value that is good on
 every data set: each value's score on a data set is divided by the best score any value reached there, and the
-chosen value is the one whose worst such ratio is highest (ties go to the value listed first, so list the
-current default first). The leave-one-out check asks what a value tuned on one data set alone would have given
+chosen value is the one whose worst such ratio is highest. Values within ``tolerance`` of that highest worst
+ratio count as tied, and ties go to the value listed first, so list the current default first: a default then
+moves only for a gain larger than the noise between nearly equal settings. The leave-one-out check asks what a value tuned on one data set alone would have given
 on each other data set, as a share of the best there.
 """
 
@@ -45,8 +46,11 @@ def _relative(scores: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, 
     return out
 
 
-def select_across(scores: Mapping[str, Mapping[str, float]]) -> Selection:
-    """Choose among ``{value: {dataset: score}}`` (higher is better; every value scored on every data set)."""
+def select_across(scores: Mapping[str, Mapping[str, float]], tolerance: float = 0.0) -> Selection:
+    """Choose among ``{value: {dataset: score}}`` (higher is better; every value scored on every data set);
+    worst ratios within ``tolerance`` of the highest are ties, won by the value listed first."""
+    if tolerance < 0:
+        raise ValueError("tolerance must be >= 0")
     if not scores:
         raise ValueError("no values to choose from")
     values: Sequence[str] = list(scores)
@@ -55,7 +59,8 @@ def select_across(scores: Mapping[str, Mapping[str, float]]) -> Selection:
         raise ValueError("every value must be scored on the same data sets")
     relative = _relative(scores)
     best = {d: max(values, key=lambda v: (scores[v][d], -values.index(v))) for d in datasets}
-    chosen = max(values, key=lambda v: (min(relative[v].values()), -values.index(v)))
+    top = max(min(relative[v].values()) for v in values)
+    chosen = next(v for v in values if min(relative[v].values()) >= top - tolerance)
     return Selection(
         relative=relative,
         best_per_dataset=best,
