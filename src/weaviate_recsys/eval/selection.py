@@ -4,8 +4,8 @@ A value tuned on one data set often fits that data set only. The rule here prefe
 every data set: each value's score on a data set is divided by the best score any value reached there, and the
 chosen value is the one whose worst such ratio is highest. Values within ``tolerance`` of that highest worst
 ratio count as tied, and ties go to the value listed first, so list the current default first: a default then
-moves only for a gain larger than the noise between nearly equal settings. The leave-one-out check asks what a value tuned on one data set alone would have given
-on each other data set, as a share of the best there.
+moves only for a gain larger than the noise between nearly equal settings. The leave-one-out check asks what a
+value tuned on one data set alone would have given on each other data set, as a share of the best there.
 """
 
 from __future__ import annotations
