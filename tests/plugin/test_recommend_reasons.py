@@ -1,10 +1,12 @@
 """Reasons: explain_score parsing (docs/lite-server.md §4.6) and keyword matching."""
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from weaviate_recsys.plugin.history import HistoryEntry
 from weaviate_recsys.plugin.reasons import (
+    LikedItem,
     Reasons,
     ScoreParts,
     because_you_liked,
@@ -162,6 +164,19 @@ def test_because_you_liked_names_the_nearest_liked_items() -> None:
 def test_because_you_liked_by_behaviour_when_that_is_nearer() -> None:
     got = because_you_liked([1.0, 0.0], [0.0, 1.0], [_liked("x", [0.0, 1.0], [0.0, 2.0])])
     assert got[0].by == "behavior" and abs(got[0].similarity - 1.0) < 1e-9
+
+
+def test_because_you_liked_reads_float32_arrays_as_the_same_numbers_as_lists() -> None:
+    # The item cache keeps vectors as float32 arrays; the liked items' similarities must not depend on that.
+    rng = np.random.default_rng(3)
+    content = [rng.standard_normal(8).astype(np.float32) for _ in range(4)]
+    behavior = [rng.standard_normal(6).astype(np.float32) for _ in range(4)]
+    as_arrays = [LikedItem(f"i{n}", f"Item i{n}", c, b) for n, (c, b) in enumerate(zip(content, behavior))]
+    as_lists = [_liked(f"i{n}", c.tolist(), b.tolist()) for n, (c, b) in enumerate(zip(content, behavior))]
+    for c, b in zip(content, behavior):
+        want = because_you_liked(c.tolist(), b.tolist(), as_lists, min_similarity=-1.0)
+        assert because_you_liked(c, b, as_arrays, min_similarity=-1.0) == want
+        assert len(want) == 2
 
 
 def test_summary_names_the_users_interest_and_the_items_domain_apart() -> None:

@@ -30,6 +30,7 @@ import math
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -47,6 +48,7 @@ __all__ = [
     "BecauseItem",
     "KeywordMatcher",
     "LikedIndex",
+    "LikedItem",
     "PopularityBasis",
     "Reasons",
     "ScoreContribution",
@@ -355,22 +357,34 @@ def _unit(v: Any) -> np.ndarray | None:
     if v is None:
         return None
     arr = np.asarray(v, dtype=np.float64).reshape(-1)
-    norm = float(np.linalg.norm(arr))
+    norm = math.sqrt(arr.dot(arr))  # exactly `np.linalg.norm` of a vector, without its generic dispatch
     return arr / norm if norm > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class LikedItem:
+    """A liked item as `LikedIndex` reads it: its id, title and vectors (lists of floats or numpy arrays, such
+    as the item cache's float32 arrays, taken as they are instead of copied into lists)."""
+
+    item_id: str
+    title: str | None = None
+    content_vector: Any = None
+    behavior_vector: Any = None
 
 
 class LikedIndex:
     """A user's liked items as unit-vector matrices, built once per list and asked once per recommendation.
 
     Args:
-        liked: the user's liked items (`plugin.history.HistoryEntry` with vectors), newest first.
+        liked: the user's liked items (`LikedItem`, or `plugin.history.HistoryEntry` with vectors), newest first.
     """
 
     def __init__(self, liked: Sequence[Any]) -> None:
         self._entries = [e for e in liked if getattr(e, "item_id", None)]
         self._by = {"content": self._matrix("content_vector"), "behavior": self._matrix("behavior_vector")}
 
-    def _matrix(self, attr: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def _matrix(self, attr: str) -> tuple[np.ndarray, list[int]] | None:
+        """The unit rows of the entries' ``attr`` vectors and the entry each row is (zero vectors left out)."""
         rows, where = [], []
         for i, e in enumerate(self._entries):
             v = getattr(e, attr, None)
@@ -382,7 +396,7 @@ class LikedIndex:
         m = np.vstack(rows)
         norms = np.linalg.norm(m, axis=1)
         keep = norms > 0
-        return m[keep] / norms[keep, None], np.asarray(where)[keep]
+        return m[keep] / norms[keep, None], np.asarray(where)[keep].tolist()
 
     def nearest(
         self,
@@ -397,13 +411,15 @@ class LikedIndex:
         best: dict[int, tuple[float, str]] = {}
         for by, vec in (("content", content), ("behavior", behavior)):
             index = self._by[by]
-            mine = _unit(vec)
-            if index is None or mine is None or index[0].shape[1] != mine.shape[0]:
+            if index is None:
                 continue
-            sims = index[0] @ mine
-            for row in np.flatnonzero(sims >= min_similarity):
-                i, sim = int(index[1][row]), float(sims[row])
-                if i not in best or best[i][0] < sim:
+            matrix, where = index
+            mine = _unit(vec)
+            if mine is None or matrix.shape[1] != mine.shape[0]:
+                continue
+            # Python floats (the same values), compared and kept without a numpy scalar per liked item.
+            for i, sim in zip(where, (matrix @ mine).tolist(), strict=True):
+                if sim >= min_similarity and (i not in best or best[i][0] < sim):
                     best[i] = (sim, by)
         out: list[BecauseItem] = []
         for i, (sim, by) in sorted(best.items(), key=lambda kv: -kv[1][0]):

@@ -75,6 +75,7 @@ from .reasons import (
     ITEM_TEXT_PROPERTIES,
     KeywordMatcher,
     LikedIndex,
+    LikedItem,
     PopularityBasis,
     Reasons,
     ScoreParts,
@@ -1124,8 +1125,9 @@ class Recommender:
         return _text(obj.properties.get("stated_interests")) or ""
 
 
-def _with_items(entries: Sequence[HistoryEntry], objects: Mapping[str, Any]) -> list[HistoryEntry]:
-    """Copies of history entries with their items' titles, domains and vectors from returned objects."""
+def _with_items(entries: Sequence[HistoryEntry], objects: Mapping[str, Any]) -> list[LikedItem]:
+    """The liked entries whose items were read, with their titles and vectors from the returned objects (the
+    vectors as they are: the item cache's float32 arrays or the client's lists)."""
     out = []
     for e in entries:
         obj = objects.get(e.item_id or "")
@@ -1133,21 +1135,14 @@ def _with_items(entries: Sequence[HistoryEntry], objects: Mapping[str, Any]) -> 
             continue
         vecs = getattr(obj, "vector", None) or {}
         out.append(
-            e.model_copy(
-                update={
-                    "title": _text(obj.properties.get("title")),
-                    "domain": _text(obj.properties.get("domain")),
-                    "content_vector": _float_list(vecs.get(CONTENT_VECTOR)),
-                    "behavior_vector": _float_list(vecs.get(BEHAVIOR_VECTOR)),
-                }
+            LikedItem(
+                item_id=str(e.item_id),
+                title=_text(obj.properties.get("title")),
+                content_vector=vecs.get(CONTENT_VECTOR),
+                behavior_vector=vecs.get(BEHAVIOR_VECTOR),
             )
         )
     return out
-
-
-def _float_list(v: Any) -> list[float] | None:
-    """A vector as the list of floats `HistoryEntry` holds (cached items keep float32 arrays)."""
-    return v.tolist() if isinstance(v, np.ndarray) else v
 
 
 def _vector_name(stem: str) -> str:
