@@ -627,6 +627,10 @@ def _has_interactions(client: weaviate.WeaviateClient, collection: str, user_id:
     return bool(res.objects)
 
 
+#: The UserInterest properties `get_profile` reads.
+_INTEREST_PROPERTIES = ["domain", "rank", "keywords", "keyword_weights", "event_count"]
+
+
 def get_profile(
     client: weaviate.WeaviateClient,
     user_id: str,
@@ -645,8 +649,15 @@ def get_profile(
     """
     settings = settings or Settings()
     names = Names.of(settings)
+    # Only what the profile reads: the rest (the interest's date, hash and weight) would be parsed for nothing.
     read_interests = functools.partial(
-        fetch_where, client, names.user_interest, "user_id", [user_id], include_vector=True
+        fetch_where,
+        client,
+        names.user_interest,
+        "user_id",
+        [user_id],
+        properties=_INTEREST_PROPERTIES,
+        include_vector=True,
     )
     interests = submit(read_interests) if submit is not None else None
     try:
