@@ -388,7 +388,7 @@ class DomainInterest:
 
 def _floats(v: Sequence[float]) -> list[float]:
     # The client's fast path wants Python floats (numpy scalars would take the slow, typed path).
-    if type(v) is list and all(type(x) is float for x in v):
+    if type(v) is list and set(map(type, v)) == {float}:  # the element types, gathered in C
         return v  # already so (profiles' vectors are): no copy
     return np.asarray(v, dtype=np.float64).reshape(-1).tolist()
 

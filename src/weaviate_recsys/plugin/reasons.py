@@ -201,31 +201,36 @@ def parse_explain_score(explain: str | None) -> ScoreParts | None:
     """
     if not explain:
         return None
-    parts = ScoreParts()
+    # Summed in locals and made into one model at the end (setting a model's fields one by one costs more).
+    keyword: float | None = None
+    vector: float | None = None
+    bm25: float | None = None
+    similarity: float | None = None
     found = False
     for m in _RELATIVE.finditer(explain):
         found = True
         original, normalised = _num(m.group(3)), _num(m.group(4))
         if m.group("set").startswith("keyword"):
-            parts.keyword = (parts.keyword or 0.0) + normalised
-            parts.bm25 = original
+            keyword = (keyword or 0.0) + normalised
+            bm25 = original
         elif m.group("set").startswith("vector"):
-            parts.vector = (parts.vector or 0.0) + normalised
-            parts.similarity = original
+            vector = (vector or 0.0) + normalised
+            similarity = original
     for m in _RANKED.finditer(explain):
         found = True
         contribution = _num(m.group(3))
         if m.group("set").startswith("keyword"):
-            parts.keyword = (parts.keyword or 0.0) + contribution
+            keyword = (keyword or 0.0) + contribution
         elif m.group("set").startswith("vector"):
-            parts.vector = (parts.vector or 0.0) + contribution
+            vector = (vector or 0.0) + contribution
     if not found:
         return None
-    if parts.keyword is None:
-        parts.keyword = 0.0
-    if parts.vector is None:
-        parts.vector = 0.0
-    return parts
+    return ScoreParts(
+        keyword=0.0 if keyword is None else keyword,
+        vector=0.0 if vector is None else vector,
+        bm25=bm25,
+        similarity=similarity,
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -389,11 +394,11 @@ class LikedIndex:
         for i, e in enumerate(self._entries):
             v = getattr(e, attr, None)
             if v is not None and len(v):
-                rows.append(np.asarray(v, dtype=np.float64))
+                rows.append(v)
                 where.append(i)
         if not rows or len({len(r) for r in rows}) != 1:
             return None
-        m = np.vstack(rows)
+        m = np.array(rows, dtype=np.float64)  # one conversion for all rows (lists or float32 arrays)
         norms = np.linalg.norm(m, axis=1)
         keep = norms > 0
         return m[keep] / norms[keep, None], np.asarray(where)[keep].tolist()
