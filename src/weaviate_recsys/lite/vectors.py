@@ -465,9 +465,16 @@ class VectorIndex:
         return self._exact(cand, q, None), cand
 
 
+# Up to this many candidates one sort of them all is cheaper than a partition first (measured: 2.6 us
+# against 11.7 us for 188 candidates, k = 100)
+_SORT_ALL = 512
+
+
 def _smallest(dist: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k smallest distances, ordered by (distance, doc) ascending."""
     n = len(dist)
+    if n <= _SORT_ALL:
+        return np.lexsort((docs, dist))[:k]
     if n > k:
         kth = np.partition(dist, k - 1)[k - 1]
         below = np.flatnonzero(dist < kth)
