@@ -153,7 +153,8 @@ def _dense_unique(docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mark = np.zeros(top, dtype=bool)
     mark[docs] = True
     uniq = np.flatnonzero(mark)
-    slot = np.cumsum(mark) - 1
+    slot = np.empty(top, dtype=np.int64)  # only the slots of the given docs are read
+    slot[uniq] = np.arange(len(uniq))
     return uniq, slot[docs]
 
 
