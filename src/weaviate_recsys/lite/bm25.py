@@ -360,8 +360,8 @@ def _top_indices(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.arange(0)
     kth = -np.partition(-scores, k - 1)[k - 1]
-    above = np.flatnonzero(scores > kth)
-    ties = np.flatnonzero(scores == kth)[: k - len(above)]
+    above = (scores > kth).nonzero()[0]
+    ties = (scores == kth).nonzero()[0][: k - len(above)]
     return np.sort(np.concatenate([above, ties]))
 
 
@@ -829,7 +829,7 @@ class InvertedIndex:
             # sums as adding term by term
             acc = np.bincount(all_docs, weights=all_parts, minlength=size)
             count = np.bincount(all_docs, minlength=size)
-            cands = np.flatnonzero(count >= required)
+            cands = (count >= required).nonzero()[0]
             if not len(cands):
                 continue
             scores32 = acc[cands].astype(np.float32)  # per-property sum rounded to float32
@@ -839,7 +839,7 @@ class InvertedIndex:
             matched[cands] = True
             matched_props.append((prop, cands))
 
-        docs = np.flatnonzero(matched)
+        docs = matched.nonzero()[0]
         if not len(docs):
             return None
         scores = total[docs]
