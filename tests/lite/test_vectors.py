@@ -190,32 +190,6 @@ def test_tied_distances_at_the_cut_keep_the_lower_doc_ids(allowed):
     assert [(d, dist) for dist, d in want] == got
 
 
-@pytest.mark.parametrize("metric", ["cosine", "dot"])
-@pytest.mark.parametrize("allowed", [301, 302, 303, 500, 999])
-def test_a_filter_passing_an_eighth_to_half_of_the_objects_keeps_their_distances(metric, allowed):
-    """Such a filter reads only the rows it allows, and each object keeps the distance, to the last bit,
-    that the unfiltered search gives it (the matrix-vector product's row kernels, see `_exact_as_full`),
-    in a server process (one BLAS thread, see `lite.blas`)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        _check_filtered_distances(metric, allowed)
-
-
-def _check_filtered_distances(metric: str, allowed: int) -> None:
-    rng = np.random.default_rng(allowed)
-    data = rng.normal(size=(2000, 384)).astype(np.float32)
-    ix = VectorIndex(metric)
-    ix.add_many(np.arange(2000), data)
-    q = rng.normal(size=384).astype(np.float32)
-    everything = dict(ix.search(q, 2000))
-    allow = np.zeros(2000, dtype=bool)
-    allow[rng.choice(1996, allowed, replace=False)] = True
-    filtered = ix.search(q, 2000, allow)
-    assert sorted(d for d, _ in filtered) == np.flatnonzero(allow).tolist()
-    assert all(np.float32(dist).tobytes() == np.float32(everything[d]).tobytes() for d, dist in filtered)
-
-
 @pytest.mark.parametrize("metric", ["cosine", "dot", "l2-squared"])
 def test_exact_search_matches_brute_force(metric):
     rng = np.random.default_rng(1)
