@@ -215,6 +215,27 @@ def test_repeated_terms_follow_boosts_and_writes(monkeypatch):
     assert [(h.doc, h.score) for h in ix.search("cat", [("title", 1.0)], 10)] == [(0, again[0].score)]
 
 
+def test_a_repeated_term_takes_the_idf_of_the_properties_queried_with_it():
+    """A term's group IDF averages its document frequency over the properties searched together, so the
+    same term queried over other properties is scored with their IDF, not the one an earlier query used."""
+    ix = make_index()
+    ix.set_property("title", "word")
+    ix.set_property("body", "word")
+    ix.add(0, {"title": "cat", "body": "cat"})
+    ix.add(1, {"title": "dog", "body": "cat"})
+    ix.add(2, {"title": "dog", "body": "cat"})
+    alone = ix.search("cat", [("title", 1.0)], 10)
+    together = ix.search("cat", [("title", 1.0), ("body", 1.0)], 10)
+    assert f32(alone[0].score) == prop_score(part(1, 1, 1, idf(3, 1)))
+    group_idf = idf(3, (1 + 3) // 2)
+    assert {h.doc: f32(h.score) for h in together} == {
+        0: prop_score(part(1, 1, 1, group_idf)) + prop_score(part(1, 1, 1, group_idf)),
+        1: prop_score(part(1, 1, 1, group_idf)),
+        2: prop_score(part(1, 1, 1, group_idf)),
+    }
+    assert [(h.doc, h.score) for h in ix.search("cat", [("title", 1.0)], 10)] == [(0, alone[0].score)]
+
+
 def test_unknown_and_missing_properties_raise_weaviate_messages():
     ix = make_index()
     with pytest.raises(ValueError, match="No properties provided, and no indexed properties found in class"):

@@ -176,6 +176,20 @@ def test_ties_ordered_by_doc_id():
     assert [d for d, _ in ix.search([1.0, 0.0], 2)] == [1, 2]
 
 
+@pytest.mark.parametrize("allowed", [40, 150, 500, 700, 3000])
+def test_tied_distances_at_the_cut_keep_the_lower_doc_ids(allowed):
+    """Few candidates or many, the k nearest are the first k by (distance, doc id)."""
+    rng = np.random.default_rng(allowed)
+    ix = VectorIndex("dot")
+    for doc in rng.permutation(3000).tolist():
+        ix.add(doc, [float(rng.integers(0, 20)), 1.0])  # 20 distinct distances: ties everywhere
+    allow = np.zeros(3000, dtype=bool)
+    allow[rng.choice(3000, allowed, replace=False)] = True
+    got = ix.search([1.0, 0.0], 100, allow)
+    want = sorted((-f32(ix.get(d)[0]), d) for d in np.flatnonzero(allow).tolist())[:100]
+    assert [(d, dist) for dist, d in want] == got
+
+
 @pytest.mark.parametrize("metric", ["cosine", "dot", "l2-squared"])
 def test_exact_search_matches_brute_force(metric):
     rng = np.random.default_rng(1)

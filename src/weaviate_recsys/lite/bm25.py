@@ -360,9 +360,13 @@ def _top_indices(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.arange(0)
     kth = -np.partition(-scores, k - 1)[k - 1]
-    above = np.flatnonzero(scores > kth)
-    ties = np.flatnonzero(scores == kth)[: k - len(above)]
+    above = (scores > kth).nonzero()[0]
+    ties = (scores == kth).nonzero()[0][: k - len(above)]
     return np.sort(np.concatenate([above, ties]))
+
+
+# A query term's group IDF and its (docs, BM25 parts) per property of the group, None where absent.
+_TermParts = tuple[float, tuple[tuple[np.ndarray, np.ndarray] | None, ...]]
 
 
 @dataclass
@@ -397,9 +401,10 @@ class InvertedIndex:
         self._docs: dict[int, dict[str, tuple[str, ...]] | _BulkTerms] = {}
         self._size = 0  # 1 + largest doc id ever seen: length of the dense per-query arrays
         self.uuid_of = uuid_of
-        # (property, term, idf, boost) -> (docs, BM25 parts) or None: what queries computed since the last
-        # write (every write changes postings or statistics, so every write empties it)
-        self._parts_memo: dict[tuple[str, str, float, float], tuple[np.ndarray, np.ndarray] | None] = {}
+        # ((property, boost) of a tokenization group, term, multiplicity) -> the term's `_term_parts`: what
+        # queries computed since the last write (every write changes postings or statistics, so every write
+        # empties it)
+        self._parts_memo: dict[tuple[tuple[tuple[str, float], ...], str, int], _TermParts] = {}
         self._parts_memo_bytes = 0  # bytes of the parts arrays it holds
         self.update_config(k1, b, stopwords if stopwords is not None else Stopwords())
 
@@ -407,6 +412,28 @@ class InvertedIndex:
         """Empty the memo of BM25 parts: every write changes postings or statistics."""
         self._parts_memo.clear()
         self._parts_memo_bytes = 0
+
+    def _term_parts(self, members: list[tuple[_Property, float]], term: str, dup: int) -> _TermParts:
+        """A query term's group IDF (§3.6) and its (docs, BM25 parts) in each property of the group
+        (None where the property lacks the term)."""
+        dfs = [len(prop.postings[term]) for prop, _ in members if term in prop.postings]
+        if not dfs:
+            return 0.0, (None,) * len(members)
+        n = sum(dfs) // len(dfs)  # unsigned integer division
+        big_n = max(len(self._docs), n)
+        idf = math.log(1.0 + (big_n - n + 0.5) / (n + 0.5)) * dup
+        found = []
+        for prop, boost in members:
+            arrays = prop.arrays(term)
+            found.append(None if arrays is None else arrays.parts(self.k1, self.b, prop.avgdl(), idf, boost))
+        return idf, tuple(found)
+
+    def _remember_parts(self, key: tuple[tuple[tuple[str, float], ...], str, int], entry: _TermParts) -> None:
+        size_of = sum(parts[1].nbytes for parts in entry[1] if parts is not None)
+        if len(self._parts_memo) >= _PARTS_MEMO_SIZE or self._parts_memo_bytes + size_of > _PARTS_MEMO_BYTES:
+            self._forget_parts()
+        self._parts_memo[key] = entry
+        self._parts_memo_bytes += size_of
 
     # ---------------------------------------------------------------- configuration
     def update_config(self, k1: float, b: float, stopwords: Stopwords) -> None:
@@ -746,24 +773,31 @@ class InvertedIndex:
         if limit <= 0:
             return None
 
-        # Query terms and group IDF per tokenization group (§3.6).
-        groups: dict[str, list[_Property]] = {}
-        for prop, _ in chosen:
-            groups.setdefault(prop.tokenization, []).append(prop)
-        n_docs = len(self._docs)
+        # Query terms, group IDF per tokenization group (§3.6), and each term's BM25 parts per property.
+        groups: dict[str, list[tuple[_Property, float]]] = {}
+        for prop, boost in chosen:
+            groups.setdefault(prop.tokenization, []).append((prop, boost))
         group_terms: dict[str, list[tuple[str, float]]] = {}
+        # per property: the docs and the BM25 parts of each query term it has, in query term order
+        docs_by_prop: dict[str, list[np.ndarray]] = {prop.name: [] for prop, _ in chosen}
+        parts_by_prop: dict[str, list[np.ndarray]] = {prop.name: [] for prop, _ in chosen}
+        memo = self._parts_memo
         any_terms = False
         for tokenization, members in groups.items():
+            members_key = tuple((prop.name, boost) for prop, boost in members)
             terms = []
             for term, dup in self._query_terms(query, tokenization):
-                dfs = [len(p.postings[term]) for p in members if term in p.postings]
-                if not dfs:
-                    terms.append((term, 0.0))  # |P+| = 0: contributes nothing
-                    continue
-                n = sum(dfs) // len(dfs)  # unsigned integer division
-                big_n = max(n_docs, n)
-                idf = math.log(1.0 + (big_n - n + 0.5) / (n + 0.5)) * dup
-                terms.append((term, idf))
+                key = (members_key, term, dup)
+                entry = memo.get(key)
+                if entry is None:
+                    entry = self._term_parts(members, term, dup)
+                    self._remember_parts(key, entry)
+                idf, found = entry
+                terms.append((term, idf))  # idf 0: no property of the group has the term (|P+| = 0)
+                for (prop, _), parts in zip(members, found):
+                    if parts is not None:
+                        docs_by_prop[prop.name].append(parts[0])
+                        parts_by_prop[prop.name].append(parts[1])
             group_terms[tokenization] = terms
             any_terms = any_terms or bool(terms)
         if not any_terms:
@@ -772,41 +806,20 @@ class InvertedIndex:
         size = self._size
         mask = _allow_mask(allow, size)
         keep_per_prop = max(int(limit * 1.1), limit + 10)  # §3.6 candidate pruning
-        k1, b = self.k1, self.b
-        memo = self._parts_memo
         total = np.zeros(size, dtype=np.float32)
         matched = np.zeros(size, dtype=bool)
         matched_props: list[tuple[_Property, np.ndarray]] = []
 
-        for prop, boost in chosen:
+        for prop, _ in chosen:
             terms = group_terms[prop.tokenization]
-            avgdl = prop.avgdl()
             required = len(terms) if operator == "and" else max(1, minimum_match)
             if required > len(terms):
                 continue
-            term_docs, term_parts = [], []
-            for term, idf in terms:
-                if idf == 0.0:
-                    continue
-                key = (prop.name, term, idf, boost)
-                try:
-                    found = memo[key]
-                except KeyError:
-                    arrays = prop.arrays(term)
-                    found = None if arrays is None else arrays.parts(k1, b, avgdl, idf, boost)
-                    size_of = 0 if found is None else found[1].nbytes
-                    if len(memo) >= _PARTS_MEMO_SIZE or self._parts_memo_bytes + size_of > _PARTS_MEMO_BYTES:
-                        self._forget_parts()
-                    memo[key] = found
-                    self._parts_memo_bytes += size_of
-                if found is None:
-                    continue
-                term_docs.append(found[0])
-                term_parts.append(found[1])
+            term_docs = docs_by_prop[prop.name]
             if not term_docs:
                 continue
             all_docs = np.concatenate(term_docs)
-            all_parts = np.concatenate(term_parts)
+            all_parts = np.concatenate(parts_by_prop[prop.name])
             if mask is not None:
                 keep = mask[all_docs]
                 all_docs, all_parts = all_docs[keep], all_parts[keep]
@@ -816,7 +829,7 @@ class InvertedIndex:
             # sums as adding term by term
             acc = np.bincount(all_docs, weights=all_parts, minlength=size)
             count = np.bincount(all_docs, minlength=size)
-            cands = np.flatnonzero(count >= required)
+            cands = (count >= required).nonzero()[0]
             if not len(cands):
                 continue
             scores32 = acc[cands].astype(np.float32)  # per-property sum rounded to float32
@@ -826,7 +839,7 @@ class InvertedIndex:
             matched[cands] = True
             matched_props.append((prop, cands))
 
-        docs = np.flatnonzero(matched)
+        docs = matched.nonzero()[0]
         if not len(docs):
             return None
         scores = total[docs]

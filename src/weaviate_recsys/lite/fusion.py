@@ -14,6 +14,8 @@ from typing import overload
 
 import numpy as np
 
+from weaviate_recsys.lite.ranking import dense_unique
+
 __all__ = [
     "FusedHit",
     "LegArrays",
@@ -144,19 +146,6 @@ def _leg_arrays(entries: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.nd
     )
 
 
-def _dense_unique(docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`np.unique(docs, return_inverse=True)` for non-negative doc ids, through a mark array when the ids
-    are small next to their count (a collection's doc ids), which is several times cheaper."""
-    top = int(docs.max()) + 1 if len(docs) else 0
-    if len(docs) == 0 or int(docs.min()) < 0 or top > 16 * len(docs) + 4096:
-        return np.unique(docs, return_inverse=True)
-    mark = np.zeros(top, dtype=bool)
-    mark[docs] = True
-    uniq = np.flatnonzero(mark)
-    slot = np.cumsum(mark) - 1
-    return uniq, slot[docs]
-
-
 def relative_score_fusion(sets: Sets, uuid_of: Callable[[int], str]) -> list[FusedHit]:
     """relativeScoreFusion (§4.5): min-max normalise each set, weight, add in float32.
 
@@ -209,7 +198,7 @@ def relative_score_fusion_top(sets: Sets, uuid_of: Callable[[int], str], k: int)
         return []
     arrays = [_leg_arrays(e) for _, _, e in legs]
     all_docs = np.concatenate([docs for docs, _ in arrays]) if len(arrays) > 1 else arrays[0][0]
-    uniq, inverse = _dense_unique(all_docs)
+    uniq, inverse = dense_unique(all_docs)
     score = np.zeros(len(uniq), dtype=np.float32)
     secondary = np.zeros(len(uniq), dtype=np.float32)
     seen = np.zeros(len(uniq), dtype=bool)
@@ -241,7 +230,7 @@ def relative_score_fusion_top(sets: Sets, uuid_of: Callable[[int], str], k: int)
         return relative_score_fusion(sets, uuid_of)[:k]
     if len(wide) > k:
         kth = -np.partition(-wide, k - 1)[k - 1]
-        cands = np.flatnonzero(wide >= kth)
+        cands = (wide >= kth).nonzero()[0]
     else:
         cands = np.arange(len(wide))
     cand_list = cands.tolist()

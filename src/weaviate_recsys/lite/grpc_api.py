@@ -214,7 +214,6 @@ class _ReplyBuilder:
         self.coll = coll
         self.outcome = outcome
         md = req.metadata if req.HasField("metadata") else None
-        self.md = md
         # property -> the nested fields asked for (None: the whole value)
         self.selection: dict[str, _Selection | None] = {}
         if req.HasField("properties"):
@@ -240,34 +239,52 @@ class _ReplyBuilder:
                 self.want_vectors = list(coll.spec.vectors)  # §2.7: all named vectors
             elif len(md.vectors):
                 self.want_vectors = list(md.vectors)
+        # read once per reply rather than once per result: the metadata asked for, and how each selected
+        # property is encoded
+        self.wanted = (
+            None
+            if md is None
+            else (
+                md.creation_time_unix,
+                md.last_update_time_unix,
+                md.score,
+                md.explain_score,
+                md.distance,
+                md.certainty,
+                md.is_consistent,
+            )
+        )
+        self.encodings = [
+            (p.name, p.data_type, self.selection.get(p.name), self.nested.get(p.name)) for p in self.props
+        ]
 
     def result(self, hit: Hit, out: Any) -> None:
         rec = hit.rec
         m = out.metadata
         m.id = rec.uuid
         m.id_as_bytes = bytes.fromhex(rec.uuid.replace("-", ""))
-        md = self.md
-        if md is not None:
-            if md.creation_time_unix:
+        if self.wanted is not None:
+            created, updated, score, explain, distance, certainty, consistent = self.wanted
+            if created:
                 m.creation_time_unix = rec.created
                 m.creation_time_unix_present = True
-            if md.last_update_time_unix:
+            if updated:
                 m.last_update_time_unix = rec.updated
                 m.last_update_time_unix_present = True
-            if md.score:
+            if score:
                 m.score = hit.score or 0.0
                 m.score_present = True
-            if md.explain_score:
+            if explain:
                 ex = hit.explain
                 m.explain_score = (ex() if callable(ex) else ex) or ""
                 m.explain_score_present = True
-            if md.distance and hit.distance is not None:
+            if distance and hit.distance is not None:
                 m.distance = hit.distance
                 m.distance_present = True
-            if md.certainty and hit.certainty is not None:
+            if certainty and hit.certainty is not None:
                 m.certainty = hit.certainty
                 m.certainty_present = True
-            if md.is_consistent:
+            if consistent:
                 m.is_consistent = True
                 m.is_consistent_present = True
             if self.want_vectors:
@@ -285,12 +302,12 @@ class _ReplyBuilder:
         props = out.properties
         props.target_collection = self.coll.name
         fields = props.non_ref_props.fields
-        for p in self.props:
-            value = rec.props.get(p.name)
-            selected = self.selection.get(p.name)
+        values = rec.props
+        for name, data_type, selected, nested in self.encodings:
+            value = values.get(name)
             if selected is not None and value is not None:
                 value = _select_nested(value, selected)
-            _set_value(fields[p.name], p.data_type, value, self.nested.get(p.name))
+            _set_value(fields[name], data_type, value, nested)
         props.non_ref_props.SetInParent()
 
 

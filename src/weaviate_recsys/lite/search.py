@@ -318,7 +318,7 @@ def _fetch(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, offs
         return [Hit(r) for r in recs[offset : offset + limit]]
     if mask is not None:
         # §5.3: filtered fetches come in docID (insertion) order
-        docs = np.flatnonzero(mask)[offset : offset + limit]
+        docs = mask.nonzero()[0][offset : offset + limit]
         return [Hit(r) for r in (by_doc[d] for d in docs.tolist()) if r is not None]
     uuids = coll.sorted_uuids()  # §5.3: unfiltered fetches come in UUID order
     start = offset
@@ -523,7 +523,7 @@ def _hybrid(coll: Collection, req: Any, mask: np.ndarray | None, limit: int, off
         dist32 = dist.astype(np.float32)
         if h.HasField("vector_distance"):
             # §4.3: truncate at the first result beyond the threshold, then prune the keyword leg
-            beyond = np.flatnonzero(dist32 > _F32(h.vector_distance))
+            beyond = (dist32 > _F32(h.vector_distance)).nonzero()[0]
             if len(beyond):
                 docs, dist32 = docs[: beyond[0]], dist32[: beyond[0]]
             vector_docs = docs

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from weaviate_recsys.lite.blas import product
-from weaviate_recsys.lite.ranking import by_value_then_key
+from weaviate_recsys.lite.ranking import by_value_then_key, dense_unique
 
 __all__ = [
     "COMBINATIONS",
@@ -370,11 +370,11 @@ class VectorIndex:
             if allow.dtype != np.bool_:
                 raise TypeError("allow must be a bool mask over doc ids or a set of doc ids")
             if len(allow) >= len(self._table()):  # the mask covers every doc with a vector
-                return np.flatnonzero(allow[row_doc])
+                return allow[row_doc].nonzero()[0]
             inside = row_doc < len(allow)
             ok = np.zeros(self._n, dtype=bool)
             ok[inside] = allow[row_doc[inside]]
-            return np.flatnonzero(ok)
+            return ok.nonzero()[0]
         doc_row = self._doc_row
         rows = [doc_row[d] for d in allow if d in doc_row]
         return np.sort(np.asarray(rows, dtype=np.int64))
@@ -465,13 +465,20 @@ class VectorIndex:
         return self._exact(cand, q, None), cand
 
 
+# Up to this many candidates one sort of them all is cheaper than a partition first (measured: 2.6 us
+# against 11.7 us for 188 candidates, k = 100)
+_SORT_ALL = 512
+
+
 def _smallest(dist: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k smallest distances, ordered by (distance, doc) ascending."""
     n = len(dist)
+    if n <= _SORT_ALL:
+        return np.lexsort((docs, dist))[:k]
     if n > k:
         kth = np.partition(dist, k - 1)[k - 1]
-        below = np.flatnonzero(dist < kth)
-        ties = np.flatnonzero(dist == kth)
+        below = (dist < kth).nonzero()[0]
+        ties = (dist == kth).nonzero()[0]
         ties = ties[np.argsort(docs[ties], kind="stable")][: k - len(below)]
         idx = np.concatenate([below, ties])
     else:
@@ -667,15 +674,16 @@ def multi_target_search_arrays(
     if not any(len(docs) for docs, _ in lists):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)  # every list empty (§9.4.3)
     # Column order of the union does not matter: the result is ranked by (distance, uuid) below.
-    union = np.unique(np.concatenate([docs for docs, _ in lists]))
+    union, columns = dense_unique(np.concatenate([docs for docs, _ in lists]))
     m = len(union)
     dist = np.full((n_pairs, m), np.inf, dtype=np.float32)
     found = np.zeros((n_pairs, m), dtype=bool)
+    start = 0
     for i, (list_docs, list_dist) in enumerate(lists):
-        if len(list_docs):
-            cols = np.searchsorted(union, list_docs)
-            dist[i, cols] = list_dist
-            found[i, cols] = True
+        cols = columns[start : start + len(list_docs)]
+        start += len(list_docs)
+        dist[i, cols] = list_dist
+        found[i, cols] = True
 
     if combo == "min":
         # no fill-in, no drop: min over the lists the object was found in (§9.4.5)
@@ -685,12 +693,12 @@ def multi_target_search_arrays(
         # fill in missing distances exactly; drop objects lacking a searched target (§9.4.4)
         alive = np.ones(m, dtype=bool)
         for i, (target, q, _) in enumerate(pairs):
-            missing = np.flatnonzero(~found[i])
+            missing = (~found[i]).nonzero()[0]
             if len(missing):
                 d, present = indexes[target].distances(union[missing], q, normalized=units[i])
                 dist[i, missing] = d
                 alive[missing[~present]] = False
-        keep_cols = np.flatnonzero(alive)
+        keep_cols = alive.nonzero()[0]
         dist, found = dist[:, keep_cols], found[:, keep_cols]
         if not len(keep_cols):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
