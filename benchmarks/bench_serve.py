@@ -14,7 +14,8 @@ the lite server's CPU per request are reported from /proc next to the wall times
 (this process: httpx, on the same cores): on a shared machine wall times follow its load, CPU times much
 less (but they too grow when more processes than cores run).
 
-Usage: python benchmarks/bench_serve.py [--users 300] [--embedder minilm|hashing] [--cache DIR] [--out FILE]
+Usage: python benchmarks/bench_serve.py [--users 300] [--embedder minilm|hashing] [--cache DIR] [--workers N]
+       [--query-threads N] [--out FILE]
 Prints one JSON object (also written to --out).
 """
 
@@ -57,7 +58,9 @@ def _tree_cpu(pid: int) -> float:
     return total + sum(_tree_cpu(int(c)) for c in children)
 
 
-def _start_service(server, prefix: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+def _start_service(  # type: ignore[no-untyped-def]
+    server, prefix: str, port: int, workers: int = 1, query_threads: int | None = None
+) -> subprocess.Popen[bytes]:
     code = "from weaviate_recsys.cli import main; main()"
     args = [
         sys.executable,
@@ -76,6 +79,8 @@ def _start_service(server, prefix: str, port: int, workers: int = 1) -> subproce
         str(workers),
         "--quiet",
     ]
+    if query_threads is not None:
+        args += ["--query-threads", str(query_threads)]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -99,6 +104,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=300, help="users per phase (seeded sample)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients in the second phase")
     parser.add_argument("--workers", type=int, default=1, help="the service's worker processes (serve --workers)")
+    parser.add_argument(
+        "--query-threads", type=int, default=None, help="serve --query-threads (default: the service's default)"
+    )
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--embedder", choices=["minilm", "hashing"], default="minilm")
@@ -124,6 +132,7 @@ def main() -> int:
         "k": args.k,
         "request": "GET /users/{id}/recommendations?k=10 (all reasons)",
         "service_workers": args.workers,
+        "service_query_threads": args.query_threads,
     }
     server = lite.spawn(data_dir)
     service = None
@@ -146,7 +155,7 @@ def main() -> int:
             marker.write_text("ok")
 
         port = _free_port()
-        service = _start_service(server, settings.prefix, port, args.workers)
+        service = _start_service(server, settings.prefix, port, args.workers, args.query_threads)
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=30) as http:
             _wait_ready(http, service)

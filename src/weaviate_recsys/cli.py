@@ -1287,6 +1287,13 @@ def audience(item: str, k: int, output_format: str, quiet: bool, settings: Setti
     "WEAVIATE_RECSYS_SERVE_CACHE_SECONDS; default: 5]",
 )
 @click.option(
+    "--query-threads",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Threads that run one list's queries at once; 1 runs them one after the other (less CPU against the "
+    "lite server, which runs one search at a time).  [env var: WEAVIATE_RECSYS_SERVE_QUERY_THREADS; default: 8]",
+)
+@click.option(
     "--workers",
     type=click.IntRange(1, 64),
     default=1,
@@ -1300,6 +1307,7 @@ def serve(
     port: int,
     serve_api_keys: tuple[str, ...],
     cache_seconds: float | None,
+    query_threads: int | None,
     workers: int,
     quiet: bool,
     settings: Settings,
@@ -1321,6 +1329,8 @@ def serve(
         update["serve_api_keys"] = [SecretStr(k) for k in serve_api_keys]
     if cache_seconds is not None:
         update["serve_cache_seconds"] = cache_seconds
+    if query_threads is not None:
+        update["serve_query_threads"] = query_threads
     settings = settings.model_copy(update=update)
     if not quiet:
         auth = "API keys required" if settings.serve_api_keys else "no API key required (use --serve-api-key)"

@@ -307,6 +307,14 @@ class Settings(BaseSettings):
         description="How long the service reuses the items' text and vectors its reasons read (0: never); the "
         "lists themselves are queried every time, and a changed item shows in reasons after at most this long.",
     )
+    serve_query_threads: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Threads that run one list's independent Weaviate queries at once (1: one after the other). "
+        "Against a multi-core Weaviate more threads return a list sooner; against a server that runs one search "
+        "at a time, such as the lite server, 1 returns it as soon and costs both processes less CPU.",
+    )
 
     service_url: str | None = Field(
         default=None,

@@ -31,6 +31,8 @@ def test_serve_passes_keys_and_connection_to_the_service(tmp_path: Path, monkeyp
             "k2",
             "--cache-seconds",
             "0",
+            "--query-threads",
+            "1",
         ],
     )
     assert res.exit_code == 0, res.output
@@ -38,6 +40,7 @@ def test_serve_passes_keys_and_connection_to_the_service(tmp_path: Path, monkeyp
     assert started["port"] == 8123 and started["host"] == "127.0.0.1"
     state = started["app"].state.recsys
     assert state.settings.serve_cache_seconds == 0 and state.settings.data_dir == tmp_path
+    assert state.settings.serve_query_threads == 1
     with TestClient(started["app"]) as http:
         assert http.get("/healthz").status_code == 200
         assert http.get("/users/u1/profile").status_code == 401

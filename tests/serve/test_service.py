@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
-from _service_fixtures import KEY
+from _service_fixtures import EMB, KEY
 from fastapi.testclient import TestClient
 
 from weaviate_recsys.serve import create_app
@@ -237,3 +238,22 @@ def test_weaviate_going_away_while_serving_is_a_503(tmp_path: Any) -> None:
             assert http.get("/healthz").status_code == 200
     finally:
         server.stop()
+
+
+def test_one_query_thread_serves_the_same_list_without_a_query_pool(sample_store: Any) -> None:
+    client, settings = sample_store
+
+    def query_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("recsys-query")}
+
+    lists = {}
+    for threads in (1, 8):
+        before = query_threads()
+        app = create_app(settings.model_copy(update={"serve_query_threads": threads}), client=client, embedder=EMB)
+        with TestClient(app, headers={"Authorization": f"Bearer {KEY}"}) as http:
+            r = http.get("/users/u001/recommendations", params={"k": 5})
+            assert r.status_code == 200, r.text
+            lists[threads] = r.json()["items"]
+            started = query_threads() - before
+        assert bool(started) == (threads > 1)
+    assert lists[1] == lists[8]

@@ -154,6 +154,7 @@ class ServiceState:
                         self.settings,
                         embedder=self.embedder,
                         item_cache_seconds=self.settings.serve_item_cache_seconds,
+                        max_workers=self.settings.serve_query_threads,
                     )
         return self._recommender
 
