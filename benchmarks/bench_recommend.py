@@ -60,6 +60,35 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def store_fingerprint(settings: Any) -> str:
+    """What builds a benchmark store: the package's source and the settings. Written into the ``--cache``
+    marker, so a run on a store built by other code (other profiles, another number of queries a list) says so."""
+    import hashlib
+
+    import weaviate_recsys
+
+    digest = hashlib.sha256()
+    root = Path(weaviate_recsys.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    digest.update(settings.model_dump_json(exclude={"data_dir"}).encode())
+    return digest.hexdigest()[:16]
+
+
+def reused_store(marker: Path, fingerprint: str) -> str:
+    """The ``setup`` entry of a run on a cached store, warning on stderr when other code or settings built it."""
+    built_by = marker.read_text().strip()
+    if built_by == fingerprint:
+        return f"reused {marker.parent} (built by this code, {fingerprint})"
+    print(
+        f"warning: {marker.parent} was built by other code or settings ({built_by or 'unknown'}, this code is "
+        f"{fingerprint}): its profiles and queries may differ from this code's; delete it to rebuild",
+        file=sys.stderr,
+    )
+    return f"reused {marker.parent} (built by other code or settings: {built_by}, this code is {fingerprint})"
+
+
 def _setup(client, settings, data: Path, embedder) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from weaviate_recsys.loaders import load_interactions, load_items
     from weaviate_recsys.plugin import build_profiles, train_domains
@@ -145,12 +174,12 @@ def main() -> int:
         client = lite.client_for(server)
     try:
         if marker.exists():
-            result["setup"] = "reused " + str(data_dir)
+            result["setup"] = reused_store(marker, store_fingerprint(settings))
         else:
             result["setup"] = _setup(client, settings, args.data, embedder)
             if hasattr(embedder, "save"):
                 embedder.save()
-            marker.write_text("ok")
+            marker.write_text(store_fingerprint(settings))
         user_ids = sorted(
             {json.loads(line)["user_id"] for line in (args.data / "interactions.jsonl").read_text().splitlines()}
         )

@@ -37,7 +37,16 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_recommend import DEFAULT_DATA, PREFIX, _emit, _percentiles, _process_cpu, _setup  # noqa: E402
+from bench_recommend import (  # noqa: E402
+    DEFAULT_DATA,
+    PREFIX,
+    _emit,
+    _percentiles,
+    _process_cpu,
+    _setup,
+    reused_store,
+    store_fingerprint,
+)
 
 TARGET = {"one_client_p50_ms": 25, "four_clients_rec_per_s": 100, "four_clients_p99_ms": 150, "errors": 0}
 
@@ -138,7 +147,7 @@ def main() -> int:
     service = None
     try:
         if marker.exists():
-            result["setup"] = "reused " + str(data_dir)
+            result["setup"] = reused_store(marker, store_fingerprint(settings))
         else:
             embedder = HashingEmbedder(dim=384) if args.embedder == "hashing" else get_embedder(settings)
             if args.embedder == "minilm":
@@ -152,7 +161,7 @@ def main() -> int:
                 client.close()
             if hasattr(embedder, "save"):
                 embedder.save()
-            marker.write_text("ok")
+            marker.write_text(store_fingerprint(settings))
 
         port = _free_port()
         service = _start_service(server, settings.prefix, port, args.workers, args.query_threads)
