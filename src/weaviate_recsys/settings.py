@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_FUSION",
     "DEFAULT_DOMAIN_RULE",
     "DomainRule",
+    "ShortTermDecay",
 ]
 
 #: How strongly each interaction kind signals interest (purchase > cart > click > view; dislike counts against).
@@ -69,6 +70,8 @@ DEFAULT_DIVERSITY = 0.0
 DEFAULT_SLOT_ALLOCATION: Literal["proportional", "by_score"] = "proportional"
 #: Which label of a flat set of labels is an item's domain (``loaders.item_domain``).
 DomainRule = Literal["first", "rarest", "commonest"]
+#: What ages an event with a timestamp in the short-term interest (``Settings.short_term_decay``).
+ShortTermDecay = Literal["days", "events", "both"]
 #: Chosen on MovieLens-small validation NDCG@10 (docs/benchmarks.md, "Domain rule").
 DEFAULT_DOMAIN_RULE: DomainRule = "commonest"
 #: How scores of different queries are made comparable (see `Settings.fusion`).
@@ -160,7 +163,7 @@ class Settings(BaseSettings):
     # 1.36 steps = x0.6 per step back. amazon-office validation NDCG@10 (1000 users, full recommender with
     # behaviour): 0.0592 at 1.36 vs 0.0493 with 10 (docs/behavior_validation.md).
     half_life_steps: float = Field(default=1.36, gt=0, description="Recency half-life over seq (no timestamps).")
-    short_term_decay: Literal["days", "events", "both"] = Field(
+    short_term_decay: ShortTermDecay = Field(
         default="days",
         description="What ages an event with a timestamp in the short-term interest: the days before the user's "
         "latest event (half_life_days), how many of the user's events came after it (half_life_steps, as for "

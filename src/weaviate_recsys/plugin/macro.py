@@ -18,7 +18,7 @@ All functions work on whole arrays of events at once (numpy), so all users are c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +26,8 @@ from .._lazy import LazyModule
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
+
+    from ..settings import ShortTermDecay
 else:
     sp = LazyModule("scipy.sparse")  # imported when a matrix is first built
 
@@ -98,7 +100,7 @@ def recency_weights(
     n_users: int,
     half_life_days: float,
     half_life_steps: float,
-    timestamped_by: Literal["days", "events", "both"] = "days",
+    timestamped_by: ShortTermDecay = "days",
 ) -> np.ndarray:
     """Recency decay of each event relative to its user's latest event.
 
@@ -140,7 +142,7 @@ def event_weights(
     n_users: int,
     half_life_days: float,
     half_life_steps: float,
-    timestamped_by: Literal["days", "events", "both"] = "days",
+    timestamped_by: ShortTermDecay = "days",
 ) -> np.ndarray:
     """``kind weight x rating factor x recency`` for every event (see the module docstring)."""
     return (

@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .._lazy import LazyModule
-from ..settings import Settings
+from ..settings import Settings, ShortTermDecay
 from .domains import DomainClassifier
 from .keywords import Keyword, KeywordExtractor
 from .macro import DomainWeight, blend_distributions, event_weights, normalize_distribution, top_domains
@@ -251,9 +251,7 @@ def compute_profiles(model: InterestModel, catalog: CatalogView, ev: UserEvidenc
     n_users, n_items, n_dom = ev.n_users, catalog.size, len(model.domain_names)
     dim = catalog.vectors.shape[1] if catalog.vectors.ndim == 2 else 0
 
-    def weights(
-        half_life_days: float, half_life_steps: float, timestamped_by: Literal["days", "events", "both"] = "days"
-    ) -> np.ndarray:
+    def weights(half_life_days: float, half_life_steps: float, timestamped_by: ShortTermDecay = "days") -> np.ndarray:
         return event_weights(
             ev.user,
             ev.kind_weight,
