@@ -52,3 +52,12 @@ def test_each_interest_carries_its_keywords_weights_for_the_query() -> None:
         (["ink cartridge"], [1.0]),
     ]
     assert overall is not None and overall.keyword_weights == [1.0, 0.5]
+
+
+def test_a_named_domain_the_profile_lacks_is_searched_with_the_weighted_overall_keywords() -> None:
+    profile = _profile(None)
+    profile.keywords = [("copy paper", 1.0), ("stapler", 0.3)]
+    interests, _, _ = interests_from_profile(profile, domains=["Paper", "Staplers"])
+    filled = next(i for i in interests if i.domain == "Staplers")
+    # the weights decide how often each keyword appears in the query when keyword_repeat > 1
+    assert (filled.keywords, filled.keyword_weights) == (["copy paper", "stapler"], [1.0, 0.3])

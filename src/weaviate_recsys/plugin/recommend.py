@@ -220,7 +220,12 @@ def interests_from_profile(
             if d not in present:
                 interests.append(
                     DomainInterest(
-                        domain=d, weight=fill, keywords=overall_keywords, vector=interest_vec, extra_vectors=dict(extra)
+                        domain=d,
+                        weight=fill,
+                        keywords=overall_keywords,
+                        vector=interest_vec,
+                        extra_vectors=dict(extra),
+                        keyword_weights=[kw_w for _, kw_w in overall_pairs],
                     )
                 )
     query_pairs, query_vec = overall_pairs, interest_vec
