@@ -12,7 +12,8 @@ item cache (the items' text and vectors its reasons read, ``serve_item_cache_sec
 warm-up and the phases, as it does in a running service, and never changes a list. The service's and
 the lite server's CPU per request are reported from /proc next to the wall times, and so is the clients'
 (this process: httpx, on the same cores): on a shared machine wall times follow its load, CPU times much
-less (but they too grow when more processes than cores run).
+less (but they too grow when more processes than cores run). The service's resident memory after each phase
+shows whether its caches let go of what they no longer need.
 
 Usage: python benchmarks/bench_serve.py [--users 300] [--embedder minilm|hashing] [--cache DIR] [--workers N]
        [--query-threads N] [--out FILE]
@@ -65,6 +66,54 @@ def _tree_cpu(pid: int) -> float:
     except OSError:
         return total
     return total + sum(_tree_cpu(int(c)) for c in children)
+
+
+def amazon_office_store(data: Path, cache: Path | None, embedder_name: str, embed_cache: Path):  # type: ignore[no-untyped-def]
+    """A lite server in its own process with amazon-office loaded, domains and behaviour vectors trained and every
+    profile built; a store kept in ``cache`` by an earlier run is reused. Returns (server, settings, setup entry)."""
+    from weaviate_recsys import lite
+    from weaviate_recsys.loaders import HashingEmbedder, get_embedder
+    from weaviate_recsys.settings import Settings
+
+    data_dir = cache or Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings(prefix=PREFIX + embedder_name.capitalize(), domain_level=2, data_dir=data_dir)
+    marker = data_dir / f"{settings.prefix}.ready"
+    server = lite.spawn(data_dir)
+    try:
+        if marker.exists():
+            return server, settings, reused_store(marker, store_fingerprint(settings))
+        embedder = HashingEmbedder(dim=384) if embedder_name == "hashing" else get_embedder(settings)
+        if embedder_name == "minilm":
+            from bench_profiles import CachingEmbedder
+
+            embedder = CachingEmbedder(embedder, embed_cache)
+        client = lite.client_for(server)
+        try:
+            setup = _setup(client, settings, data, embedder)
+        finally:
+            client.close()
+        if hasattr(embedder, "save"):
+            embedder.save()
+        marker.write_text(store_fingerprint(settings))
+        return server, settings, setup
+    except BaseException:
+        server.stop()
+        raise
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory in MB of a process and its live children, from /proc (a cache that keeps what it should
+    let go shows here)."""
+    total = 0.0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total = int(line.split()[1]) / 1024
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_rss_mb(int(c)) for c in children)
 
 
 def _start_service(  # type: ignore[no-untyped-def]
@@ -127,14 +176,6 @@ def main() -> int:
 
     import httpx
 
-    from weaviate_recsys import lite
-    from weaviate_recsys.loaders import HashingEmbedder, get_embedder
-    from weaviate_recsys.settings import Settings
-
-    data_dir = args.cache or Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings(prefix=PREFIX + args.embedder.capitalize(), domain_level=2, data_dir=data_dir)
-    marker = data_dir / f"{settings.prefix}.ready"
     result: dict[str, object] = {
         "dataset": str(args.data),
         "embedder": args.embedder,
@@ -143,26 +184,9 @@ def main() -> int:
         "service_workers": args.workers,
         "service_query_threads": args.query_threads,
     }
-    server = lite.spawn(data_dir)
+    server, settings, result["setup"] = amazon_office_store(args.data, args.cache, args.embedder, args.embed_cache)
     service = None
     try:
-        if marker.exists():
-            result["setup"] = reused_store(marker, store_fingerprint(settings))
-        else:
-            embedder = HashingEmbedder(dim=384) if args.embedder == "hashing" else get_embedder(settings)
-            if args.embedder == "minilm":
-                from bench_profiles import CachingEmbedder
-
-                embedder = CachingEmbedder(embedder, args.embed_cache)
-            client = lite.client_for(server)
-            try:
-                result["setup"] = _setup(client, settings, args.data, embedder)
-            finally:
-                client.close()
-            if hasattr(embedder, "save"):
-                embedder.save()
-            marker.write_text(store_fingerprint(settings))
-
         port = _free_port()
         service = _start_service(server, settings.prefix, port, args.workers, args.query_threads)
         base = f"http://127.0.0.1:{port}"
@@ -206,6 +230,7 @@ def main() -> int:
                 "service_cpu_ms_per_request": round(1000 * (_tree_cpu(service.pid) - svc0) / n, 2),
                 "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
                 "client_cpu_ms_per_request": round(1000 * (time.process_time() - cli0) / n, 2),
+                "service_rss_mb_after": round(_tree_rss_mb(service.pid)),
                 "load_average_1min": round(os.getloadavg()[0], 2),
             }
 
@@ -254,6 +279,7 @@ def main() -> int:
                 "service_cpu_ms_per_request": round(1000 * (_tree_cpu(service.pid) - svc0) / n, 2),
                 "lite_server_cpu_ms_per_request": round(1000 * (_process_cpu(server.pid) - srv0) / n, 2),
                 "client_cpu_ms_per_request": round(1000 * (time.process_time() - cli0) / n, 2),
+                "service_rss_mb_after": round(_tree_rss_mb(service.pid)),
                 "load_average_1min": round(os.getloadavg()[0], 2),
             }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -17,8 +18,17 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from weaviate_recsys.cli import main
-from weaviate_recsys.serve.workers import WORKER_SETTINGS, settings_payload, worker_app
+from weaviate_recsys.serve.workers import WORKER_SETTINGS, serving_app, settings_payload, worker_app
 from weaviate_recsys.settings import Settings
+
+
+def test_a_serving_process_keeps_its_start_up_heap_out_of_full_collections(tmp_path: Path) -> None:
+    before = gc.get_freeze_count()
+    try:
+        serving_app(Settings(data_dir=tmp_path))
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()  # this test process goes on allocating and freeing as before
 
 
 def test_settings_reach_a_worker_unchanged_secrets_included(tmp_path: Path) -> None:

@@ -250,15 +250,22 @@ def _stems(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=8192)
-def _text_index(
-    texts: tuple[str, ...],
-) -> tuple[tuple[tuple[str, ...], ...], frozenset[str], frozenset[tuple[str, str]]]:
-    """An item's text fields as stem sequences, the set of all their stems and the set of adjacent stem pairs
-    within a field (items recur across lists; the pairs rule out most phrases without scanning the text)."""
+def _text_index(texts: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], dict[str, None], dict[str, None]]:
+    """An item's text fields as stem sequences, all their stems and the adjacent stem pairs within a field, as
+    ``"stem stem"`` (items recur across lists; the pairs rule out most phrases without scanning the text).
+
+    The stems and pairs are dicts of strings rather than frozensets: the garbage collector does not track a dict
+    that holds only strings, and a cache of thousands of sets would be walked by every full collection.
+    """
     fields = tuple(_stems(t) for t in texts)
-    words = frozenset().union(*fields) if fields else frozenset()
-    pairs = frozenset(pair for f in fields for pair in zip(f, f[1:]))
+    words = dict.fromkeys(stem for f in fields for stem in f)
+    pairs = dict.fromkeys(key for f in fields for key in _pair_keys(f))
     return fields, words, pairs
+
+
+def _pair_keys(stems: tuple[str, ...]) -> list[str]:
+    """Adjacent stems as ``"a b"`` (stems are runs of letters and digits, so a space never occurs in one)."""
+    return [f"{a} {b}" for a, b in zip(stems, stems[1:])]
 
 
 class KeywordMatcher:
@@ -270,11 +277,11 @@ class KeywordMatcher:
     """
 
     def __init__(self, user_keywords: Iterable[str]) -> None:
-        self._keywords: list[tuple[str, tuple[str, ...]]] = []
+        self._keywords: list[tuple[str, tuple[str, ...], list[str]]] = []
         for kw in dict.fromkeys(user_keywords):
             stems = _stems(kw)
             if stems:
-                self._keywords.append((kw, stems))
+                self._keywords.append((kw, stems, _pair_keys(stems)))
 
     def match(self, texts: Iterable[str | None], title: str | None = None) -> list[str]:
         """The keywords that occur in one of ``texts`` (the item's text fields) or its ``title``."""
@@ -284,12 +291,12 @@ class KeywordMatcher:
         if not fields:
             return []
         out = []
-        for kw, stems in self._keywords:
-            if not words.issuperset(stems):
+        for kw, stems, pair_keys in self._keywords:
+            if not all(stem in words for stem in stems):
                 continue
-            n = len(stems)
-            if n > 1 and not pairs.issuperset(zip(stems, stems[1:])):
+            if not all(key in pairs for key in pair_keys):
                 continue  # two of its words are never next to each other in one field
+            n = len(stems)
             if n <= 2 or any(f[i : i + n] == stems for f in fields for i in range(len(f) - n + 1)):
                 out.append(kw)
         return out

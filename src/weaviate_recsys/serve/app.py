@@ -16,13 +16,14 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import weaviate
+from cachetools import TTLCache
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -62,8 +63,10 @@ __all__ = ["ServiceState", "create_app"]
 
 #: How long after a request found Weaviate unreachable the next requests check it before running.
 _RECHECK_SECONDS = 30.0
-#: Users whose snapshots one process keeps (the cache starts over when full).
-_MAX_CACHED_USERS = 10_000
+#: Users whose snapshots one process keeps at most (about 120 KB each: the profile's vectors are lists of
+#: floats). Expired snapshots are dropped as new ones come in, so a process holds the users it served within
+#: ``serve_cache_seconds``; past this many, the least recently used go first.
+MAX_CACHED_USERS = 2_000
 
 
 class ApiError(Exception):
@@ -112,9 +115,17 @@ class ServiceState:
         client: an open client to use (the caller closes it); default: connect like the CLI does
             (`connection.open_client`) on the first request that needs Weaviate, and again after a failure.
         embedder: the embedding model; default: `get_embedder(settings)`, loaded on first use.
+        clock: monotonic seconds for the per-user cache (tests pass their own).
     """
 
-    def __init__(self, settings: Settings, client: weaviate.WeaviateClient | None = None, embedder: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: weaviate.WeaviateClient | None = None,
+        embedder: Any = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self.embedder = _LazyEmbedder(settings, embedder)
         self._client = client
@@ -122,7 +133,10 @@ class ServiceState:
         self._stack = ExitStack()
         self._lock = threading.Lock()
         self._recommender: Recommender | None = None
-        self._users: dict[str, tuple[float, UserSnapshot]] = {}
+        self._users: TTLCache[str, UserSnapshot] | None = None
+        if settings.serve_cache_seconds > 0:
+            self._users = TTLCache(MAX_CACHED_USERS, settings.serve_cache_seconds, timer=clock)
+        self._users_lock = threading.Lock()
         #: When a request last found Weaviate unreachable (monotonic seconds).
         self.failed_at = float("-inf")
         self._keys = [k.get_secret_value().encode() for k in settings.serve_api_keys if k.get_secret_value()]
@@ -201,20 +215,30 @@ class ServiceState:
 
     def user(self, user_id: str) -> UserSnapshot:
         """The user's snapshot (profile, seen and liked items), reused for ``serve_cache_seconds``."""
-        now = time.monotonic()
-        hit = self._users.get(user_id)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        users = self._users
+        if users is None:
+            return self.recommender().read_user(user_id)
+        with self._users_lock:
+            hit = users.get(user_id)
+        if hit is not None:
+            return hit
         snapshot = self.recommender().read_user(user_id)
-        ttl = self.settings.serve_cache_seconds
-        if ttl > 0:
-            if len(self._users) > _MAX_CACHED_USERS:
-                self._users.clear()
-            self._users[user_id] = (now + ttl, snapshot)
+        with self._users_lock:
+            users[user_id] = snapshot  # also drops the snapshots that have expired
         return snapshot
 
     def forget(self, user_id: str) -> None:
-        self._users.pop(user_id, None)
+        if self._users is not None:
+            with self._users_lock:
+                self._users.pop(user_id, None)
+
+    def cached_users(self) -> list[str]:
+        """The users whose snapshots this process holds now (unexpired), least recently used first."""
+        if self._users is None:
+            return []
+        with self._users_lock:
+            self._users.expire()
+            return list(self._users)
 
 
 def _error(
