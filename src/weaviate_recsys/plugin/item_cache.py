@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from cachetools import TTLCache
 
 __all__ = ["CachedItem", "ItemCache"]
 
-#: Items one cache keeps (it starts over when full: a catalog larger than this is read as before). An item
-#: takes about 3 KB for two 384-dimensional vectors plus its text.
+#: Items one cache keeps at most (past this many the least recently used go first; expired items are dropped
+#: as new ones come in). An item takes about 3 KB for two 384-dimensional vectors plus its text.
 MAX_ITEMS = 20_000
+#: Catalog facts one cache keeps at most (`ItemCache.fact`; the recommender asks one).
+_MAX_FACTS = 64
 
 
 @dataclass(frozen=True)
@@ -53,21 +56,19 @@ class ItemCache:
 
     def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = float(ttl)
-        self._clock = clock
         self._lock = threading.Lock()
-        self._objects: dict[str, tuple[float, CachedItem]] = {}
-        self._facts: dict[str, tuple[float, Any]] = {}
+        self._objects: TTLCache[str, CachedItem] = TTLCache(MAX_ITEMS, self.ttl, timer=clock)
+        self._facts: TTLCache[str, Any] = TTLCache(_MAX_FACTS, self.ttl, timer=clock)
 
     def get_many(self, item_ids: Iterable[str]) -> tuple[dict[str, CachedItem], list[str]]:
         """The cached items among these ids, and the ids that must be read (absent or expired)."""
-        now = self._clock()
         found: dict[str, CachedItem] = {}
         missing: list[str] = []
         with self._lock:
             for item_id in item_ids:
                 hit = self._objects.get(item_id)
-                if hit is not None and hit[0] > now:
-                    found[item_id] = hit[1]
+                if hit is not None:
+                    found[item_id] = hit
                 else:
                     missing.append(item_id)
         return found, missing
@@ -75,25 +76,21 @@ class ItemCache:
     def put_many(self, objects: Mapping[str, Any]) -> dict[str, CachedItem]:
         """Keep these returned objects (by item id) for ``ttl`` seconds from now; returns what was kept."""
         kept = {item_id: CachedItem.of(obj) for item_id, obj in objects.items()}
-        expires = self._clock() + self.ttl
         with self._lock:
-            if len(self._objects) + len(kept) > MAX_ITEMS:
-                self._objects.clear()
-            for item_id, item in kept.items():
-                self._objects[item_id] = (expires, item)
+            self._objects.update(kept)
         return kept
 
     def fact(self, name: str, compute: Callable[[], Any]) -> Any:
         """A fact about the whole catalog (``name``: what ``compute`` answers), reused for ``ttl`` seconds like
         the items: a catalog change shows after at most that long."""
-        now = self._clock()
+        missing = object()
         with self._lock:
-            hit = self._facts.get(name)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+            hit = self._facts.get(name, missing)
+        if hit is not missing:
+            return hit
         value = compute()
         with self._lock:
-            self._facts[name] = (self._clock() + self.ttl, value)
+            self._facts[name] = value
         return value
 
     def clear(self) -> None:
